@@ -1,0 +1,157 @@
+# imstore - the message store of an OMA SIMPLE IM server
+#
+#   make deps      install the Debian packages that are missing
+#   make           build bin, libraries
+#   make check     deps + build + every test (also under ASan+UBSan)
+#   make demo      deps + build + a demo store with sample messages
+#   make install   prefix=/usr/local DESTDIR=
+
+prefix      ?= /usr/local
+bindir      ?= $(prefix)/bin
+libdir      ?= $(prefix)/lib
+includedir  ?= $(prefix)/include
+mandir      ?= $(prefix)/share/man
+datadir     ?= $(prefix)/share
+bashcompdir ?= $(datadir)/bash-completion/completions
+zshcompdir  ?= $(datadir)/zsh/site-functions
+DESTDIR     ?=
+
+CC      ?= cc
+O       ?= build
+CFLAGS  ?= -O2 -g
+LDFLAGS ?=
+XCFLAGS ?=
+XLDFLAGS ?=
+WARN    = -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wshadow \
+          -Wpointer-arith -Wcast-qual -Wsign-compare -Wformat=2
+XML_CFLAGS = $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARN) \
+             -Ilibstore -Ilibcpim $(XML_CFLAGS) $(CFLAGS) $(XCFLAGS)
+LIBS    = -llmdb -lxml2 -larchive -lz -lpthread
+ALL_LDFLAGS = $(LDFLAGS) $(XLDFLAGS)
+
+SOMAJOR = 0
+VERSION = 0.1.0
+
+STORE_SRC = $(sort $(wildcard libstore/*.c))
+CPIM_SRC  = $(sort $(wildcard libcpim/*.c))
+CMD_SRC   = $(sort $(wildcard cmd/*.c))
+UNIT_SRC  = $(sort $(wildcard tests/unit/test_*.c))
+
+STORE_OBJ = $(STORE_SRC:%.c=$(O)/%.o)
+CPIM_OBJ  = $(CPIM_SRC:%.c=$(O)/%.o)
+CMD_OBJ   = $(CMD_SRC:%.c=$(O)/%.o)
+UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+
+# commands that get an imstore-<name> alias
+COMMANDS = init put list show delete stats cpim
+
+all: $(O)/imstore $(O)/libimstore.so.$(SOMAJOR) $(O)/libcpim.so.$(SOMAJOR) \
+     $(O)/imstore.pc $(O)/cpim.pc
+
+$(O)/%.o: %.c $(wildcard libstore/*.h libcpim/*.h cmd/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/libimstore.a: $(STORE_OBJ)
+	rm -f $@; ar rcs $@ $^
+
+$(O)/libcpim.a: $(CPIM_OBJ)
+	rm -f $@; ar rcs $@ $^
+
+$(O)/libimstore.so.$(SOMAJOR): $(STORE_OBJ) libstore/imstore.map
+	$(CC) -shared -Wl,-soname,libimstore.so.$(SOMAJOR) \
+	  -Wl,--version-script=libstore/imstore.map $(ALL_LDFLAGS) -o $@ $(STORE_OBJ) $(LIBS)
+	ln -sf libimstore.so.$(SOMAJOR) $(O)/libimstore.so
+
+$(O)/libcpim.so.$(SOMAJOR): $(CPIM_OBJ) libcpim/cpim.map
+	$(CC) -shared -Wl,-soname,libcpim.so.$(SOMAJOR) \
+	  -Wl,--version-script=libcpim/cpim.map $(ALL_LDFLAGS) -o $@ $(CPIM_OBJ) $(LIBS)
+	ln -sf libcpim.so.$(SOMAJOR) $(O)/libcpim.so
+
+$(O)/imstore: $(CMD_OBJ) $(O)/libimstore.a $(O)/libcpim.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(O)/libimstore.a $(O)/libcpim.a $(LIBS)
+
+$(O)/tests/%: tests/unit/%.c tests/unit/tap.h $(O)/libimstore.a $(O)/libcpim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(ALL_LDFLAGS) -o $@ $< \
+	  $(O)/libimstore.a $(O)/libcpim.a $(LIBS)
+
+$(O)/imstore.pc: libstore/imstore.pc.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+$(O)/cpim.pc: libcpim/cpim.pc.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' \
+	    -e 's|@includedir@|$(includedir)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# ---------------------------------------------------------------- tests
+SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+PROVE = prove -f --timer
+
+check: deps
+	$(MAKE) check-all
+
+check-all: all check-unit check-cli check-symbols check-docs check-asan
+
+check-unit: $(UNIT_BIN)
+	IMS_SRCDIR=$(CURDIR) $(PROVE) -e '' $(UNIT_BIN)
+
+check-cli: $(O)/imstore
+	IMSTORE_BIN=$(CURDIR)/$(O)/imstore IMS_SRCDIR=$(CURDIR) \
+	  $(PROVE) $(sort $(wildcard tests/cli/T*.sh))
+
+check-symbols: $(O)/libimstore.so.$(SOMAJOR) $(O)/libcpim.so.$(SOMAJOR)
+	sh tests/check-symbols.sh $(O)
+
+check-docs: $(O)/imstore
+	sh tests/check-docs.sh $(O)/imstore
+
+check-asan:
+	$(MAKE) O=build-asan CC=clang XCFLAGS="$(SAN_FLAGS)" XLDFLAGS="$(SAN_FLAGS)" \
+	  CFLAGS="-O1 -g" check-unit check-cli
+
+# ---------------------------------------------------------------- setup
+DEB_PKGS = build-essential clang pkg-config liblmdb-dev lmdb-utils libxml2-dev \
+           libxml2-utils libarchive-dev zlib1g-dev mandoc perl strace
+
+deps:
+	@sh tests/deps.sh $(DEB_PKGS)
+
+demo: deps
+	$(MAKE) all
+	sh demo/run.sh $(O)/imstore
+
+# ---------------------------------------------------------------- install
+install: all
+	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(libdir)/pkgconfig \
+	  $(DESTDIR)$(includedir) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man3 \
+	  $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man7 \
+	  $(DESTDIR)$(bashcompdir) $(DESTDIR)$(zshcompdir)
+	install -m 755 $(O)/imstore $(DESTDIR)$(bindir)/imstore
+	for c in $(COMMANDS); do ln -sf imstore $(DESTDIR)$(bindir)/imstore-$$c; done
+	install -m 644 $(O)/libimstore.a $(O)/libcpim.a $(DESTDIR)$(libdir)/
+	install -m 755 $(O)/libimstore.so.$(SOMAJOR) $(O)/libcpim.so.$(SOMAJOR) $(DESTDIR)$(libdir)/
+	ln -sf libimstore.so.$(SOMAJOR) $(DESTDIR)$(libdir)/libimstore.so
+	ln -sf libcpim.so.$(SOMAJOR) $(DESTDIR)$(libdir)/libcpim.so
+	install -m 644 libstore/imstore.h libcpim/cpim.h $(DESTDIR)$(includedir)/
+	install -m 644 $(O)/imstore.pc $(O)/cpim.pc $(DESTDIR)$(libdir)/pkgconfig/
+	for m in man/*.[1357]; do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(mandir)/man$$s/; done
+	install -m 644 completions/imstore.bash $(DESTDIR)$(bashcompdir)/imstore
+	install -m 644 completions/_imstore $(DESTDIR)$(zshcompdir)/_imstore
+
+uninstall:
+	rm -f $(DESTDIR)$(bindir)/imstore
+	for c in $(COMMANDS); do rm -f $(DESTDIR)$(bindir)/imstore-$$c; done
+	rm -f $(DESTDIR)$(libdir)/libimstore.* $(DESTDIR)$(libdir)/libcpim.*
+	rm -f $(DESTDIR)$(includedir)/imstore.h $(DESTDIR)$(includedir)/cpim.h
+	rm -f $(DESTDIR)$(libdir)/pkgconfig/imstore.pc $(DESTDIR)$(libdir)/pkgconfig/cpim.pc
+	for m in man/*.[1357]; do s=$${m##*.}; rm -f $(DESTDIR)$(mandir)/man$$s/$${m##*/}; done
+	rm -f $(DESTDIR)$(bashcompdir)/imstore $(DESTDIR)$(zshcompdir)/_imstore
+
+clean:
+	rm -rf build build-asan demo-store
+
+.PHONY: all check check-all check-unit check-cli check-symbols check-docs \
+        check-asan deps demo install uninstall clean

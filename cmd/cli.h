@@ -1,0 +1,116 @@
+/* cli.h - shared by the imstore commands: option tables, the command table,
+ * printers and error reporting. */
+#ifndef IMS_CLI_H
+#define IMS_CLI_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "imstore.h"
+
+/* Exit statuses (documented in imstore(1) EXIT STATUS). */
+#define EXIT_OK 0
+#define EXIT_ERR 1
+#define EXIT_USAGE 2
+#define EXIT_TEMPFAIL 75
+
+/* One option of a command.  --help, the man pages and the completions are
+ * checked against these tables. */
+typedef struct cli_opt {
+	int id;              /* passed to the command; 0 ends a table */
+	char shortname;      /* 0: none */
+	const char *name;    /* long name without "--" */
+	const char *arg;     /* argument name, NULL for a flag */
+	const char *complete;/* completion: "file", "dir", or words "a b c" */
+	const char *help;
+} cli_opt;
+
+/* Ids of the common options (commands use ids >= 100). */
+enum { OPT_STORE = 1, OPT_FORMAT, OPT_FORMAT_VERSION, OPT_HELP, OPT_VERSION };
+
+typedef enum { FMT_TEXT = 0, FMT_JSON = 1, FMT_XML = 2 } cli_format;
+
+typedef struct cli_arg {
+	int id;
+	const char *val;
+} cli_arg;
+
+typedef struct cli {
+	const struct cli_cmd *cmd;
+	const char *store_path;
+	cli_format format;
+	int format_version;
+	cli_arg *opts;        /* command options in command-line order */
+	size_t nopts;
+	char **operands;
+	size_t noperands;
+	struct printer *out;
+} cli;
+
+typedef struct cli_cmd {
+	const char *name;
+	int (*run)(cli *c);
+	const char *operands;   /* usage text after [options], e.g. "[FILTER...]" */
+	const char *summary;
+	const cli_opt *opts;    /* command options (common ones are added) */
+	unsigned formats;       /* bit per cli_format accepted by --format */
+} cli_cmd;
+
+extern const cli_cmd *const cli_commands[];
+extern const cli_opt cli_common_opts[];
+
+/* opt.c */
+int cli_parse(cli *c, int argc, char **argv, int first);
+void cli_usage(FILE *f, const cli_cmd *cmd);
+void cli_dump_options(FILE *f);
+const cli_cmd *cli_find(const char *name);
+
+/* util.c (cmd) */
+void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cli_fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_exit_code(int rc);
+int cli_open(ims_store **out, cli *c, unsigned flags);
+int cli_parse_u64(uint64_t *out, const char *s);
+int cli_parse_time(int64_t *out, const char *s, int64_t now);
+void cli_fmt_time(char *out, size_t cap, int64_t us);
+char *cli_join(char **v, size_t n);
+int cli_read_input(unsigned char **out, size_t *len, int *mapped, const char *path);
+void cli_free_input(unsigned char *p, size_t len, int mapped);
+
+/* filterarg.c */
+int cli_filter(ims_filter **out, char **ops, size_t n);
+
+/* printer.c: text and JSON behind one interface (like notmuch's sprinter) */
+typedef struct printer printer;
+struct printer_ops {
+	void (*begin_map)(printer *p);
+	void (*end_map)(printer *p);
+	void (*begin_list)(printer *p);
+	void (*end_list)(printer *p);
+	void (*key)(printer *p, const char *key);
+	void (*str)(printer *p, const char *s);   /* NULL prints null */
+	void (*strn)(printer *p, const char *s, size_t n);
+	void (*integer)(printer *p, int64_t v);
+	void (*boolean)(printer *p, int v);
+	void (*record_end)(printer *p);           /* ends one JSON line */
+};
+struct printer {
+	const struct printer_ops *ops;
+	FILE *f;
+	int depth;
+	int first[16];
+	int inlist[16];
+	int after_key;
+};
+printer *printer_new(cli_format fmt, FILE *f);
+void printer_free(printer *p);
+void print_time(printer *p, int64_t us);
+/* A message: text format prints "key: value" lines. */
+void print_msg(printer *p, const ims_msg *m);
+/* Its keys only, inside a map the caller opened. */
+void print_msg_fields(printer *p, const ims_msg *m);
+/* A message as one line of stable tab-separated columns (text list). */
+void print_msg_row(FILE *f, const ims_msg *m);
+
+#endif

@@ -1,0 +1,276 @@
+/* util.c - error reporting, store opening, argument parsing for commands. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+void
+cli_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("imstore: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+cli_exit_code(int rc)
+{
+	switch (rc) {
+	case 0: return EXIT_OK;
+	case IMS_BUSY: case EAGAIN: case ENOSPC: case EDQUOT: case EINTR:
+		return EXIT_TEMPFAIL;
+	default: return EXIT_ERR;
+	}
+}
+
+/* Report "…: <ims_strerror(rc)>" and return the exit code for rc. */
+int
+cli_fail(int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("imstore: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s\n", ims_strerror(rc));
+	return cli_exit_code(rc);
+}
+
+int
+cli_open(ims_store **out, cli *c, unsigned flags)
+{
+	ims_open_opts o = IMS_OPEN_OPTS_INIT;
+	int rc;
+
+	o.flags = flags;
+	rc = ims_store_open(out, c->store_path, &o);
+	if (rc == IMS_NOTFOUND) {
+		cli_err("no store at '%s' (create one with 'imstore init')", c->store_path);
+		return EXIT_ERR;
+	}
+	if (rc)
+		return cli_fail(rc, "cannot open store '%s'", c->store_path);
+	return 0;
+}
+
+/* A size or count: digits with an optional K, M or G (1024-based). */
+int
+cli_parse_u64(uint64_t *out, const char *s)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t mul = 1;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return IMS_INVALID;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return IMS_INVALID;
+	switch (*end) {
+	case 'k': case 'K': mul = 1024; end++; break;
+	case 'm': case 'M': mul = 1024 * 1024; end++; break;
+	case 'g': case 'G': mul = 1024 * 1024 * 1024; end++; break;
+	default: break;
+	}
+	if (*end || v > UINT64_MAX / mul)
+		return IMS_INVALID;
+	*out = v * mul;
+	return 0;
+}
+
+/* A duration like 90s, 30m, 72h, 4d, 1w; seconds.  -1 if invalid. */
+static int64_t
+parse_duration(const char *s)
+{
+	int64_t total = 0;
+
+	if (!*s)
+		return -1;
+	while (*s) {
+		char *end;
+		long long v = strtoll(s, &end, 10);
+		int64_t unit;
+		if (end == s || v < 0 || v > 100000000)
+			return -1;
+		switch (*end) {
+		case 's': unit = 1; break;
+		case 'm': unit = 60; break;
+		case 'h': unit = 3600; break;
+		case 'd': unit = 86400; break;
+		case 'w': unit = 604800; break;
+		default: return -1;
+		}
+		total += v * unit;
+		s = end + 1;
+	}
+	return total;
+}
+
+/* RFC 3339 / ISO 8601 UTC time, "now", or a duration from now ("72h"). */
+int
+cli_parse_time(int64_t *out, const char *s, int64_t now)
+{
+	struct tm tm;
+	const char *p;
+	int64_t d, frac = 0, scale = 100000;
+	int off = 0;
+
+	if (strcmp(s, "now") == 0) {
+		*out = now;
+		return 0;
+	}
+	if ((d = parse_duration(s)) >= 0) {
+		*out = now + d * 1000000;
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	if (!(p = strptime(s, "%Y-%m-%d", &tm)))
+		return IMS_INVALID;
+	if (*p == 'T' || *p == ' ') {
+		if (!(p = strptime(p + 1, "%H:%M:%S", &tm)))
+			return IMS_INVALID;
+		if (*p == '.')
+			for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+				frac += scale > 0 ? (*p - '0') * scale : 0;
+		if (*p == 'Z' || *p == 'z')
+			p++;
+		else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+			off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 +
+			      ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
+			off = *p == '-' ? -off : off;
+			p += 6;
+		}
+	}
+	if (*p)
+		return IMS_INVALID;
+	*out = ((int64_t)timegm(&tm) - off) * 1000000 + frac;
+	return 0;
+}
+
+void
+cli_fmt_time(char *out, size_t cap, int64_t us)
+{
+	time_t secs = (time_t)(us >= 0 ? us / 1000000 : (us - 999999) / 1000000);
+	int64_t frac = us - (int64_t)secs * 1000000;
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&secs, &tm);
+	n = strftime(out, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (frac)
+		snprintf(out + n, cap - n, ".%06lldZ", (long long)frac);
+	else
+		snprintf(out + n, cap - n, "Z");
+}
+
+char *
+cli_join(char **v, size_t n)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(v[i]) + 1;
+	if (!(s = malloc(len)))
+		return NULL;
+	s[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, v[i]);
+	}
+	return s;
+}
+
+static int
+read_fd(unsigned char **out, size_t *len, int fd)
+{
+	size_t cap = 65536, n = 0;
+	unsigned char *buf = malloc(cap), *nb;
+	ssize_t r;
+
+	if (!buf)
+		return ENOMEM;
+	for (;;) {
+		if (n == cap) {
+			if (cap >= IMS_BODY_MAX) {
+				free(buf);
+				return IMS_TOOBIG;
+			}
+			if (!(nb = realloc(buf, cap * 2))) {
+				free(buf);
+				return ENOMEM;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			free(buf);
+			return errno;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+/* The bytes of a file ("-": stdin).  Regular files are mapped, not copied. */
+int
+cli_read_input(unsigned char **out, size_t *len, int *mapped, const char *path)
+{
+	struct stat sb;
+	int fd, rc;
+
+	*mapped = 0;
+	if (!path || strcmp(path, "-") == 0)
+		return read_fd(out, len, 0);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0) {
+		if ((uint64_t)sb.st_size > IMS_BODY_MAX) {
+			close(fd);
+			return IMS_TOOBIG;
+		}
+		void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p != MAP_FAILED) {
+			close(fd);
+			*out = p;
+			*len = (size_t)sb.st_size;
+			*mapped = 1;
+			return 0;
+		}
+	}
+	rc = read_fd(out, len, fd);
+	close(fd);
+	return rc;
+}
+
+void
+cli_free_input(unsigned char *p, size_t len, int mapped)
+{
+	if (mapped)
+		munmap(p, len);
+	else
+		free(p);
+}

@@ -1,0 +1,277 @@
+/* body.c - body bytes in chunks of 1 MiB, each deflated when that saves at
+ * least an eighth, each checksummed:
+ *   0 crc32 of bytes 4..end  4 method  5-7 zero  8 raw length  12 payload
+ */
+#include <stdlib.h>
+#include <zlib.h>
+
+#include "internal.h"
+
+#define MIN_DEFLATE 256
+#define OUTBUF (64 * 1024)
+
+static void
+put32le(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16); p[3] = (unsigned char)(v >> 24);
+}
+
+static uint32_t
+get32le(const unsigned char *p)
+{
+	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static int
+window_bits(size_t n)
+{
+	int bits = 9;
+
+	while (bits < 15 && ((size_t)1 << bits) < n)
+		bits++;
+	return bits;
+}
+
+/* Deflate raw into out (cap bytes); 0 and *out_len, or 1 if it does not fit. */
+static int
+try_deflate(unsigned char *out, size_t cap, size_t *out_len,
+            const unsigned char *raw, size_t len)
+{
+	z_stream zs;
+	int rc;
+
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit2(&zs, 6, Z_DEFLATED, -window_bits(len), 8,
+	                 Z_DEFAULT_STRATEGY) != Z_OK)
+		return ENOMEM;
+	zs.next_in = (Bytef *)(uintptr_t)raw;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	rc = deflate(&zs, Z_FINISH);
+	*out_len = cap - zs.avail_out;
+	deflateEnd(&zs);
+	return rc == Z_STREAM_END ? 0 : 1;
+}
+
+/* Build chunk i into a new buffer. */
+static int
+chunk_build(unsigned char **out, size_t *out_len, const ims__body_in *b,
+            uint32_t i)
+{
+	size_t off = (size_t)i * IMS__CHUNK, rl = IMS__MIN(IMS__CHUNK, b->len - off);
+	size_t zl = 0, cap = rl - rl / 8;
+	unsigned char *buf = malloc(IMS__CHUNK_HDR + rl);
+	int method = IMS__Z_NONE, rc;
+
+	if (!buf)
+		return ENOMEM;
+	memset(buf, 0, IMS__CHUNK_HDR);
+	if (rl >= MIN_DEFLATE) {
+		rc = try_deflate(buf + IMS__CHUNK_HDR, cap, &zl, b->data + off, rl);
+		if (rc == ENOMEM) {
+			free(buf);
+			return rc;
+		}
+		if (rc == 0)
+			method = IMS__Z_DEFLATE;
+	}
+	if (method == IMS__Z_NONE) {
+		memcpy(buf + IMS__CHUNK_HDR, b->data + off, rl);
+		zl = rl;
+	}
+	buf[4] = (unsigned char)method;
+	put32le(buf + 8, (uint32_t)rl);
+	put32le(buf, (uint32_t)crc32(0L, buf + 4, (uInt)(IMS__CHUNK_HDR - 4 + zl)));
+	*out = buf;
+	*out_len = IMS__CHUNK_HDR + zl;
+	return 0;
+}
+
+int
+ims__body_prepare(ims__body_in *b, const void *data, size_t len)
+{
+	uLong crc = crc32(0L, Z_NULL, 0);
+
+	memset(b, 0, sizeof(*b));
+	if (len > IMS_BODY_MAX)
+		return IMS_TOOBIG;
+	b->data = data;
+	b->len = len;
+	for (size_t off = 0; off < len; off += IMS__CHUNK)
+		crc = crc32(crc, b->data + off, (uInt)IMS__MIN(IMS__CHUNK, len - off));
+	b->raw_crc = (uint32_t)crc;
+	b->nchunks = (uint32_t)((len + IMS__CHUNK - 1) / IMS__CHUNK);
+	if (b->nchunks == 0)
+		return 0;
+	return chunk_build(&b->chunk0, &b->chunk0_len, b, 0);
+}
+
+void
+ims__body_release(ims__body_in *b)
+{
+	free(b->chunk0);
+	b->chunk0 = NULL;
+}
+
+static void
+chunk_key(unsigned char key[20], const ims_id *id, uint32_t i)
+{
+	memcpy(key, id->b, 16);
+	ims__be32(key + 16, i);
+}
+
+int
+ims__body_put(ims_store *st, MDB_txn *txn, const ims_id *id, ims__body_in *b)
+{
+	unsigned char key[20];
+	MDB_val k = { 20, key }, v;
+	int rc = 0;
+
+	b->stored = 0;
+	for (uint32_t i = 0; i < b->nchunks && rc == 0; i++) {
+		unsigned char *buf = b->chunk0;
+		size_t len = b->chunk0_len;
+		if (i > 0 && (rc = chunk_build(&buf, &len, b, i)))
+			break;
+		chunk_key(key, id, i);
+		v.mv_size = len;
+		v.mv_data = buf;
+		rc = ims__map_err(mdb_put(txn, st->dbi[IMS__DB_BODY], &k, &v,
+		                          MDB_NOOVERWRITE));
+		b->stored += len - IMS__CHUNK_HDR;
+		if (i > 0)
+			free(buf);
+	}
+	return rc;
+}
+
+int
+ims__body_del(ims_store *st, MDB_txn *txn, const ims_id *id)
+{
+	unsigned char key[20];
+	MDB_val k = { 20, key }, v;
+	MDB_cursor *c;
+	int rc;
+
+	chunk_key(key, id, 0);
+	if ((rc = mdb_cursor_open(txn, st->dbi[IMS__DB_BODY], &c)))
+		return ims__map_err(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && k.mv_size == 20 && memcmp(k.mv_data, id->b, 16) == 0) {
+		if ((rc = mdb_cursor_del(c, 0)))
+			break;
+		rc = mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT);
+		if (rc == EINVAL) /* deleted the last entry */
+			rc = MDB_NOTFOUND;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : ims__map_err(rc);
+}
+
+/* Fetch and verify chunk i: 0 and the payload, or IMS_CORRUPT. */
+static int
+chunk_get(const unsigned char **payload, size_t *plen, int *method,
+          uint32_t *raw_len, ims_store *st, MDB_txn *txn, const ims_id *id,
+          uint32_t i)
+{
+	unsigned char key[20];
+	MDB_val k = { 20, key }, v;
+	const unsigned char *p;
+	int rc;
+
+	chunk_key(key, id, i);
+	if ((rc = mdb_get(txn, st->dbi[IMS__DB_BODY], &k, &v)))
+		return rc == MDB_NOTFOUND ? IMS_CORRUPT : ims__map_err(rc);
+	p = v.mv_data;
+	if (v.mv_size < IMS__CHUNK_HDR ||
+	    get32le(p) != crc32(0L, p + 4, (uInt)(v.mv_size - 4)) ||
+	    p[4] > IMS__Z_DEFLATE || get32le(p + 8) > IMS__CHUNK)
+		return IMS_CORRUPT;
+	*method = p[4];
+	*raw_len = get32le(p + 8);
+	*payload = p + IMS__CHUNK_HDR;
+	*plen = v.mv_size - IMS__CHUNK_HDR;
+	if (*method == IMS__Z_NONE && *plen != *raw_len)
+		return IMS_CORRUPT;
+	return 0;
+}
+
+typedef struct body_out {
+	ims_body_cb cb;
+	void *payload;
+	uLong crc;
+	uint64_t total;
+	unsigned char *buf;  /* OUTBUF bytes for inflate */
+} body_out;
+
+static int
+emit(body_out *o, const unsigned char *p, size_t n)
+{
+	o->crc = crc32(o->crc, p, (uInt)n);
+	o->total += n;
+	return n ? o->cb(p, n, o->payload) : 0;
+}
+
+static int
+inflate_chunk(body_out *o, const unsigned char *in, size_t len, uint32_t raw_len)
+{
+	z_stream zs;
+	uint64_t before = o->total;
+	int zr = Z_OK, rc = 0;
+
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, -15) != Z_OK)
+		return ENOMEM;
+	zs.next_in = (Bytef *)(uintptr_t)in;
+	zs.avail_in = (uInt)len;
+	while (rc == 0 && zr != Z_STREAM_END) {
+		zs.next_out = o->buf;
+		zs.avail_out = OUTBUF;
+		zr = inflate(&zs, Z_NO_FLUSH);
+		if (zr != Z_OK && zr != Z_STREAM_END)
+			rc = IMS_CORRUPT;
+		else if (o->total + (OUTBUF - zs.avail_out) - before > raw_len)
+			rc = IMS_CORRUPT;
+		else
+			rc = emit(o, o->buf, OUTBUF - zs.avail_out);
+	}
+	inflateEnd(&zs);
+	if (rc == 0 && o->total - before != raw_len)
+		rc = IMS_CORRUPT;
+	return rc;
+}
+
+int
+ims__body_read(ims_store *st, MDB_txn *txn, const ims_id *id,
+               const ims__recx *x, uint64_t size, ims_body_cb cb, void *payload)
+{
+	body_out o = { cb, payload, crc32(0L, Z_NULL, 0), 0, NULL };
+	const unsigned char *p;
+	size_t plen;
+	uint32_t rl;
+	int method, rc = 0;
+
+	if ((uint64_t)x->nchunks != (size + IMS__CHUNK - 1) / IMS__CHUNK)
+		return IMS_CORRUPT;
+	/* verify every stored byte before handing any out */
+	for (uint32_t i = 0; i < x->nchunks && rc == 0; i++)
+		rc = chunk_get(&p, &plen, &method, &rl, st, txn, id, i);
+	if (rc)
+		return rc;
+	if (!(o.buf = malloc(OUTBUF)))
+		return ENOMEM;
+	for (uint32_t i = 0; i < x->nchunks && rc == 0; i++) {
+		rc = chunk_get(&p, &plen, &method, &rl, st, txn, id, i);
+		if (rc == 0 && method == IMS__Z_NONE)
+			rc = emit(&o, p, plen);
+		else if (rc == 0)
+			rc = inflate_chunk(&o, p, plen, rl);
+	}
+	free(o.buf);
+	if (rc == 0 && (o.total != size || (uint32_t)o.crc != x->raw_crc))
+		rc = IMS_CORRUPT;
+	return rc;
+}

@@ -1,0 +1,98 @@
+/* counter.c - message and byte counters per (owner, folder) and in total. */
+#include "internal.h"
+
+static void
+wr64(unsigned char *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) { p[i] = (unsigned char)v; v >>= 8; }
+}
+
+static uint64_t
+rd64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static int
+counter_update(ims_store *st, MDB_txn *txn, MDB_dbi dbi, MDB_val *k,
+               int64_t sign, uint64_t bytes, uint64_t stored)
+{
+	unsigned char buf[24];
+	ims__counter c = { 0, 0, 0 };
+	MDB_val v;
+	int rc = mdb_get(txn, dbi, k, &v);
+
+	(void)st;
+	if (rc == 0 && v.mv_size == 24) {
+		c.count = rd64(v.mv_data);
+		c.bytes = rd64((unsigned char *)v.mv_data + 8);
+		c.stored = rd64((unsigned char *)v.mv_data + 16);
+	} else if (rc != MDB_NOTFOUND) {
+		return rc ? ims__map_err(rc) : IMS_CORRUPT;
+	}
+	if (sign > 0) {
+		c.count++; c.bytes += bytes; c.stored += stored;
+	} else {
+		c.count = c.count ? c.count - 1 : 0;
+		c.bytes = c.bytes >= bytes ? c.bytes - bytes : 0;
+		c.stored = c.stored >= stored ? c.stored - stored : 0;
+	}
+	if (c.count == 0 && dbi == st->dbi[IMS__DB_COUNT]) {
+		rc = mdb_del(txn, dbi, k, NULL);
+		return rc == MDB_NOTFOUND ? 0 : ims__map_err(rc);
+	}
+	wr64(buf, c.count); wr64(buf + 8, c.bytes); wr64(buf + 16, c.stored);
+	v.mv_size = 24;
+	v.mv_data = buf;
+	return ims__map_err(mdb_put(txn, dbi, k, &v, 0));
+}
+
+int
+ims__counter_add(ims_store *st, MDB_txn *txn, uint32_t owner,
+                 ims_folder folder, int64_t sign, uint64_t bytes,
+                 uint64_t stored)
+{
+	unsigned char key[8];
+	char tkey[] = "totals.0";
+	MDB_val k = { 5, key };
+	int rc;
+
+	ims__be32(key, owner);
+	key[4] = (unsigned char)folder;
+	rc = counter_update(st, txn, st->dbi[IMS__DB_COUNT], &k, sign, bytes, stored);
+	if (rc)
+		return rc;
+	tkey[7] = (char)('0' + folder);
+	k.mv_size = 8;
+	k.mv_data = tkey;
+	return counter_update(st, txn, st->dbi[IMS__DB_META], &k, sign, bytes, stored);
+}
+
+/* out[0] all, out[1] deferred, out[2] history */
+int
+ims__totals_get(ims__counter out[3], ims_store *st, MDB_txn *txn)
+{
+	char tkey[] = "totals.0";
+	MDB_val k = { 8, tkey }, v;
+
+	memset(out, 0, 3 * sizeof(*out));
+	for (int f = 1; f <= 2; f++) {
+		int rc;
+		tkey[7] = (char)('0' + f);
+		rc = mdb_get(txn, st->dbi[IMS__DB_META], &k, &v);
+		if (rc == MDB_NOTFOUND)
+			continue;
+		if (rc || v.mv_size != 24)
+			return rc ? ims__map_err(rc) : IMS_CORRUPT;
+		out[f].count = rd64(v.mv_data);
+		out[f].bytes = rd64((unsigned char *)v.mv_data + 8);
+		out[f].stored = rd64((unsigned char *)v.mv_data + 16);
+		out[0].count += out[f].count;
+		out[0].bytes += out[f].bytes;
+		out[0].stored += out[f].stored;
+	}
+	return 0;
+}

@@ -1,0 +1,207 @@
+/* delete.c - deleting messages and changing their state. */
+#include <stdlib.h>
+
+#include "internal.h"
+
+/* Delete one message inside txn.  With recheck, a message that no longer
+ * matches is left alone (IMS_NOTFOUND). */
+int
+ims__delete_txn(ims_store *st, MDB_txn *txn, const ims_id *id,
+                const ims_filter *recheck, uint64_t *bytes)
+{
+	ims__decbuf d = { 0 };
+	ims__recx x;
+	ims_msg m;
+	MDB_val k = { 16, ims__uc(id->b) };
+	int rc = ims__msg_load(&m, &x, &d, st, txn, id);
+
+	if (rc)
+		goto out;
+	if (recheck && !ims_filter_match(recheck, &m)) {
+		rc = IMS_NOTFOUND;
+		goto out;
+	}
+	if (m.flags & IMS_MSGF_HELD) {
+		rc = IMS_HELD;
+		goto out;
+	}
+	if (bytes)
+		*bytes = m.size;
+	if ((rc = ims__index_del(st, txn, id, &m, &x)) ||
+	    (rc = ims__body_del(st, txn, id)) ||
+	    (rc = ims__counter_add(st, txn, x.owner_atom, m.folder, -1, m.size,
+	                           x.stored)))
+		goto out;
+	rc = ims__map_err(mdb_del(txn, st->dbi[IMS__DB_MSG], &k, NULL));
+out:
+	ims__decbuf_free(&d);
+	return rc;
+}
+
+static int
+delete_one(ims_store *st, MDB_txn *txn, void *ctx)
+{
+	return ims__delete_txn(st, txn, ctx, NULL, NULL);
+}
+
+int
+ims_delete(ims_store *st, const ims_id *id)
+{
+	if (!id)
+		return IMS_INVALID;
+	return ims__write(st, delete_one, (void *)(uintptr_t)id);
+}
+
+typedef struct state_ctx {
+	const ims_id *id;
+	ims_state state;
+	int64_t delivered;
+} state_ctx;
+
+static int
+state_txn(ims_store *st, MDB_txn *txn, void *ctx)
+{
+	state_ctx *s = ctx;
+	MDB_val k = { 16, ims__uc(s->id->b) }, v;
+	ims__decbuf d = { 0 };
+	ims__recx x;
+	ims_msg m;
+	unsigned char *copy;
+	int rc = mdb_get(txn, st->dbi[IMS__DB_MSG], &k, &v);
+
+	if (rc)
+		return ims__map_err(rc);
+	rc = ims__rec_decode(&m, &x, &d, s->id, v.mv_data, v.mv_size);
+	ims__decbuf_free(&d);
+	if (rc)
+		return rc;
+	if (!(copy = malloc(v.mv_size)))
+		return ENOMEM;
+	memcpy(copy, v.mv_data, v.mv_size);
+	ims__rec_patch(copy, v.mv_size, s->state, m.flags, s->delivered,
+	               x.lease_until);
+	v.mv_data = copy;
+	rc = ims__map_err(mdb_put(txn, st->dbi[IMS__DB_MSG], &k, &v, 0));
+	free(copy);
+	return rc;
+}
+
+int
+ims_set_state(ims_store *st, const ims_id *id, ims_state state,
+              int64_t delivered)
+{
+	state_ctx s = { id, state, delivered };
+
+	if (!id || (unsigned)state > IMS_STATE_FAILED)
+		return IMS_INVALID;
+	return ims__write(st, state_txn, &s);
+}
+
+/* ---- bulk delete: read a batch of ids, delete them in one transaction ---- */
+
+typedef struct batch_ctx {
+	ims_id *ids;
+	size_t n;
+	const ims_filter *f;
+	ims_delete_result r;
+} batch_ctx;
+
+static int
+batch_txn(ims_store *st, MDB_txn *txn, void *ctx)
+{
+	batch_ctx *b = ctx;
+	int rc = 0;
+
+	memset(&b->r, 0, sizeof(b->r));
+	for (size_t i = 0; i < b->n && rc == 0; i++) {
+		uint64_t bytes = 0;
+		rc = ims__delete_txn(st, txn, &b->ids[i], b->f, &bytes);
+		if (rc == 0) {
+			b->r.deleted++;
+			b->r.bytes += bytes;
+		} else if (rc == IMS_HELD) {
+			b->r.held++;
+			rc = 0;
+		} else if (rc == IMS_NOTFOUND) {
+			rc = 0; /* gone or changed since it was read */
+		}
+	}
+	return rc;
+}
+
+/* Read up to cap matching ids after *cursor; *more when there may be more. */
+static int
+batch_read(batch_ctx *b, size_t cap, char *cursor, int *more,
+           ims_store *st, const ims_filter *f, ims_delete_result *dry)
+{
+	ims_query_opts qo = IMS_QUERY_OPTS_INIT;
+	ims_query *q;
+	const ims_msg *m;
+	int rc;
+
+	qo.cursor = cursor[0] ? cursor : NULL;
+	if ((rc = ims_query_open(&q, st, f, &qo)))
+		return rc;
+	b->n = 0;
+	*more = 0;
+	while (b->n < cap && (rc = ims_query_next(&m, q)) == 0) {
+		if (dry) {
+			if (m->flags & IMS_MSGF_HELD)
+				dry->held++;
+			else {
+				dry->deleted++;
+				dry->bytes += m->size;
+			}
+			continue;
+		}
+		b->ids[b->n++] = m->id;
+	}
+	if (rc == 0)
+		*more = 1;
+	else if (rc == IMS_ITEROVER)
+		rc = 0;
+	if (rc == 0 && b->n)
+		rc = ims_query_cursor(cursor, q);
+	ims_query_free(q);
+	return rc;
+}
+
+int
+ims_delete_filter(ims_delete_result *out, ims_store *st, const ims_filter *f,
+                  const ims_delete_opts *opts)
+{
+	ims_delete_opts defaults = IMS_DELETE_OPTS_INIT;
+	const ims_delete_opts *o = opts ? opts : &defaults;
+	size_t cap = o->batch ? o->batch : 1000;
+	char cursor[IMS_CURSOR_STRLEN + 1] = "";
+	ims_delete_result total = { 0, 0, 0 };
+	batch_ctx b = { NULL, 0, f, { 0, 0, 0 } };
+	int rc, more = 1;
+
+	if (out)
+		memset(out, 0, sizeof(*out));
+	if (!f)
+		return IMS_INVALID;
+	if ((rc = ims__check(st)))
+		return rc;
+	if (o->dry_run) {
+		rc = batch_read(&b, SIZE_MAX, cursor, &more, st, f, &total);
+		goto done;
+	}
+	if (!(b.ids = malloc(cap * sizeof(*b.ids))))
+		return ENOMEM;
+	while (more && rc == 0) {
+		if ((rc = batch_read(&b, cap, cursor, &more, st, f, NULL)) || b.n == 0)
+			break;
+		if ((rc = ims__write(st, batch_txn, &b)) == 0) {
+			total.deleted += b.r.deleted;
+			total.bytes += b.r.bytes;
+			total.held += b.r.held;
+		}
+	}
+	free(b.ids);
+done:
+	if (out)
+		*out = total;
+	return rc;
+}

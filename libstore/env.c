@@ -1,0 +1,431 @@
+/* env.c - opening and closing a store, transactions, map growth. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static const char *const ims__db_names[IMS__DB_N] = {
+	"meta", "msg", "body", "atom", "atomid", "ix_owner", "ix_from",
+	"ix_conv", "ix_msgid", "ix_time", "ix_expiry", "count",
+};
+
+#define DEFAULT_MAP ((size_t)1 << 30)
+#define DEFAULT_MAP_MAX ((size_t)1 << 40)
+#define RESIZE_WAIT_S 5
+
+/* The stores open in this process: LMDB forbids opening one environment
+ * twice in a process (its POSIX locks would be lost on the first close). */
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+struct open_ent { dev_t dev; ino_t ino; struct open_ent *next; };
+static struct open_ent *open_list;
+
+static int
+registry_add(dev_t dev, ino_t ino)
+{
+	struct open_ent *e;
+	int rc = 0;
+
+	pthread_mutex_lock(&open_lock);
+	for (e = open_list; e; e = e->next)
+		if (e->dev == dev && e->ino == ino)
+			break;
+	if (e)
+		rc = IMS_BUSY;
+	else if (!(e = malloc(sizeof(*e))))
+		rc = ENOMEM;
+	else {
+		e->dev = dev;
+		e->ino = ino;
+		e->next = open_list;
+		open_list = e;
+	}
+	pthread_mutex_unlock(&open_lock);
+	return rc;
+}
+
+static void
+registry_del(dev_t dev, ino_t ino)
+{
+	pthread_mutex_lock(&open_lock);
+	for (struct open_ent **p = &open_list; *p; p = &(*p)->next) {
+		if ((*p)->dev == dev && (*p)->ino == ino) {
+			struct open_ent *e = *p;
+			*p = e->next;
+			free(e);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&open_lock);
+}
+
+int
+ims__map_err(int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS: return 0;
+	case MDB_NOTFOUND: return IMS_NOTFOUND;
+	case MDB_KEYEXIST: return IMS_EXISTS;
+	case MDB_CORRUPTED: case MDB_PAGE_NOTFOUND: case MDB_BAD_TXN:
+	case MDB_INVALID: case MDB_BAD_DBI: case MDB_INCOMPATIBLE:
+		return IMS_CORRUPT;
+	case MDB_PANIC: return IMS_PANIC;
+	case MDB_MAP_FULL: return IMS_FULL;
+	case MDB_READERS_FULL: return IMS_BUSY;
+	case MDB_VERSION_MISMATCH: return IMS_VERSION;
+	case MDB_BAD_VALSIZE: return IMS_TOOBIG;
+	default: break;
+	}
+	return rc > 0 ? rc : IMS_INTERNAL;
+}
+
+int
+ims__check(ims_store *st)
+{
+	if (!st)
+		return IMS_INVALID;
+	if (st->pid != getpid())
+		return IMS_FORKED;
+	if (st->panicked)
+		return IMS_PANIC;
+	return 0;
+}
+
+static int
+resize_wrlock(ims_store *st)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += RESIZE_WAIT_S;
+	return pthread_rwlock_timedwrlock(&st->resize_lock, &ts) ? IMS_BUSY : 0;
+}
+
+/* Adopt a map size another process set (size 0), or grow ours. */
+static int
+map_adjust(ims_store *st, size_t size)
+{
+	int rc = resize_wrlock(st);
+
+	if (rc)
+		return rc;
+	rc = ims__map_err(mdb_env_set_mapsize(st->env, size));
+	pthread_rwlock_unlock(&st->resize_lock);
+	return rc;
+}
+
+static int
+map_grow(ims_store *st)
+{
+	MDB_envinfo info;
+	size_t size;
+
+	mdb_env_info(st->env, &info);
+	if (info.me_mapsize >= st->map_max)
+		return IMS_FULL;
+	size = info.me_mapsize * 2;
+	if (size > st->map_max)
+		size = st->map_max;
+	return map_adjust(st, size);
+}
+
+int
+ims__txn_begin(ims_store *st, unsigned flags, MDB_txn **out)
+{
+	int rc;
+
+	if ((rc = ims__check(st)))
+		return rc;
+	if (!(flags & MDB_RDONLY) && (st->flags & IMS_OPEN_RDONLY))
+		return IMS_READONLY;
+	for (int tries = 0; tries < 3; tries++) {
+		pthread_rwlock_rdlock(&st->resize_lock);
+		rc = mdb_txn_begin(st->env, NULL, flags, out);
+		if (rc == 0)
+			return 0;
+		pthread_rwlock_unlock(&st->resize_lock);
+		if (rc != MDB_MAP_RESIZED)
+			break;
+		if ((rc = map_adjust(st, 0)))
+			return rc;
+	}
+	if (rc == MDB_PANIC)
+		st->panicked = 1;
+	return ims__map_err(rc);
+}
+
+void
+ims__txn_abort(ims_store *st, MDB_txn *txn)
+{
+	mdb_txn_abort(txn);
+	pthread_rwlock_unlock(&st->resize_lock);
+}
+
+int
+ims__txn_commit(ims_store *st, MDB_txn *txn)
+{
+	int rc = mdb_txn_commit(txn);
+
+	pthread_rwlock_unlock(&st->resize_lock);
+	if (rc == MDB_PANIC)
+		st->panicked = 1;
+	return ims__map_err(rc);
+}
+
+int
+ims__write(ims_store *st, ims__write_fn fn, void *ctx)
+{
+	MDB_txn *txn;
+	int rc;
+
+	for (;;) {
+		if ((rc = ims__txn_begin(st, 0, &txn)))
+			return rc;
+		rc = fn(st, txn, ctx);
+		if (rc != 0) {
+			ims__txn_abort(st, txn);
+			if (rc == IMS_FULL && (rc = map_grow(st)) == 0)
+				continue;
+			return rc;
+		}
+		rc = ims__txn_commit(st, txn);
+		if (rc == IMS_FULL && (rc = map_grow(st)) == 0)
+			continue;
+		return rc;
+	}
+}
+
+/* ---------------------------------------------------------------- open */
+
+static int
+prepare_dir(const char *path, unsigned flags)
+{
+	struct stat sb;
+	char data[4096];
+
+	if (stat(path, &sb) != 0) {
+		if (errno != ENOENT)
+			return errno;
+		if (!(flags & IMS_OPEN_CREATE))
+			return IMS_NOTFOUND;
+		if (mkdir(path, 0700) != 0)
+			return errno;
+		if (chmod(path, 0700) != 0)
+			return errno;
+		return 0;
+	}
+	if (!S_ISDIR(sb.st_mode))
+		return IMS_NOTSTORE;
+	if ((size_t)snprintf(data, sizeof(data), "%s/data.mdb", path) >= sizeof(data))
+		return ENAMETOOLONG;
+	if (access(data, F_OK) == 0)
+		return 0;
+	if (!(flags & IMS_OPEN_CREATE))
+		return IMS_NOTSTORE;
+	return 0;
+}
+
+static int
+fix_modes(const char *path)
+{
+	static const char *const files[] = { "data.mdb", "lock.mdb" };
+	char p[4096];
+	int fd;
+
+	if (chmod(path, 0700) != 0)
+		return errno;
+	for (int i = 0; i < 2; i++) {
+		snprintf(p, sizeof(p), "%s/%s", path, files[i]);
+		if (chmod(p, 0600) != 0)
+			return errno;
+	}
+	/* make the new directory entries durable */
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY)) >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	return 0;
+}
+
+static int
+meta_get_u32(uint32_t *out, ims_store *st, MDB_txn *txn, const char *key)
+{
+	MDB_val k = { strlen(key), ims__uc(key) }, v;
+	int rc = mdb_get(txn, st->dbi[IMS__DB_META], &k, &v);
+
+	if (rc)
+		return ims__map_err(rc);
+	if (v.mv_size != 4)
+		return IMS_CORRUPT;
+	*out = ims__rd_be32(v.mv_data);
+	return 0;
+}
+
+static int
+init_meta(ims_store *st, MDB_txn *txn)
+{
+	unsigned char buf[8];
+	MDB_val k = { 6, "format" }, v = { 4, buf };
+	int rc;
+
+	ims__be32(buf, IMS_FORMAT_VERSION);
+	if ((rc = mdb_put(txn, st->dbi[IMS__DB_META], &k, &v, MDB_NOOVERWRITE)))
+		return ims__map_err(rc);
+	ims__be_time(buf, ims__now_us());
+	k.mv_size = 7; k.mv_data = "created";
+	v.mv_size = 8;
+	return ims__map_err(mdb_put(txn, st->dbi[IMS__DB_META], &k, &v, 0));
+}
+
+static int
+open_dbs(ims_store *st, int create)
+{
+	MDB_txn *txn;
+	uint32_t format = 0;
+	int rc;
+
+	rc = mdb_txn_begin(st->env, NULL, create ? 0 : MDB_RDONLY, &txn);
+	if (rc)
+		return ims__map_err(rc);
+	rc = mdb_dbi_open(txn, "meta", 0, &st->dbi[IMS__DB_META]);
+	if (rc == MDB_NOTFOUND && create) {
+		MDB_stat ms;
+		/* an LMDB environment holding anything else is not ours */
+		if ((rc = mdb_stat(txn, 0, &ms)) || ms.ms_entries != 0) {
+			rc = rc ? ims__map_err(rc) : IMS_NOTSTORE;
+			goto fail;
+		}
+		for (int i = 0; i < IMS__DB_N && rc == 0; i++)
+			rc = mdb_dbi_open(txn, ims__db_names[i], MDB_CREATE, &st->dbi[i]);
+		if (rc == 0)
+			rc = init_meta(st, txn);
+		else
+			rc = ims__map_err(rc);
+		if (rc == 0)
+			return ims__map_err(mdb_txn_commit(txn));
+		goto fail;
+	}
+	if (rc) {
+		rc = rc == MDB_NOTFOUND ? IMS_NOTSTORE : ims__map_err(rc);
+		goto fail;
+	}
+	if ((rc = meta_get_u32(&format, st, txn, "format")))
+		goto fail_format;
+	if (format != IMS_FORMAT_VERSION) {
+		rc = IMS_VERSION;
+		goto fail;
+	}
+	for (int i = 1; i < IMS__DB_N && rc == 0; i++)
+		rc = mdb_dbi_open(txn, ims__db_names[i], 0, &st->dbi[i]);
+	if (rc) {
+		rc = rc == MDB_NOTFOUND ? IMS_CORRUPT : ims__map_err(rc);
+		goto fail;
+	}
+	return ims__map_err(mdb_txn_commit(txn));
+fail_format:
+	if (rc == IMS_NOTFOUND)
+		rc = IMS_NOTSTORE;
+fail:
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+static int
+env_setup(ims_store *st, const ims_open_opts *o)
+{
+	unsigned eflags = MDB_NOTLS;
+	size_t map = o->map_size ? o->map_size : DEFAULT_MAP;
+	int rc, dead;
+
+	if ((rc = mdb_env_create(&st->env)))
+		return ims__map_err(rc);
+	mdb_env_set_maxdbs(st->env, 32);
+	mdb_env_set_maxreaders(st->env, o->max_readers ? o->max_readers : 126);
+	mdb_env_set_mapsize(st->env, map);
+	if (o->flags & IMS_OPEN_RDONLY)
+		eflags |= MDB_RDONLY;
+	if ((rc = mdb_env_open(st->env, st->path, eflags, 0600)))
+		return rc == MDB_INVALID ? IMS_NOTSTORE : ims__map_err(rc);
+	mdb_reader_check(st->env, &dead);
+	return 0;
+}
+
+int
+ims_store_open(ims_store **out, const char *path, const ims_open_opts *opts)
+{
+	ims_open_opts defaults = IMS_OPEN_OPTS_INIT;
+	const ims_open_opts *o = opts ? opts : &defaults;
+	ims_store *st;
+	struct stat sb;
+	int rc, created;
+
+	*out = NULL;
+	if (!path || !*path || (o->flags & IMS_OPEN_CREATE && o->flags & IMS_OPEN_RDONLY))
+		return IMS_INVALID;
+	if ((rc = prepare_dir(path, o->flags)))
+		return rc;
+	if (stat(path, &sb) != 0)
+		return errno;
+	if ((rc = registry_add(sb.st_dev, sb.st_ino)))
+		return rc;
+	if (!(st = calloc(1, sizeof(*st)))) {
+		rc = ENOMEM;
+		goto fail_reg;
+	}
+	st->dev = sb.st_dev;
+	st->ino = sb.st_ino;
+	st->pid = getpid();
+	st->flags = o->flags;
+	st->map_max = o->map_max ? o->map_max : DEFAULT_MAP_MAX;
+	pthread_rwlock_init(&st->resize_lock, NULL);
+	if (!(st->path = strdup(path))) {
+		rc = ENOMEM;
+		goto fail_st;
+	}
+	created = o->flags & IMS_OPEN_CREATE;
+	if ((rc = env_setup(st, o)))
+		goto fail_env;
+	if ((rc = open_dbs(st, created)))
+		goto fail_env;
+	if (created && (rc = fix_modes(path)))
+		goto fail_env;
+	*out = st;
+	return 0;
+fail_env:
+	if (st->env)
+		mdb_env_close(st->env);
+	free(st->path);
+fail_st:
+	pthread_rwlock_destroy(&st->resize_lock);
+	free(st);
+fail_reg:
+	registry_del(sb.st_dev, sb.st_ino);
+	return rc;
+}
+
+void
+ims_store_close(ims_store *st)
+{
+	if (!st)
+		return;
+	/* In a forked child only the memory is released: closing the parent's
+	 * environment here would drop the parent's locks. */
+	if (st->pid == getpid()) {
+		mdb_env_close(st->env);
+		registry_del(st->dev, st->ino);
+	}
+	pthread_rwlock_destroy(&st->resize_lock);
+	free(st->path);
+	free(st);
+}
+
+const char *
+ims_store_path(const ims_store *st)
+{
+	return st ? st->path : NULL;
+}

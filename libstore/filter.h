@@ -1,0 +1,57 @@
+/* filter.h - private: the compiled form of the filter language.
+ *
+ * ims_filter_parse() turns an expression into this tree; query.c plans an
+ * index scan from it and ims_filter_match() evaluates it on a message.
+ */
+#ifndef IMS_FILTER_H
+#define IMS_FILTER_H
+
+#include "imstore.h"
+
+typedef enum ims__fkind {
+	IMS__F_ALL = 0,   /* matches everything ("" or "*") */
+	IMS__F_AND,
+	IMS__F_OR,
+	IMS__F_NOT,       /* child in a */
+	IMS__F_TERM
+} ims__fkind;
+
+typedef enum ims__fterm {
+	IMS__T_OWNER = 1, /* text: canonical address */
+	IMS__T_FOLDER,    /* ival: ims_folder */
+	IMS__T_MODE,      /* ival: ims_mode */
+	IMS__T_STATE,     /* ival: ims_state, or -1 for "held" (IMS_MSGF_HELD) */
+	IMS__T_FROM,      /* text: canonical address */
+	IMS__T_TO,        /* text: canonical address, To or cc */
+	IMS__T_PEER,      /* text: canonical address, from, To or cc */
+	IMS__T_CONV,      /* text: conversation identity, exact */
+	IMS__T_MSGID,     /* text: Message-ID, exact */
+	IMS__T_ID,        /* id */
+	IMS__T_TYPE,      /* text: lowercase media type "image/png", or "image/" for image/(any) */
+	IMS__T_SIZE,      /* [lo, hi) body bytes */
+	IMS__T_RECEIVED,  /* [lo, hi) received time, UTC µs (date:, older:, newer:) */
+	IMS__T_SUBJECT    /* text: substring, ASCII case-insensitive */
+} ims__fterm;
+
+typedef struct ims__fnode {
+	ims__fkind kind;
+	ims__fterm term;          /* IMS__F_TERM only */
+	struct ims__fnode *a, *b; /* AND/OR: a and b; NOT: a */
+	char *text;               /* NUL-terminated, owned */
+	size_t text_len;
+	int ival;
+	int64_t lo, hi;           /* half-open range; INT64_MIN/INT64_MAX open */
+	ims_id id;
+} ims__fnode;
+
+struct ims_filter {
+	ims__fnode *root;
+	char *expr;               /* the source text, owned */
+};
+
+/* Write a one-line description of a (sub)tree, e.g.
+ * "(owner:sip:bob@example.com and type:text/plain)"; returns bytes needed like
+ * snprintf. */
+int ims__filter_describe(char *buf, size_t cap, const ims__fnode *n);
+
+#endif

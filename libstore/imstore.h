@@ -1,0 +1,520 @@
+/**
+ * @file imstore.h
+ * @brief libimstore: the durable message store of an OMA SIMPLE IM server.
+ *
+ * libimstore keeps the deferred messages and the conversation history of an
+ * Instant Messaging server in an LMDB environment.  Every stored message is a
+ * metadata record (checksummed) plus its body bytes (checksummed, compressed
+ * with zlib when that pays off, returned exactly as received).
+ *
+ * @section conventions Conventions
+ * - Functions return 0 on success, a negative IMS_* code on a library error,
+ *   or a positive errno value on a system error; ims_strerror() names both.
+ * - Output parameters come first and are named @c out.  A pointer-to-pointer
+ *   output is owned by the caller and released with the matching _free
+ *   function.  A plain pointer returned inside a structure is borrowed from
+ *   its parent and valid until the parent is freed or advanced.
+ * - Option structures carry a @c version field; initialise them with their
+ *   _INIT macro so that later fields get their defaults.
+ *
+ * @section threads Threads and processes
+ * One ims_store handle may be shared by any number of threads: every function
+ * taking an ims_store is thread-safe.  An ims_query or ims_filter belongs to
+ * one thread at a time.  Several processes may open the same store at once
+ * (a server writing while operators list or delete).  A process must open a
+ * store only once (a second ims_store_open() of the same store in one process
+ * fails with IMS_BUSY), and a handle must not be used in a child after fork():
+ * every call there returns IMS_FORKED.
+ *
+ * @section durability Durability
+ * A write function returns 0 only after its transaction is on disk (LMDB
+ * commit with fdatasync).  A failed commit is reported, never as success.
+ * After IMS_PANIC the handle is unusable: close it and open the store again.
+ */
+#ifndef IMSTORE_H
+#define IMSTORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define IMS_API __attribute__((visibility("default")))
+#else
+#define IMS_API
+#endif
+
+#define IMS_VERSION_MAJOR 0
+#define IMS_VERSION_MINOR 1
+#define IMS_VERSION_PATCH 0
+#define IMS_VERSION_STRING "0.1.0"
+
+/** On-disk format version written by this library (see imstore(5)). */
+#define IMS_FORMAT_VERSION 1
+
+/** @name Error codes
+ * Library errors are negative and never renumbered; new codes are added last.
+ * @{ */
+#define IMS_OK          0
+#define IMS_ERR_BASE    (-32000)
+#define IMS_NOTFOUND    (IMS_ERR_BASE - 1)  /**< no such message or store */
+#define IMS_EXISTS      (IMS_ERR_BASE - 2)  /**< already stored (idempotent put) */
+#define IMS_CORRUPT     (IMS_ERR_BASE - 3)  /**< checksum or structure invalid */
+#define IMS_FULL        (IMS_ERR_BASE - 4)  /**< map cannot grow further */
+#define IMS_BUSY        (IMS_ERR_BASE - 5)  /**< store busy or already open here */
+#define IMS_INVALID     (IMS_ERR_BASE - 6)  /**< invalid argument or input */
+#define IMS_VERSION     (IMS_ERR_BASE - 7)  /**< store format not supported */
+#define IMS_PANIC       (IMS_ERR_BASE - 8)  /**< fatal store error: reopen */
+#define IMS_FORKED      (IMS_ERR_BASE - 9)  /**< handle used after fork() */
+#define IMS_TOOBIG      (IMS_ERR_BASE - 10) /**< field or body over its limit */
+#define IMS_READONLY    (IMS_ERR_BASE - 11) /**< store opened read-only */
+#define IMS_SYNTAX      (IMS_ERR_BASE - 12) /**< filter expression invalid */
+#define IMS_ITEROVER    (IMS_ERR_BASE - 13) /**< iteration finished */
+#define IMS_HELD        (IMS_ERR_BASE - 14) /**< message under legal hold */
+#define IMS_INTERNAL    (IMS_ERR_BASE - 15) /**< unexpected storage engine error */
+#define IMS_NOTSTORE    (IMS_ERR_BASE - 16) /**< path is not an imstore store */
+/** @} */
+
+/**
+ * Describe an error code.
+ * @param err an IMS_* code or a positive errno value.
+ * @return a static lowercase string; never NULL.
+ * @since 0.1
+ */
+const char *ims_strerror(int err);
+
+/** Optional detail about a failed call: where and what. */
+typedef struct ims_errinfo {
+	int code;           /**< the code the call returned */
+	size_t offset;      /**< byte offset in the input, when it applies */
+	char message[200];  /**< lowercase detail, may be empty */
+} ims_errinfo;
+
+/** @name Limits (bytes) @{ */
+#define IMS_ADDR_MAX     480      /**< a canonical address */
+#define IMS_MSGID_MAX    256      /**< a Message-ID */
+#define IMS_CONV_MAX     256      /**< a conversation identity */
+#define IMS_TEXT_MAX     4096     /**< subject, display name, content type */
+#define IMS_RCPT_MAX     1024     /**< recipients (To + cc) per message */
+#define IMS_HEADERS_MAX  64       /**< kept original headers per message */
+#define IMS_BODY_MAX     ((size_t)1 << 30) /**< one body (1 GiB) */
+/** @} */
+
+/* ------------------------------------------------------------------ */
+/** @name Identifiers @{ */
+
+/** A store id: 48-bit milliseconds + 80 random bits, big-endian. */
+typedef struct ims_id {
+	unsigned char b[16];
+} ims_id;
+
+/** Length of a printed id (Crockford base32), without the NUL. */
+#define IMS_ID_STRLEN 26
+
+/**
+ * Print an id as 26 Crockford base32 characters.
+ * @param[out] out buffer of at least IMS_ID_STRLEN + 1 bytes.
+ * @since 0.1
+ */
+IMS_API void ims_id_fmt(char *out, const ims_id *id);
+
+/**
+ * Parse a printed id (case-insensitive; I, L and O read as 1, 1, 0).
+ * @return 0, or IMS_INVALID when @p text is not an id.
+ * @since 0.1
+ */
+IMS_API int ims_id_parse(ims_id *out, const char *text);
+
+/** Milliseconds since the epoch encoded in an id. @since 0.1 */
+IMS_API int64_t ims_id_time_ms(const ims_id *id);
+/** @} */
+
+/* ------------------------------------------------------------------ */
+/** @name Addresses @{ */
+
+/**
+ * Canonicalise an IM address the way RFC 3261 compares URIs.
+ *
+ * sip:, sips:, im: and pres: URIs: scheme and host lowercased, user part kept
+ * (percent-escapes of unreserved characters decoded), password, URI parameters
+ * and headers dropped.  tel: numbers lose their visual separators.  A display
+ * name form (`"Bob" <sip:bob@example.com>`) is reduced to its URI.
+ *
+ * @param[out] out buffer of @p cap bytes receiving the NUL-terminated form.
+ * @param cap at least IMS_ADDR_MAX + 1.
+ * @param addr the address as received.
+ * @return 0, IMS_INVALID (no scheme, control characters, invalid UTF-8),
+ *         or IMS_TOOBIG (longer than IMS_ADDR_MAX).
+ * @since 0.1
+ */
+IMS_API int ims_addr_canon(char *out, size_t cap, const char *addr);
+/** @} */
+
+/* ------------------------------------------------------------------ */
+/** @name Messages @{ */
+
+typedef enum ims_folder {
+	IMS_FOLDER_DEFERRED = 1,
+	IMS_FOLDER_HISTORY = 2
+} ims_folder;
+
+typedef enum ims_mode {
+	IMS_MODE_PAGER = 1,
+	IMS_MODE_LARGE = 2,
+	IMS_MODE_SESSION = 3
+} ims_mode;
+
+typedef enum ims_state {
+	IMS_STATE_STORED = 0,     /**< kept in history, no delivery pending */
+	IMS_STATE_PENDING = 1,    /**< deferred, waiting for the recipient */
+	IMS_STATE_DELIVERING = 2, /**< handed out under a lease */
+	IMS_STATE_DELIVERED = 3,  /**< delivered and acknowledged */
+	IMS_STATE_FAILED = 4      /**< delivery given up */
+} ims_state;
+
+/** Message flag: under legal hold; never deleted, purged or expired. */
+#define IMS_MSGF_HELD  0x1u
+/** Message flag: body stored zlib-compressed (informational). */
+#define IMS_MSGF_ZBODY 0x2u
+
+/** An address with its display name. */
+typedef struct ims_addr {
+	const char *uri;   /**< the URI (canonical form in returned messages) */
+	const char *name;  /**< display name, or NULL */
+} ims_addr;
+
+/** An original header kept with the message (e.g. P-Asserted-Identity). */
+typedef struct ims_header {
+	const char *name;
+	const char *value;
+} ims_header;
+
+/** Time value meaning "not set". */
+#define IMS_TIME_NONE INT64_MIN
+
+/**
+ * A message's metadata.
+ *
+ * On input (ims_put()) the caller fills it; strings are copied.  On output
+ * every pointer is borrowed from the object that returned it.  Times are UTC
+ * microseconds since the epoch, IMS_TIME_NONE when unset.
+ */
+typedef struct ims_msg {
+	unsigned version;        /**< IMS_MSG_VERSION */
+	ims_id id;               /**< output only */
+	ims_folder folder;
+	ims_mode mode;
+	ims_state state;
+	unsigned flags;          /**< IMS_MSGF_*; output only */
+	const char *owner;       /**< the IM address whose store it is */
+	ims_addr from;           /**< originator */
+	const ims_addr *to;      /**< To recipients */
+	size_t nto;
+	const ims_addr *cc;      /**< cc recipients */
+	size_t ncc;
+	const char *message_id;  /**< unique per (owner, folder); required */
+	const char *conversation;/**< session / conversation identity, or NULL */
+	int64_t received;        /**< IMS_TIME_NONE on input: now */
+	int64_t sent;
+	const char *sent_text;   /**< original DateTime text, or NULL */
+	int64_t expires;
+	int64_t delivered;
+	const char *content_type;/**< with parameters; NULL: text/plain */
+	const char *subject;
+	uint64_t size;           /**< body bytes; output only */
+	const ims_header *headers;
+	size_t nheaders;
+} ims_msg;
+
+#define IMS_MSG_VERSION 1
+#define IMS_MSG_INIT { IMS_MSG_VERSION, {{0}}, IMS_FOLDER_DEFERRED, \
+	IMS_MODE_PAGER, IMS_STATE_PENDING, 0, NULL, {NULL, NULL}, NULL, 0, \
+	NULL, 0, NULL, NULL, IMS_TIME_NONE, IMS_TIME_NONE, NULL, \
+	IMS_TIME_NONE, IMS_TIME_NONE, NULL, NULL, 0, NULL, 0 }
+
+/** Folder, mode and state names ("deferred", "pager", "pending"…). @since 0.1 */
+const char *ims_folder_name(ims_folder f);
+const char *ims_mode_name(ims_mode m);
+const char *ims_state_name(ims_state s);
+/** Parse those names; 0 or IMS_INVALID. @since 0.1 */
+IMS_API int ims_folder_parse(ims_folder *out, const char *name);
+IMS_API int ims_mode_parse(ims_mode *out, const char *name);
+IMS_API int ims_state_parse(ims_state *out, const char *name);
+/** @} */
+
+/* ------------------------------------------------------------------ */
+/** @name Opening a store @{ */
+
+typedef struct ims_store ims_store;
+
+/** Open flag: create the store when it does not exist. */
+#define IMS_OPEN_CREATE   0x1u
+/** Open flag: read-only; write functions return IMS_READONLY. */
+#define IMS_OPEN_RDONLY   0x2u
+
+typedef struct ims_open_opts {
+	unsigned version;
+	unsigned flags;        /**< IMS_OPEN_* */
+	size_t map_size;       /**< initial map size; 0: 1 GiB */
+	size_t map_max;        /**< growth limit; 0: 1 TiB */
+	unsigned max_readers;  /**< 0: 126 */
+} ims_open_opts;
+
+#define IMS_OPEN_OPTS_VERSION 1
+#define IMS_OPEN_OPTS_INIT { IMS_OPEN_OPTS_VERSION, 0, 0, 0, 0 }
+
+/**
+ * Open (or with IMS_OPEN_CREATE create) the store in directory @p path.
+ *
+ * A created directory is mode 0700 and its files 0600 whatever the umask.
+ * Stale reader slots left by dead processes are cleared.
+ *
+ * @param[out] out the handle, to release with ims_store_close().
+ * @param opts NULL for defaults.
+ * @return 0, IMS_NOTFOUND (no store there), IMS_NOTSTORE (a file, or a
+ *         directory holding something else), IMS_VERSION (newer format),
+ *         IMS_BUSY (already open in this process), IMS_CORRUPT, or errno.
+ * @since 0.1
+ */
+IMS_API int ims_store_open(ims_store **out, const char *path, const ims_open_opts *opts);
+
+/** Close a handle; NULL is ignored.  Open queries must be freed first. @since 0.1 */
+IMS_API void ims_store_close(ims_store *st);
+
+/** The directory the store was opened from (borrowed). @since 0.1 */
+const char *ims_store_path(const ims_store *st);
+/** @} */
+
+/* ------------------------------------------------------------------ */
+/** @name Storing and reading @{ */
+
+/**
+ * Store one message durably.
+ *
+ * The body bytes are kept exactly; bodies that compress well are stored
+ * deflated.  If (owner, folder, message_id) is already stored nothing is
+ * written, @p out receives the existing id and IMS_EXISTS is returned.
+ *
+ * @param[out] out the new (or existing) id; may be NULL.
+ * @param msg metadata; owner, from.uri and message_id are required.
+ * @param body body bytes (may be NULL when @p len is 0).
+ * @return 0 (stored and on disk), IMS_EXISTS, IMS_INVALID, IMS_TOOBIG,
+ *         IMS_FULL, IMS_READONLY, IMS_PANIC, or errno (ENOSPC…).
+ * @since 0.1
+ */
+IMS_API int ims_put(ims_id *out, ims_store *st, const ims_msg *msg,
+            const void *body, size_t len);
+
+/**
+ * Read a message's metadata by id.
+ * @param[out] out allocated copy, to release with ims_msg_free().
+ * @return 0, IMS_NOTFOUND, IMS_CORRUPT.
+ * @since 0.1
+ */
+IMS_API int ims_get(ims_msg **out, ims_store *st, const ims_id *id);
+
+/**
+ * Find a message by (owner, folder, Message-ID).
+ * @param[out] out allocated copy, to release with ims_msg_free().
+ * @return 0, IMS_NOTFOUND, IMS_INVALID, IMS_CORRUPT.
+ * @since 0.1
+ */
+IMS_API int ims_get_by_msgid(ims_msg **out, ims_store *st, const char *owner,
+                     ims_folder folder, const char *message_id);
+
+/** Free a message returned by ims_get(); NULL is ignored. @since 0.1 */
+IMS_API void ims_msg_free(ims_msg *msg);
+
+/** Body chunk callback: return 0 to go on, anything else stops with it. */
+typedef int (*ims_body_cb)(const void *chunk, size_t len, void *payload);
+
+/**
+ * Stream a message's body bytes, exactly as stored, in chunks.
+ *
+ * The stored bytes are checked against their checksum before the first
+ * chunk is passed on, and the inflated bytes against the original size and
+ * checksum; corrupt bodies are never handed out.  Memory use is bounded
+ * whatever the body size.
+ *
+ * @return 0, IMS_NOTFOUND, IMS_CORRUPT, or the callback's non-zero value.
+ * @since 0.1
+ */
+IMS_API int ims_body_stream(ims_store *st, const ims_id *id, ims_body_cb cb,
+                    void *payload);
+
+/**
+ * Read a whole body into memory.
+ * @param[out] out malloc()ed bytes (plus a NUL not counted), caller frees.
+ * @param[out] out_len body length.
+ * @since 0.1
+ */
+IMS_API int ims_body_get(void **out, size_t *out_len, ims_store *st, const ims_id *id);
+
+/**
+ * Delete one message.
+ * @return 0, IMS_NOTFOUND, IMS_HELD (under legal hold, kept).
+ * @since 0.1
+ */
+IMS_API int ims_delete(ims_store *st, const ims_id *id);
+
+/**
+ * Change a message's delivery state.
+ * @param delivered delivery time for IMS_STATE_DELIVERED, else IMS_TIME_NONE.
+ * @return 0, IMS_NOTFOUND, IMS_INVALID.
+ * @since 0.1
+ */
+IMS_API int ims_set_state(ims_store *st, const ims_id *id, ims_state state,
+                  int64_t delivered);
+/** @} */
+
+/* ------------------------------------------------------------------ */
+/** @name Filters and queries
+ * The filter language is described in imstore-search-terms(7).
+ * @{ */
+
+typedef struct ims_filter ims_filter;
+
+/**
+ * Compile a filter expression ("" or "*" matches everything).
+ * @param[out] out compiled filter, to release with ims_filter_free().
+ * @param now reference time for relative terms (older:, newer:), UTC µs;
+ *        IMS_TIME_NONE: the current time.
+ * @param[out] err where and why parsing failed; may be NULL.
+ * @return 0, IMS_SYNTAX, IMS_INVALID, IMS_TOOBIG.
+ * @since 0.1
+ */
+IMS_API int ims_filter_parse(ims_filter **out, const char *expr, int64_t now,
+                     ims_errinfo *err);
+
+/** Free a filter; NULL is ignored. @since 0.1 */
+IMS_API void ims_filter_free(ims_filter *f);
+
+/**
+ * Whether a filter matches a message (evaluated in memory).
+ * @return 1 or 0.
+ * @since 0.1
+ */
+IMS_API int ims_filter_match(const ims_filter *f, const ims_msg *msg);
+
+/** Whether a filter is the match-everything filter. @since 0.1 */
+IMS_API int ims_filter_is_all(const ims_filter *f);
+
+typedef struct ims_query ims_query;
+
+typedef struct ims_query_opts {
+	unsigned version;
+	int reverse;          /**< newest first */
+	const char *cursor;   /**< resume after this ims_query_cursor() value */
+} ims_query_opts;
+
+#define IMS_QUERY_OPTS_VERSION 1
+#define IMS_QUERY_OPTS_INIT { IMS_QUERY_OPTS_VERSION, 0, NULL }
+
+/** Longest cursor text, without the NUL. */
+#define IMS_CURSOR_STRLEN 40
+
+/**
+ * Start a query: the messages matching @p f in (received, id) order.
+ *
+ * The query sees the store as of this call (one read snapshot) until freed.
+ * The planner reads the most selective index: a filter naming an owner,
+ * originator, conversation, Message-ID or received-time range never scans
+ * the whole store.
+ *
+ * @param[out] out the query, to release with ims_query_free().
+ * @return 0, IMS_INVALID (bad cursor), or errno.
+ * @since 0.1
+ */
+IMS_API int ims_query_open(ims_query **out, ims_store *st, const ims_filter *f,
+                   const ims_query_opts *opts);
+
+/**
+ * Next matching message.
+ * @param[out] out borrowed, valid until the next call or ims_query_free().
+ * @return 0, IMS_ITEROVER at the end, IMS_CORRUPT (the record's id is
+ *         available through ims_query_cursor()).
+ * @since 0.1
+ */
+IMS_API int ims_query_next(const ims_msg **out, ims_query *q);
+
+/**
+ * Cursor after the last returned message, to resume in another query.
+ * Resuming neither skips nor repeats a message, whatever was stored since.
+ * @param[out] out at least IMS_CURSOR_STRLEN + 1 bytes.
+ * @return 0, or IMS_NOTFOUND before the first message.
+ * @since 0.1
+ */
+IMS_API int ims_query_cursor(char *out, const ims_query *q);
+
+/**
+ * Describe the plan chosen for a query (index, ranges, residual filter).
+ * @return borrowed string valid until ims_query_free().
+ * @since 0.1
+ */
+const char *ims_query_explain(const ims_query *q);
+
+/** Free a query; NULL is ignored. @since 0.1 */
+IMS_API void ims_query_free(ims_query *q);
+
+/**
+ * Count the messages matching @p f.
+ * @since 0.1
+ */
+IMS_API int ims_count(uint64_t *out, ims_store *st, const ims_filter *f);
+
+typedef struct ims_delete_opts {
+	unsigned version;
+	int dry_run;         /**< count only */
+	size_t batch;        /**< messages per write transaction; 0: 1000 */
+} ims_delete_opts;
+
+#define IMS_DELETE_OPTS_VERSION 1
+#define IMS_DELETE_OPTS_INIT { IMS_DELETE_OPTS_VERSION, 0, 0 }
+
+/** What a bulk delete did. */
+typedef struct ims_delete_result {
+	uint64_t deleted;   /**< messages removed (or that would be) */
+	uint64_t bytes;     /**< their body bytes */
+	uint64_t held;      /**< matching messages kept under legal hold */
+} ims_delete_result;
+
+/**
+ * Delete every message matching @p f, in bounded write transactions.
+ * Messages under legal hold are kept and counted in @c held.
+ * @param[out] out counts; may be NULL.
+ * @since 0.1
+ */
+IMS_API int ims_delete_filter(ims_delete_result *out, ims_store *st,
+                      const ims_filter *f, const ims_delete_opts *opts);
+/** @} */
+
+/* ------------------------------------------------------------------ */
+/** @name Statistics @{ */
+
+typedef struct ims_stats {
+	uint64_t messages[3];  /**< by folder index: [0] all, [1] deferred, [2] history */
+	uint64_t bytes[3];     /**< body bytes as received, same indexes */
+	uint64_t stored_bytes; /**< body bytes as stored (after compression) */
+	uint64_t owners;       /**< distinct owners holding messages */
+	uint64_t file_bytes;   /**< size of the data file */
+	uint64_t map_bytes;    /**< current map size */
+	uint64_t pages_used;   /**< pages in use */
+	unsigned page_size;
+	unsigned format;       /**< on-disk format version */
+} ims_stats;
+
+/**
+ * Totals of the store.
+ * @since 0.1
+ */
+IMS_API int ims_stats_get(ims_stats *out, ims_store *st);
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* IMSTORE_H */

@@ -1,0 +1,195 @@
+/* internal.h - private to libimstore: the store handle, the on-disk layout
+ * (see imstore(5)) and helpers shared between the .c files (ims__ names). */
+#ifndef IMS_INTERNAL_H
+#define IMS_INTERNAL_H
+
+#include <errno.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "imstore.h"
+
+/* Named databases; their names on disk are in env.c (ims__db_names). */
+enum {
+	IMS__DB_META = 0,  /* "format", "last_id", "next_atom", "totals" */
+	IMS__DB_MSG,       /* id(16) -> record */
+	IMS__DB_BODY,      /* id(16) chunk(4 BE) -> chunk */
+	IMS__DB_ATOM,      /* kind(1) text -> atom(4 BE) */
+	IMS__DB_ATOMID,    /* atom(4 BE) -> kind(1) text */
+	IMS__DB_IX_OWNER,  /* owner(4) folder(1) received(8) id(16) -> "" */
+	IMS__DB_IX_FROM,   /* from(4) received(8) id(16) -> "" */
+	IMS__DB_IX_CONV,   /* conv(4) received(8) id(16) -> "" */
+	IMS__DB_IX_MSGID,  /* msgid NUL owner(4) folder(1) -> id(16) */
+	IMS__DB_IX_TIME,   /* received(8) id(16) -> "" */
+	IMS__DB_IX_EXPIRY, /* expires(8) id(16) -> "" */
+	IMS__DB_COUNT,     /* owner(4) folder(1) -> ims__counter */
+	IMS__DB_N
+};
+
+#define IMS__ATOM_ADDR 'a'
+#define IMS__ATOM_CONV 'c'
+
+/* Body chunking: each chunk is compressed on its own so that memory stays
+ * bounded whatever the body size. */
+#define IMS__CHUNK (1024u * 1024u)
+#define IMS__CHUNK_HDR 12 /* crc(4) method(1) pad(3) raw_len(4) */
+#define IMS__Z_NONE 0
+#define IMS__Z_DEFLATE 1
+
+struct ims_store {
+	MDB_env *env;
+	MDB_dbi dbi[IMS__DB_N];
+	char *path;
+	unsigned flags;          /* IMS_OPEN_* */
+	pid_t pid;               /* the process that opened it */
+	size_t map_max;
+	dev_t dev;
+	ino_t ino;
+	int panicked;
+	/* Held for reading by every transaction of this process; held for
+	 * writing to change the map size (LMDB requires no transaction). */
+	pthread_rwlock_t resize_lock;
+};
+
+/* Counters per (owner, folder) and for the store (meta "totals.N"). */
+typedef struct ims__counter {
+	uint64_t count;
+	uint64_t bytes;     /* body bytes as received */
+	uint64_t stored;    /* body bytes as stored */
+} ims__counter;
+
+/* LMDB's MDB_val takes a non-const pointer even for keys it only reads. */
+static inline void *ims__uc(const void *p) { return (void *)(uintptr_t)p; }
+
+/* ---- env.c: transactions ---- */
+int ims__check(ims_store *st);
+int ims__map_err(int mdb_rc);
+int ims__txn_begin(ims_store *st, unsigned flags, MDB_txn **out);
+void ims__txn_abort(ims_store *st, MDB_txn *txn);
+int ims__txn_commit(ims_store *st, MDB_txn *txn);
+/* Run fn in a write transaction, committing durably; retries after growing
+ * the map on MDB_MAP_FULL.  fn returns 0 to commit, else aborts. */
+typedef int (*ims__write_fn)(ims_store *st, MDB_txn *txn, void *ctx);
+int ims__write(ims_store *st, ims__write_fn fn, void *ctx);
+
+/* ---- util.c ---- */
+static inline void ims__be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24); p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8); p[3] = (unsigned char)v;
+}
+static inline uint32_t ims__rd_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+/* Times are stored big-endian with the sign bit flipped so that byte order
+ * is numeric order. */
+static inline void ims__be_time(unsigned char *p, int64_t t)
+{
+	uint64_t v = (uint64_t)t ^ 0x8000000000000000ull;
+	for (int i = 7; i >= 0; i--) { p[i] = (unsigned char)v; v >>= 8; }
+}
+static inline int64_t ims__rd_be_time(const unsigned char *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return (int64_t)(v ^ 0x8000000000000000ull);
+}
+int64_t ims__now_us(void);
+int ims__utf8_valid(const char *s, size_t len);
+int ims__random(void *buf, size_t len);
+
+/* ---- atom.c: interned strings (addresses, conversations) ---- */
+int ims__atom_find(uint32_t *out, ims_store *st, MDB_txn *txn, int kind,
+                   const char *text);
+int ims__atom_intern(uint32_t *out, ims_store *st, MDB_txn *txn, int kind,
+                     const char *text);
+
+/* ---- counter.c ---- */
+int ims__counter_add(ims_store *st, MDB_txn *txn, uint32_t owner,
+                     ims_folder folder, int64_t sign, uint64_t bytes,
+                     uint64_t stored);
+int ims__totals_get(ims__counter out[3], ims_store *st, MDB_txn *txn);
+
+/* ---- record.c: the metadata record codec ---- */
+#define IMS__REC_VERSION 1
+#define IMS__REC_FIXED 100
+
+/* Fields of a record that live outside ims_msg. */
+typedef struct ims__recx {
+	uint32_t owner_atom, from_atom, conv_atom;
+	uint32_t raw_crc;       /* crc32 of the body as received */
+	uint32_t nchunks;
+	uint64_t stored;        /* body bytes as stored */
+	int64_t lease_until;
+} ims__recx;
+
+/* Size of the encoding of msg (addresses already canonical). */
+size_t ims__rec_size(const ims_msg *msg);
+/* Encode into buf of exactly ims__rec_size() bytes, checksum last. */
+void ims__rec_encode(unsigned char *buf, size_t len, const ims_msg *msg,
+                     const ims__recx *x);
+
+/* Scratch arrays a decoded message points into. */
+typedef struct ims__decbuf {
+	ims_addr *addrs;
+	size_t addrs_cap;
+	ims_header *hdrs;
+	size_t hdrs_cap;
+} ims__decbuf;
+
+void ims__decbuf_free(ims__decbuf *d);
+/* Decode a record in place: strings of msg point into buf.  Checks the
+ * checksum and every length; IMS_CORRUPT on any mismatch. */
+int ims__rec_decode(ims_msg *msg, ims__recx *x, ims__decbuf *d,
+                    const ims_id *id, const unsigned char *buf, size_t len);
+/* Rewrite the fixed fields (state, flags, delivered, lease) and checksum. */
+void ims__rec_patch(unsigned char *buf, size_t len, ims_state state,
+                    unsigned flags, int64_t delivered, int64_t lease_until);
+
+/* ---- body.c ---- */
+typedef struct ims__body_in {
+	const unsigned char *data;
+	size_t len;
+	uint32_t raw_crc;
+	uint32_t nchunks;
+	uint64_t stored;          /* filled by ims__body_put */
+	unsigned char *chunk0;    /* chunk 0 prepared before the transaction */
+	size_t chunk0_len;
+} ims__body_in;
+
+int ims__body_prepare(ims__body_in *b, const void *data, size_t len);
+void ims__body_release(ims__body_in *b);
+int ims__body_put(ims_store *st, MDB_txn *txn, const ims_id *id,
+                  ims__body_in *b);
+int ims__body_del(ims_store *st, MDB_txn *txn, const ims_id *id);
+int ims__body_read(ims_store *st, MDB_txn *txn, const ims_id *id,
+                   const ims__recx *x, uint64_t size, ims_body_cb cb,
+                   void *payload);
+
+/* ---- index.c ---- */
+int ims__index_add(ims_store *st, MDB_txn *txn, const ims_id *id,
+                   const ims_msg *msg, const ims__recx *x);
+int ims__index_del(ims_store *st, MDB_txn *txn, const ims_id *id,
+                   const ims_msg *msg, const ims__recx *x);
+size_t ims__msgid_key(unsigned char *out, const char *msgid, uint32_t owner,
+                      ims_folder folder);
+
+/* ---- read.c ---- */
+int ims__msg_load(ims_msg *msg, ims__recx *x, ims__decbuf *d, ims_store *st,
+                  MDB_txn *txn, const ims_id *id);
+int ims__msg_copy(ims_msg **out, const ims_msg *src);
+
+/* ---- delete.c ---- */
+int ims__delete_txn(ims_store *st, MDB_txn *txn, const ims_id *id,
+                    const ims_filter *recheck, uint64_t *bytes);
+
+#define IMS__MAX(a, b) ((a) > (b) ? (a) : (b))
+#define IMS__MIN(a, b) ((a) < (b) ? (a) : (b))
+
+#endif

@@ -1,0 +1,207 @@
+/* put.c - storing a message: validation, canonical addresses, one durable
+ * write transaction. */
+#include <stdlib.h>
+
+#include "internal.h"
+
+typedef struct put_ctx {
+	ims_msg c;            /* the message with canonical addresses */
+	ims_addr *addrs;      /* canonical To and cc */
+	char *strbuf;         /* their text */
+	ims__body_in body;
+	ims_id id;
+} put_ctx;
+
+/* Text fields: bounded, valid UTF-8, no control characters but TAB. */
+static int
+check_text(const char *s, size_t max)
+{
+	size_t n;
+
+	if (!s)
+		return 0;
+	n = strlen(s);
+	if (n > max)
+		return IMS_TOOBIG;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+			return IMS_INVALID;
+	}
+	return ims__utf8_valid(s, n) ? 0 : IMS_INVALID;
+}
+
+static int
+check_msg(const ims_msg *m)
+{
+	int rc = 0;
+
+	if (!m || m->version < 1 || m->folder < 1 || m->folder > 2 ||
+	    m->mode < 1 || m->mode > 3 || (unsigned)m->state > 4)
+		return IMS_INVALID;
+	if (!m->owner || !m->from.uri || !m->message_id || !*m->message_id)
+		return IMS_INVALID;
+	if (m->nto + m->ncc > IMS_RCPT_MAX || m->nheaders > IMS_HEADERS_MAX)
+		return IMS_TOOBIG;
+	if ((m->nto && !m->to) || (m->ncc && !m->cc) || (m->nheaders && !m->headers))
+		return IMS_INVALID;
+	if ((rc = check_text(m->message_id, IMS_MSGID_MAX)) ||
+	    (rc = check_text(m->conversation, IMS_CONV_MAX)) ||
+	    (rc = check_text(m->from.name, IMS_TEXT_MAX)) ||
+	    (rc = check_text(m->subject, IMS_TEXT_MAX)) ||
+	    (rc = check_text(m->content_type, IMS_TEXT_MAX)) ||
+	    (rc = check_text(m->sent_text, IMS_TEXT_MAX)))
+		return rc;
+	for (size_t i = 0; i < m->nto + m->ncc && rc == 0; i++) {
+		const ims_addr *a = i < m->nto ? &m->to[i] : &m->cc[i - m->nto];
+		if (!a->uri)
+			return IMS_INVALID;
+		rc = check_text(a->name, IMS_TEXT_MAX);
+	}
+	for (size_t i = 0; i < m->nheaders && rc == 0; i++) {
+		if (!m->headers[i].name || !*m->headers[i].name || !m->headers[i].value)
+			return IMS_INVALID;
+		if (!(rc = check_text(m->headers[i].name, 128)))
+			rc = check_text(m->headers[i].value, IMS_TEXT_MAX);
+	}
+	return rc;
+}
+
+static int
+canon_all(put_ctx *p, const ims_msg *m)
+{
+	size_t na = m->nto + m->ncc, slot = IMS_ADDR_MAX + 1;
+	int rc = 0;
+
+	p->c = *m;
+	if (!(p->strbuf = malloc((na + 2) * slot)))
+		return ENOMEM;
+	if (na && !(p->addrs = malloc(na * sizeof(*p->addrs))))
+		return ENOMEM;
+	if ((rc = ims_addr_canon(p->strbuf, slot, m->owner)) ||
+	    (rc = ims_addr_canon(p->strbuf + slot, slot, m->from.uri)))
+		return rc;
+	p->c.owner = p->strbuf;
+	p->c.from.uri = p->strbuf + slot;
+	for (size_t i = 0; i < na && rc == 0; i++) {
+		const ims_addr *a = i < m->nto ? &m->to[i] : &m->cc[i - m->nto];
+		char *s = p->strbuf + (i + 2) * slot;
+		rc = ims_addr_canon(s, slot, a->uri);
+		p->addrs[i].uri = s;
+		p->addrs[i].name = a->name;
+	}
+	p->c.to = p->addrs;
+	p->c.cc = p->addrs ? p->addrs + m->nto : NULL;
+	return rc;
+}
+
+/* Time-ordered and never reused: above the last id issued in this store. */
+static int
+new_id(ims_id *out, ims_store *st, MDB_txn *txn)
+{
+	MDB_val k = { 7, "last_id" }, v;
+	uint64_t ms = (uint64_t)(ims__now_us() / 1000);
+	unsigned char rnd[10];
+	int rc;
+
+	if ((rc = ims__random(rnd, sizeof(rnd))))
+		return rc;
+	for (int i = 5; i >= 0; i--, ms >>= 8)
+		out->b[i] = (unsigned char)ms;
+	memcpy(out->b + 6, rnd, 10);
+	rc = mdb_get(txn, st->dbi[IMS__DB_META], &k, &v);
+	if (rc == 0 && v.mv_size == 16 && memcmp(out->b, v.mv_data, 16) <= 0) {
+		/* clock behind the last id: count up from it by a random step */
+		unsigned carry = (rnd[0] | 1u) + 0u;
+		memcpy(out->b, v.mv_data, 16);
+		for (int i = 15; i >= 0 && carry; i--) {
+			carry += out->b[i];
+			out->b[i] = (unsigned char)carry;
+			carry >>= 8;
+		}
+	} else if (rc != 0 && rc != MDB_NOTFOUND) {
+		return ims__map_err(rc);
+	}
+	v.mv_size = 16;
+	v.mv_data = out->b;
+	return ims__map_err(mdb_put(txn, st->dbi[IMS__DB_META], &k, &v, 0));
+}
+
+static int
+find_existing(ims_id *out, ims_store *st, MDB_txn *txn, const ims_msg *m)
+{
+	unsigned char key[IMS_MSGID_MAX + 8];
+	MDB_val k = { 0, key }, v;
+	uint32_t owner;
+	int rc = ims__atom_find(&owner, st, txn, IMS__ATOM_ADDR, m->owner);
+
+	if (rc)
+		return rc;
+	k.mv_size = ims__msgid_key(key, m->message_id, owner, m->folder);
+	if ((rc = mdb_get(txn, st->dbi[IMS__DB_IX_MSGID], &k, &v)))
+		return ims__map_err(rc);
+	if (v.mv_size != 16)
+		return IMS_CORRUPT;
+	memcpy(out->b, v.mv_data, 16);
+	return 0;
+}
+
+static int
+put_txn(ims_store *st, MDB_txn *txn, void *ctx)
+{
+	put_ctx *p = ctx;
+	ims__recx x = { 0, 0, 0, p->body.raw_crc, p->body.nchunks, 0, IMS_TIME_NONE };
+	MDB_val k = { 16, p->id.b }, v;
+	int rc = find_existing(&p->id, st, txn, &p->c);
+
+	if (rc != IMS_NOTFOUND)
+		return rc ? rc : IMS_EXISTS;
+	if ((rc = ims__atom_intern(&x.owner_atom, st, txn, IMS__ATOM_ADDR, p->c.owner)) ||
+	    (rc = ims__atom_intern(&x.from_atom, st, txn, IMS__ATOM_ADDR, p->c.from.uri)))
+		return rc;
+	if (p->c.conversation && (rc = ims__atom_intern(&x.conv_atom, st, txn,
+	                                                IMS__ATOM_CONV, p->c.conversation)))
+		return rc;
+	if ((rc = new_id(&p->id, st, txn)) ||
+	    (rc = ims__body_put(st, txn, &p->id, &p->body)))
+		return rc;
+	x.stored = p->body.stored;
+	v.mv_size = ims__rec_size(&p->c);
+	if ((rc = mdb_put(txn, st->dbi[IMS__DB_MSG], &k, &v, MDB_NOOVERWRITE | MDB_RESERVE)))
+		return ims__map_err(rc);
+	ims__rec_encode(v.mv_data, v.mv_size, &p->c, &x);
+	if ((rc = ims__index_add(st, txn, &p->id, &p->c, &x)))
+		return rc;
+	return ims__counter_add(st, txn, x.owner_atom, p->c.folder, 1,
+	                        p->c.size, p->body.stored);
+}
+
+int
+ims_put(ims_id *out, ims_store *st, const ims_msg *msg, const void *body,
+        size_t len)
+{
+	put_ctx p;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	if ((rc = ims__check(st)))
+		return rc;
+	if ((len && !body) || (rc = check_msg(msg)))
+		return rc ? rc : IMS_INVALID;
+	if ((rc = canon_all(&p, msg)))
+		goto out;
+	p.c.flags = 0;
+	p.c.size = len;
+	if (p.c.received == IMS_TIME_NONE)
+		p.c.received = ims__now_us();
+	if ((rc = ims__body_prepare(&p.body, body, len)))
+		goto out;
+	rc = ims__write(st, put_txn, &p);
+	if ((rc == 0 || rc == IMS_EXISTS) && out)
+		*out = p.id;
+out:
+	ims__body_release(&p.body);
+	free(p.addrs);
+	free(p.strbuf);
+	return rc;
+}

@@ -1,0 +1,533 @@
+/* query.c - planning a filter onto an index and iterating in (received, id)
+ * order with resumable cursors. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "filter.h"
+#include "internal.h"
+
+/* A range over an index whose keys are prefix + received(8) + id(16). */
+typedef struct src {
+	MDB_cursor *cur;
+	unsigned char prefix[8];
+	size_t plen;
+	int have;
+	int64_t t;
+	ims_id id;
+} src;
+
+typedef struct item {
+	int64_t t;
+	ims_id id;
+} item;
+
+struct ims_query {
+	ims_store *st;
+	MDB_txn *txn;
+	const ims_filter *f;
+	int reverse;
+	int64_t lo, hi;         /* received range every candidate lies in */
+	src srcs[2];
+	size_t nsrc;
+	item *list;             /* list plans (id:, msgid:) */
+	size_t nlist, pos;
+	int is_list;
+	int has_start;          /* resume strictly after/before start */
+	item start;
+	int has_last;
+	item last;
+	ims_msg m;
+	ims__recx x;
+	ims__decbuf d;
+	char explain[1024];
+};
+
+/* ---------------------------------------------------------------- cursor */
+
+static const char b32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+static void
+cursor_fmt(char *out, const item *it)
+{
+	unsigned char raw[24];
+	const int nbits = 24 * 8, nch = (nbits + 4) / 5, pad = nch * 5 - nbits;
+
+	ims__be_time(raw, it->t);
+	memcpy(raw + 8, it->id.b, 16);
+	for (int i = 0; i < nch; i++) {
+		int v = 0;
+		for (int k = 0; k < 5; k++) {
+			int bit = i * 5 + k - pad;
+			v = v << 1 | (bit >= 0 ? raw[bit / 8] >> (7 - bit % 8) & 1 : 0);
+		}
+		out[i] = b32[v];
+	}
+	out[nch] = '\0';
+}
+
+static int
+cursor_parse(item *out, const char *text)
+{
+	unsigned char raw[24] = { 0 };
+	const int nbits = 24 * 8, nch = (nbits + 4) / 5, pad = nch * 5 - nbits;
+
+	if (strlen(text) != (size_t)nch)
+		return IMS_INVALID;
+	for (int i = 0; i < nch; i++) {
+		const char *p = text[i] ? strchr(b32, text[i] >= 'a' && text[i] <= 'z'
+		                                  ? text[i] - 32 : text[i]) : NULL;
+		if (!p)
+			return IMS_INVALID;
+		for (int k = 0; k < 5; k++) {
+			int bit = i * 5 + k - pad, v = (int)(p - b32) >> (4 - k) & 1;
+			if (bit < 0 && v)
+				return IMS_INVALID;
+			if (bit >= 0 && v)
+				raw[bit / 8] |= (unsigned char)(1 << (7 - bit % 8));
+		}
+	}
+	out->t = ims__rd_be_time(raw);
+	memcpy(out->id.b, raw + 8, 16);
+	return 0;
+}
+
+static int
+item_cmp(const item *a, const item *b)
+{
+	if (a->t != b->t)
+		return a->t < b->t ? -1 : 1;
+	return memcmp(a->id.b, b->id.b, 16);
+}
+
+static int
+item_qsort_cmp(const void *a, const void *b)
+{
+	return item_cmp(a, b);
+}
+
+/* ---------------------------------------------------------------- ranges */
+
+static int
+src_read(src *s, const MDB_val *k, const ims_query *q)
+{
+	const unsigned char *p = k->mv_data;
+
+	if (k->mv_size != s->plen + 24 || memcmp(p, s->prefix, s->plen) != 0)
+		return 0;
+	s->t = ims__rd_be_time(p + s->plen);
+	memcpy(s->id.b, p + s->plen + 8, 16);
+	return q->reverse ? s->t >= q->lo : s->t < q->hi;
+}
+
+static int
+src_step(src *s, const ims_query *q, MDB_cursor_op op)
+{
+	MDB_val k, v;
+	int rc = mdb_cursor_get(s->cur, &k, &v, op);
+
+	s->have = 0;
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return ims__map_err(rc);
+	s->have = src_read(s, &k, q);
+	return 0;
+}
+
+/* Position on the first entry after q->start (forward) or before it. */
+static int
+src_seek(src *s, const ims_query *q)
+{
+	unsigned char key[40];
+	item bound = { q->reverse ? q->hi : q->lo, {{0}} };
+	MDB_val k = { s->plen + 24, key }, v;
+	int rc, exact;
+
+	if (q->has_start && (q->reverse ? item_cmp(&q->start, &bound) < 0
+	                                : item_cmp(&q->start, &bound) >= 0))
+		bound = q->start;
+	memcpy(key, s->prefix, s->plen);
+	ims__be_time(key + s->plen, bound.t);
+	memcpy(key + s->plen + 8, bound.id.b, 16);
+	rc = mdb_cursor_get(s->cur, &k, &v, MDB_SET_RANGE);
+	if (q->reverse) {
+		rc = rc == MDB_NOTFOUND ? mdb_cursor_get(s->cur, &k, &v, MDB_LAST)
+		                        : rc ? rc : mdb_cursor_get(s->cur, &k, &v, MDB_PREV);
+		s->have = rc == 0 && src_read(s, &k, q);
+		return rc == MDB_NOTFOUND ? 0 : ims__map_err(rc);
+	}
+	if (rc) {
+		s->have = 0;
+		return rc == MDB_NOTFOUND ? 0 : ims__map_err(rc);
+	}
+	exact = k.mv_size == s->plen + 24 && memcmp(k.mv_data, key, k.mv_size) == 0;
+	if (exact && q->has_start && item_cmp(&bound, &q->start) == 0)
+		return src_step(s, q, MDB_NEXT);
+	s->have = src_read(s, &k, q);
+	return 0;
+}
+
+static int
+add_src(ims_query *q, int db, const unsigned char *prefix, size_t plen)
+{
+	src *s = &q->srcs[q->nsrc];
+	int rc = mdb_cursor_open(q->txn, q->st->dbi[db], &s->cur);
+
+	if (rc)
+		return ims__map_err(rc);
+	q->nsrc++;
+	memcpy(s->prefix, prefix, plen);
+	s->plen = plen;
+	return src_seek(s, q);
+}
+
+/* ---------------------------------------------------------------- lists */
+
+static int
+list_add(ims_query *q, const ims_id *id, size_t *cap)
+{
+	MDB_val k = { 16, ims__uc(id->b) }, v;
+	ims_msg m;
+	ims__recx x;
+	int rc = mdb_get(q->txn, q->st->dbi[IMS__DB_MSG], &k, &v);
+
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return ims__map_err(rc);
+	if (q->nlist == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+		item *l = realloc(q->list, ncap * sizeof(*l));
+		if (!l)
+			return ENOMEM;
+		q->list = l;
+		*cap = ncap;
+	}
+	/* a record that does not decode is still listed: next() reports it */
+	if (ims__rec_decode(&m, &x, &q->d, id, v.mv_data, v.mv_size) != 0)
+		m.received = INT64_MIN;
+	q->list[q->nlist].t = m.received;
+	q->list[q->nlist].id = *id;
+	q->nlist++;
+	return 0;
+}
+
+static int
+list_msgid(ims_query *q, const char *msgid, size_t *cap)
+{
+	size_t n = strlen(msgid) + 1;
+	MDB_val k = { n, ims__uc(msgid) }, v;
+	MDB_cursor *c;
+	int rc = mdb_cursor_open(q->txn, q->st->dbi[IMS__DB_IX_MSGID], &c);
+
+	if (rc)
+		return ims__map_err(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && k.mv_size == n + 5 && memcmp(k.mv_data, msgid, n) == 0) {
+		ims_id id;
+		if (v.mv_size != 16) {
+			rc = IMS_CORRUPT;
+			break;
+		}
+		memcpy(id.b, v.mv_data, 16);
+		if ((rc = list_add(q, &id, cap)))
+			break;
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : ims__map_err(rc);
+}
+
+/* Keep the items inside [lo, hi) and after the start, in order. */
+static void
+list_finish(ims_query *q)
+{
+	size_t j = 0;
+
+	qsort(q->list, q->nlist, sizeof(*q->list), item_qsort_cmp);
+	for (size_t i = 0; i < q->nlist; i++) {
+		const item *it = &q->list[i];
+		if (it->t != INT64_MIN && (it->t < q->lo || it->t >= q->hi))
+			continue;
+		if (q->has_start && (q->reverse ? item_cmp(it, &q->start) >= 0
+		                                : item_cmp(it, &q->start) <= 0))
+			continue;
+		q->list[j++] = *it;
+	}
+	q->nlist = j;
+	q->pos = 0;
+}
+
+/* ---------------------------------------------------------------- planner */
+
+typedef struct plan_terms {
+	const ims__fnode *id, *msgid, *conv, *owner, *from, *folder;
+} plan_terms;
+
+static void
+collect(plan_terms *t, ims_query *q, const ims__fnode *n)
+{
+	if (!n)
+		return;
+	if (n->kind == IMS__F_AND) {
+		collect(t, q, n->a);
+		collect(t, q, n->b);
+		return;
+	}
+	if (n->kind != IMS__F_TERM)
+		return;
+	switch (n->term) {
+	case IMS__T_ID: if (!t->id) t->id = n; break;
+	case IMS__T_MSGID: if (!t->msgid) t->msgid = n; break;
+	case IMS__T_CONV: if (!t->conv) t->conv = n; break;
+	case IMS__T_OWNER: if (!t->owner) t->owner = n; break;
+	case IMS__T_FROM: if (!t->from) t->from = n; break;
+	case IMS__T_FOLDER: if (!t->folder) t->folder = n; break;
+	case IMS__T_RECEIVED:
+		q->lo = IMS__MAX(q->lo, n->lo);
+		q->hi = IMS__MIN(q->hi, n->hi);
+		break;
+	default: break;
+	}
+}
+
+/* Append a then b to the plan description. */
+static void
+explain_add(ims_query *q, const char *a, const char *b)
+{
+	size_t n = strlen(q->explain);
+
+	snprintf(q->explain + n, sizeof(q->explain) - n, "%s%s", a, b);
+}
+
+/* Plan over an index keyed by an interned atom. */
+static int
+plan_atom(ims_query *q, int db, int kind, const ims__fnode *t,
+          const ims__fnode *folder, const char *label)
+{
+	unsigned char pre[8];
+	uint32_t atom;
+	int rc = ims__atom_find(&atom, q->st, q->txn, kind, t->text);
+
+	explain_add(q, "plan: index ", label);
+	explain_add(q, " = ", t->text);
+	if (rc == IMS_NOTFOUND) {
+		explain_add(q, " (unknown: no match)", "");
+		return 0;
+	}
+	if (rc)
+		return rc;
+	ims__be32(pre, atom);
+	if (db != IMS__DB_IX_OWNER)
+		return add_src(q, db, pre, 4);
+	if (folder) {
+		explain_add(q, ", folder ", ims_folder_name((ims_folder)folder->ival));
+		pre[4] = (unsigned char)folder->ival;
+		return add_src(q, db, pre, 5);
+	}
+	explain_add(q, ", folders deferred+history (merged)", "");
+	pre[4] = IMS_FOLDER_DEFERRED;
+	if ((rc = add_src(q, db, pre, 5)))
+		return rc;
+	pre[4] = IMS_FOLDER_HISTORY;
+	return add_src(q, db, pre, 5);
+}
+
+static int
+plan(ims_query *q)
+{
+	plan_terms t = { 0 };
+	size_t cap = 0;
+	int rc;
+
+	collect(&t, q, q->f->root);
+	if (t.id || t.msgid) {
+		q->is_list = 1;
+		explain_add(q, "plan: ", t.id ? "direct lookup by id" : "index msgid = ");
+		if (t.id)
+			rc = list_add(q, &t.id->id, &cap);
+		else {
+			explain_add(q, t.msgid->text, "");
+			rc = list_msgid(q, t.msgid->text, &cap);
+		}
+		if (rc == 0)
+			list_finish(q);
+		return rc;
+	}
+	if (t.conv)
+		return plan_atom(q, IMS__DB_IX_CONV, IMS__ATOM_CONV, t.conv, NULL,
+		                 "conversation");
+	if (t.owner && t.folder)
+		return plan_atom(q, IMS__DB_IX_OWNER, IMS__ATOM_ADDR, t.owner, t.folder,
+		                 "owner");
+	if (t.from)
+		return plan_atom(q, IMS__DB_IX_FROM, IMS__ATOM_ADDR, t.from, NULL,
+		                 "originator");
+	if (t.owner)
+		return plan_atom(q, IMS__DB_IX_OWNER, IMS__ATOM_ADDR, t.owner, NULL,
+		                 "owner");
+	explain_add(q, "plan: ", q->lo != INT64_MIN || q->hi != INT64_MAX
+	            ? "index received-time range" : "full scan (received-time order)");
+	return add_src(q, IMS__DB_IX_TIME, (const unsigned char *)"", 0);
+}
+
+static void
+explain_finish(ims_query *q)
+{
+	char buf[600];
+	size_t n;
+
+	if (q->lo != INT64_MIN || q->hi != INT64_MAX) {
+		n = strlen(q->explain);
+		snprintf(q->explain + n, sizeof(q->explain) - n,
+		         "\nrange: received >= %lld and < %lld (µs)",
+		         (long long)q->lo, (long long)q->hi);
+	}
+	ims__filter_describe(buf, sizeof(buf), q->f->root);
+	n = strlen(q->explain);
+	snprintf(q->explain + n, sizeof(q->explain) - n, "\nfilter: %s%s",
+	         buf, q->reverse ? "\norder: received descending" :
+	         "\norder: received ascending");
+}
+
+/* ---------------------------------------------------------------- API */
+
+int
+ims_query_open(ims_query **out, ims_store *st, const ims_filter *f,
+               const ims_query_opts *opts)
+{
+	ims_query_opts defaults = IMS_QUERY_OPTS_INIT;
+	const ims_query_opts *o = opts ? opts : &defaults;
+	ims_query *q;
+	int rc;
+
+	*out = NULL;
+	if (!f)
+		return IMS_INVALID;
+	if (!(q = calloc(1, sizeof(*q))))
+		return ENOMEM;
+	q->st = st;
+	q->f = f;
+	q->reverse = o->reverse;
+	q->lo = INT64_MIN;
+	q->hi = INT64_MAX;
+	if (o->cursor && (rc = cursor_parse(&q->start, o->cursor)))
+		goto fail;
+	q->has_start = o->cursor != NULL;
+	if ((rc = ims__txn_begin(st, MDB_RDONLY, &q->txn)))
+		goto fail;
+	if ((rc = plan(q)))
+		goto fail;
+	explain_finish(q);
+	*out = q;
+	return 0;
+fail:
+	ims_query_free(q);
+	return rc;
+}
+
+/* Next candidate in order: 0 and *it, or IMS_ITEROVER. */
+static int
+candidate(ims_query *q, item *it)
+{
+	src *best = NULL;
+
+	if (q->is_list) {
+		if (q->pos >= q->nlist)
+			return IMS_ITEROVER;
+		*it = q->list[q->reverse ? q->nlist - 1 - q->pos : q->pos];
+		q->pos++;
+		return 0;
+	}
+	for (size_t i = 0; i < q->nsrc; i++) {
+		src *s = &q->srcs[i];
+		item a = { s->t, s->id }, b;
+		if (!s->have)
+			continue;
+		if (best) {
+			b.t = best->t;
+			b.id = best->id;
+		}
+		if (!best || (q->reverse ? item_cmp(&a, &b) > 0 : item_cmp(&a, &b) < 0))
+			best = s;
+	}
+	if (!best)
+		return IMS_ITEROVER;
+	it->t = best->t;
+	it->id = best->id;
+	return src_step(best, q, q->reverse ? MDB_PREV : MDB_NEXT);
+}
+
+int
+ims_query_next(const ims_msg **out, ims_query *q)
+{
+	item it;
+	int rc;
+
+	*out = NULL;
+	if (!q)
+		return IMS_INVALID;
+	while ((rc = candidate(q, &it)) == 0) {
+		q->has_last = 1;
+		q->last = it;
+		rc = ims__msg_load(&q->m, &q->x, &q->d, q->st, q->txn, &it.id);
+		if (rc == IMS_NOTFOUND)
+			continue; /* index entry without record: verify reports it */
+		if (rc)
+			return rc;
+		if (ims_filter_match(q->f, &q->m)) {
+			*out = &q->m;
+			return 0;
+		}
+	}
+	return rc;
+}
+
+int
+ims_query_cursor(char *out, const ims_query *q)
+{
+	if (!q || !q->has_last)
+		return IMS_NOTFOUND;
+	cursor_fmt(out, &q->last);
+	return 0;
+}
+
+const char *
+ims_query_explain(const ims_query *q)
+{
+	return q ? q->explain : "";
+}
+
+void
+ims_query_free(ims_query *q)
+{
+	if (!q)
+		return;
+	for (size_t i = 0; i < q->nsrc; i++)
+		mdb_cursor_close(q->srcs[i].cur);
+	if (q->txn)
+		ims__txn_abort(q->st, q->txn);
+	ims__decbuf_free(&q->d);
+	free(q->list);
+	free(q);
+}
+
+int
+ims_count(uint64_t *out, ims_store *st, const ims_filter *f)
+{
+	ims_query *q;
+	const ims_msg *m;
+	uint64_t n = 0;
+	int rc;
+
+	*out = 0;
+	if ((rc = ims_query_open(&q, st, f, NULL)))
+		return rc;
+	while ((rc = ims_query_next(&m, q)) == 0)
+		n++;
+	ims_query_free(q);
+	if (rc != IMS_ITEROVER)
+		return rc;
+	*out = n;
+	return 0;
+}

@@ -1,0 +1,177 @@
+/* read.c - reading metadata and bodies. */
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+/* An ims_msg returned to the caller owns a copy of its record. */
+typedef struct owned_msg {
+	ims_msg m;
+	ims__decbuf d;
+	size_t len;
+	unsigned char rec[];
+} owned_msg;
+
+int
+ims__msg_load(ims_msg *msg, ims__recx *x, ims__decbuf *d, ims_store *st,
+              MDB_txn *txn, const ims_id *id)
+{
+	MDB_val k = { 16, ims__uc(id->b) }, v;
+	int rc = mdb_get(txn, st->dbi[IMS__DB_MSG], &k, &v);
+
+	if (rc)
+		return ims__map_err(rc);
+	return ims__rec_decode(msg, x, d, id, v.mv_data, v.mv_size);
+}
+
+static int
+get_owned(ims_msg **out, ims_store *st, MDB_txn *txn, const ims_id *id)
+{
+	MDB_val k = { 16, ims__uc(id->b) }, v;
+	ims__recx x;
+	owned_msg *o;
+	int rc = mdb_get(txn, st->dbi[IMS__DB_MSG], &k, &v);
+
+	if (rc)
+		return ims__map_err(rc);
+	if (!(o = calloc(1, sizeof(*o) + v.mv_size)))
+		return ENOMEM;
+	o->len = v.mv_size;
+	memcpy(o->rec, v.mv_data, v.mv_size);
+	if ((rc = ims__rec_decode(&o->m, &x, &o->d, id, o->rec, o->len))) {
+		ims__decbuf_free(&o->d);
+		free(o);
+		return rc;
+	}
+	*out = &o->m;
+	return 0;
+}
+
+int
+ims_get(ims_msg **out, ims_store *st, const ims_id *id)
+{
+	MDB_txn *txn;
+	int rc;
+
+	*out = NULL;
+	if (!id)
+		return IMS_INVALID;
+	if ((rc = ims__txn_begin(st, MDB_RDONLY, &txn)))
+		return rc;
+	rc = get_owned(out, st, txn, id);
+	ims__txn_abort(st, txn);
+	return rc;
+}
+
+int
+ims_get_by_msgid(ims_msg **out, ims_store *st, const char *owner,
+                 ims_folder folder, const char *message_id)
+{
+	char canon[IMS_ADDR_MAX + 1];
+	unsigned char key[IMS_MSGID_MAX + 8];
+	MDB_val k = { 0, key }, v;
+	MDB_txn *txn;
+	uint32_t atom;
+	ims_id id;
+	int rc;
+
+	*out = NULL;
+	if (!owner || !message_id || strlen(message_id) > IMS_MSGID_MAX ||
+	    (folder != IMS_FOLDER_DEFERRED && folder != IMS_FOLDER_HISTORY))
+		return IMS_INVALID;
+	if ((rc = ims_addr_canon(canon, sizeof(canon), owner)))
+		return rc;
+	if ((rc = ims__txn_begin(st, MDB_RDONLY, &txn)))
+		return rc;
+	if ((rc = ims__atom_find(&atom, st, txn, IMS__ATOM_ADDR, canon)))
+		goto done;
+	k.mv_size = ims__msgid_key(key, message_id, atom, folder);
+	if ((rc = ims__map_err(mdb_get(txn, st->dbi[IMS__DB_IX_MSGID], &k, &v))))
+		goto done;
+	if (v.mv_size != 16) {
+		rc = IMS_CORRUPT;
+		goto done;
+	}
+	memcpy(id.b, v.mv_data, 16);
+	rc = get_owned(out, st, txn, &id);
+	if (rc == IMS_NOTFOUND) /* index without record */
+		rc = IMS_CORRUPT;
+done:
+	ims__txn_abort(st, txn);
+	return rc;
+}
+
+void
+ims_msg_free(ims_msg *msg)
+{
+	owned_msg *o;
+
+	if (!msg)
+		return;
+	o = (owned_msg *)(void *)((char *)msg - offsetof(owned_msg, m));
+	ims__decbuf_free(&o->d);
+	free(o);
+}
+
+int
+ims_body_stream(ims_store *st, const ims_id *id, ims_body_cb cb, void *payload)
+{
+	ims__decbuf d = { 0 };
+	ims__recx x;
+	ims_msg m;
+	MDB_txn *txn;
+	int rc;
+
+	if (!id || !cb)
+		return IMS_INVALID;
+	if ((rc = ims__txn_begin(st, MDB_RDONLY, &txn)))
+		return rc;
+	rc = ims__msg_load(&m, &x, &d, st, txn, id);
+	if (rc == 0)
+		rc = ims__body_read(st, txn, id, &x, m.size, cb, payload);
+	ims__txn_abort(st, txn);
+	ims__decbuf_free(&d);
+	return rc;
+}
+
+typedef struct membuf {
+	unsigned char *p;
+	size_t len, cap;
+} membuf;
+
+static int
+mem_append(const void *chunk, size_t len, void *payload)
+{
+	membuf *b = payload;
+
+	if (len > b->cap - b->len)
+		return IMS_CORRUPT; /* larger than the recorded size */
+	memcpy(b->p + b->len, chunk, len);
+	b->len += len;
+	return 0;
+}
+
+int
+ims_body_get(void **out, size_t *out_len, ims_store *st, const ims_id *id)
+{
+	ims_msg *m;
+	membuf b = { NULL, 0, 0 };
+	int rc;
+
+	*out = NULL;
+	*out_len = 0;
+	if ((rc = ims_get(&m, st, id)))
+		return rc;
+	b.cap = (size_t)m->size;
+	ims_msg_free(m);
+	if (!(b.p = malloc(b.cap + 1)))
+		return ENOMEM;
+	if ((rc = ims_body_stream(st, id, mem_append, &b))) {
+		free(b.p);
+		return rc;
+	}
+	b.p[b.len] = '\0';
+	*out = b.p;
+	*out_len = b.len;
+	return 0;
+}

@@ -1,0 +1,240 @@
+/* util.c - error strings, names, ids, time, UTF-8 and randomness. */
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "internal.h"
+
+static const char *const ims_errstr[] = {
+	"no error",
+	"not found",
+	"already stored",
+	"store is corrupt (checksum or structure mismatch)",
+	"store is full (map cannot grow)",
+	"store is busy",
+	"invalid argument",
+	"unsupported store format version",
+	"fatal store error (reopen the store)",
+	"store handle used after fork",
+	"value too large",
+	"store is open read-only",
+	"syntax error in filter",
+	"end of iteration",
+	"message is under legal hold",
+	"internal storage engine error",
+	"not an imstore store",
+};
+
+const char *
+ims_strerror(int err)
+{
+	if (err == 0)
+		return ims_errstr[0];
+	if (err < 0 && err >= IMS_NOTSTORE && err < IMS_ERR_BASE)
+		return ims_errstr[IMS_ERR_BASE - err];
+	if (err > 0) {
+		switch (err) {
+		case ENOENT: return "no such file or directory";
+		case EACCES: return "permission denied";
+		case EPERM: return "operation not permitted";
+		case ENOSPC: return "no space left on device";
+		case EDQUOT: return "disk quota exceeded";
+		case EIO: return "input/output error";
+		case ENOMEM: return "out of memory";
+		case EROFS: return "read-only file system";
+		case ENOTDIR: return "not a directory";
+		case EEXIST: return "file exists";
+		case EAGAIN: return "resource temporarily unavailable";
+		case EINVAL: return "invalid argument";
+		default: break;
+		}
+		return strerror(err); /* glibc returns static text for errnos */
+	}
+	return "unknown error";
+}
+
+static const char *const folder_names[] = { NULL, "deferred", "history" };
+static const char *const mode_names[] = { NULL, "pager", "large", "session" };
+static const char *const state_names[] = {
+	"stored", "pending", "delivering", "delivered", "failed"
+};
+
+const char *
+ims_folder_name(ims_folder f)
+{
+	return f >= 1 && f <= 2 ? folder_names[f] : "unknown";
+}
+
+const char *
+ims_mode_name(ims_mode m)
+{
+	return m >= 1 && m <= 3 ? mode_names[m] : "unknown";
+}
+
+const char *
+ims_state_name(ims_state s)
+{
+	return (unsigned)s <= 4 ? state_names[s] : "unknown";
+}
+
+static int
+name_find(const char *const *names, int lo, int hi, const char *name)
+{
+	for (int i = lo; name && i <= hi; i++)
+		if (strcasecmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+int
+ims_folder_parse(ims_folder *out, const char *name)
+{
+	int i = name_find(folder_names, 1, 2, name);
+
+	if (i < 0)
+		return IMS_INVALID;
+	*out = (ims_folder)i;
+	return 0;
+}
+
+int
+ims_mode_parse(ims_mode *out, const char *name)
+{
+	int i = name_find(mode_names, 1, 3, name);
+
+	if (i < 0)
+		return IMS_INVALID;
+	*out = (ims_mode)i;
+	return 0;
+}
+
+int
+ims_state_parse(ims_state *out, const char *name)
+{
+	int i = name_find(state_names, 0, 4, name);
+
+	if (i < 0)
+		return IMS_INVALID;
+	*out = (ims_state)i;
+	return 0;
+}
+
+/* Crockford base32: 26 characters for 128 bits (the first carries 3). */
+static const char b32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+static int
+b32_val(int c)
+{
+	if (c >= 'a' && c <= 'z')
+		c -= 'a' - 'A';
+	if (c == 'I' || c == 'L')
+		c = '1';
+	if (c == 'O')
+		c = '0';
+	const char *p = c ? strchr(b32, c) : NULL;
+	return p ? (int)(p - b32) : -1;
+}
+
+void
+ims_id_fmt(char *out, const ims_id *id)
+{
+	/* 130 bits of output; the two leading pad bits are zero */
+	for (int i = 0; i < IMS_ID_STRLEN; i++) {
+		int bit = i * 5 - 2, v = 0;
+		for (int k = 0; k < 5; k++, bit++) {
+			v <<= 1;
+			if (bit >= 0)
+				v |= (id->b[bit / 8] >> (7 - bit % 8)) & 1;
+		}
+		out[i] = b32[v];
+	}
+	out[IMS_ID_STRLEN] = '\0';
+}
+
+int
+ims_id_parse(ims_id *out, const char *text)
+{
+	ims_id id;
+
+	if (!text || strlen(text) != IMS_ID_STRLEN)
+		return IMS_INVALID;
+	memset(&id, 0, sizeof(id));
+	for (int i = 0; i < IMS_ID_STRLEN; i++) {
+		int v = b32_val((unsigned char)text[i]);
+		if (v < 0 || (i == 0 && v > 7))
+			return IMS_INVALID;
+		for (int k = 0; k < 5; k++) {
+			int bit = i * 5 - 2 + k;
+			if (bit >= 0 && (v >> (4 - k) & 1))
+				id.b[bit / 8] |= (unsigned char)(1 << (7 - bit % 8));
+		}
+	}
+	*out = id;
+	return 0;
+}
+
+int64_t
+ims_id_time_ms(const ims_id *id)
+{
+	int64_t ms = 0;
+
+	for (int i = 0; i < 6; i++)
+		ms = ms << 8 | id->b[i];
+	return ms;
+}
+
+int64_t
+ims__now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int
+ims__random(void *buf, size_t len)
+{
+	unsigned char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = getrandom(p, len, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Strict UTF-8: no overlongs, no surrogates, nothing above U+10FFFF. */
+int
+ims__utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		unsigned c = *p, n, min, cp;
+		if (c < 0x80) { p++; continue; }
+		if (c >= 0xC2 && c <= 0xDF) { n = 1; min = 0x80; cp = c & 0x1F; }
+		else if (c >= 0xE0 && c <= 0xEF) { n = 2; min = 0x800; cp = c & 0x0F; }
+		else if (c >= 0xF0 && c <= 0xF4) { n = 3; min = 0x10000; cp = c & 0x07; }
+		else return 0;
+		if ((size_t)(end - p) <= n)
+			return 0;
+		for (unsigned i = 1; i <= n; i++) {
+			if ((p[i] & 0xC0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i] & 0x3F);
+		}
+		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return 0;
+		p += n + 1;
+	}
+	return 1;
+}

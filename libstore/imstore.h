@@ -85,7 +85,7 @@ extern "C" {
  * @return a static lowercase string; never NULL.
  * @since 0.1
  */
-const char *ims_strerror(int err);
+IMS_API const char *ims_strerror(int err);
 
 /** Optional detail about a failed call: where and what. */
 typedef struct ims_errinfo {
@@ -237,9 +237,9 @@ typedef struct ims_msg {
 	IMS_TIME_NONE, IMS_TIME_NONE, NULL, NULL, 0, NULL, 0 }
 
 /** Folder, mode and state names ("deferred", "pager", "pending"…). @since 0.1 */
-const char *ims_folder_name(ims_folder f);
-const char *ims_mode_name(ims_mode m);
-const char *ims_state_name(ims_state s);
+IMS_API const char *ims_folder_name(ims_folder f);
+IMS_API const char *ims_mode_name(ims_mode m);
+IMS_API const char *ims_state_name(ims_state s);
 /** Parse those names; 0 or IMS_INVALID. @since 0.1 */
 IMS_API int ims_folder_parse(ims_folder *out, const char *name);
 IMS_API int ims_mode_parse(ims_mode *out, const char *name);
@@ -286,7 +286,7 @@ IMS_API int ims_store_open(ims_store **out, const char *path, const ims_open_opt
 IMS_API void ims_store_close(ims_store *st);
 
 /** The directory the store was opened from (borrowed). @since 0.1 */
-const char *ims_store_path(const ims_store *st);
+IMS_API const char *ims_store_path(const ims_store *st);
 /** @} */
 
 /* ------------------------------------------------------------------ */
@@ -455,7 +455,7 @@ IMS_API int ims_query_cursor(char *out, const ims_query *q);
  * @return borrowed string valid until ims_query_free().
  * @since 0.1
  */
-const char *ims_query_explain(const ims_query *q);
+IMS_API const char *ims_query_explain(const ims_query *q);
 
 /** Free a query; NULL is ignored. @since 0.1 */
 IMS_API void ims_query_free(ims_query *q);

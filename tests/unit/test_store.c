@@ -1,0 +1,603 @@
+/* test_store.c - libimstore end to end: open, put, get, bodies, queries,
+ * paging, delete, map growth, corruption, fork, formats, threads. */
+#include <fcntl.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "imstore.h"
+#include "tap.h"
+
+static char root[256];
+
+static char *
+path(const char *name)
+{
+	static char buf[8][512];
+	static int i;
+
+	i = (i + 1) % 8;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", root, name);
+	return buf[i];
+}
+
+static ims_store *
+create(const char *name, size_t map_size)
+{
+	ims_open_opts o = IMS_OPEN_OPTS_INIT;
+	ims_store *st = NULL;
+
+	o.flags = IMS_OPEN_CREATE;
+	o.map_size = map_size;
+	if (ims_store_open(&st, path(name), &o) != 0)
+		return NULL;
+	return st;
+}
+
+static int
+put_simple(ims_id *out, ims_store *st, const char *owner, const char *from,
+           const char *msgid, int64_t received, const char *body)
+{
+	ims_msg m = IMS_MSG_INIT;
+
+	m.owner = owner;
+	m.from.uri = from;
+	m.message_id = msgid;
+	m.received = received;
+	return ims_put(out, st, &m, body, body ? strlen(body) : 0);
+}
+
+static void
+test_open(void)
+{
+	ims_open_opts o = IMS_OPEN_OPTS_INIT;
+	ims_store *st, *st2;
+	struct stat sb;
+	mode_t old = umask(0);
+	int fd;
+
+	is_int(ims_store_open(&st, path("none"), NULL), IMS_NOTFOUND, "missing store");
+	st = create("s-open", 0);
+	ok(st != NULL, "create");
+	umask(old);
+	stat(path("s-open"), &sb);
+	is_int(sb.st_mode & 0777, 0700, "dir 0700 under umask 0");
+	stat(path("s-open/data.mdb"), &sb);
+	is_int(sb.st_mode & 0777, 0600, "data.mdb 0600");
+	stat(path("s-open/lock.mdb"), &sb);
+	is_int(sb.st_mode & 0777, 0600, "lock.mdb 0600");
+	is_int(ims_store_open(&st2, path("s-open"), NULL), IMS_BUSY,
+	       "second open in one process refused");
+	ims_store_close(st);
+	is_int(ims_store_open(&st, path("s-open"), NULL), 0, "reopen after close");
+	ims_store_close(st);
+
+	fd = open(path("a-file"), O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	o.flags = IMS_OPEN_CREATE;
+	is_int(ims_store_open(&st, path("a-file"), &o), IMS_NOTSTORE, "a file is not a store");
+	mkdir(path("other"), 0700);
+	is_int(ims_store_open(&st, path("other"), NULL), IMS_NOTSTORE,
+	       "empty directory without create is not a store");
+	o.flags = IMS_OPEN_RDONLY;
+	is_int(ims_store_open(&st, path("s-open"), &o), 0, "read-only open");
+	is_int(put_simple(NULL, st, "sip:a@x", "sip:b@x", "1", IMS_TIME_NONE, "x"),
+	       IMS_READONLY, "put on read-only handle");
+	ims_store_close(st);
+}
+
+static void
+test_put_get(void)
+{
+	ims_store *st = create("s-put", 0);
+	ims_addr to[2] = { { "sip:Bob@EXAMPLE.com;transport=tcp", "Bob" },
+	                   { "tel:+1-212-555-0100", NULL } };
+	ims_header h[1] = { { "P-Asserted-Identity", "<sip:alice@example.com>" } };
+	ims_msg m = IMS_MSG_INIT, *g;
+	ims_id id, id2, id3;
+	char s[IMS_ID_STRLEN + 1];
+	ims_id parsed;
+
+	m.owner = "sip:Bob@EXAMPLE.com;transport=tcp";
+	m.from.uri = "\"Alice\" <sip:alice@Example.COM>";
+	m.from.name = "Alice";
+	m.to = to;
+	m.nto = 2;
+	m.headers = h;
+	m.nheaders = 1;
+	m.message_id = "msg-1";
+	m.conversation = "conv-9";
+	m.subject = "h\xc3\xa9llo";
+	m.content_type = "text/plain;charset=utf-8";
+	is_int(ims_put(&id, st, &m, "hello", 5), 0, "put");
+	ims_id_fmt(s, &id);
+	is_int(strlen(s), 26, "id prints as 26 characters");
+	ok(ims_id_parse(&parsed, s) == 0 && memcmp(parsed.b, id.b, 16) == 0, "id parses back");
+	is_int(ims_get(&g, st, &id), 0, "get");
+	is_str(g->owner, "sip:Bob@example.com", "owner canonical");
+	is_str(g->from.uri, "sip:alice@example.com", "from canonical");
+	is_str(g->to[0].uri, "sip:Bob@example.com", "to canonical");
+	is_str(g->to[1].uri, "tel:+12125550100", "tel canonical");
+	is_str(g->subject, "h\xc3\xa9llo", "subject");
+	is_int(g->state, IMS_STATE_PENDING, "state pending");
+	is_int(g->size, 5, "size");
+	ok(g->received > 0, "received set to now");
+	is_str(g->headers[0].value, "<sip:alice@example.com>", "header kept");
+	ims_msg_free(g);
+
+	m.owner = "sip:Bob@example.com";
+	is_int(ims_put(&id2, st, &m, "other body", 10), IMS_EXISTS, "same owner+msgid: exists");
+	ok(memcmp(id.b, id2.b, 16) == 0, "existing id returned");
+	m.folder = IMS_FOLDER_HISTORY;
+	is_int(ims_put(&id3, st, &m, "x", 1), 0, "same msgid in history: new");
+	m.folder = IMS_FOLDER_DEFERRED;
+	m.owner = "sip:bob@example.com";
+	is_int(ims_put(&id3, st, &m, "x", 1), 0, "user part is case-sensitive: new owner");
+	ok(memcmp(id.b, id3.b, 16) < 0, "ids increase");
+
+	is_int(ims_get_by_msgid(&g, st, "sip:Bob@example.com", IMS_FOLDER_DEFERRED, "msg-1"),
+	       0, "get by message-id");
+	ok(g && memcmp(g->id.b, id.b, 16) == 0, "right message");
+	ims_msg_free(g);
+	is_int(ims_get_by_msgid(&g, st, "sip:al@example.com", IMS_FOLDER_DEFERRED, "msg-1"),
+	       IMS_NOTFOUND, "another owner's message-id is not found");
+
+	m.subject = "bad\x01";
+	m.message_id = "msg-2";
+	is_int(ims_put(NULL, st, &m, "", 0), IMS_INVALID, "control char refused");
+	m.subject = "\xc3\x28";
+	is_int(ims_put(NULL, st, &m, "", 0), IMS_INVALID, "invalid utf-8 refused");
+	m.subject = NULL;
+	char big[600];
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	m.message_id = big;
+	is_int(ims_put(NULL, st, &m, "", 0), IMS_TOOBIG, "message-id over limit");
+	m.message_id = "msg-3";
+	m.owner = "bob@example.com";
+	is_int(ims_put(NULL, st, &m, "", 0), IMS_INVALID, "address without scheme");
+	m.owner = NULL;
+	is_int(ims_put(NULL, st, &m, "", 0), IMS_INVALID, "owner required");
+
+	ims_stats stats;
+	is_int(ims_stats_get(&stats, st), 0, "stats");
+	is_int(stats.messages[0], 3, "3 messages stored, no half-stored ones");
+	is_int(stats.messages[2], 1, "1 in history");
+	is_int(stats.owners, 2, "2 owners");
+	ims_store_close(st);
+}
+
+static void
+test_bodies(void)
+{
+	ims_store *st = create("s-body", 0);
+	size_t sizes[] = { 0, 1, 300, 1024 * 1024, 1024 * 1024 + 1, 3 * 1024 * 1024 + 17 };
+	ims_stats s;
+
+	for (int kind = 0; kind < 2; kind++) {
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(*sizes); i++) {
+			size_t n = sizes[i];
+			unsigned char *b = malloc(n + 1);
+			void *got;
+			size_t got_len;
+			char msgid[32];
+			ims_id id;
+			for (size_t k = 0; k < n; k++)
+				b[k] = kind ? (unsigned char)rand() : (unsigned char)("abcab\0c"[k % 7]);
+			snprintf(msgid, sizeof(msgid), "b-%d-%zu", kind, i);
+			ims_msg m = IMS_MSG_INIT;
+			m.owner = "sip:a@x.org";
+			m.from.uri = "sip:b@x.org";
+			m.message_id = msgid;
+			is_int(ims_put(&id, st, &m, b, n), 0, "put %s body of %zu bytes",
+			       kind ? "random" : "compressible", n);
+			is_int(ims_body_get(&got, &got_len, st, &id), 0, "get body");
+			ok(got_len == n && memcmp(got, b, n) == 0, "body bytes exact");
+			free(got);
+			free(b);
+		}
+	}
+	ims_stats_get(&s, st);
+	ok(s.stored_bytes < s.bytes[0] * 3 / 4, "compressible bodies stored smaller (%llu < %llu)",
+	   (unsigned long long)s.stored_bytes, (unsigned long long)s.bytes[0]);
+	ims_store_close(st);
+}
+
+/* ---- queries ---- */
+
+static int
+list_ids(ims_store *st, const char *expr, ims_query_opts *qo, ims_id *out,
+         size_t max, char *cursor)
+{
+	ims_filter *f;
+	ims_query *q;
+	const ims_msg *m;
+	int n = 0;
+
+	if (ims_filter_parse(&f, expr, IMS_TIME_NONE, NULL))
+		return -1;
+	if (ims_query_open(&q, st, f, qo)) {
+		ims_filter_free(f);
+		return -1;
+	}
+	while ((size_t)n < max && ims_query_next(&m, q) == 0)
+		out[n++] = m->id;
+	if (cursor && ims_query_cursor(cursor, q) != 0)
+		cursor[0] = '\0';
+	ims_query_free(q);
+	ims_filter_free(f);
+	return n;
+}
+
+static const char *
+plan_of(ims_store *st, const char *expr)
+{
+	static char buf[1024];
+	ims_filter *f;
+	ims_query *q;
+
+	buf[0] = '\0';
+	if (ims_filter_parse(&f, expr, IMS_TIME_NONE, NULL))
+		return "parse error";
+	if (ims_query_open(&q, st, f, NULL) == 0) {
+		snprintf(buf, sizeof(buf), "%s", ims_query_explain(q));
+		ims_query_free(q);
+	}
+	ims_filter_free(f);
+	return buf;
+}
+
+static void
+test_queries(void)
+{
+	ims_store *st = create("s-query", 0);
+	ims_id ids[64], got[64];
+	const int64_t day = 86400LL * 1000000, t0 = 1767225600LL * 1000000;
+	char msgid[16];
+	uint64_t n;
+	ims_filter *f;
+
+	for (int i = 0; i < 30; i++) {
+		snprintf(msgid, sizeof(msgid), "q%d", i);
+		put_simple(&ids[i], st, i % 2 ? "sip:odd@x.org" : "sip:even@x.org",
+		           i % 3 ? "sip:alice@x.org" : "sip:carol@x.org", msgid,
+		           t0 + (int64_t)(29 - i) * day, "body");
+	}
+	is_int(list_ids(st, "owner:sip:odd@x.org", NULL, got, 64, NULL), 15, "owner query");
+	ok(memcmp(got[0].b, ids[29].b, 16) == 0, "ordered by received time");
+	is_int(list_ids(st, "from:sip:carol@x.org and owner:sip:even@x.org", NULL, got, 64, NULL),
+	       5, "from and owner");
+	is_int(list_ids(st, "date:2026-01-01..2026-01-05", NULL, got, 64, NULL), 5, "date range");
+	is_int(list_ids(st, "msgid:q7", NULL, got, 64, NULL), 1, "msgid");
+	is_int(list_ids(st, "owner:sip:nobody@x.org", NULL, got, 64, NULL), 0, "unknown owner");
+	ims_filter_parse(&f, "owner:sip:odd@x.org or from:sip:carol@x.org", IMS_TIME_NONE, NULL);
+	is_int(ims_count(&n, st, f), 0, "count");
+	is_int(n, 20, "count of an or");
+	ims_filter_free(f);
+
+	ok(strstr(plan_of(st, "owner:sip:odd@x.org"), "plan: index owner") != NULL, "owner plan");
+	ok(strstr(plan_of(st, "owner:sip:odd@x.org folder:deferred"), "folder deferred") != NULL,
+	   "owner+folder plan");
+	ok(strstr(plan_of(st, "from:sip:alice@x.org"), "plan: index originator") != NULL, "from plan");
+	ok(strstr(plan_of(st, "conversation:c1"), "plan: index conversation") != NULL, "conv plan");
+	ok(strstr(plan_of(st, "msgid:q1"), "plan: index msgid") != NULL, "msgid plan");
+	ok(strstr(plan_of(st, "date:2026-01-01"), "received-time range") != NULL, "date plan");
+	ok(strstr(plan_of(st, "subject:x"), "full scan") != NULL, "subject: full scan");
+	ok(strstr(plan_of(st, "owner:sip:a@x.org or subject:x"), "full scan") != NULL,
+	   "top-level or: full scan");
+
+	/* reverse */
+	is_int(list_ids(st, "*", &(ims_query_opts){ IMS_QUERY_OPTS_VERSION, 1, NULL }, got, 64, NULL),
+	       30, "reverse lists all");
+	ok(memcmp(got[0].b, ids[0].b, 16) == 0, "reverse starts with the newest");
+	ims_store_close(st);
+}
+
+/* Paging with cursors while messages keep arriving, in both directions. */
+static void
+test_paging(int reverse)
+{
+	ims_store *st = create(reverse ? "s-page-r" : "s-page", 0);
+	ims_id orig[40], seen[400], page[7];
+	char cursor[IMS_CURSOR_STRLEN + 1] = "", msgid[32];
+	const int64_t t0 = 1767225600LL * 1000000;
+	int nseen = 0, extra = 0, missing = 0, dup = 0;
+
+	for (int i = 0; i < 40; i++) {
+		snprintf(msgid, sizeof(msgid), "p%d", i);
+		/* pairs share a received time so that the id breaks ties */
+		put_simple(&orig[i], st, "sip:u@x.org", "sip:f@x.org", msgid,
+		           t0 + (i / 2) * 1000000LL, "b");
+	}
+	for (;;) {
+		ims_query_opts qo = IMS_QUERY_OPTS_INIT;
+		qo.reverse = reverse;
+		qo.cursor = cursor[0] ? cursor : NULL;
+		int n = list_ids(st, "owner:sip:u@x.org", &qo, page, 7, cursor);
+		if (n <= 0)
+			break;
+		memcpy(seen + nseen, page, (size_t)n * sizeof(*page));
+		nseen += n;
+		/* new messages before, inside and after the listed range */
+		for (int k = 0; k < 3; k++) {
+			snprintf(msgid, sizeof(msgid), "new%d", extra++);
+			put_simple(NULL, st, "sip:u@x.org", "sip:f@x.org", msgid,
+			           t0 + (rand() % 40) * 500000LL, "n");
+		}
+		if (nseen > 300)
+			break;
+	}
+	for (int i = 0; i < 40; i++) {
+		int c = 0;
+		for (int k = 0; k < nseen; k++)
+			c += memcmp(seen[k].b, orig[i].b, 16) == 0;
+		missing += c == 0;
+		dup += c > 1;
+	}
+	for (int i = 0; i < nseen; i++)
+		for (int k = i + 1; k < nseen; k++)
+			dup += memcmp(seen[i].b, seen[k].b, 16) == 0;
+	is_int(missing, 0, "%s paging skipped no message", reverse ? "reverse" : "forward");
+	is_int(dup, 0, "%s paging repeated no message", reverse ? "reverse" : "forward");
+	ims_store_close(st);
+}
+
+static void
+test_delete(void)
+{
+	ims_store *st = create("s-del", 0);
+	ims_delete_opts o = IMS_DELETE_OPTS_INIT;
+	ims_delete_result r;
+	ims_filter *f;
+	ims_id id;
+	ims_msg *g;
+	ims_stats s;
+	char msgid[16];
+
+	for (int i = 0; i < 25; i++) {
+		snprintf(msgid, sizeof(msgid), "d%d", i);
+		put_simple(&id, st, i < 20 ? "sip:a@x.org" : "sip:b@x.org", "sip:f@x.org",
+		           msgid, IMS_TIME_NONE, "0123456789");
+	}
+	is_int(ims_delete(st, &id), 0, "delete one");
+	is_int(ims_get(&g, st, &id), IMS_NOTFOUND, "gone");
+	is_int(ims_delete(st, &id), IMS_NOTFOUND, "delete again: not found");
+	is_int(put_simple(&id, st, "sip:b@x.org", "sip:f@x.org", "d24", IMS_TIME_NONE, "x"),
+	       0, "message-id free again after delete");
+	ims_filter_parse(&f, "owner:sip:a@x.org", IMS_TIME_NONE, NULL);
+	o.dry_run = 1;
+	is_int(ims_delete_filter(&r, st, f, &o), 0, "dry run");
+	is_int(r.deleted, 20, "dry run counts 20");
+	o.dry_run = 0;
+	o.batch = 6;
+	is_int(ims_delete_filter(&r, st, f, &o), 0, "delete by filter in batches");
+	is_int(r.deleted, 20, "deleted 20");
+	is_int(r.bytes, 200, "bytes reported");
+	ims_filter_free(f);
+	ims_stats_get(&s, st);
+	is_int(s.messages[0], 5, "5 left");
+	is_int(s.owners, 1, "1 owner left");
+	is_int(ims_set_state(st, &id, IMS_STATE_DELIVERED, 1000), 0, "set state");
+	ims_get(&g, st, &id);
+	ok(g && g->state == IMS_STATE_DELIVERED && g->delivered == 1000, "state updated");
+	ims_msg_free(g);
+	ims_store_close(st);
+}
+
+static void
+test_growth(void)
+{
+	ims_store *st = create("s-grow", 64 * 1024);
+	ims_stats s;
+	char msgid[16], body[4000];
+	int fails = 0;
+
+	memset(body, 'z', sizeof(body) - 1);
+	body[sizeof(body) - 1] = '\0';
+	for (int i = 0; i < 300; i++) {
+		body[i % 3000] = (char)('a' + i % 26);
+		snprintf(msgid, sizeof(msgid), "g%d", i);
+		fails += put_simple(NULL, st, "sip:a@x.org", "sip:f@x.org", msgid,
+		                    IMS_TIME_NONE, body) != 0;
+	}
+	is_int(fails, 0, "300 puts into a 64 KiB map all succeed");
+	ims_stats_get(&s, st);
+	ok(s.map_bytes > 64 * 1024, "map grew to %llu", (unsigned long long)s.map_bytes);
+	is_int(s.messages[0], 300, "300 stored");
+	ims_store_close(st);
+}
+
+/* Flip one byte of a marker in the data file: reads fail, never lie. */
+static int
+flip_marker(const char *file, const char *marker)
+{
+	FILE *f = fopen(file, "r+b");
+	size_t len = strlen(marker), n;
+	char *data;
+	long size, hits = 0;
+
+	if (!f)
+		return 0;
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	data = malloc((size_t)size);
+	fseek(f, 0, SEEK_SET);
+	n = fread(data, 1, (size_t)size, f);
+	for (size_t i = 0; i + len <= n; i++) {
+		if (memcmp(data + i, marker, len) == 0) {
+			fseek(f, (long)i + 3, SEEK_SET);
+			fputc(data[i + 3] ^ 0x20, f);
+			hits++;
+		}
+	}
+	fclose(f);
+	free(data);
+	return (int)hits;
+}
+
+static void
+test_corruption(void)
+{
+	ims_store *st = create("s-corrupt", 0);
+	ims_msg m = IMS_MSG_INIT, *g;
+	ims_id id1, id2;
+	void *b;
+	size_t blen;
+	ims_filter *f;
+	ims_query *q;
+	const ims_msg *qm;
+
+	m.owner = "sip:a@x.org";
+	m.from.uri = "sip:f@x.org";
+	m.message_id = "c1";
+	m.subject = "SUBJECTMARKER";
+	ims_put(&id1, st, &m, "plain", 5);
+	m.message_id = "c2";
+	m.subject = NULL;
+	ims_put(&id2, st, &m, "BODYMARKER-body", 15);
+	ims_store_close(st);
+	ok(flip_marker(path("s-corrupt/data.mdb"), "SUBJECTMARKER") >= 1,
+	   "flipped subject (also in stale copy-on-write pages)");
+	ok(flip_marker(path("s-corrupt/data.mdb"), "BODYMARKER") >= 1, "flipped body");
+	ims_store_open(&st, path("s-corrupt"), NULL);
+	is_int(ims_get(&g, st, &id1), IMS_CORRUPT, "corrupt metadata detected");
+	is_int(ims_body_get(&b, &blen, st, &id2), IMS_CORRUPT, "corrupt body detected");
+	ims_filter_parse(&f, "*", IMS_TIME_NONE, NULL);
+	ims_query_open(&q, st, f, NULL);
+	is_int(ims_query_next(&qm, q), IMS_CORRUPT, "query reports the corrupt record");
+	is_int(ims_query_next(&qm, q), 0, "and goes on with the next");
+	ok(qm && memcmp(qm->id.b, id2.b, 16) == 0, "the intact record");
+	ims_query_free(q);
+	ims_filter_free(f);
+	ims_store_close(st);
+}
+
+static void
+test_fork(void)
+{
+	ims_store *st = create("s-fork", 0);
+	ims_msg *g;
+	ims_id id;
+	pid_t pid;
+	int status = -1;
+
+	put_simple(&id, st, "sip:a@x.org", "sip:f@x.org", "f1", IMS_TIME_NONE, "x");
+	pid = fork();
+	if (pid == 0) {
+		int rc = ims_get(&g, st, &id);
+		ims_store_close(st);
+		_exit(rc == IMS_FORKED ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "use after fork refused");
+	is_int(ims_get(&g, st, &id), 0, "parent still works after the child closed");
+	ims_msg_free(g);
+	ims_store_close(st);
+}
+
+static void
+test_format(void)
+{
+	ims_store *st = create("s-format", 0);
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = { 6, "format" }, v;
+	unsigned char two[4] = { 0, 0, 0, 2 };
+
+	ims_store_close(st);
+	mdb_env_create(&env);
+	mdb_env_set_maxdbs(env, 32);
+	mdb_env_open(env, path("s-format"), 0, 0600);
+	mdb_txn_begin(env, NULL, 0, &txn);
+	mdb_dbi_open(txn, "meta", 0, &dbi);
+	v.mv_size = 4;
+	v.mv_data = two;
+	mdb_put(txn, dbi, &k, &v, 0);
+	mdb_txn_commit(txn);
+	mdb_env_close(env);
+	is_int(ims_store_open(&st, path("s-format"), NULL), IMS_VERSION,
+	       "newer format refused");
+	ok(strstr(ims_strerror(IMS_VERSION), "format") != NULL, "error names the format");
+}
+
+typedef struct thr { ims_store *st; int base; int fails; } thr;
+
+static void *
+writer(void *arg)
+{
+	thr *t = arg;
+	char msgid[32];
+
+	for (int i = 0; i < 50; i++) {
+		snprintf(msgid, sizeof(msgid), "t%d-%d", t->base, i);
+		t->fails += put_simple(NULL, t->st, "sip:a@x.org", "sip:f@x.org", msgid,
+		                       IMS_TIME_NONE, "threaded") != 0;
+	}
+	return NULL;
+}
+
+static void *
+reader(void *arg)
+{
+	thr *t = arg;
+	ims_id got[512];
+
+	for (int i = 0; i < 20; i++)
+		t->fails += list_ids(t->st, "owner:sip:a@x.org", NULL, got, 512, NULL) < 0;
+	return NULL;
+}
+
+static void
+test_threads(void)
+{
+	ims_store *st = create("s-threads", 64 * 1024);
+	pthread_t th[5];
+	thr t[5];
+	ims_stats s;
+	int fails = 0;
+
+	for (int i = 0; i < 5; i++) {
+		t[i] = (thr){ st, i, 0 };
+		pthread_create(&th[i], NULL, i < 4 ? writer : reader, &t[i]);
+	}
+	for (int i = 0; i < 5; i++) {
+		pthread_join(th[i], NULL);
+		fails += t[i].fails;
+	}
+	is_int(fails, 0, "4 writer threads and a reader on one handle, map growing");
+	ims_stats_get(&s, st);
+	is_int(s.messages[0], 200, "200 stored");
+	ims_store_close(st);
+}
+
+int
+main(void)
+{
+	snprintf(root, sizeof(root), "/tmp/ims-unit-XXXXXX");
+	if (!mkdtemp(root))
+		return 1;
+	srand(42);
+	test_open();
+	test_put_get();
+	test_bodies();
+	test_queries();
+	test_paging(0);
+	test_paging(1);
+	test_delete();
+	test_growth();
+	test_corruption();
+	test_fork();
+	test_format();
+	test_threads();
+	{
+		char cmd[300];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+		if (system(cmd) != 0)
+			diag("could not remove %s", root);
+	}
+	return done_testing();
+}

@@ -93,7 +93,7 @@ PROVE = prove -f --timer
 check: deps
 	$(MAKE) check-all
 
-check-all: all check-unit check-cli check-symbols check-docs check-asan
+check-all: all check-unit check-fuzz check-cli check-symbols check-docs check-asan
 
 check-unit: $(UNIT_BIN)
 	IMS_SRCDIR=$(CURDIR) $(PROVE) -e '' $(UNIT_BIN)
@@ -101,6 +101,36 @@ check-unit: $(UNIT_BIN)
 check-cli: $(O)/imstore
 	IMSTORE_BIN=$(CURDIR)/$(O)/imstore IMS_SRCDIR=$(CURDIR) \
 	  $(PROVE) $(sort $(wildcard tests/cli/T*.sh))
+
+# fuzz targets: tests/fuzz/fuzz_NAME.c, seeds in tests/fuzz/corpus/NAME/
+# (plus tests/corpus/NAME/ when it exists); `make check` replays them all
+FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES = $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+REPLAY_BIN = $(FUZZ_NAMES:%=$(O)/fuzz/replay_%)
+FUZZ_TIME ?= 60
+
+$(O)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(O)/libimstore.a $(O)/libcpim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay.c \
+	  $(O)/libimstore.a $(O)/libcpim.a $(LIBS)
+
+check-fuzz: $(REPLAY_BIN)
+	@for n in $(FUZZ_NAMES); do \
+	  dirs="tests/fuzz/corpus/$$n"; [ -d tests/corpus/$$n ] && dirs="$$dirs tests/corpus/$$n"; \
+	  printf 'fuzz replay %s: ' $$n; $(O)/fuzz/replay_$$n $$dirs || exit 1; done
+
+# libFuzzer runs on demand: make fuzz FUZZ_TIME=300
+fuzz:
+	$(MAKE) O=build-fuzz CC=clang CFLAGS="-O1 -g" \
+	  XCFLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
+	  XLDFLAGS="-fsanitize=address,undefined" build-fuzz/libimstore.a build-fuzz/libcpim.a
+	@for n in $(FUZZ_NAMES); do \
+	  clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined \
+	    -Ilibstore -Ilibcpim $(XML_CFLAGS) -o build-fuzz/fuzz_$$n tests/fuzz/fuzz_$$n.c \
+	    build-fuzz/libimstore.a build-fuzz/libcpim.a $(LIBS) || exit 1; \
+	  mkdir -p build-fuzz/corpus-$$n; dict=""; [ -f tests/fuzz/$$n.dict ] && dict="-dict=tests/fuzz/$$n.dict"; \
+	  build-fuzz/fuzz_$$n -max_total_time=$(FUZZ_TIME) $$dict build-fuzz/corpus-$$n tests/fuzz/corpus/$$n \
+	    || exit 1; done
 
 check-symbols: $(O)/libimstore.so.$(SOMAJOR) $(O)/libcpim.so.$(SOMAJOR)
 	sh tests/check-symbols.sh $(O)
@@ -110,11 +140,12 @@ check-docs: $(O)/imstore
 
 check-asan:
 	$(MAKE) O=build-asan CC=clang XCFLAGS="$(SAN_FLAGS)" XLDFLAGS="$(SAN_FLAGS)" \
-	  CFLAGS="-O1 -g" check-unit check-cli
+	  CFLAGS="-O1 -g" check-unit check-fuzz check-cli
 
 # ---------------------------------------------------------------- setup
 DEB_PKGS = build-essential clang pkg-config liblmdb-dev lmdb-utils libxml2-dev \
-           libxml2-utils libarchive-dev zlib1g-dev mandoc perl strace
+           libxml2-utils libarchive-dev zlib1g-dev mandoc perl strace \
+           python3 python3-jsonschema
 
 deps:
 	@sh tests/deps.sh $(DEB_PKGS)
@@ -151,7 +182,7 @@ uninstall:
 	rm -f $(DESTDIR)$(bashcompdir)/imstore $(DESTDIR)$(zshcompdir)/_imstore
 
 clean:
-	rm -rf build build-asan demo-store
+	rm -rf build build-asan build-fuzz demo-store
 
 .PHONY: all check check-all check-unit check-cli check-symbols check-docs \
-        check-asan deps demo install uninstall clean
+        check-asan check-fuzz fuzz deps demo install uninstall clean

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -166,6 +167,19 @@ ims__txn_abort(ims_store *st, MDB_txn *txn)
 	pthread_rwlock_unlock(&st->resize_lock);
 }
 
+/* LMDB reports a short write as EIO; on a file system with no room left
+ * that is a full disk, which callers treat as a temporary failure. */
+static int
+eio_cause(const ims_store *st)
+{
+	struct statvfs sv;
+
+	if (statvfs(st->path, &sv) == 0 &&
+	    (uint64_t)sv.f_bavail * sv.f_frsize < ((uint64_t)1 << 20))
+		return ENOSPC;
+	return EIO;
+}
+
 int
 ims__txn_commit(ims_store *st, MDB_txn *txn)
 {
@@ -174,6 +188,8 @@ ims__txn_commit(ims_store *st, MDB_txn *txn)
 	pthread_rwlock_unlock(&st->resize_lock);
 	if (rc == MDB_PANIC)
 		st->panicked = 1;
+	if (rc == EIO)
+		return eio_cause(st);
 	return ims__map_err(rc);
 }
 

@@ -284,7 +284,7 @@ ims__rec_decode(ims_msg *m, ims__recx *x, ims__decbuf *d, const ims_id *id,
 	if ((rc = decode_strs(m, d, buf, len)))
 		return rc;
 	m->to = d->addrs;
-	m->cc = d->addrs + m->nto;
+	m->cc = d->addrs ? d->addrs + m->nto : NULL;
 	m->headers = d->hdrs;
 	return 0;
 }

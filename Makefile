@@ -93,7 +93,8 @@ PROVE = prove -f --timer
 check: deps
 	$(MAKE) check-all
 
-check-all: all check-unit check-fuzz check-cli check-symbols check-docs check-asan
+check-all: all check-unit check-fuzz check-cli check-symbols check-docs check-install \
+           check-asan
 
 check-unit: $(UNIT_BIN)
 	IMS_SRCDIR=$(CURDIR) $(PROVE) -e '' $(UNIT_BIN)
@@ -134,6 +135,9 @@ fuzz:
 
 check-symbols: $(O)/libimstore.so.$(SOMAJOR) $(O)/libcpim.so.$(SOMAJOR)
 	sh tests/check-symbols.sh $(O)
+
+check-install: all
+	sh tests/check-install.sh $(O)
 
 check-docs: $(O)/imstore
 	sh tests/check-docs.sh $(O)/imstore
@@ -185,4 +189,4 @@ clean:
 	rm -rf build build-asan build-fuzz demo-store
 
 .PHONY: all check check-all check-unit check-cli check-symbols check-docs \
-        check-asan check-fuzz fuzz deps demo install uninstall clean
+        check-asan check-fuzz check-install fuzz deps demo install uninstall clean

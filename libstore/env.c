@@ -23,7 +23,7 @@ static const char *const ims__db_names[IMS__DB_N] = {
 /* The stores open in this process: LMDB forbids opening one environment
  * twice in a process (its POSIX locks would be lost on the first close). */
 static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
-struct open_ent { dev_t dev; ino_t ino; struct open_ent *next; };
+struct open_ent { dev_t dev; ino_t ino; pid_t pid; struct open_ent *next; };
 static struct open_ent *open_list;
 
 static int
@@ -33,8 +33,9 @@ registry_add(dev_t dev, ino_t ino)
 	int rc = 0;
 
 	pthread_mutex_lock(&open_lock);
+	/* entries copied from a parent by fork() are not this process's */
 	for (e = open_list; e; e = e->next)
-		if (e->dev == dev && e->ino == ino)
+		if (e->dev == dev && e->ino == ino && e->pid == getpid())
 			break;
 	if (e)
 		rc = IMS_BUSY;
@@ -43,6 +44,7 @@ registry_add(dev_t dev, ino_t ino)
 	else {
 		e->dev = dev;
 		e->ino = ino;
+		e->pid = getpid();
 		e->next = open_list;
 		open_list = e;
 	}
@@ -55,7 +57,7 @@ registry_del(dev_t dev, ino_t ino)
 {
 	pthread_mutex_lock(&open_lock);
 	for (struct open_ent **p = &open_list; *p; p = &(*p)->next) {
-		if ((*p)->dev == dev && (*p)->ino == ino) {
+		if ((*p)->dev == dev && (*p)->ino == ino && (*p)->pid == getpid()) {
 			struct open_ent *e = *p;
 			*p = e->next;
 			free(e);

@@ -438,6 +438,49 @@ flip_marker(const char *file, const char *marker)
 	return (int)hits;
 }
 
+/* Another process grows the map: this one adopts the new size. */
+static void
+test_resize_across_processes(void)
+{
+	ims_store *st = create("s-xresize", 64 * 1024), *child;
+	ims_open_opts o = IMS_OPEN_OPTS_INIT;
+	ims_stats s;
+	char msgid[16], body[4000];
+	int status = -1, fails = 0;
+	pid_t pid;
+
+	memset(body, 'q', sizeof(body) - 1);
+	body[sizeof(body) - 1] = '\0';
+	put_simple(NULL, st, "sip:a@x.org", "sip:f@x.org", "x0", IMS_TIME_NONE, "x");
+	pid = fork();
+	if (pid == 0) {
+		o.map_size = 64 * 1024;
+		if (ims_store_open(&child, path("s-xresize"), &o) != 0)
+			_exit(2);
+		for (int i = 1; i <= 200; i++) {
+			snprintf(msgid, sizeof(msgid), "x%d", i);
+			body[i] = 'a';
+			if (put_simple(NULL, child, "sip:a@x.org", "sip:f@x.org", msgid,
+			               IMS_TIME_NONE, body))
+				_exit(3);
+		}
+		ims_store_close(child);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	   "a child process opened the store and grew the map (status %d)", status);
+	for (int i = 201; i <= 210; i++) {
+		snprintf(msgid, sizeof(msgid), "x%d", i);
+		fails += put_simple(NULL, st, "sip:a@x.org", "sip:f@x.org", msgid,
+		                    IMS_TIME_NONE, body) != 0;
+	}
+	is_int(fails, 0, "the parent writes after adopting the larger map");
+	ims_stats_get(&s, st);
+	is_int(s.messages[0], 211, "all messages of both processes");
+	ims_store_close(st);
+}
+
 static void
 test_corruption(void)
 {
@@ -589,6 +632,7 @@ main(void)
 	test_paging(1);
 	test_delete();
 	test_growth();
+	test_resize_across_processes();
 	test_corruption();
 	test_fork();
 	test_format();

@@ -1,0 +1,34 @@
+#!/bin/sh
+# check-install.sh BUILDDIR - make install/uninstall into a DESTDIR: the
+# binary and aliases, both libraries, header, pkg-config, man pages and
+# completions land where they should, a program builds against them, and
+# uninstall removes them all.
+set -eu
+O=${1:-build}
+d=$(mktemp -d)
+trap 'rm -rf "$d"' EXIT
+fail() { echo "check-install: $*"; exit 1; }
+make -s O="$O" DESTDIR="$d" prefix=/usr/local install >/dev/null
+p="$d/usr/local"
+for f in bin/imstore bin/imstore-list bin/imstore-put include/imstore.h include/cpim.h \
+         lib/libimstore.so.0 lib/libimstore.so lib/libimstore.a lib/libcpim.so.0 \
+         lib/pkgconfig/imstore.pc lib/pkgconfig/cpim.pc share/man/man1/imstore.1 \
+         share/man/man3/libimstore.3 share/man/man5/imstore.5 \
+         share/man/man7/imstore-search-terms.7 \
+         share/bash-completion/completions/imstore share/zsh/site-functions/_imstore; do
+	[ -e "$p/$f" ] || fail "missing $f"
+done
+"$p/bin/imstore-list" --help | grep -q '^usage: imstore list' || fail "imstore-list alias"
+grep -q '^Libs: -L${libdir} -limstore' "$p/lib/pkgconfig/imstore.pc" || fail "imstore.pc"
+cat > "$d/prog.c" <<'C'
+#include <imstore.h>
+#include <stdio.h>
+int main(void) { char s[IMS_ID_STRLEN + 1]; ims_id id = {{0}}; ims_id_fmt(s, &id);
+	return puts(ims_strerror(IMS_NOTFOUND)) < 0; }
+C
+cc -o "$d/prog" "$d/prog.c" -I"$p/include" -L"$p/lib" -limstore || fail "cannot build against the library"
+LD_LIBRARY_PATH="$p/lib" "$d/prog" | grep -q 'not found' || fail "program did not run"
+make -s O="$O" DESTDIR="$d" prefix=/usr/local uninstall >/dev/null
+left=$(find "$p" -type f -o -type l)
+[ -z "$left" ] || fail "left after uninstall: $left"
+echo "check-install: install and uninstall ok"

@@ -27,7 +27,8 @@ typedef enum ims__fterm {
 	IMS__T_CONV,      /* text: conversation identity, exact */
 	IMS__T_MSGID,     /* text: Message-ID, exact */
 	IMS__T_ID,        /* id */
-	IMS__T_TYPE,      /* text: lowercase media type "image/png", or "image/" for image/(any) */
+	IMS__T_TYPE,      /* text: lowercase media type "image/png", "image/" for image/(any),
+	                     or "" (text_len 0) for any type */
 	IMS__T_SIZE,      /* [lo, hi) body bytes */
 	IMS__T_RECEIVED,  /* [lo, hi) received time, UTC µs (date:, older:, newer:) */
 	IMS__T_SUBJECT    /* text: substring, ASCII case-insensitive */
@@ -48,6 +49,18 @@ struct ims_filter {
 	ims__fnode *root;
 	char *expr;               /* the source text, owned */
 };
+
+/* Shared by the filter files (filter.c, filter-parse.c, filter-match.c,
+ * timeparse.c). */
+const char *ims__filter_quote(char dst[64], const char *s, size_t n);
+const char *ims__term_find(const char *name, size_t n);
+void ims__term_unknown(char *msg, size_t cap, const char *name, size_t n);
+int ims__term_value(ims__fnode *node, const char *name, size_t name_len,
+                    char *val, size_t len, int64_t now, char *msg, size_t cap);
+const char *ims__date_parse(int64_t *lo, int64_t *hi, const char *s, int64_t now);
+const char *ims__age_parse(int64_t *lo, int64_t *hi, const char *s, int64_t now,
+                           int newer);
+int ims__date_describe(char *buf, size_t cap, int64_t lo, int64_t hi);
 
 /* Write a one-line description of a (sub)tree, e.g.
  * "(owner:sip:bob@example.com and type:text/plain)"; returns bytes needed like

@@ -39,7 +39,8 @@ struct ims_query {
 	ims_msg m;
 	ims__recx x;
 	ims__decbuf d;
-	char explain[1024];
+	char explain[1024];     /* plan and range, while planning */
+	char *explain_full;     /* with the filter, for ims_query_explain */
 };
 
 /* ---------------------------------------------------------------- cursor */
@@ -371,11 +372,16 @@ plan(ims_query *q)
 	return add_src(q, IMS__DB_IX_TIME, (const unsigned char *)"", 0);
 }
 
-static void
+static int
 explain_finish(ims_query *q)
 {
-	char buf[600];
-	size_t n;
+	int need = ims__filter_describe(NULL, 0, q->f->root);
+	char *buf = malloc(need > 0 ? (size_t)need + 1 : 1);
+	size_t n, cap;
+	char *e;
+
+	if (!buf)
+		return ENOMEM;
 
 	if (q->lo != INT64_MIN || q->hi != INT64_MAX) {
 		n = strlen(q->explain);
@@ -383,11 +389,18 @@ explain_finish(ims_query *q)
 		         "\nrange: received >= %lld and < %lld (µs)",
 		         (long long)q->lo, (long long)q->hi);
 	}
-	ims__filter_describe(buf, sizeof(buf), q->f->root);
+	ims__filter_describe(buf, need > 0 ? (size_t)need + 1 : 1, q->f->root);
 	n = strlen(q->explain);
-	snprintf(q->explain + n, sizeof(q->explain) - n, "\nfilter: %s%s",
-	         buf, q->reverse ? "\norder: received descending" :
-	         "\norder: received ascending");
+	cap = n + strlen(buf) + 64;
+	if (!(e = malloc(cap))) {
+		free(buf);
+		return ENOMEM;
+	}
+	snprintf(e, cap, "%s\nfilter: %s%s", q->explain, buf, q->reverse
+	         ? "\norder: received descending" : "\norder: received ascending");
+	free(buf);
+	q->explain_full = e;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- API */
@@ -416,9 +429,8 @@ ims_query_open(ims_query **out, ims_store *st, const ims_filter *f,
 	q->has_start = o->cursor != NULL;
 	if ((rc = ims__txn_begin(st, MDB_RDONLY, &q->txn)))
 		goto fail;
-	if ((rc = plan(q)))
+	if ((rc = plan(q)) || (rc = explain_finish(q)))
 		goto fail;
-	explain_finish(q);
 	*out = q;
 	return 0;
 fail:
@@ -495,7 +507,7 @@ ims_query_cursor(char *out, const ims_query *q)
 const char *
 ims_query_explain(const ims_query *q)
 {
-	return q ? q->explain : "";
+	return q && q->explain_full ? q->explain_full : "";
 }
 
 void
@@ -509,6 +521,7 @@ ims_query_free(ims_query *q)
 		ims__txn_abort(q->st, q->txn);
 	ims__decbuf_free(&q->d);
 	free(q->list);
+	free(q->explain_full);
 	free(q);
 }
 

@@ -1,0 +1,338 @@
+/* timeparse.c - dates and durations of the filter language (date:, older:,
+ * newer:) and their ISO 8601 form in filter descriptions.
+ *
+ * Times are UTC microseconds since the epoch.  Dates use the proleptic
+ * Gregorian calendar, years 1 to 9999.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "filter.h"
+
+
+#define US_SEC  INT64_C(1000000)
+#define US_DAY  (INT64_C(86400) * US_SEC)
+
+static const char bad_date[] =
+	"expected YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z], today or yesterday";
+static const char bad_range[] = "years 1 to 9999 only";
+
+/* Days from 1970-01-01 to y-m-d (H. Hinnant's days_from_civil). */
+static int64_t
+days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void
+civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t era;
+	unsigned doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static int
+leap(int64_t y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static unsigned
+month_days(int64_t y, unsigned m)
+{
+	static const unsigned char md[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	return m == 2 && leap(y) ? 29 : md[m - 1];
+}
+
+static int64_t
+floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+/* first and one-past-last supported instants */
+static int64_t
+t_min(void)
+{
+	return days_from_civil(1, 1, 1) * US_DAY;
+}
+
+static int64_t
+t_max(void)
+{
+	return days_from_civil(10000, 1, 1) * US_DAY;
+}
+
+/* n decimal digits at s; -1 when one is not a digit */
+static int64_t
+digits(const char *s, size_t n)
+{
+	int64_t v = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/* s[0, n) is the lowercase lit, ignoring ASCII case (whatever the locale) */
+static int
+ieq(const char *s, size_t n, const char *lit)
+{
+	size_t i;
+
+	if (strlen(lit) != n)
+		return 0;
+	for (i = 0; i < n; i++) {
+		int c = (unsigned char)s[i];
+		if ((c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c) != lit[i])
+			return 0;
+	}
+	return 1;
+}
+
+/* One point in time: [*start, *end) is the day, or the instant. */
+static const char *
+parse_point(int64_t *start, int64_t *end, const char *s, size_t n, int64_t now)
+{
+	int64_t y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, off = 0, t;
+	size_t i;
+
+	if (ieq(s, n, "today") || ieq(s, n, "yesterday")) {
+		if (now < t_min() || now >= t_max())
+			return "reference time out of range";
+		t = floor_div(now, US_DAY) * US_DAY - (n == 9 ? US_DAY : 0);
+		if (t < t_min())
+			return bad_range;
+		*start = t;
+		*end = t + US_DAY;
+		return NULL;
+	}
+	if (n < 10 || s[4] != '-' || s[7] != '-')
+		return bad_date;
+	y = digits(s, 4);
+	mo = digits(s + 5, 2);
+	d = digits(s + 8, 2);
+	if (y < 0 || mo < 0 || d < 0)
+		return bad_date;
+	if (y < 1)
+		return bad_range;
+	if (mo < 1 || mo > 12 || d < 1 || d > month_days(y, (unsigned)mo))
+		return "no such date";
+	t = days_from_civil(y, (unsigned)mo, (unsigned)d) * US_DAY;
+	if (n == 10) {
+		*start = t;
+		*end = t + US_DAY;
+		return NULL;
+	}
+	/* THH:MM[:SS[.f]][Z|+HH:MM|-HH:MM] */
+	if ((s[10] != 'T' && s[10] != 't') || n < 16 || s[13] != ':')
+		return bad_date;
+	h = digits(s + 11, 2);
+	mi = digits(s + 14, 2);
+	i = 16;
+	if (i < n && s[i] == ':') {
+		if (n < 19 || (sec = digits(s + 17, 2)) < 0)
+			return bad_date;
+		i = 19;
+		if (i < n && s[i] == '.') {
+			size_t b = ++i;
+			while (i < n && s[i] >= '0' && s[i] <= '9')
+				i++;
+			if (i == b || i - b > 6)
+				return "expected 1 to 6 digits of fractions of a second";
+			frac = digits(s + b, i - b);
+			for (size_t k = i - b; k < 6; k++)
+				frac *= 10;
+		}
+	}
+	if (h < 0 || mi < 0 || h > 23 || mi > 59 || sec > 59)
+		return "no such time of day";
+	if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
+		i++;
+	} else if (i < n && (s[i] == '+' || s[i] == '-')) {
+		int64_t oh, om;
+		if (n - i != 6 || s[i + 3] != ':')
+			return bad_date;
+		oh = digits(s + i + 1, 2);
+		om = digits(s + i + 4, 2);
+		if (oh < 0 || om < 0 || oh > 23 || om > 59)
+			return "no such time zone offset";
+		off = (oh * 60 + om) * 60 * US_SEC * (s[i] == '-' ? -1 : 1);
+		i = n;
+	}
+	if (i != n)
+		return bad_date;
+	t += ((h * 60 + mi) * 60 + sec) * US_SEC + frac - off;
+	if (t < t_min() || t >= t_max())
+		return bad_range;
+	*start = t;
+	*end = t + 1;
+	return NULL;
+}
+
+const char *
+ims__date_parse(int64_t *lo, int64_t *hi, const char *s, int64_t now)
+{
+	size_t n = strlen(s);
+	const char *dots = strstr(s, ".."), *why;
+	int64_t a0, a1, b0, b1;
+
+	if (s[0] == '<' || s[0] == '>') {
+		size_t k = s[1] == '=' ? 2 : 1;
+		if ((why = parse_point(&a0, &a1, s + k, n - k, now)) != NULL)
+			return why;
+		*lo = s[0] == '<' ? INT64_MIN : (k == 2 ? a0 : a1);
+		*hi = s[0] == '>' ? INT64_MAX : (k == 2 ? a1 : a0);
+		if (*lo >= t_max() || *hi <= t_min())
+			return bad_range;
+		return NULL;
+	}
+	if (!dots)
+		return parse_point(lo, hi, s, n, now);
+	if (dots == s && n == 2)
+		return "a range needs a start or an end";
+	*lo = INT64_MIN;
+	*hi = INT64_MAX;
+	if (dots > s) {
+		if ((why = parse_point(&a0, &a1, s, (size_t)(dots - s), now)) != NULL)
+			return why;
+		*lo = a0;
+	}
+	if (dots[2] != '\0') {
+		if ((why = parse_point(&b0, &b1, dots + 2, strlen(dots + 2), now)) != NULL)
+			return why;
+		*hi = b1;
+	}
+	if (*lo >= *hi)
+		return "start after end";
+	return NULL;
+}
+
+const char *
+ims__age_parse(int64_t *lo, int64_t *hi, const char *s, int64_t now, int newer)
+{
+	/* the longest duration: 9999 years of 366 days */
+	const int64_t max = INT64_C(9999) * 366 * US_DAY;
+	int64_t total = 0;
+	size_t i = 0;
+
+	if (now < t_min() || now >= t_max())
+		return "reference time out of range";
+	if (s[0] == '\0')
+		return "expected a number and a unit";
+	while (s[i]) {
+		int64_t v = 0, unit;
+		size_t b = i;
+		while (s[i] >= '0' && s[i] <= '9' && i - b < 12)
+			v = v * 10 + (s[i++] - '0');
+		if (i == b)
+			return "expected a number and a unit s, m, h, d or w (e.g. 1h30m)";
+		switch (s[i]) {
+		case 's': unit = US_SEC; break;
+		case 'm': unit = 60 * US_SEC; break;
+		case 'h': unit = 3600 * US_SEC; break;
+		case 'd': unit = US_DAY; break;
+		case 'w': unit = 7 * US_DAY; break;
+		default:
+			return "expected a number and a unit s, m, h, d or w (e.g. 1h30m)";
+		}
+		i++;
+		if (v > (max - total) / unit)
+			return "duration too long";
+		total += v * unit;
+	}
+	if (now - total < t_min())
+		return bad_range;
+	*lo = newer ? now - total : INT64_MIN;
+	*hi = newer ? INT64_MAX : now - total;
+	return NULL;
+}
+
+/* YYYY-MM-DD, or with @p instant YYYY-MM-DDTHH:MM:SS[.ffffff]Z */
+static int
+fmt_time(char *buf, size_t cap, int64_t t, int instant)
+{
+	int64_t day = floor_div(t, US_DAY), us = t - day * US_DAY, y;
+	unsigned m, d;
+	int64_t sec = us / US_SEC, frac = us % US_SEC;
+
+	civil_from_days(day, &y, &m, &d);
+	if (!instant)
+		return snprintf(buf, cap, "%04d-%02u-%02u", (int)y, m, d);
+	if (frac)
+		return snprintf(buf, cap, "%04d-%02u-%02uT%02d:%02d:%02d.%06dZ", (int)y,
+		                m, d, (int)(sec / 3600), (int)(sec / 60 % 60),
+		                (int)(sec % 60), (int)frac);
+	return snprintf(buf, cap, "%04d-%02u-%02uT%02d:%02d:%02dZ", (int)y, m, d,
+	                (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60));
+}
+
+static int
+day_aligned(int64_t t)
+{
+	return floor_div(t, US_DAY) * US_DAY == t;
+}
+
+/*
+ * The value of a date: term selecting [lo, hi), in a form ims__date_parse()
+ * reads back to the same range.
+ */
+int
+ims__date_describe(char *buf, size_t cap, int64_t lo, int64_t hi)
+{
+	char a[48], b[48];
+	int lday = lo != INT64_MIN && day_aligned(lo);
+	int hday = hi != INT64_MAX && day_aligned(hi);
+
+	if (lo == INT64_MIN && hi == INT64_MAX)
+		return snprintf(buf, cap, "..");  /* never parsed; kept printable */
+	if (lo == INT64_MIN) {
+		if (hday) {
+			fmt_time(b, sizeof(b), hi - US_DAY, 0);
+			return snprintf(buf, cap, "..%s", b);
+		}
+		fmt_time(b, sizeof(b), hi, 1);
+		return snprintf(buf, cap, "<%s", b);
+	}
+	if (hi == INT64_MAX) {
+		fmt_time(a, sizeof(a), lo, !lday);
+		return snprintf(buf, cap, lday ? "%s.." : ">=%s", a);
+	}
+	if (lday && hday && hi - lo == US_DAY) {
+		fmt_time(a, sizeof(a), lo, 0);
+		return snprintf(buf, cap, "%s", a);
+	}
+	if (hi - lo == 1) {
+		fmt_time(a, sizeof(a), lo, 1);
+		return snprintf(buf, cap, "%s", a);
+	}
+	fmt_time(a, sizeof(a), lo, !lday);
+	if (hday)
+		fmt_time(b, sizeof(b), hi - US_DAY, 0);
+	else
+		fmt_time(b, sizeof(b), hi - 1, 1);
+	return snprintf(buf, cap, "%s..%s", a, b);
+}

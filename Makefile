@@ -44,7 +44,7 @@ CMD_OBJ   = $(CMD_SRC:%.c=$(O)/%.o)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
 # commands that get an imstore-<name> alias
-COMMANDS = init put list show delete stats cpim
+COMMANDS = init put list show delete stats
 
 all: $(O)/imstore $(O)/libimstore.so.$(SOMAJOR) $(O)/libcpim.so.$(SOMAJOR) \
      $(O)/imstore.pc $(O)/cpim.pc
@@ -174,6 +174,7 @@ install: all
 	install -m 644 $(O)/imstore.pc $(O)/cpim.pc $(DESTDIR)$(libdir)/pkgconfig/
 	for m in man/*.[1357]; do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(mandir)/man$$s/; done
 	install -m 644 completions/imstore.bash $(DESTDIR)$(bashcompdir)/imstore
+	for c in $(COMMANDS); do ln -sf imstore $(DESTDIR)$(bashcompdir)/imstore-$$c; done
 	install -m 644 completions/_imstore $(DESTDIR)$(zshcompdir)/_imstore
 
 uninstall:
@@ -184,6 +185,7 @@ uninstall:
 	rm -f $(DESTDIR)$(libdir)/pkgconfig/imstore.pc $(DESTDIR)$(libdir)/pkgconfig/cpim.pc
 	for m in man/*.[1357]; do s=$${m##*.}; rm -f $(DESTDIR)$(mandir)/man$$s/$${m##*/}; done
 	rm -f $(DESTDIR)$(bashcompdir)/imstore $(DESTDIR)$(zshcompdir)/_imstore
+	for c in $(COMMANDS); do rm -f $(DESTDIR)$(bashcompdir)/imstore-$$c; done
 
 clean:
 	rm -rf build build-asan build-fuzz demo-store

@@ -78,6 +78,9 @@ char *cli_join(char **v, size_t n);
 int cli_read_input(unsigned char **out, size_t *len, int *mapped, const char *path);
 void cli_free_input(unsigned char *p, size_t len, int mapped);
 
+/* From libimstore's internals: the command links the static library. */
+int ims__utf8_valid(const char *s, size_t len);
+
 /* filterarg.c */
 int cli_filter(ims_filter **out, char **ops, size_t n);
 

@@ -58,6 +58,10 @@ find_command(cli *c, int argc, char **argv, int *next)
 	*next = -rc;
 	if (strcmp(argv[*next - 1], "help") == 0) {
 		const cli_cmd *cmd = *next < argc ? cli_find(argv[*next]) : NULL;
+		if (*next < argc && !cmd) {
+			cli_err("unknown command '%s' (run 'imstore --help')", argv[*next]);
+			return EXIT_USAGE;
+		}
 		cli_usage(stdout, cmd);
 		return -1;
 	}

@@ -81,14 +81,15 @@ static int
 iterate(cli *c, ims_query *q, const list_args *a)
 {
 	const ims_msg *m;
-	uint64_t n = 0;
+	uint64_t n = 0, corrupt = 0;
 	int rc;
 
 	while ((rc = ims_query_next(&m, q)) == 0 || rc == IMS_CORRUPT) {
 		if (rc == IMS_CORRUPT) {
 			char cur[IMS_CURSOR_STRLEN + 1] = "";
 			ims_query_cursor(cur, q);
-			cli_err("skipping a corrupt record (cursor %s): run 'imstore verify'", cur);
+			cli_err("skipping a corrupt record (cursor %s)", cur);
+			corrupt++;
 			continue;
 		}
 		n++;
@@ -107,6 +108,11 @@ iterate(cli *c, ims_query *q, const list_args *a)
 		return cli_fail(rc, "cannot list '%s'", c->store_path);
 	if (a->count)
 		print_count(c, n);
+	if (corrupt) {
+		cli_err("%llu corrupt record%s skipped in '%s'", (unsigned long long)corrupt,
+		        corrupt == 1 ? "" : "s", c->store_path);
+		return EXIT_ERR;
+	}
 	return EXIT_OK;
 }
 

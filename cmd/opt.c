@@ -73,7 +73,13 @@ common(cli *c, const cli_opt *o, const char *val)
 	char *end;
 
 	switch (o->id) {
-	case OPT_STORE: c->store_path = val; return 0;
+	case OPT_STORE:
+		if (!*val) {
+			cli_err("empty store path given with --store");
+			return EXIT_USAGE;
+		}
+		c->store_path = val;
+		return 0;
 	case OPT_FORMAT: return set_format(c, val);
 	case OPT_FORMAT_VERSION:
 		c->format_version = (int)strtol(val, &end, 10);
@@ -124,6 +130,9 @@ one_opt(cli *c, int argc, char **argv, int *i)
 		}
 	} else if (eq && a[1] == '-') {
 		cli_err("option '--%s' takes no argument", o->name);
+		return EXIT_USAGE;
+	} else if (eq) {
+		cli_err("unknown option '%s' (short options cannot be combined)", a);
 		return EXIT_USAGE;
 	}
 	return common(c, o, val);

@@ -344,6 +344,14 @@ print_msg_fields(printer *p, const ims_msg *m)
 	}
 }
 
+/* Free text in a column: TAB, CR and LF become spaces. */
+static void
+put_column(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, f);
+}
+
 /* Tab-separated: id, received, folder, state, owner, from, size, type,
  * subject (tabs and newlines in the subject shown as spaces). */
 void
@@ -353,12 +361,12 @@ print_msg_row(FILE *f, const ims_msg *m)
 
 	ims_id_fmt(id, &m->id);
 	cli_fmt_time(t, sizeof(t), m->received);
-	fprintf(f, "%s\t%s\t%s\t%s\t%s\t%s\t%llu\t%s\t", id, t,
+	fprintf(f, "%s\t%s\t%s\t%s\t%s\t%s\t%llu\t", id, t,
 	        ims_folder_name(m->folder),
 	        m->flags & IMS_MSGF_HELD ? "held" : ims_state_name(m->state),
-	        m->owner, m->from.uri, (unsigned long long)m->size,
-	        m->content_type ? m->content_type : "text/plain");
-	for (const char *s = m->subject ? m->subject : ""; *s; s++)
-		fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, f);
+	        m->owner, m->from.uri, (unsigned long long)m->size);
+	put_column(f, m->content_type ? m->content_type : "text/plain");
+	fputc('\t', f);
+	put_column(f, m->subject ? m->subject : "");
 	fputc('\n', f);
 }

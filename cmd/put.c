@@ -231,18 +231,24 @@ store(cli *c, put_args *a)
 	ims_store *st;
 	ims_id id;
 
+	ims_errinfo e;
+
+	a->m.to = a->to;
+	a->m.cc = a->cc;
+	if ((rc = ims_msg_check(&a->m, &e))) {
+		cli_err("cannot store message: %s", e.message);
+		return EXIT_ERR;
+	}
 	if ((rc = cli_read_input(&body, &len, &mapped, path)))
 		return cli_fail(rc, "cannot read '%s'", path);
 	if ((rc = cli_open(&st, c, 0)))
 		goto out;
-	a->m.to = a->to;
-	a->m.cc = a->cc;
 	rc = ims_put(&id, st, &a->m, body, len);
 	ims_store_close(st);
 	if (rc == 0 || rc == IMS_EXISTS)
 		rc = report(c, &id, rc == IMS_EXISTS);
 	else
-		rc = cli_fail(rc, "cannot store message '%s' for '%s'",
+		rc = cli_fail(rc, "cannot store message '%.40s' for '%.80s'",
 		              a->m.message_id, a->m.owner);
 out:
 	cli_free_input(body, len, mapped);

@@ -28,7 +28,7 @@ printable(const unsigned char *p, size_t n)
 		if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\r' && p[i] != '\n') ||
 		    p[i] == 0x7f)
 			return 0;
-	return 1;
+	return ims__utf8_valid((const char *)p, n);
 }
 
 static void
@@ -110,7 +110,7 @@ show_meta(cli *c, ims_store *st, const ims_msg *m)
 	c->out->ops->begin_map(c->out);
 	print_msg_fields(c->out, m);
 	if (c->format == FMT_JSON) {
-		int text = printable(body, len) && len == strlen(body);
+		int text = printable(body, len);
 		c->out->ops->key(c->out, text ? "body" : "body_base64");
 		if (text)
 			c->out->ops->strn(c->out, body, len);
@@ -120,7 +120,7 @@ show_meta(cli *c, ims_store *st, const ims_msg *m)
 		c->out->ops->record_end(c->out);
 	} else {
 		c->out->ops->end_map(c->out);
-		if (printable(body, len) && len == strlen(body))
+		if (printable(body, len))
 			printf("\n%s%s", (char *)body, len && ((char *)body)[len - 1] != '\n' ? "\n" : "");
 		else
 			printf("\n(binary body of %zu bytes: use --raw)\n", len);

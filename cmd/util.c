@@ -149,7 +149,9 @@ cli_parse_time(int64_t *out, const char *s, int64_t now)
 				frac += scale > 0 ? (*p - '0') * scale : 0;
 		if (*p == 'Z' || *p == 'z')
 			p++;
-		else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+		else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':' &&
+		         strspn(p + 1, "0123456789") == 2 && strspn(p + 4, "0123456789") == 2 &&
+		         p[1] <= '2' && p[4] <= '5') {
 			off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 +
 			      ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
 			off = *p == '-' ? -off : off;
@@ -158,7 +160,17 @@ cli_parse_time(int64_t *out, const char *s, int64_t now)
 	}
 	if (*p)
 		return IMS_INVALID;
-	*out = ((int64_t)timegm(&tm) - off) * 1000000 + frac;
+	{
+		/* refuse what timegm() would roll over (February 30th) */
+		struct tm want = tm, back;
+		time_t secs = timegm(&tm);
+		gmtime_r(&secs, &back);
+		if (back.tm_year != want.tm_year || back.tm_mon != want.tm_mon ||
+		    back.tm_mday != want.tm_mday || back.tm_hour != want.tm_hour ||
+		    back.tm_min != want.tm_min || back.tm_sec != want.tm_sec)
+			return IMS_INVALID;
+		*out = ((int64_t)secs - off) * 1000000 + frac;
+	}
 	return 0;
 }
 

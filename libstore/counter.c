@@ -96,3 +96,25 @@ ims__totals_get(ims__counter out[3], ims_store *st, MDB_txn *txn)
 	}
 	return 0;
 }
+
+int
+ims__counter_get(ims__counter *out, ims_store *st, MDB_txn *txn,
+                 uint32_t owner, ims_folder folder)
+{
+	unsigned char key[5];
+	MDB_val k = { 5, key }, v;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	ims__be32(key, owner);
+	key[4] = (unsigned char)folder;
+	rc = mdb_get(txn, st->dbi[IMS__DB_COUNT], &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc || v.mv_size != 24)
+		return rc ? ims__map_err(rc) : IMS_CORRUPT;
+	out->count = rd64(v.mv_data);
+	out->bytes = rd64((unsigned char *)v.mv_data + 8);
+	out->stored = rd64((unsigned char *)v.mv_data + 16);
+	return 0;
+}

@@ -1,4 +1,5 @@
 /* env.c - opening and closing a store, transactions, map growth. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,7 +14,8 @@
 
 static const char *const ims__db_names[IMS__DB_N] = {
 	"meta", "msg", "body", "atom", "atomid", "ix_owner", "ix_from",
-	"ix_conv", "ix_msgid", "ix_time", "ix_expiry", "count",
+	"ix_conv", "ix_msgid", "ix_time", "ix_expiry", "count", "settings",
+	"lease",
 };
 
 #define DEFAULT_MAP ((size_t)1 << 30)
@@ -220,6 +222,22 @@ ims__write(ims_store *st, ims__write_fn fn, void *ctx)
 
 /* ---------------------------------------------------------------- open */
 
+/* A store is only created in a new or empty directory. */
+static int
+dir_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int empty = 1;
+
+	if (!d)
+		return 0;
+	while (empty && (e = readdir(d)))
+		empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+	closedir(d);
+	return empty;
+}
+
 static int
 prepare_dir(const char *path, unsigned flags)
 {
@@ -243,7 +261,9 @@ prepare_dir(const char *path, unsigned flags)
 		return ENAMETOOLONG;
 	if (access(data, F_OK) == 0)
 		return 0;
-	if (!(flags & IMS_OPEN_CREATE))
+	if (errno != ENOENT)
+		return errno;
+	if (!(flags & IMS_OPEN_CREATE) || !dir_empty(path))
 		return IMS_NOTSTORE;
 	return 0;
 }
@@ -313,8 +333,10 @@ open_dbs(ims_store *st, int create)
 	rc = mdb_dbi_open(txn, "meta", 0, &st->dbi[IMS__DB_META]);
 	if (rc == MDB_NOTFOUND && create) {
 		MDB_stat ms;
+		MDB_dbi main_dbi;
 		/* an LMDB environment holding anything else is not ours */
-		if ((rc = mdb_stat(txn, 0, &ms)) || ms.ms_entries != 0) {
+		if ((rc = mdb_dbi_open(txn, NULL, 0, &main_dbi)) ||
+		    (rc = mdb_stat(txn, main_dbi, &ms)) || ms.ms_entries != 0) {
 			rc = rc ? ims__map_err(rc) : IMS_NOTSTORE;
 			goto fail;
 		}

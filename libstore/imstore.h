@@ -178,8 +178,9 @@ typedef enum ims_state {
 
 /** Message flag: under legal hold; never deleted, purged or expired. */
 #define IMS_MSGF_HELD  0x1u
-/** Message flag: body stored zlib-compressed (informational). */
-#define IMS_MSGF_ZBODY 0x2u
+/** Message flag: deleted by its user while held: hidden from the user's
+ * functions, kept for the operator until the hold is released. */
+#define IMS_MSGF_HIDDEN 0x4u
 
 /** An address with its display name. */
 typedef struct ims_addr {
@@ -291,6 +292,16 @@ IMS_API const char *ims_store_path(const ims_store *st);
 
 /* ------------------------------------------------------------------ */
 /** @name Storing and reading @{ */
+
+/**
+ * Check a message before storing it: required fields, limits, UTF-8,
+ * control characters, addresses.  ims_put() makes the same checks.
+ * @param[out] err names the field and the problem ("subject: invalid
+ *        UTF-8"); may be NULL.
+ * @return 0, IMS_INVALID or IMS_TOOBIG.
+ * @since 0.1
+ */
+IMS_API int ims_msg_check(const ims_msg *msg, ims_errinfo *err);
 
 /**
  * Store one message durably.

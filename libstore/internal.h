@@ -26,6 +26,8 @@ enum {
 	IMS__DB_IX_TIME,   /* received(8) id(16) -> "" */
 	IMS__DB_IX_EXPIRY, /* expires(8) id(16) -> "" */
 	IMS__DB_COUNT,     /* owner(4) folder(1) -> ims__counter */
+	IMS__DB_SETTINGS,  /* owner(4) -> settings (settings.c) */
+	IMS__DB_LEASE,     /* deadline(8) random(8) -> owner(4) n(4) id(16)... */
 	IMS__DB_N
 };
 
@@ -180,10 +182,22 @@ int ims__index_del(ims_store *st, MDB_txn *txn, const ims_id *id,
 size_t ims__msgid_key(unsigned char *out, const char *msgid, uint32_t owner,
                       ims_folder folder);
 
+/* ---- counter.c ---- */
+int ims__counter_get(ims__counter *out, ims_store *st, MDB_txn *txn,
+                     uint32_t owner, ims_folder folder);
+
 /* ---- read.c ---- */
+int ims__msg_owned(ims_msg **out, ims_store *st, MDB_txn *txn, const ims_id *id);
 int ims__msg_load(ims_msg *msg, ims__recx *x, ims__decbuf *d, ims_store *st,
                   MDB_txn *txn, const ims_id *id);
-int ims__msg_copy(ims_msg **out, const ims_msg *src);
+
+/* ---- put.c ---- */
+/* Called inside the write transaction after the duplicate check, with the
+ * canonical message: returns 0 to store, or an error that aborts. */
+typedef int (*ims__put_check)(ims_store *st, MDB_txn *txn, const ims_msg *c,
+                              void *arg);
+int ims__put(ims_id *out, ims_store *st, const ims_msg *msg, const void *body,
+             size_t len, ims__put_check check, void *arg);
 
 /* ---- delete.c ---- */
 int ims__delete_txn(ims_store *st, MDB_txn *txn, const ims_id *id,

@@ -1,10 +1,13 @@
 /* put.c - storing a message: validation, canonical addresses, one durable
  * write transaction. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "internal.h"
 
 typedef struct put_ctx {
+	ims__put_check check; /* runs in the write transaction, may refuse */
+	void *check_arg;
 	ims_msg c;            /* the message with canonical addresses */
 	ims_addr *addrs;      /* canonical To and cc */
 	char *strbuf;         /* their text */
@@ -12,59 +15,107 @@ typedef struct put_ctx {
 	ims_id id;
 } put_ctx;
 
+static int
+fail(ims_errinfo *err, int rc, const char *field, const char *why)
+{
+	if (err) {
+		err->code = rc;
+		err->offset = 0;
+		snprintf(err->message, sizeof(err->message), "%s: %s", field, why);
+	}
+	return rc;
+}
+
 /* Text fields: bounded, valid UTF-8, no control characters but TAB. */
 static int
-check_text(const char *s, size_t max)
+check_text(ims_errinfo *err, const char *field, const char *s, size_t max)
 {
+	char why[64];
 	size_t n;
 
 	if (!s)
 		return 0;
 	n = strlen(s);
-	if (n > max)
-		return IMS_TOOBIG;
+	if (n > max) {
+		snprintf(why, sizeof(why), "longer than %zu bytes (%zu)", max, n);
+		return fail(err, IMS_TOOBIG, field, why);
+	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)s[i];
-		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
-			return IMS_INVALID;
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
+			snprintf(why, sizeof(why), "control character 0x%02x at byte %zu", ch, i);
+			return fail(err, IMS_INVALID, field, why);
+		}
 	}
-	return ims__utf8_valid(s, n) ? 0 : IMS_INVALID;
+	if (!ims__utf8_valid(s, n))
+		return fail(err, IMS_INVALID, field, "invalid UTF-8");
+	return 0;
 }
 
 static int
-check_msg(const ims_msg *m)
+check_addr(ims_errinfo *err, const char *field, const ims_addr *a)
 {
-	int rc = 0;
+	char canon[IMS_ADDR_MAX + 1];
+	int rc;
 
-	if (!m || m->version < 1 || m->folder < 1 || m->folder > 2 ||
-	    m->mode < 1 || m->mode > 3 || (unsigned)m->state > 4)
-		return IMS_INVALID;
-	if (!m->owner || !m->from.uri || !m->message_id || !*m->message_id)
-		return IMS_INVALID;
-	if (m->nto + m->ncc > IMS_RCPT_MAX || m->nheaders > IMS_HEADERS_MAX)
-		return IMS_TOOBIG;
-	if ((m->nto && !m->to) || (m->ncc && !m->cc) || (m->nheaders && !m->headers))
-		return IMS_INVALID;
-	if ((rc = check_text(m->message_id, IMS_MSGID_MAX)) ||
-	    (rc = check_text(m->conversation, IMS_CONV_MAX)) ||
-	    (rc = check_text(m->from.name, IMS_TEXT_MAX)) ||
-	    (rc = check_text(m->subject, IMS_TEXT_MAX)) ||
-	    (rc = check_text(m->content_type, IMS_TEXT_MAX)) ||
-	    (rc = check_text(m->sent_text, IMS_TEXT_MAX)))
+	if (!a->uri)
+		return fail(err, IMS_INVALID, field, "missing");
+	if ((rc = ims_addr_canon(canon, sizeof(canon), a->uri)))
+		return fail(err, rc, field, rc == IMS_TOOBIG
+		            ? "address longer than 480 bytes" : "not a valid IM address");
+	return check_text(err, field, a->name, IMS_TEXT_MAX);
+}
+
+static int
+check_fields(const ims_msg *m, ims_errinfo *err)
+{
+	ims_addr owner = { m->owner, NULL };
+	int rc;
+
+	if ((rc = check_addr(err, "owner", &owner)) ||
+	    (rc = check_addr(err, "from", &m->from)) ||
+	    (rc = check_text(err, "message-id", m->message_id, IMS_MSGID_MAX)) ||
+	    (rc = check_text(err, "conversation", m->conversation, IMS_CONV_MAX)) ||
+	    (rc = check_text(err, "subject", m->subject, IMS_TEXT_MAX)) ||
+	    (rc = check_text(err, "content type", m->content_type, IMS_TEXT_MAX)) ||
+	    (rc = check_text(err, "sent", m->sent_text, IMS_TEXT_MAX)))
 		return rc;
-	for (size_t i = 0; i < m->nto + m->ncc && rc == 0; i++) {
-		const ims_addr *a = i < m->nto ? &m->to[i] : &m->cc[i - m->nto];
-		if (!a->uri)
-			return IMS_INVALID;
-		rc = check_text(a->name, IMS_TEXT_MAX);
-	}
+	for (size_t i = 0; i < m->nto + m->ncc && rc == 0; i++)
+		rc = check_addr(err, i < m->nto ? "to" : "cc",
+		                i < m->nto ? &m->to[i] : &m->cc[i - m->nto]);
 	for (size_t i = 0; i < m->nheaders && rc == 0; i++) {
-		if (!m->headers[i].name || !*m->headers[i].name || !m->headers[i].value)
-			return IMS_INVALID;
-		if (!(rc = check_text(m->headers[i].name, 128)))
-			rc = check_text(m->headers[i].value, IMS_TEXT_MAX);
+		if (!m->headers[i].name || !*m->headers[i].name || !m->headers[i].value ||
+		    strchr(m->headers[i].name, ':'))
+			return fail(err, IMS_INVALID, "header", "needs a name without ':' and a value");
+		if (!(rc = check_text(err, "header name", m->headers[i].name, 128)))
+			rc = check_text(err, m->headers[i].name, m->headers[i].value, IMS_TEXT_MAX);
 	}
 	return rc;
+}
+
+int
+ims_msg_check(const ims_msg *m, ims_errinfo *err)
+{
+	if (err)
+		memset(err, 0, sizeof(*err));
+	if (!m || m->version < 1)
+		return fail(err, IMS_INVALID, "message", "missing or of an unknown version");
+	if (m->folder < 1 || m->folder > 2)
+		return fail(err, IMS_INVALID, "folder", "not deferred or history");
+	if (m->mode < 1 || m->mode > 3)
+		return fail(err, IMS_INVALID, "mode", "not pager, large or session");
+	if ((unsigned)m->state > 4)
+		return fail(err, IMS_INVALID, "state", "unknown");
+	if (!m->owner || !m->from.uri || !m->message_id || !*m->message_id)
+		return fail(err, IMS_INVALID, !m->owner ? "owner" : !m->from.uri ? "from"
+		            : "message-id", "missing");
+	if (m->nto + m->ncc > IMS_RCPT_MAX)
+		return fail(err, IMS_TOOBIG, "recipients", "more than 1024");
+	if (m->nheaders > IMS_HEADERS_MAX)
+		return fail(err, IMS_TOOBIG, "headers", "more than 64");
+	if ((m->nto && !m->to) || (m->ncc && !m->cc) || (m->nheaders && !m->headers))
+		return fail(err, IMS_INVALID, "message", "a count without its array");
+	return check_fields(m, err);
 }
 
 static int
@@ -156,6 +207,8 @@ put_txn(ims_store *st, MDB_txn *txn, void *ctx)
 
 	if (rc != IMS_NOTFOUND)
 		return rc ? rc : IMS_EXISTS;
+	if (p->check && (rc = p->check(st, txn, &p->c, p->check_arg)))
+		return rc;
 	if ((rc = ims__atom_intern(&x.owner_atom, st, txn, IMS__ATOM_ADDR, p->c.owner)) ||
 	    (rc = ims__atom_intern(&x.from_atom, st, txn, IMS__ATOM_ADDR, p->c.from.uri)))
 		return rc;
@@ -180,13 +233,22 @@ int
 ims_put(ims_id *out, ims_store *st, const ims_msg *msg, const void *body,
         size_t len)
 {
+	return ims__put(out, st, msg, body, len, NULL, NULL);
+}
+
+int
+ims__put(ims_id *out, ims_store *st, const ims_msg *msg, const void *body,
+         size_t len, ims__put_check check, void *arg)
+{
 	put_ctx p;
 	int rc;
 
 	memset(&p, 0, sizeof(p));
+	p.check = check;
+	p.check_arg = arg;
 	if ((rc = ims__check(st)))
 		return rc;
-	if ((len && !body) || (rc = check_msg(msg)))
+	if ((len && !body) || (rc = ims_msg_check(msg, NULL)))
 		return rc ? rc : IMS_INVALID;
 	if ((rc = canon_all(&p, msg)))
 		goto out;

@@ -2,6 +2,7 @@
  * order with resumable cursors. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "filter.h"
 #include "internal.h"
@@ -245,7 +246,8 @@ list_finish(ims_query *q)
 {
 	size_t j = 0;
 
-	qsort(q->list, q->nlist, sizeof(*q->list), item_qsort_cmp);
+	if (q->nlist > 1)
+		qsort(q->list, q->nlist, sizeof(*q->list), item_qsort_cmp);
 	for (size_t i = 0; i < q->nlist; i++) {
 		const item *it = &q->list[i];
 		if (it->t != INT64_MIN && (it->t < q->lo || it->t >= q->hi))
@@ -515,10 +517,13 @@ ims_query_free(ims_query *q)
 {
 	if (!q)
 		return;
-	for (size_t i = 0; i < q->nsrc; i++)
-		mdb_cursor_close(q->srcs[i].cur);
-	if (q->txn)
-		ims__txn_abort(q->st, q->txn);
+	/* in a forked child the transaction is the parent's: leave it alone */
+	if (q->st && q->st->pid == getpid()) {
+		for (size_t i = 0; i < q->nsrc; i++)
+			mdb_cursor_close(q->srcs[i].cur);
+		if (q->txn)
+			ims__txn_abort(q->st, q->txn);
+	}
 	ims__decbuf_free(&q->d);
 	free(q->list);
 	free(q->explain_full);

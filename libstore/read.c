@@ -24,8 +24,8 @@ ims__msg_load(ims_msg *msg, ims__recx *x, ims__decbuf *d, ims_store *st,
 	return ims__rec_decode(msg, x, d, id, v.mv_data, v.mv_size);
 }
 
-static int
-get_owned(ims_msg **out, ims_store *st, MDB_txn *txn, const ims_id *id)
+int
+ims__msg_owned(ims_msg **out, ims_store *st, MDB_txn *txn, const ims_id *id)
 {
 	MDB_val k = { 16, ims__uc(id->b) }, v;
 	ims__recx x;
@@ -58,7 +58,7 @@ ims_get(ims_msg **out, ims_store *st, const ims_id *id)
 		return IMS_INVALID;
 	if ((rc = ims__txn_begin(st, MDB_RDONLY, &txn)))
 		return rc;
-	rc = get_owned(out, st, txn, id);
+	rc = ims__msg_owned(out, st, txn, id);
 	ims__txn_abort(st, txn);
 	return rc;
 }
@@ -93,7 +93,7 @@ ims_get_by_msgid(ims_msg **out, ims_store *st, const char *owner,
 		goto done;
 	}
 	memcpy(id.b, v.mv_data, 16);
-	rc = get_owned(out, st, txn, &id);
+	rc = ims__msg_owned(out, st, txn, &id);
 	if (rc == IMS_NOTFOUND) /* index without record */
 		rc = IMS_CORRUPT;
 done:

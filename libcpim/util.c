@@ -1,0 +1,342 @@
+/* util.c - arena, errors, buffers and character classes */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct cpim__chunk {
+	struct cpim__chunk *next;
+	size_t cap;
+	size_t used;
+};
+
+#define ALIGN 16
+#define CHUNK_HDR ((sizeof(struct cpim__chunk) + ALIGN - 1) & ~(size_t)(ALIGN - 1))
+
+static unsigned char *
+chunk_data(struct cpim__chunk *c)
+{
+	return (unsigned char *)c + CHUNK_HDR;
+}
+
+/* make sure the head chunk has n free bytes */
+int
+cpim__arena_reserve(cpim__arena *a, size_t n)
+{
+	struct cpim__chunk *c;
+	size_t cap;
+
+	if (a->head && a->head->cap - a->head->used >= n)
+		return 0;
+	if (n > SIZE_MAX / 2 - CHUNK_HDR)
+		return CPIM_NOMEM;
+	cap = a->head ? a->head->cap * 2 : 1024;
+	if (cap < n)
+		cap = n;
+	if (cap > SIZE_MAX / 2 - CHUNK_HDR)
+		cap = n;
+	c = malloc(CHUNK_HDR + cap);
+	if (!c)
+		return CPIM_NOMEM;
+	c->next = a->head;
+	c->cap = cap;
+	c->used = 0;
+	a->head = c;
+	return 0;
+}
+
+void *
+cpim__alloc(cpim__arena *a, size_t n)
+{
+	void *p;
+
+	if (n > SIZE_MAX - ALIGN)
+		return NULL;
+	n = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+	if (cpim__arena_reserve(a, n))
+		return NULL;
+	p = chunk_data(a->head) + a->head->used;
+	a->head->used += n;
+	return p;
+}
+
+char *
+cpim__strndup(cpim__arena *a, const char *s, size_t n)
+{
+	char *p = cpim__alloc(a, n + 1);
+
+	if (!p)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+/* make room for n elements in an arena array, doubling its capacity */
+int
+cpim__grow(cpim__arena *a, void **arr, size_t *cap, size_t n, size_t size)
+{
+	size_t ncap = *cap ? *cap * 2 : 8;
+	void *p;
+
+	if (n <= *cap)
+		return 0;
+	while (ncap < n)
+		ncap *= 2;
+	if (ncap > SIZE_MAX / size)
+		return CPIM_NOMEM;
+	p = cpim__alloc(a, ncap * size);
+	if (!p)
+		return CPIM_NOMEM;
+	if (*cap)
+		memcpy(p, *arr, *cap * size);
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+void
+cpim__arena_free(cpim__arena *a)
+{
+	struct cpim__chunk *c = a->head, *next;
+
+	while (c) {
+		next = c->next;
+		free(c);
+		c = next;
+	}
+}
+
+/* ---------------------------------------------------------------- errors */
+
+static void err_vset(cpim_error *err, int code, unsigned line, unsigned col,
+    size_t off, const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+
+static void
+err_vset(cpim_error *err, int code, unsigned line, unsigned col, size_t off,
+    const char *fmt, va_list ap)
+{
+	int n = 0;
+
+	err->code = code;
+	err->line = line;
+	err->column = col;
+	err->offset = off;
+	if (line)
+		n = snprintf(err->message, sizeof err->message,
+		    "line %u, column %u: ", line, col);
+	if (n < 0 || (size_t)n >= sizeof err->message)
+		n = 0;
+	vsnprintf(err->message + n, sizeof err->message - (size_t)n, fmt, ap);
+}
+
+void
+cpim__err_at(cpim_error *err, int code, unsigned line, unsigned col,
+    size_t off, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	va_start(ap, fmt);
+	err_vset(err, code, line, col, off, fmt, ap);
+	va_end(ap);
+}
+
+int
+cpim__err(cpim_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		va_start(ap, fmt);
+		err_vset(err, code, 0, 0, 0, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+CPIM_API const char *
+cpim_strerror(int err)
+{
+	switch (err) {
+	case CPIM_OK:       return "success";
+	case CPIM_NOMEM:    return "out of memory";
+	case CPIM_INVALID:  return "invalid argument";
+	case CPIM_SYNTAX:   return "syntax error";
+	case CPIM_TOOBIG:   return "over a size limit";
+	case CPIM_NOTFOUND: return "not found";
+	case CPIM_UNSAFE:   return "unsafe xml refused";
+	default:            return "unknown error";
+	}
+}
+
+CPIM_API const char *
+cpim_version(void)
+{
+	return CPIM_VERSION_STRING;
+}
+
+CPIM_API const char *
+cpim_warning_str(int code)
+{
+	switch (code) {
+	case CPIM_WARN_LF_ONLY:
+		return "line ends with lf instead of crlf";
+	case CPIM_WARN_STRAY_CONTENT_TYPE:
+		return "stray content-type line before the cpim headers";
+	case CPIM_WARN_EXTRA_BLANK_LINE:
+		return "extra blank line between header blocks";
+	case CPIM_WARN_UNDECLARED_PREFIX:
+		return "header prefix without ns declaration";
+	default:
+		return "unknown warning";
+	}
+}
+
+/* ---------------------------------------------------------------- buffers */
+
+void
+cpim__sb_add(cpim__sb *sb, const void *p, size_t n)
+{
+	size_t ncap;
+	char *q;
+
+	if (sb->failed)
+		return;
+	if (n > SIZE_MAX - sb->len - 1) {
+		sb->failed = 1;
+		return;
+	}
+	if (sb->len + n + 1 > sb->cap) {
+		ncap = sb->cap ? sb->cap : 256;
+		while (ncap < sb->len + n + 1)
+			ncap = ncap > SIZE_MAX / 2 ? sb->len + n + 1 : ncap * 2;
+		q = realloc(sb->ptr, ncap);
+		if (!q) {
+			sb->failed = 1;
+			return;
+		}
+		sb->ptr = q;
+		sb->cap = ncap;
+	}
+	if (n)
+		memcpy(sb->ptr + sb->len, p, n);
+	sb->len += n;
+	sb->ptr[sb->len] = '\0';
+}
+
+void
+cpim__sb_str(cpim__sb *sb, const char *s)
+{
+	cpim__sb_add(sb, s, strlen(s));
+}
+
+int
+cpim__sb_finish(cpim__sb *sb, cpim_buf *out)
+{
+	if (!sb->failed && !sb->ptr)
+		cpim__sb_add(sb, "", 0);
+	if (sb->failed) {
+		free(sb->ptr);
+		out->ptr = NULL;
+		out->size = 0;
+		return CPIM_NOMEM;
+	}
+	out->ptr = sb->ptr;
+	out->size = sb->len;
+	return 0;
+}
+
+CPIM_API void
+cpim_buf_free(cpim_buf *buf)
+{
+	if (!buf)
+		return;
+	free(buf->ptr);
+	buf->ptr = NULL;
+	buf->size = 0;
+}
+
+/* ---------------------------------------------------------------- chars */
+
+/* character classes, see CPIM__C_* in internal.h */
+const unsigned char cpim__ctype[256] = {
+	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+	16, 31, 16, 27, 27, 31, 27, 31, 24, 24, 31, 31, 24, 31, 30, 24,
+	31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 24, 24, 16, 24, 16, 24,
+	24, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31,
+	31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 24, 24, 24, 27, 31,
+	31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31,
+	31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 24, 27, 24, 31,  0,
+	 8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,
+	 8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,
+	 8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,
+	 8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,
+	 8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,
+	 8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,
+	 8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,
+	 8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,
+};
+
+/* length of one well-formed UTF-8 sequence at p, 0 when invalid */
+size_t
+cpim__utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+			return 0;
+		if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (p[3] & 0xc0) != 0x80)
+			return 0;
+		if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+int
+cpim__utf8_valid(const unsigned char *p, size_t n)
+{
+	size_t i = 0, k;
+
+	while (i < n) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		k = cpim__utf8_len(p + i, n - i);
+		if (!k)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+void
+cpim__opts_resolve(cpim_parse_opts *o, const cpim_parse_opts *in)
+{
+	cpim_parse_opts d = CPIM_PARSE_OPTS_INIT;
+
+	*o = in ? *in : d;
+	if (!o->max_size)
+		o->max_size = CPIM_DEFAULT_MAX_SIZE;
+	if (!o->max_line)
+		o->max_line = CPIM_DEFAULT_MAX_LINE;
+	if (!o->max_headers)
+		o->max_headers = CPIM_DEFAULT_MAX_HEADERS;
+}

@@ -1,0 +1,339 @@
+#!/bin/sh
+# check-docs.sh BINARY - the man pages, --help and the shell completions
+# agree with the option tables of BINARY (git's t0450, for imstore).
+#
+# Run from anywhere (make check-docs: sh tests/check-docs.sh build/imstore).
+# The truth is `BINARY __options`: one line per option,
+#   COMMAND <TAB> short|- <TAB> long <TAB> ARG|- <TAB> completion|-
+# COMMAND "*" for the common options, and "COMMAND - - OPERANDS -" per
+# command.  Checked, one TAP line each (the problems follow as "# " lines):
+#
+#  1. every man page man/*.[1-9] is clean under `mandoc -Tlint -W warning`
+#     (style-level messages are allowed);
+#  2. every command has a page man/imstore-COMMAND.1, and every such page a
+#     command;
+#  3. the SYNOPSIS of man/imstore-COMMAND.1 shows each option of the command
+#     and each common option exactly as the table has it, in brackets or
+#     braces: "[-o ADDR | --owner ADDR]", "[--raw]", "[-h | --help]"; it
+#     shows no option the command lacks, and it shows the operands;
+#  4. its DESCRIPTION has an item "-o, --owner ADDR" (or "--raw") for each
+#     option of the command, and names each common option;
+#  5. man/imstore.1 is where the common options are documented: its SYNOPSIS
+#     shows exactly the common options, its DESCRIPTION has an item for each,
+#     and it refers to every imstore-COMMAND(1);
+#  6. `BINARY --help` and `BINARY COMMAND --help` list every option they
+#     accept ("-o, --owner ADDR") and `BINARY --help` every command;
+#  7. completions/imstore.bash and completions/_imstore are what
+#     `completions/generate.sh BINARY` writes now.
+#
+# Pages are compared as mandoc renders them (-T ascii), so the check does
+# not depend on how the mdoc source is written.  Exit status 0 when all is
+# well, 1 when anything is wrong.
+set -u
+
+[ $# -eq 1 ] || { echo "usage: check-docs.sh BINARY" >&2; exit 2; }
+case $1 in
+/*) bin=$1 ;;
+*) bin=$(pwd)/$1 ;;
+esac
+cd "$(dirname "$0")/.." || exit 1
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/check-docs.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' HUP INT TERM
+
+n=0
+failed=0
+
+# report DESCRIPTION PROBLEMS-FILE: one TAP line, the problems as comments
+report() {
+	n=$((n + 1))
+	if [ -s "$2" ]; then
+		failed=$((failed + 1))
+		echo "not ok $n - $1"
+		sed 's/^/# /' "$2"
+	else
+		echo "ok $n - $1"
+	fi
+}
+
+bail() {
+	echo "Bail out! $*"
+	exit 1
+}
+
+[ -x "$bin" ] || bail "no executable '$bin' (run make first)"
+command -v mandoc >/dev/null 2>&1 || bail "mandoc is not installed (make deps)"
+"$bin" __options > "$tmp/options" 2> "$tmp/err" ||
+	bail "'$bin __options' failed: $(cat "$tmp/err")"
+[ -s "$tmp/options" ] || bail "'$bin __options' printed nothing"
+awk -F '\t' 'NF != 5 { print "line " NR ": " $0; bad = 1 } END { exit bad }' \
+	"$tmp/options" > "$tmp/err" ||
+	bail "'$bin __options' printed malformed lines: $(cat "$tmp/err")"
+commands=$(awk -F '\t' '$1 != "*" && $2 == "-" && $3 == "-" { print $1 }' \
+	"$tmp/options")
+[ -n "$commands" ] || bail "'$bin __options' lists no command"
+
+BS=$(printf '\b')
+
+# render PAGE OUT: the page as plain text
+render() {
+	mandoc -T ascii -O width=200 "$1" 2>/dev/null | sed "s/.$BS//g" > "$2"
+}
+
+# section NAME TEXT: the lines of section NAME of a rendered page
+section() {
+	awk -v name="$1" '/^[A-Z]/ { in_s = ($0 == name); next } in_s' "$2"
+}
+
+# opts COMMAND: "short TAB long TAB ARG" for each option of COMMAND ("*":
+# the common options)
+opts() {
+	awk -F '\t' -v c="$1" 'BEGIN { OFS = "\t" }
+		$1 == c && $3 != "-" { print $2, $3, $4 }' "$tmp/options"
+}
+
+# synopsis_check LABEL WHAT OPTS TEXT [OPERANDS]: the options in OPTS are
+# shown in TEXT as in the table, and no other option is
+synopsis_check() {
+	awk -F '\t' -v label="$1" -v what="$2" -v operands="${5:-}" '
+	function form(i) {
+		if (s[i] != "-" && a[i] != "-")
+			return "-" s[i] " " a[i] " | --" l[i] " " a[i]
+		if (s[i] != "-")
+			return "-" s[i] " | --" l[i]
+		return "--" l[i] (a[i] != "-" ? " " a[i] : "")
+	}
+	# whether f appears in t as "[f]" or "{f}"
+	function enclosed(t, f,   p, rest, b, e) {
+		rest = t
+		while ((p = index(rest, f)) > 0) {
+			b = p > 1 ? substr(rest, p - 1, 1) : ""
+			e = substr(rest, p + length(f), 1)
+			if ((b == "[" || b == "{") && (e == "]" || e == "}"))
+				return 1
+			rest = substr(rest, p + 1)
+		}
+		return 0
+	}
+	# whether the option token w appears in t on its own
+	function token(t, w,   p, rest, b, e) {
+		rest = " " t " "
+		while ((p = index(rest, w)) > 0) {
+			b = substr(rest, p - 1, 1)
+			e = substr(rest, p + length(w), 1)
+			if (b !~ /[A-Za-z0-9-]/ && e !~ /[A-Za-z0-9-]/)
+				return 1
+			rest = substr(rest, p + 1)
+		}
+		return 0
+	}
+	FILENAME == ARGV[1] {
+		m++; s[m] = $1; l[m] = $2; a[m] = $3
+		known["--" $2] = 1
+		if ($1 != "-")
+			known["-" $1] = 1
+		next
+	}
+	{ text = text " " $0 }
+	END {
+		gsub(/[ \t]+/, " ", text)
+		for (i = 1; i <= m; i++) {
+			if (enclosed(text, form(i)))
+				continue
+			if (token(text, "--" l[i]))
+				printf "%s: --%s is not shown as [%s]\n", label, l[i], form(i)
+			else
+				printf "%s: --%s is missing (expected [%s])\n", label, l[i], form(i)
+		}
+		t = text
+		while (match(t, /(^|[ [{|])--?[A-Za-z][A-Za-z0-9-]*/)) {
+			w = substr(t, RSTART, RLENGTH)
+			sub(/^[ [{|]/, "", w)
+			if (!(w in known) && !(w in seen))
+				printf "%s: lists %s, which %s does not have\n", label, w, what
+			seen[w] = 1
+			t = substr(t, RSTART + RLENGTH)
+		}
+		if (operands != "" && operands != "-") {
+			o = operands; gsub(/ /, "", o)
+			t = text; gsub(/ /, "", t)
+			if (index(t, o) == 0)
+				printf "%s: the operands %s are missing\n", label, operands
+		}
+	}' "$3" "$4"
+}
+
+# items_check LABEL OPTS TEXT: TEXT has a line starting with the item of
+# each option in OPTS, "-o, --owner ADDR" or "--folder FOLDER"
+items_check() {
+	awk -F '\t' -v label="$1" '
+	FILENAME == ARGV[1] {
+		m++
+		item[m] = ($1 != "-" ? "-" $1 ", " : "") "--" $2 ($3 != "-" ? " " $3 : "")
+		name[m] = $2
+		next
+	}
+	{
+		line = $0
+		sub(/^[ \t]+/, "", line)
+		for (i = 1; i <= m; i++) {
+			k = length(item[i])
+			if (substr(line, 1, k) == item[i] &&
+			    (length(line) == k || substr(line, k + 1, 1) ~ /[ \t]/))
+				found[i] = 1
+		}
+	}
+	END {
+		for (i = 1; i <= m; i++)
+			if (!found[i])
+				printf "%s: no item for --%s (expected \"%s\")\n", label, name[i], item[i]
+	}' "$2" "$3"
+}
+
+# mentions_check LABEL OPTS TEXT: TEXT names each option of OPTS (--long)
+mentions_check() {
+	awk -F '\t' -v label="$1" '
+	FILENAME == ARGV[1] { m++; name[m] = $2; next }
+	{ text = text " " $0 " " }
+	END {
+		for (i = 1; i <= m; i++) {
+			w = "--" name[i]; rest = text; ok = 0
+			while ((p = index(rest, w)) > 0) {
+				if (substr(rest, p - 1, 1) !~ /[A-Za-z0-9-]/ &&
+				    substr(rest, p + length(w), 1) !~ /[A-Za-z0-9-]/) {
+					ok = 1
+					break
+				}
+				rest = substr(rest, p + 1)
+			}
+			if (!ok)
+				printf "%s: does not mention --%s\n", label, name[i]
+		}
+	}' "$2" "$3"
+}
+
+opts '*' > "$tmp/common"
+
+# ---------------------------------------------------------------- 1. lint
+for page in man/*.[1-9]; do
+	[ -f "$page" ] || continue
+	: > "$tmp/problems"
+	if ! mandoc -T lint -W warning "$page" > "$tmp/lint" 2>&1 || [ -s "$tmp/lint" ]; then
+		if [ -s "$tmp/lint" ]; then
+			cat "$tmp/lint" > "$tmp/problems"
+		else
+			echo "mandoc -Tlint failed on $page" > "$tmp/problems"
+		fi
+	fi
+	report "mandoc -Tlint -W warning $page" "$tmp/problems"
+done
+
+# ---------------------------------------------------------------- 2. pages
+: > "$tmp/problems"
+for c in $commands; do
+	[ -f "man/imstore-$c.1" ] ||
+		echo "command '$c' has no man page man/imstore-$c.1" >> "$tmp/problems"
+done
+[ -f man/imstore.1 ] || echo "man/imstore.1 is missing" >> "$tmp/problems"
+for page in man/imstore-*.1; do
+	[ -f "$page" ] || continue
+	c=${page#man/imstore-}
+	c=${c%.1}
+	printf '%s\n' "$commands" | grep -qxF -- "$c" ||
+		echo "$page documents '$c', which is not a command of $bin" >> "$tmp/problems"
+done
+report "every command has a man page and every page a command" "$tmp/problems"
+
+# ---------------------------------------------------------------- 3, 4. command pages
+for c in $commands; do
+	page=man/imstore-$c.1
+	[ -f "$page" ] || continue
+	render "$page" "$tmp/page"
+	section SYNOPSIS "$tmp/page" > "$tmp/synopsis"
+	section DESCRIPTION "$tmp/page" > "$tmp/description"
+	opts "$c" > "$tmp/own"
+	cat "$tmp/own" "$tmp/common" > "$tmp/all"
+	operands=$(awk -F '\t' -v c="$c" '$1 == c && $2 == "-" && $3 == "-" { print $4 }' \
+		"$tmp/options")
+
+	: > "$tmp/problems"
+	[ -s "$tmp/synopsis" ] || echo "$page has no SYNOPSIS" >> "$tmp/problems"
+	synopsis_check "$page SYNOPSIS" "'imstore $c'" "$tmp/all" "$tmp/synopsis" \
+		"$operands" >> "$tmp/problems"
+	report "SYNOPSIS of $page matches 'imstore $c'" "$tmp/problems"
+
+	: > "$tmp/problems"
+	[ -s "$tmp/description" ] || echo "$page has no DESCRIPTION" >> "$tmp/problems"
+	items_check "$page DESCRIPTION" "$tmp/own" "$tmp/description" >> "$tmp/problems"
+	mentions_check "$page DESCRIPTION" "$tmp/common" "$tmp/description" >> "$tmp/problems"
+	report "DESCRIPTION of $page documents the options of 'imstore $c'" "$tmp/problems"
+done
+
+# ---------------------------------------------------------------- 5. imstore.1
+if [ -f man/imstore.1 ]; then
+	render man/imstore.1 "$tmp/page"
+	section SYNOPSIS "$tmp/page" > "$tmp/synopsis"
+	section DESCRIPTION "$tmp/page" > "$tmp/description"
+	: > "$tmp/problems"
+	synopsis_check "man/imstore.1 SYNOPSIS" "imstore" "$tmp/common" "$tmp/synopsis" \
+		>> "$tmp/problems"
+	items_check "man/imstore.1 DESCRIPTION" "$tmp/common" "$tmp/description" \
+		>> "$tmp/problems"
+	for c in $commands; do
+		grep -qF "imstore-$c(1)" "$tmp/page" ||
+			echo "man/imstore.1 does not refer to imstore-$c(1)" >> "$tmp/problems"
+	done
+	report "man/imstore.1 documents the common options and lists the commands" \
+		"$tmp/problems"
+fi
+
+# ---------------------------------------------------------------- 6. --help
+: > "$tmp/problems"
+if "$bin" --help > "$tmp/help" 2> "$tmp/err"; then
+	items_check "imstore --help" "$tmp/common" "$tmp/help" >> "$tmp/problems"
+	for c in $commands; do
+		grep -q "^  $c " "$tmp/help" ||
+			echo "imstore --help: does not list the command '$c'" >> "$tmp/problems"
+	done
+else
+	echo "imstore --help failed: $(cat "$tmp/err")" >> "$tmp/problems"
+fi
+for c in $commands; do
+	if "$bin" "$c" --help > "$tmp/help" 2> "$tmp/err"; then
+		opts "$c" > "$tmp/own"
+		cat "$tmp/own" "$tmp/common" > "$tmp/all"
+		items_check "imstore $c --help" "$tmp/all" "$tmp/help" >> "$tmp/problems"
+	else
+		echo "imstore $c --help failed: $(cat "$tmp/err")" >> "$tmp/problems"
+	fi
+done
+report "--help lists every command and option" "$tmp/problems"
+
+# ---------------------------------------------------------------- 7. completions
+for shell in bash zsh; do
+	case $shell in
+	bash) file=completions/imstore.bash ;;
+	zsh) file=completions/_imstore ;;
+	esac
+	: > "$tmp/problems"
+	if ! sh completions/generate.sh "$bin" "$shell" > "$tmp/generated" 2> "$tmp/err"; then
+		echo "completions/generate.sh failed: $(cat "$tmp/err")" >> "$tmp/problems"
+	elif [ ! -f "$file" ]; then
+		echo "$file is missing: run 'sh completions/generate.sh $1'" >> "$tmp/problems"
+	elif ! cmp -s "$tmp/generated" "$file"; then
+		echo "$file differs from what completions/generate.sh writes;" \
+			"run 'sh completions/generate.sh $1' (- committed, + generated):" \
+			>> "$tmp/problems"
+		diff -u "$file" "$tmp/generated" | sed -n '3,40p' >> "$tmp/problems"
+	fi
+	report "$file is up to date" "$tmp/problems"
+done
+
+echo "1..$n"
+if [ "$failed" -gt 0 ]; then
+	echo "# check-docs: $failed of $n checks failed"
+	exit 1
+fi
+echo "# check-docs: all $n checks passed"
+exit 0

@@ -78,6 +78,20 @@ char *cli_join(char **v, size_t n);
 int cli_read_input(unsigned char **out, size_t *len, int *mapped, const char *path);
 void cli_free_input(unsigned char *p, size_t len, int mapped);
 
+/* ingest.c: metadata from a CPIM payload or a SIP MESSAGE request */
+#include "cpim.h"
+typedef struct ingest {
+	cpim_msg *cpim;
+	cpim_sip_msg *sip;
+	ims_addr *to, *cc;     /* arrays the message points into */
+	ims_header *hdrs;
+} ingest;
+int ingest_cpim(ingest *g, ims_msg *m, const unsigned char *data, size_t len,
+                const char *src, int strict);
+int ingest_sip(ingest *g, ims_msg *m, const unsigned char *data, size_t len,
+               const char *src, int strict, cpim_content *body);
+void ingest_free(ingest *g);
+
 /* From libimstore's internals: the command links the static library. */
 int ims__utf8_valid(const char *s, size_t len);
 

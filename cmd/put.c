@@ -8,18 +8,19 @@
 enum {
 	P_OWNER = 100, P_FOLDER, P_MODE, P_FROM, P_TO, P_CC, P_TYPE, P_SUBJECT,
 	P_MSGID, P_CONV, P_EXPIRES, P_RECEIVED, P_SENT, P_STATE, P_HEADER,
+	P_CPIM, P_SIP, P_STRICT,
 };
 
 static const cli_opt put_opts[] = {
-	{ P_OWNER, 'o', "owner", "ADDR", NULL, "the IM address whose store it is (required)" },
+	{ P_OWNER, 'o', "owner", "ADDR", NULL, "the IM address whose store it is (required unless the input gives it)" },
 	{ P_FOLDER, 0, "folder", "FOLDER", "deferred history", "deferred (default) or history" },
 	{ P_MODE, 0, "mode", "MODE", "pager large session", "pager (default), large or session" },
-	{ P_FROM, 'f', "from", "ADDR", NULL, "originator, optionally as 'Name <uri>' (required)" },
+	{ P_FROM, 'f', "from", "ADDR", NULL, "originator, optionally as 'Name <uri>' (required unless the input gives it)" },
 	{ P_TO, 't', "to", "ADDR", NULL, "a To recipient (repeatable)" },
 	{ P_CC, 0, "cc", "ADDR", NULL, "a cc recipient (repeatable)" },
 	{ P_TYPE, 0, "type", "TYPE", NULL, "content type with parameters (default text/plain)" },
 	{ P_SUBJECT, 0, "subject", "TEXT", NULL, "subject" },
-	{ P_MSGID, 'm', "message-id", "ID", NULL, "Message-ID, unique per owner and folder (required)" },
+	{ P_MSGID, 'm', "message-id", "ID", NULL, "Message-ID, unique per owner and folder (required unless the input gives it)" },
 	{ P_CONV, 0, "conversation", "ID", NULL, "conversation or session identity" },
 	{ P_EXPIRES, 0, "expires", "TIME", NULL, "expiry: a UTC time or a duration from now (72h)" },
 	{ P_RECEIVED, 0, "received", "TIME", NULL, "time received by the server (default now)" },
@@ -27,6 +28,11 @@ static const cli_opt put_opts[] = {
 	{ P_STATE, 0, "state", "STATE", "stored pending delivering delivered failed",
 	  "initial state (default pending in deferred, stored in history)" },
 	{ P_HEADER, 'H', "header", "'NAME: VALUE'", NULL, "an original header to keep (repeatable)" },
+	{ P_CPIM, 0, "cpim", "FILE", "file",
+	  "read a Message/CPIM payload ('-': stdin): metadata from its headers" },
+	{ P_SIP, 0, "sip", "FILE", "file",
+	  "read a raw SIP MESSAGE request ('-': stdin): metadata from its headers" },
+	{ P_STRICT, 0, "strict", NULL, NULL, "parse --cpim and --sip input strictly (RFC 3862)" },
 	{ 0, 0, NULL, NULL, NULL, NULL },
 };
 
@@ -37,6 +43,8 @@ typedef struct put_args {
 	int state_set;
 	char **owned;         /* copies of option values the above point into */
 	size_t nowned;
+	const char *cpim, *sip; /* --cpim / --sip input */
+	int strict;
 } put_args;
 
 static char *
@@ -174,6 +182,9 @@ one_arg(put_args *a, const cli_arg *o)
 		m->sent_text = o->val;
 		return time_opt(&m->sent, "sent", o->val);
 	case P_HEADER: return add_header(a, o->val);
+	case P_CPIM: a->cpim = o->val; return 0;
+	case P_SIP: a->sip = o->val; return 0;
+	case P_STRICT: a->strict = 1; return 0;
 	default: return 0;
 	}
 }
@@ -186,7 +197,8 @@ check_required(const put_args *a)
 
 	if (!missing)
 		return 0;
-	cli_err("put needs %s", missing);
+	cli_err("put needs %s%s", missing, a->cpim || a->sip
+	        ? " (the input does not give it)" : "");
 	return -1;
 }
 
@@ -222,36 +234,58 @@ report(cli *c, const ims_id *id, int existed)
 }
 
 static int
-store(cli *c, put_args *a)
+store(cli *c, put_args *a, const void *body, size_t len)
 {
-	const char *path = c->noperands ? c->operands[0] : "-";
-	unsigned char *body = NULL;
-	size_t len = 0;
-	int mapped, rc;
+	ims_errinfo e;
 	ims_store *st;
 	ims_id id;
+	int rc;
 
-	ims_errinfo e;
-
-	a->m.to = a->to;
-	a->m.cc = a->cc;
-	if ((rc = ims_msg_check(&a->m, &e))) {
+	if (ims_msg_check(&a->m, &e)) {
 		cli_err("cannot store message: %s", e.message);
 		return EXIT_ERR;
 	}
-	if ((rc = cli_read_input(&body, &len, &mapped, path)))
-		return cli_fail(rc, "cannot read '%s'", path);
 	if ((rc = cli_open(&st, c, 0)))
-		goto out;
+		return rc;
 	rc = ims_put(&id, st, &a->m, body, len);
 	ims_store_close(st);
 	if (rc == 0 || rc == IMS_EXISTS)
-		rc = report(c, &id, rc == IMS_EXISTS);
-	else
-		rc = cli_fail(rc, "cannot store message '%.40s' for '%.80s'",
-		              a->m.message_id, a->m.owner);
-out:
-	cli_free_input(body, len, mapped);
+		return report(c, &id, rc == IMS_EXISTS);
+	return cli_fail(rc, "cannot store message '%.40s' for '%.80s'",
+	                a->m.message_id, a->m.owner);
+}
+
+/* Read the input, take metadata from it (--cpim, --sip), then store. */
+static int
+ingest_and_store(cli *c, put_args *a)
+{
+	const char *path = a->cpim ? a->cpim : a->sip ? a->sip
+	                 : c->noperands ? c->operands[0] : "-";
+	unsigned char *data = NULL;
+	cpim_content body = { NULL, 0, 0 };
+	size_t len = 0;
+	ingest g;
+	int mapped = 0, rc;
+
+	memset(&g, 0, sizeof(g));
+	if ((rc = cli_read_input(&data, &len, &mapped, path)))
+		return cli_fail(rc, "cannot read '%s'", path);
+	body.data = data;
+	body.len = len;
+	if (a->cpim)
+		rc = ingest_cpim(&g, &a->m, data, len, path, a->strict);
+	else if (a->sip)
+		rc = ingest_sip(&g, &a->m, data, len, path, a->strict, &body);
+	if (rc == 0)
+		rc = check_required(a) ? EXIT_USAGE : 0;
+	if (rc == 0) {
+		if (!a->state_set)
+			a->m.state = a->m.folder == IMS_FOLDER_HISTORY
+			           ? IMS_STATE_STORED : IMS_STATE_PENDING;
+		rc = store(c, a, body.data, body.len);
+	}
+	ingest_free(&g);
+	cli_free_input(data, len, mapped);
 	return rc;
 }
 
@@ -263,19 +297,20 @@ run_put(cli *c)
 
 	memset(&a, 0, sizeof(a));
 	a.m = (ims_msg)IMS_MSG_INIT;
-	if (c->noperands > 1) {
-		cli_err("put takes at most one FILE");
-		return EXIT_USAGE;
-	}
 	for (size_t i = 0; i < c->nopts; i++)
 		if (one_arg(&a, &c->opts[i]))
 			goto out;
-	if (check_required(&a))
+	if (c->noperands > 1 || (c->noperands && (a.cpim || a.sip))) {
+		cli_err("put takes at most one FILE, and none with --cpim or --sip");
 		goto out;
-	if (!a.state_set)
-		a.m.state = a.m.folder == IMS_FOLDER_HISTORY ? IMS_STATE_STORED
-		                                             : IMS_STATE_PENDING;
-	rc = store(c, &a);
+	}
+	if (a.cpim && a.sip) {
+		cli_err("--cpim and --sip cannot be combined");
+		goto out;
+	}
+	a.m.to = a.to;
+	a.m.cc = a.cc;
+	rc = ingest_and_store(c, &a);
 out:
 	free_args(&a);
 	return rc;

@@ -25,6 +25,10 @@ put --owner 'sip:bob@EXAMPLE.com;transport=tcp' --from sip:alice@example.com \
 put --owner sip:bob@example.com --from '"Dave" <tel:+1-212-555-0100>' \
     --to sip:bob@example.com --message-id d4@dave --received 2026-11-21T17:02:40Z \
     --expires 2026-11-24T17:02:40Z --mode large --type image/png --subject 'Whiteboard' "$b/04.png"
+# real payloads: a Message/CPIM body and a raw SIP MESSAGE request
+"$IMSTORE" put --cpim "$here/payloads/erin.cpim" --received 2026-11-21T20:45:11Z > /dev/null
+"$IMSTORE" put --sip "$here/payloads/frank.sip" --received 2026-11-22T06:02:01Z > /dev/null
+"$IMSTORE" put --sip "$here/payloads/frank.sip" > /dev/null   # retransmitted
 # Alice's conversation history: a session and pager messages
 for n in 05 06 07; do
 	put --owner sip:alice@example.com --folder history --mode session \

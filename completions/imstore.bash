@@ -9,7 +9,7 @@ _imstore_options()
 {
 	case $1 in
 	init) _imstore_r='' ;;
-	put) _imstore_r='-o --owner --folder --mode -f --from -t --to --cc --type --subject -m --message-id --conversation --expires --received --sent --state -H --header' ;;
+	put) _imstore_r='-o --owner --folder --mode -f --from -t --to --cc --type --subject -m --message-id --conversation --expires --received --sent --state -H --header --cpim --sip --strict' ;;
 	list) _imstore_r='-n --limit --cursor -r --reverse -c --count --explain' ;;
 	show) _imstore_r='--raw -o --owner --folder' ;;
 	delete) _imstore_r='-n --dry-run --all --batch' ;;
@@ -48,6 +48,8 @@ _imstore_optarg()
 		--sent) _imstore_r=''; return 0 ;;
 		--state) _imstore_r='stored pending delivering delivered failed'; return 0 ;;
 		-H|--header) _imstore_r=''; return 0 ;;
+		--cpim) _imstore_r='file'; return 0 ;;
+		--sip) _imstore_r='file'; return 0 ;;
 		esac ;;
 	list)
 		case $2 in

@@ -77,6 +77,7 @@ extern "C" {
 #define IMS_HELD        (IMS_ERR_BASE - 14) /**< message under legal hold */
 #define IMS_INTERNAL    (IMS_ERR_BASE - 15) /**< unexpected storage engine error */
 #define IMS_NOTSTORE    (IMS_ERR_BASE - 16) /**< path is not an imstore store */
+#define IMS_REFUSED     (IMS_ERR_BASE - 17) /**< not stored: see ims_refusal */
 /** @} */
 
 /**
@@ -416,14 +417,19 @@ IMS_API int ims_filter_is_all(const ims_filter *f);
 
 typedef struct ims_query ims_query;
 
+/** Query flag: only what the owner may see: no message the user deleted
+ * while it was held (IMS_MSGF_HIDDEN), no expired deferred message. */
+#define IMS_QUERY_VISIBLE 0x1u
+
 typedef struct ims_query_opts {
 	unsigned version;
 	int reverse;          /**< newest first */
 	const char *cursor;   /**< resume after this ims_query_cursor() value */
+	unsigned flags;       /**< IMS_QUERY_* */
 } ims_query_opts;
 
 #define IMS_QUERY_OPTS_VERSION 1
-#define IMS_QUERY_OPTS_INIT { IMS_QUERY_OPTS_VERSION, 0, NULL }
+#define IMS_QUERY_OPTS_INIT { IMS_QUERY_OPTS_VERSION, 0, NULL, 0 }
 
 /** Longest cursor text, without the NUL. */
 #define IMS_CURSOR_STRLEN 40
@@ -523,6 +529,204 @@ typedef struct ims_stats {
  * @since 0.1
  */
 IMS_API int ims_stats_get(ims_stats *out, ims_store *st);
+/** @} */
+
+/* ------------------------------------------------------------------ */
+/** @name Store configuration @{ */
+
+typedef struct ims_config {
+	unsigned version;
+	int64_t deferred_lifetime;   /**< µs a deferred message lives without
+	                                  its own Expires; default 72 h */
+	uint64_t deferred_max_count; /**< per user; 0: no limit; default 1000 */
+	uint64_t deferred_max_bytes; /**< per user; 0: no limit; default 100 MiB */
+	uint64_t max_message;        /**< largest body accepted; default 16 MiB */
+	int64_t lease_time;          /**< default lease, µs; default 120 s */
+} ims_config;
+
+#define IMS_CONFIG_VERSION 1
+#define IMS_CONFIG_INIT { IMS_CONFIG_VERSION, 72 * 3600 * INT64_C(1000000), \
+	1000, 100u << 20, 16u << 20, 120 * INT64_C(1000000) }
+
+/**
+ * Read the store-wide configuration (defaults where never set).
+ * @since 0.1
+ */
+IMS_API int ims_config_get(ims_config *out, ims_store *st);
+
+/**
+ * Replace the store-wide configuration.
+ * @return 0, IMS_INVALID (negative times, zero lease), IMS_READONLY.
+ * @since 0.1
+ */
+IMS_API int ims_config_set(ims_store *st, const ims_config *cfg);
+/** @} */
+
+/* ------------------------------------------------------------------ */
+/** @name IM service settings (OMA IM 004 §5.2.4)
+ * Per-user settings the client PUBLISHes (Event: poc-settings).
+ * @{ */
+
+typedef struct ims_settings {
+	unsigned version;
+	int offline_push;     /**< 1: push deferred messages at registration;
+	                           0: send a message-waiting notification */
+	int history_session;  /**< keep session-mode conversations */
+	int history_pager;    /**< keep pager and large mode messages */
+	int bar_session;      /**< incoming IM sessions barred */
+	int bar_pager;        /**< incoming pager and large messages barred */
+	int invisible;        /**< hidden from other users */
+} ims_settings;
+
+#define IMS_SETTINGS_VERSION 1
+#define IMS_SETTINGS_INIT { IMS_SETTINGS_VERSION, 1, 0, 0, 0, 0, 0 }
+
+/**
+ * A user's settings, or the defaults (IMS_SETTINGS_INIT) when never set.
+ * @return 0, IMS_INVALID (bad address).
+ * @since 0.1
+ */
+IMS_API int ims_settings_get(ims_settings *out, ims_store *st, const char *user);
+
+/**
+ * Store a user's settings durably.
+ * @since 0.1
+ */
+IMS_API int ims_settings_set(ims_store *st, const char *user,
+                             const ims_settings *s);
+
+/**
+ * Parse an IM service settings document (urn:oma:xml:im:service-settings,
+ * schemas/im-service-settings.xsd).  Elements not set keep @p out's values,
+ * so start from ims_settings_get().  Documents with a DOCTYPE, over 64 KiB,
+ * deeper than 32 elements, or with unknown elements in our namespace are
+ * refused; elements of other namespaces are ignored.
+ * @param[out] err where and why; may be NULL.
+ * @return 0, IMS_INVALID.
+ * @since 0.1
+ */
+IMS_API int ims_settings_parse(ims_settings *out, const void *xml, size_t len,
+                               ims_errinfo *err);
+
+/**
+ * Write a settings document.
+ * @param[out] out malloc()ed NUL-terminated XML, caller frees.
+ * @since 0.1
+ */
+IMS_API int ims_settings_write(char **out, size_t *out_len, const ims_settings *s);
+/** @} */
+
+/* ------------------------------------------------------------------ */
+/** @name Deferred messaging (OMA IM 003 §12)
+ * Every function takes the authenticated user and never returns or changes
+ * another user's messages: another user's Message-ID behaves exactly like
+ * one that does not exist.
+ * @{ */
+
+/** Why a deferred message was not stored (the server answers 480). */
+typedef enum ims_refusal {
+	IMS_REFUSAL_NONE = 0,
+	IMS_REFUSAL_QUOTA,    /**< the recipient's count or byte quota */
+	IMS_REFUSAL_TOOBIG,   /**< over the store's max_message */
+	IMS_REFUSAL_BARRED,   /**< the recipient bars this mode */
+	IMS_REFUSAL_EXPIRED   /**< expired before it could be stored */
+} ims_refusal;
+
+/** "quota", "too-big", "barred", "expired" ("" for none). @since 0.1 */
+IMS_API const char *ims_refusal_name(ims_refusal r);
+
+/**
+ * Store a message for a recipient who is not available (msg->owner).
+ *
+ * The folder is deferred and the state pending whatever @p msg says; without
+ * an expiry the store's deferred_lifetime applies.  Barring, size, expiry
+ * and quota are checked in the same write transaction that stores, so
+ * concurrent stores cannot exceed a quota.
+ *
+ * @param[out] out the id (new, or the existing one for a retransmission).
+ * @param[out] why the reason when IMS_REFUSED is returned; may be NULL.
+ * @return 0 (STORED, durable: answer 202), IMS_EXISTS (stored before: also
+ *         202), IMS_REFUSED (NOT STORED: answer 480), or another error.
+ * @since 0.1
+ */
+IMS_API int ims_deferred_store(ims_id *out, ims_refusal *why, ims_store *st,
+                               const ims_msg *msg, const void *body, size_t len);
+
+/** Messages handed out for delivery, to acknowledge or release. */
+typedef struct ims_lease ims_lease;
+
+/** Length of a printed lease token, without the NUL. */
+#define IMS_LEASE_STRLEN 26
+
+/**
+ * Hand out a user's deferred messages for delivery (two-phase retrieval).
+ *
+ * The named Message-IDs (all pending messages when @p n is 0), in received
+ * order, are marked delivering until now + @p duration (0: the store's
+ * lease_time).  Expired, held, hidden and already leased messages are left
+ * out; a message whose lease ran out is pending again and can be leased.
+ *
+ * @param[out] out the lease (possibly empty), to free with ims_lease_free().
+ * @return 0, IMS_INVALID, IMS_TOOBIG (over 10000 Message-IDs).
+ * @since 0.1
+ */
+IMS_API int ims_deferred_lease(ims_lease **out, ims_store *st, const char *user,
+                               const char *const *msgids, size_t n,
+                               int64_t duration);
+
+/** The lease token, to pass to ims_deferred_ack()/release() (borrowed). */
+IMS_API const char *ims_lease_token(const ims_lease *l);
+/** Number of messages in the lease. */
+IMS_API size_t ims_lease_count(const ims_lease *l);
+/** Message @p i of the lease (borrowed from the lease); NULL past the end. */
+IMS_API const ims_msg *ims_lease_msg(const ims_lease *l, size_t i);
+/** When the lease runs out (UTC µs). */
+IMS_API int64_t ims_lease_deadline(const ims_lease *l);
+/** Free a lease; NULL is ignored.  Does not release it in the store. */
+IMS_API void ims_lease_free(ims_lease *l);
+
+/**
+ * Acknowledge delivery of a lease's messages: they are filed into the
+ * user's history when history is active for their mode, else deleted.
+ * Messages re-leased since (the lease ran out) are left alone, so nothing is
+ * delivered twice after an ack.
+ * @param[out] count messages acknowledged; may be NULL.
+ * @return 0, IMS_NOTFOUND (no such lease for this user), IMS_INVALID.
+ * @since 0.1
+ */
+IMS_API int ims_deferred_ack(uint64_t *count, ims_store *st, const char *user,
+                             const char *token);
+
+/**
+ * Give a lease's messages back: pending again, to be leased later.
+ * @return 0, IMS_NOTFOUND, IMS_INVALID.
+ * @since 0.1
+ */
+IMS_API int ims_deferred_release(uint64_t *count, ims_store *st,
+                                 const char *user, const char *token);
+
+/**
+ * The summary a user browses before choosing: the user's deferred messages
+ * matching @p f (NULL: all), without expired ones and ones the user deleted,
+ * in received order, with cursor paging as ims_query_open().
+ * @param[out] out the query, to release with ims_query_free().
+ * @return 0, IMS_INVALID (bad address or cursor).
+ * @since 0.1
+ */
+IMS_API int ims_deferred_query(ims_query **out, ims_store *st, const char *user,
+                               const ims_filter *f, const ims_query_opts *opts);
+
+/**
+ * Delete a user's deferred messages without retrieving them (the REFER to
+ * the Delete function): by Message-IDs, or by a filter when @p f is not NULL
+ * (then @p msgids is ignored).  The filter is confined to the user's deferred
+ * folder.  Held messages are hidden from the user and kept.
+ * @param[out] count messages deleted or hidden; may be NULL.
+ * @since 0.1
+ */
+IMS_API int ims_deferred_delete(uint64_t *count, ims_store *st, const char *user,
+                                const char *const *msgids, size_t n,
+                                const ims_filter *f);
 /** @} */
 
 #ifdef __cplusplus

@@ -186,6 +186,11 @@ size_t ims__msgid_key(unsigned char *out, const char *msgid, uint32_t owner,
 int ims__counter_get(ims__counter *out, ims_store *st, MDB_txn *txn,
                      uint32_t owner, ims_folder folder);
 
+/* ---- settings.c ---- */
+int ims__config_read(ims_config *out, ims_store *st, MDB_txn *txn);
+int ims__settings_read(ims_settings *out, ims_store *st, MDB_txn *txn,
+                       uint32_t owner);
+
 /* ---- read.c ---- */
 int ims__msg_owned(ims_msg **out, ims_store *st, MDB_txn *txn, const ims_id *id);
 int ims__msg_load(ims_msg *msg, ims__recx *x, ims__decbuf *d, ims_store *st,
@@ -198,6 +203,15 @@ typedef int (*ims__put_check)(ims_store *st, MDB_txn *txn, const ims_msg *c,
                               void *arg);
 int ims__put(ims_id *out, ims_store *st, const ims_msg *msg, const void *body,
              size_t len, ims__put_check check, void *arg);
+
+/* ---- xml.c ---- */
+struct _xmlDoc;
+int ims__xml_read(struct _xmlDoc **out, const void *data, size_t len,
+                  ims_errinfo *err);
+
+/* ---- scope.c ---- */
+int ims__filter_scope(ims_filter **out, const char *canon, ims_folder folder,
+                      const ims_filter *f);
 
 /* ---- delete.c ---- */
 int ims__delete_txn(ims_store *st, MDB_txn *txn, const ims_id *id,

@@ -40,6 +40,9 @@ struct ims_query {
 	ims_msg m;
 	ims__recx x;
 	ims__decbuf d;
+	ims_filter *owned;      /* a scoped filter this query made */
+	unsigned flags;         /* IMS_QUERY_* */
+	int64_t now;
 	char explain[1024];     /* plan and range, while planning */
 	char *explain_full;     /* with the filter, for ims_query_explain */
 };
@@ -424,6 +427,8 @@ ims_query_open(ims_query **out, ims_store *st, const ims_filter *f,
 	q->st = st;
 	q->f = f;
 	q->reverse = o->reverse;
+	q->flags = o->version >= 1 ? o->flags : 0;
+	q->now = ims__now_us();
 	q->lo = INT64_MIN;
 	q->hi = INT64_MAX;
 	if (o->cursor && (rc = cursor_parse(&q->start, o->cursor)))
@@ -472,6 +477,15 @@ candidate(ims_query *q, item *it)
 	return src_step(best, q, q->reverse ? MDB_PREV : MDB_NEXT);
 }
 
+static int
+visible(const ims_msg *m, int64_t now)
+{
+	if (m->flags & IMS_MSGF_HIDDEN)
+		return 0;
+	return m->folder != IMS_FOLDER_DEFERRED || m->expires == IMS_TIME_NONE ||
+	       m->expires > now;
+}
+
 int
 ims_query_next(const ims_msg **out, ims_query *q)
 {
@@ -489,6 +503,8 @@ ims_query_next(const ims_msg **out, ims_query *q)
 			continue; /* index entry without record: verify reports it */
 		if (rc)
 			return rc;
+		if ((q->flags & IMS_QUERY_VISIBLE) && !visible(&q->m, q->now))
+			continue;
 		if (ims_filter_match(q->f, &q->m)) {
 			*out = &q->m;
 			return 0;
@@ -527,7 +543,33 @@ ims_query_free(ims_query *q)
 	ims__decbuf_free(&q->d);
 	free(q->list);
 	free(q->explain_full);
+	ims_filter_free(q->owned);
 	free(q);
+}
+
+int
+ims_deferred_query(ims_query **out, ims_store *st, const char *user,
+                   const ims_filter *f, const ims_query_opts *opts)
+{
+	ims_query_opts o = IMS_QUERY_OPTS_INIT;
+	char canon[IMS_ADDR_MAX + 1];
+	ims_filter *scoped;
+	int rc;
+
+	*out = NULL;
+	if (!user || ims_addr_canon(canon, sizeof(canon), user))
+		return IMS_INVALID;
+	if ((rc = ims__filter_scope(&scoped, canon, IMS_FOLDER_DEFERRED, f)))
+		return rc;
+	if (opts)
+		o = *opts;
+	o.flags |= IMS_QUERY_VISIBLE;
+	if ((rc = ims_query_open(out, st, scoped, &o))) {
+		ims_filter_free(scoped);
+		return rc;
+	}
+	(*out)->owned = scoped;
+	return 0;
 }
 
 int

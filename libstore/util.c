@@ -25,6 +25,7 @@ static const char *const ims_errstr[] = {
 	"message is under legal hold",
 	"internal storage engine error",
 	"not an imstore store",
+	"not stored (refused)",
 };
 
 const char *
@@ -32,7 +33,7 @@ ims_strerror(int err)
 {
 	if (err == 0)
 		return ims_errstr[0];
-	if (err < 0 && err >= IMS_NOTSTORE && err < IMS_ERR_BASE)
+	if (err < 0 && err >= IMS_REFUSED && err < IMS_ERR_BASE)
 		return ims_errstr[IMS_ERR_BASE - err];
 	if (err > 0) {
 		switch (err) {

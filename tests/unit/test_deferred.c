@@ -1,0 +1,272 @@
+/* test_deferred.c - the Deferred Messaging function: store or refuse,
+ * quotas under concurrency, two-phase retrieval, deletion, isolation. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "imstore.h"
+#include "tap.h"
+
+#define BOB "sip:bob@example.com"
+#define AL "sip:al@example.com"
+#define ALICE "sip:alice@example.com"
+
+static char root[256];
+
+static ims_store *
+create(const char *name)
+{
+	ims_open_opts o = IMS_OPEN_OPTS_INIT;
+	ims_store *st = NULL;
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	o.flags = IMS_OPEN_CREATE;
+	return ims_store_open(&st, path, &o) == 0 ? st : NULL;
+}
+
+static int
+store(ims_store *st, const char *to, const char *msgid, ims_mode mode,
+      int64_t received, ims_refusal *why)
+{
+	ims_msg m = IMS_MSG_INIT;
+	ims_id id;
+
+	m.owner = to;
+	m.from.uri = "sip:carol@example.net";
+	m.message_id = msgid;
+	m.mode = mode;
+	m.received = received;
+	return ims_deferred_store(&id, why, st, &m, "hello", 5);
+}
+
+static uint64_t
+count(ims_store *st, const char *expr)
+{
+	ims_filter *f;
+	uint64_t n = 0;
+
+	if (ims_filter_parse(&f, expr, IMS_TIME_NONE, NULL) == 0) {
+		ims_count(&n, st, f);
+		ims_filter_free(f);
+	}
+	return n;
+}
+
+static uint64_t
+visible(ims_store *st, const char *user)
+{
+	ims_query *q;
+	const ims_msg *m;
+	uint64_t n = 0;
+
+	if (ims_deferred_query(&q, st, user, NULL, NULL))
+		return 999;
+	while (ims_query_next(&m, q) == 0)
+		n++;
+	ims_query_free(q);
+	return n;
+}
+
+static void
+test_store_refuse(void)
+{
+	ims_store *st = create("s1");
+	ims_config cfg = IMS_CONFIG_INIT;
+	ims_settings s = IMS_SETTINGS_INIT;
+	ims_refusal why;
+	ims_msg *g;
+
+	is_int(store(st, BOB, "m1", IMS_MODE_PAGER, IMS_TIME_NONE, &why), 0, "stored");
+	is_int(store(st, "sip:bob@EXAMPLE.com;transport=tcp", "m1", IMS_MODE_PAGER,
+	             IMS_TIME_NONE, &why), IMS_EXISTS, "retransmission: stored before");
+	ims_get_by_msgid(&g, st, BOB, IMS_FOLDER_DEFERRED, "m1");
+	ok(g && g->expires - g->received == cfg.deferred_lifetime, "default lifetime 72 h");
+	ok(g && g->state == IMS_STATE_PENDING, "pending");
+	ims_msg_free(g);
+
+	cfg.deferred_max_count = 3;
+	cfg.max_message = 4;
+	is_int(ims_config_set(st, &cfg), 0, "config set");
+	is_int(store(st, BOB, "big", IMS_MODE_PAGER, IMS_TIME_NONE, &why), IMS_REFUSED,
+	       "over max_message refused");
+	is_int(why, IMS_REFUSAL_TOOBIG, "reason too-big");
+	cfg.max_message = 1024;
+	ims_config_set(st, &cfg);
+	store(st, BOB, "m2", IMS_MODE_PAGER, IMS_TIME_NONE, &why);
+	store(st, BOB, "m3", IMS_MODE_PAGER, IMS_TIME_NONE, &why);
+	is_int(store(st, BOB, "m4", IMS_MODE_PAGER, IMS_TIME_NONE, &why), IMS_REFUSED,
+	       "fourth over the count quota");
+	is_str(ims_refusal_name(why), "quota", "reason quota");
+	is_int(store(st, BOB, "m1", IMS_MODE_PAGER, IMS_TIME_NONE, &why), IMS_EXISTS,
+	       "a retransmission over quota is still stored-before");
+	is_int(store(st, ALICE, "old", IMS_MODE_PAGER, 946684800000000LL /* 2000 */, &why),
+	       IMS_REFUSED, "an already expired message is refused");
+	is_int(why, IMS_REFUSAL_EXPIRED, "reason expired");
+
+	s.bar_pager = 1;
+	is_int(ims_settings_set(st, ALICE, &s), 0, "alice bars pager messages");
+	is_int(store(st, ALICE, "p1", IMS_MODE_PAGER, IMS_TIME_NONE, &why), IMS_REFUSED,
+	       "barred pager");
+	is_int(why, IMS_REFUSAL_BARRED, "reason barred");
+	is_int(store(st, ALICE, "s1", IMS_MODE_SESSION, IMS_TIME_NONE, &why), 0,
+	       "session mode not barred");
+	is_int(store(st, AL, "p1", IMS_MODE_PAGER, IMS_TIME_NONE, &why), 0,
+	       "look-alike user al is not barred by alice's settings");
+	ims_settings_get(&s, st, "sip:alice@Example.COM");
+	ok(s.bar_pager && !s.bar_session, "settings read back through a variant address");
+	ims_store_close(st);
+}
+
+typedef struct racer { ims_store *st; int id; int stored; } racer;
+
+static void *
+race(void *arg)
+{
+	racer *r = arg;
+	char msgid[32];
+
+	for (int i = 0; i < 10; i++) {
+		snprintf(msgid, sizeof(msgid), "r%d-%d", r->id, i);
+		r->stored += store(r->st, BOB, msgid, IMS_MODE_PAGER, IMS_TIME_NONE, NULL) == 0;
+	}
+	return NULL;
+}
+
+static void
+test_quota_race(void)
+{
+	ims_store *st = create("s2");
+	ims_config cfg = IMS_CONFIG_INIT;
+	pthread_t t[4];
+	racer r[4];
+	int total = 0;
+
+	cfg.deferred_max_count = 10;
+	ims_config_set(st, &cfg);
+	for (int i = 0; i < 4; i++) {
+		r[i] = (racer){ st, i, 0 };
+		pthread_create(&t[i], NULL, race, &r[i]);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		total += r[i].stored;
+	}
+	is_int(total, 10, "40 concurrent stores against a quota of 10 store exactly 10");
+	is_int(count(st, "owner:" BOB), 10, "10 in the store");
+	ims_store_close(st);
+}
+
+static void
+test_lease(void)
+{
+	ims_store *st = create("s3");
+	ims_settings s = IMS_SETTINGS_INIT;
+	ims_lease *l, *l2;
+	const char *some[] = { "d2", "nope", "d0" };
+	const char *alices[] = { "a1" };
+	char token[IMS_LEASE_STRLEN + 1];
+	uint64_t n;
+
+	for (int i = 0; i < 5; i++) {
+		char msgid[8];
+		snprintf(msgid, sizeof(msgid), "d%d", i);
+		store(st, BOB, msgid, i == 4 ? IMS_MODE_SESSION : IMS_MODE_PAGER,
+		      (int64_t)time(NULL) * 1000000 - i * 1000000LL, NULL);
+	}
+	store(st, ALICE, "a1", IMS_MODE_PAGER, IMS_TIME_NONE, NULL);
+
+	is_int(ims_deferred_lease(&l, st, BOB, some, 3, 0), 0, "lease by Message-IDs");
+	is_int(ims_lease_count(l), 2, "only the two that exist");
+	if (ims_lease_count(l) != 2)
+		return;
+	is_str(ims_lease_msg(l, 0)->message_id, "d2", "in received order");
+	is_int(ims_lease_msg(l, 0)->state, IMS_STATE_DELIVERING, "marked delivering");
+	is_int(ims_deferred_release(&n, st, BOB, ims_lease_token(l)), 0, "release");
+	is_int(n, 2, "two released");
+	ims_lease_free(l);
+
+	is_int(ims_deferred_lease(&l, st, BOB, alices, 1, 0), 0, "lease alice's id as bob");
+	is_int(ims_lease_count(l), 0, "another user's Message-ID is not there");
+	ims_lease_free(l);
+
+	is_int(ims_deferred_lease(&l, st, BOB, NULL, 0, 1000), 0, "lease all, 1 ms");
+	is_int(ims_lease_count(l), 5, "all five");
+	is_str(ims_lease_msg(l, 0)->message_id, "d4", "oldest first");
+	snprintf(token, sizeof(token), "%s", ims_lease_token(l));
+	is_int(ims_deferred_lease(&l2, st, BOB, NULL, 0, 0), 0, "lease again at once");
+	is_int(ims_lease_count(l2), 0, "nothing: all are out");
+	ims_lease_free(l2);
+	usleep(5000);
+	is_int(ims_deferred_lease(&l2, st, BOB, NULL, 0, 0), 0, "lease after it ran out");
+	is_int(ims_lease_count(l2), 5, "all five are pending again");
+	is_int(ims_deferred_ack(&n, st, BOB, token), 0, "late ack of the first lease");
+	is_int(n, 0, "acks nothing: they were leased again (no double delivery)");
+	is_int(ims_deferred_ack(&n, st, ALICE, ims_lease_token(l2)), IMS_NOTFOUND,
+	       "alice cannot ack bob's lease");
+	is_int(count(st, "owner:" BOB " state:delivering"), 5, "bob's messages untouched");
+
+	s.history_pager = 1;
+	ims_settings_set(st, BOB, &s);
+	is_int(ims_deferred_ack(&n, st, BOB, ims_lease_token(l2)), 0, "ack");
+	is_int(n, 5, "five acknowledged");
+	is_int(count(st, "owner:" BOB " folder:deferred"), 0, "none left deferred");
+	is_int(count(st, "owner:" BOB " folder:history mode:pager"), 4,
+	       "pager messages filed into history (history active)");
+	is_int(count(st, "owner:" BOB " mode:session"), 0,
+	       "session message deleted (session history not active)");
+	is_int(count(st, "owner:" BOB " folder:history state:stored msgid:d0"), 1,
+	       "filed as stored, findable by Message-ID");
+	is_int(ims_deferred_ack(&n, st, BOB, ims_lease_token(l2)), IMS_NOTFOUND,
+	       "a lease is settled once");
+	ims_lease_free(l);
+	ims_lease_free(l2);
+	is_int(count(st, "owner:" ALICE), 1, "alice's message untouched throughout");
+	ims_store_close(st);
+}
+
+static void
+test_delete(void)
+{
+	ims_store *st = create("s4");
+	const char *ids[] = { "x1", "a1" };
+	ims_filter *f;
+	uint64_t n;
+
+	store(st, BOB, "x1", IMS_MODE_PAGER, IMS_TIME_NONE, NULL);
+	store(st, BOB, "x2", IMS_MODE_PAGER, IMS_TIME_NONE, NULL);
+	store(st, BOB, "x3", IMS_MODE_LARGE, IMS_TIME_NONE, NULL);
+	store(st, AL, "a1", IMS_MODE_PAGER, IMS_TIME_NONE, NULL);
+	store(st, AL, "x2", IMS_MODE_PAGER, IMS_TIME_NONE, NULL);
+	is_int(ims_deferred_delete(&n, st, BOB, ids, 2, NULL), 0, "delete by ids");
+	is_int(n, 1, "only bob's own x1");
+	is_int(count(st, "owner:" AL), 2, "al's messages untouched");
+	ims_filter_parse(&f, "mode:pager or msgid:a1", IMS_TIME_NONE, NULL);
+	is_int(ims_deferred_delete(&n, st, BOB, NULL, 0, f), 0, "delete by filter");
+	is_int(n, 1, "only bob's pager x2, not al's a1 (an or cannot escape the scope)");
+	ims_filter_free(f);
+	is_int(count(st, "owner:" AL), 2, "al still has both");
+	is_int(visible(st, BOB), 1, "bob sees one left");
+	is_int(visible(st, "sip:alice@example.com"), 0, "alice sees nothing of al's");
+	ims_store_close(st);
+}
+
+int
+main(void)
+{
+	snprintf(root, sizeof(root), "/tmp/ims-deferred-XXXXXX");
+	if (!mkdtemp(root))
+		return 1;
+	test_store_refuse();
+	test_quota_race();
+	test_lease();
+	test_delete();
+	{
+		char cmd[300];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+		if (system(cmd) != 0)
+			diag("could not remove %s", root);
+	}
+	return done_testing();
+}

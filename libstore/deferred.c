@@ -9,13 +9,13 @@
 #define LEASE_SWEEP_AGE (3600 * INT64_C(1000000))
 
 static const char *const refusal_names[] = {
-	"", "quota", "too-big", "barred", "expired",
+	"", "quota", "too-big", "barred", "expired", "inactive",
 };
 
 const char *
 ims_refusal_name(ims_refusal r)
 {
-	return (unsigned)r <= IMS_REFUSAL_EXPIRED ? refusal_names[r] : "unknown";
+	return (unsigned)r <= IMS_REFUSAL_INACTIVE ? refusal_names[r] : "unknown";
 }
 
 static int

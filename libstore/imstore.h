@@ -629,10 +629,12 @@ typedef enum ims_refusal {
 	IMS_REFUSAL_QUOTA,    /**< the recipient's count or byte quota */
 	IMS_REFUSAL_TOOBIG,   /**< over the store's max_message */
 	IMS_REFUSAL_BARRED,   /**< the recipient bars this mode */
-	IMS_REFUSAL_EXPIRED   /**< expired before it could be stored */
+	IMS_REFUSAL_EXPIRED,  /**< expired before it could be stored */
+	IMS_REFUSAL_INACTIVE  /**< history not active for this mode */
 } ims_refusal;
 
-/** "quota", "too-big", "barred", "expired" ("" for none). @since 0.1 */
+/** "quota", "too-big", "barred", "expired", "inactive" ("" for none).
+ * @since 0.1 */
 IMS_API const char *ims_refusal_name(ims_refusal r);
 
 /**
@@ -727,6 +729,77 @@ IMS_API int ims_deferred_query(ims_query **out, ims_store *st, const char *user,
 IMS_API int ims_deferred_delete(uint64_t *count, ims_store *st, const char *user,
                                 const char *const *msgids, size_t n,
                                 const ims_filter *f);
+/** @} */
+
+/* ------------------------------------------------------------------ */
+/** @name Registration (OMA IM 003 §12.4.2.2)
+ * @{ */
+
+/** What the server must do when a user registers. */
+typedef enum ims_register_action {
+	IMS_REGISTER_NOTHING = 0, /**< no deferred message is waiting */
+	IMS_REGISTER_PUSH,        /**< offline delivery active: send the lease's
+	                               messages, then ims_deferred_ack() */
+	IMS_REGISTER_NOTIFY       /**< offline delivery not active: send a
+	                               message-waiting notification carrying
+	                               the summary document */
+} ims_register_action;
+
+typedef struct ims_register {
+	ims_register_action action;
+	uint64_t waiting;     /**< deferred messages waiting for the user */
+	ims_lease *lease;     /**< PUSH: the messages, leased; owned */
+	char *summary;        /**< NOTIFY: deferred-list document; owned */
+	size_t summary_len;
+} ims_register;
+
+/**
+ * Decide what a third-party REGISTER of @p user calls for, according to the
+ * user's settings: push the pending messages (leased for @p duration, 0:
+ * the store's lease_time) or notify with the summary document.
+ * @param[out] out release its contents with ims_register_clear().
+ * @since 0.1
+ */
+IMS_API int ims_deferred_on_register(ims_register *out, ims_store *st,
+                                     const char *user, int64_t duration);
+
+/** Free what an ims_register holds; the struct itself is the caller's. */
+IMS_API void ims_register_clear(ims_register *r);
+/** @} */
+
+/* ------------------------------------------------------------------ */
+/** @name Documents
+ * Every document is written as UTF-8 XML that validates against its schema
+ * in schemas/; every document read is parsed under the rules of
+ * ims_settings_parse() (no DTD, no entities, 64 KiB, 32 levels).
+ * @{ */
+
+/**
+ * Write the deferred-list document
+ * (application/vnd.oma.im.deferred-list+xml, urn:oma:xml:im:deferred-list,
+ * schemas/deferred-list.xsd): the messages of a query (see
+ * ims_deferred_query()), each with its reference (Message-ID), from, to,
+ * subject, date, size, content type and expiry.
+ * @param[out] out malloc()ed NUL-terminated XML, caller frees.
+ * @param max at most this many messages (0: no limit).
+ * @since 0.1
+ */
+IMS_API int ims_deferred_list_xml(char **out, size_t *out_len, ims_query *q,
+                                  size_t max);
+
+/**
+ * Parse a URI-list (RFC 4826 application/resource-lists+xml): the uri of
+ * every entry of every list, in document order, at most 10000.
+ * @param[out] out malloc()ed array of malloc()ed strings; free with
+ *        ims_strings_free(*out, *n).
+ * @return 0, IMS_INVALID (with @p err), IMS_TOOBIG.
+ * @since 0.1
+ */
+IMS_API int ims_urilist_parse(char ***out, size_t *n, const void *xml, size_t len,
+                              ims_errinfo *err);
+
+/** Free an array of strings returned by the library. @since 0.1 */
+IMS_API void ims_strings_free(char **v, size_t n);
 /** @} */
 
 #ifdef __cplusplus

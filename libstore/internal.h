@@ -28,6 +28,7 @@ enum {
 	IMS__DB_COUNT,     /* owner(4) folder(1) -> ims__counter */
 	IMS__DB_SETTINGS,  /* owner(4) -> settings (settings.c) */
 	IMS__DB_LEASE,     /* deadline(8) random(8) -> owner(4) n(4) id(16)... */
+	IMS__DB_CONVMETA,  /* owner(4) conv(4) -> name (history.c) */
 	IMS__DB_N
 };
 
@@ -209,9 +210,30 @@ struct _xmlDoc;
 int ims__xml_read(struct _xmlDoc **out, const void *data, size_t len,
                   ims_errinfo *err);
 
+/* ---- xmlwrite.c ---- */
+typedef struct ims__xb {
+	char *buf;
+	size_t len, cap;
+	int err;
+} ims__xb;
+int ims__xb_add(ims__xb *b, const char *s, size_t n);
+int ims__xb_str(ims__xb *b, const char *s);
+int ims__xb_text(ims__xb *b, const char *s, size_t n);
+int ims__xb_elem(ims__xb *b, const char *indent, const char *name, const char *text);
+int ims__xb_time(ims__xb *b, const char *indent, const char *name, int64_t us);
+int ims__xb_finish(char **out, size_t *out_len, ims__xb *b);
+/* RFC 3339 UTC with microseconds when not zero; cap >= 40 */
+void ims__fmt_time(char *out, size_t cap, int64_t us);
+
 /* ---- scope.c ---- */
+/* owner:"USER" folder:FOLDER [and (EXTRA)] [and (F's expression)] */
 int ims__filter_scope(ims_filter **out, const char *canon, ims_folder folder,
-                      const ims_filter *f);
+                      const char *extra_expr, const ims_filter *f);
+
+/* ---- query.c ---- */
+int ims__scoped_query(ims_query **out, ims_store *st, const char *canon_user,
+                      ims_folder folder, const char *extra_expr,
+                      const ims_filter *f, const ims_query_opts *opts);
 
 /* ---- delete.c ---- */
 int ims__delete_txn(ims_store *st, MDB_txn *txn, const ims_id *id,

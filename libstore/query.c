@@ -547,19 +547,19 @@ ims_query_free(ims_query *q)
 	free(q);
 }
 
+/* A query confined to one user's folder, seeing what the user may see; it
+ * owns the filter it builds. */
 int
-ims_deferred_query(ims_query **out, ims_store *st, const char *user,
-                   const ims_filter *f, const ims_query_opts *opts)
+ims__scoped_query(ims_query **out, ims_store *st, const char *canon_user,
+                  ims_folder folder, const char *extra_expr, const ims_filter *f,
+                  const ims_query_opts *opts)
 {
 	ims_query_opts o = IMS_QUERY_OPTS_INIT;
-	char canon[IMS_ADDR_MAX + 1];
 	ims_filter *scoped;
 	int rc;
 
 	*out = NULL;
-	if (!user || ims_addr_canon(canon, sizeof(canon), user))
-		return IMS_INVALID;
-	if ((rc = ims__filter_scope(&scoped, canon, IMS_FOLDER_DEFERRED, f)))
+	if ((rc = ims__filter_scope(&scoped, canon_user, folder, extra_expr, f)))
 		return rc;
 	if (opts)
 		o = *opts;
@@ -570,6 +570,18 @@ ims_deferred_query(ims_query **out, ims_store *st, const char *user,
 	}
 	(*out)->owned = scoped;
 	return 0;
+}
+
+int
+ims_deferred_query(ims_query **out, ims_store *st, const char *user,
+                   const ims_filter *f, const ims_query_opts *opts)
+{
+	char canon[IMS_ADDR_MAX + 1];
+
+	*out = NULL;
+	if (!user || ims_addr_canon(canon, sizeof(canon), user))
+		return IMS_INVALID;
+	return ims__scoped_query(out, st, canon, IMS_FOLDER_DEFERRED, NULL, f, opts);
 }
 
 int

@@ -252,6 +252,85 @@ test_delete(void)
 	ims_store_close(st);
 }
 
+static int
+xml_valid(const char *doc, const char *schema)
+{
+	char path[512], cmd[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/doc.xml", root);
+	if (!(f = fopen(path, "w")))
+		return 0;
+	fputs(doc, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "xmllint --noout --schema '%s/schemas/%s' '%s' 2>/dev/null",
+	         getenv("IMS_SRCDIR") ? getenv("IMS_SRCDIR") : ".", schema, path);
+	return system(cmd) == 0;
+}
+
+static void
+test_register_and_documents(void)
+{
+	ims_store *st = create("s5");
+	ims_settings s = IMS_SETTINGS_INIT;
+	ims_register r;
+	ims_query *q;
+	char *xml, **uris;
+	size_t len, n;
+	ims_errinfo e;
+	const char *rl = "<?xml version=\"1.0\"?><resource-lists "
+		"xmlns=\"urn:ietf:params:xml:ns:resource-lists\"><list>"
+		"<entry uri=\"msg-1@example.com\"/><list><entry uri=\"m&amp;2\"/></list>"
+		"<x:other xmlns:x=\"urn:o\"/></list></resource-lists>";
+
+	is_int(ims_deferred_on_register(&r, st, BOB, 0), 0, "register with nothing waiting");
+	is_int(r.action, IMS_REGISTER_NOTHING, "nothing to do");
+	ims_msg m = IMS_MSG_INIT;
+	m.owner = BOB;
+	m.from.uri = "\"A & B <co>\" <sip:ab@example.com>";
+	m.from.name = "A & B <co>";
+	m.message_id = "w1";
+	m.subject = "5 > 4 & \"quotes\"";
+	ims_deferred_store(NULL, NULL, st, &m, "x", 1);
+	m.message_id = "w2";
+	ims_deferred_store(NULL, NULL, st, &m, "yy", 2);
+
+	s.offline_push = 0;
+	ims_settings_set(st, BOB, &s);
+	is_int(ims_deferred_on_register(&r, st, BOB, 0), 0, "register, notify mode");
+	is_int(r.action, IMS_REGISTER_NOTIFY, "notify");
+	is_int(r.waiting, 2, "two waiting");
+	ok(r.summary && strstr(r.summary, "<reference>w2</reference>"), "summary lists them");
+	ok(r.summary && strstr(r.summary, "A &amp; B &lt;co&gt;"), "text escaped");
+	ok(r.summary && xml_valid(r.summary, "deferred-list.xsd"), "summary validates");
+	ims_register_clear(&r);
+	is_int(count(st, "owner:" BOB " state:pending"), 2, "notify leaves them pending");
+
+	s.offline_push = 1;
+	ims_settings_set(st, BOB, &s);
+	is_int(ims_deferred_on_register(&r, st, BOB, 0), 0, "register, push mode");
+	is_int(r.action, IMS_REGISTER_PUSH, "push");
+	is_int(ims_lease_count(r.lease), 2, "both leased for sending");
+	ims_register_clear(&r);
+
+	is_int(ims_deferred_query(&q, st, BOB, NULL, NULL), 0, "summary query");
+	is_int(ims_deferred_list_xml(&xml, &len, q, 1), 0, "deferred-list of one");
+	ok(strstr(xml, "<reference>w1</reference>") && !strstr(xml, "w2"), "max respected");
+	ok(xml_valid(xml, "deferred-list.xsd"), "validates");
+	free(xml);
+	ims_query_free(q);
+
+	is_int(ims_urilist_parse(&uris, &n, rl, strlen(rl), &e), 0, "URI-list");
+	is_int(n, 2, "two entries, nested list included");
+	is_str(n == 2 ? uris[1] : NULL, "m&2", "entity-escaped uri decoded");
+	ims_strings_free(uris, n);
+	is_int(ims_urilist_parse(&uris, &n, "<!DOCTYPE x [<!ENTITY a \"b\">]><x/>", 32, &e),
+	       IMS_INVALID, "URI-list with a DTD refused");
+	is_int(ims_urilist_parse(&uris, &n, "<resource-lists/>", 17, &e), IMS_INVALID,
+	       "wrong namespace refused");
+	ims_store_close(st);
+}
+
 int
 main(void)
 {
@@ -262,6 +341,7 @@ main(void)
 	test_quota_race();
 	test_lease();
 	test_delete();
+	test_register_and_documents();
 	{
 		char cmd[300];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);

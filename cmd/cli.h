@@ -55,6 +55,7 @@ typedef struct cli_cmd {
 	const char *summary;
 	const cli_opt *opts;    /* command options (common ones are added) */
 	unsigned formats;       /* bit per cli_format accepted by --format */
+	const cli_opt *msg_opts;/* msg_opts when it reads a message, or NULL */
 } cli_cmd;
 
 extern const cli_cmd *const cli_commands[];
@@ -91,6 +92,33 @@ int ingest_cpim(ingest *g, ims_msg *m, const unsigned char *data, size_t len,
 int ingest_sip(ingest *g, ims_msg *m, const unsigned char *data, size_t len,
                const char *src, int strict, cpim_content *body);
 void ingest_free(ingest *g);
+
+/* msgopt.c: options and input describing a message (ids 200 and up) */
+enum {
+	MO_MODE = 200, MO_FROM, MO_TO, MO_CC, MO_TYPE, MO_SUBJECT, MO_MSGID,
+	MO_CONV, MO_EXPIRES, MO_RECEIVED, MO_SENT, MO_HEADER, MO_CPIM, MO_SIP,
+	MO_STRICT,
+};
+extern const cli_opt msg_opts[];
+typedef struct msgin {
+	ims_msg m;
+	ims_addr *to, *cc;
+	ims_header *hdrs;
+	char **owned;           /* copies of option values the above point into */
+	size_t nowned;
+	const char *cpim, *sip; /* --cpim / --sip input */
+	int strict;
+	unsigned char *data;    /* the input read */
+	size_t len;
+	int mapped;
+	ingest g;
+	const void *body;       /* the body to store */
+	size_t body_len;
+} msgin;
+void msgin_init(msgin *a);
+int msgin_option(msgin *a, const cli_arg *o);
+int msgin_read(msgin *a, const char *operand);
+void msgin_free(msgin *a);
 
 /* From libimstore's internals: the command links the static library. */
 int ims__utf8_valid(const char *s, size_t len);

@@ -139,5 +139,5 @@ run_delete(cli *c)
 
 const cli_cmd cmd_delete = {
 	"delete", run_delete, "FILTER... | ID...", "delete messages by id or by filter",
-	delete_opts, 1u << FMT_TEXT | 1u << FMT_JSON,
+	delete_opts, 1u << FMT_TEXT | 1u << FMT_JSON, NULL,
 };

@@ -45,5 +45,5 @@ run_init(cli *c)
 
 const cli_cmd cmd_init = {
 	"init", run_init, "", "create a store", init_opts,
-	1u << FMT_TEXT | 1u << FMT_JSON,
+	1u << FMT_TEXT | 1u << FMT_JSON, NULL,
 };

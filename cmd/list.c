@@ -148,5 +148,5 @@ out:
 
 const cli_cmd cmd_list = {
 	"list", run_list, "[FILTER...]", "list the messages matching a filter",
-	list_opts, 1u << FMT_TEXT | 1u << FMT_JSON,
+	list_opts, 1u << FMT_TEXT | 1u << FMT_JSON, NULL,
 };

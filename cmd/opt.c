@@ -107,12 +107,16 @@ one_opt(cli *c, int argc, char **argv, int *i)
 		o = find_opt(cli_common_opts, a + 2, len, 0);
 		if (!o && c->cmd)
 			o = find_opt(c->cmd->opts, a + 2, len, 0);
+		if (!o && c->cmd)
+			o = find_opt(c->cmd->msg_opts, a + 2, len, 0);
 	} else {
 		if (a[2] != '\0')
 			eq = a + 1; /* -sDIR */
 		o = find_opt(cli_common_opts, NULL, 0, a[1]);
 		if (!o && c->cmd)
 			o = find_opt(c->cmd->opts, NULL, 0, a[1]);
+		if (!o && c->cmd)
+			o = find_opt(c->cmd->msg_opts, NULL, 0, a[1]);
 	}
 	if (!o) {
 		cli_err("unknown option '%s'%s%s", a, c->cmd ? " for " : "",
@@ -198,6 +202,11 @@ cli_usage(FILE *f, const cli_cmd *cmd)
 		for (const cli_opt *o = cmd->opts; o->id; o++)
 			opt_line(f, o);
 	}
+	if (cmd->msg_opts) {
+		fprintf(f, "\nmessage options:\n");
+		for (const cli_opt *o = cmd->msg_opts; o->id; o++)
+			opt_line(f, o);
+	}
 	fprintf(f, "\ncommon options:\n");
 	for (const cli_opt *o = cli_common_opts; o->id; o++)
 		opt_line(f, o);
@@ -221,5 +230,6 @@ cli_dump_options(FILE *f)
 		fprintf(f, "%s\t-\t-\t%s\t-\n", cli_commands[i]->name,
 		        cli_commands[i]->operands[0] ? cli_commands[i]->operands : "-");
 		dump_table(f, cli_commands[i]->name, cli_commands[i]->opts);
+		dump_table(f, cli_commands[i]->name, cli_commands[i]->msg_opts);
 	}
 }

@@ -164,5 +164,5 @@ out:
 
 const cli_cmd cmd_show = {
 	"show", run_show, "ID | MESSAGE-ID", "show a message's metadata and body",
-	show_opts, 1u << FMT_TEXT | 1u << FMT_JSON,
+	show_opts, 1u << FMT_TEXT | 1u << FMT_JSON, NULL,
 };

@@ -62,5 +62,5 @@ run_stats(cli *c)
 
 const cli_cmd cmd_stats = {
 	"stats", run_stats, "", "show totals per folder, owners and bytes",
-	stats_opts, 1u << FMT_TEXT | 1u << FMT_JSON,
+	stats_opts, 1u << FMT_TEXT | 1u << FMT_JSON, NULL,
 };

@@ -9,7 +9,7 @@ _imstore_options()
 {
 	case $1 in
 	init) _imstore_r='' ;;
-	put) _imstore_r='-o --owner --folder --mode -f --from -t --to --cc --type --subject -m --message-id --conversation --expires --received --sent --state -H --header --cpim --sip --strict' ;;
+	put) _imstore_r='-o --owner --folder --state --mode -f --from -t --to --cc --type --subject -m --message-id --conversation --expires --received --sent -H --header --cpim --sip --strict' ;;
 	list) _imstore_r='-n --limit --cursor -r --reverse -c --count --explain' ;;
 	show) _imstore_r='--raw -o --owner --folder' ;;
 	delete) _imstore_r='-n --dry-run --all --batch' ;;
@@ -35,6 +35,7 @@ _imstore_optarg()
 		case $2 in
 		-o|--owner) _imstore_r=''; return 0 ;;
 		--folder) _imstore_r='deferred history'; return 0 ;;
+		--state) _imstore_r='stored pending delivering delivered failed'; return 0 ;;
 		--mode) _imstore_r='pager large session'; return 0 ;;
 		-f|--from) _imstore_r=''; return 0 ;;
 		-t|--to) _imstore_r=''; return 0 ;;
@@ -46,7 +47,6 @@ _imstore_optarg()
 		--expires) _imstore_r=''; return 0 ;;
 		--received) _imstore_r=''; return 0 ;;
 		--sent) _imstore_r=''; return 0 ;;
-		--state) _imstore_r='stored pending delivering delivered failed'; return 0 ;;
 		-H|--header) _imstore_r=''; return 0 ;;
 		--cpim) _imstore_r='file'; return 0 ;;
 		--sip) _imstore_r='file'; return 0 ;;

@@ -1,0 +1,228 @@
+/* msgopt.c - the options and inputs that describe a message, shared by
+ * every command that stores one (put, deferred store, history record):
+ * metadata options, and --cpim / --sip input whose headers fill the rest. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+const cli_opt msg_opts[] = {
+	{ MO_MODE, 0, "mode", "MODE", "pager large session", "pager (default), large or session" },
+	{ MO_FROM, 'f', "from", "ADDR", NULL, "originator, optionally as 'Name <uri>' (required unless the input gives it)" },
+	{ MO_TO, 't', "to", "ADDR", NULL, "a To recipient (repeatable)" },
+	{ MO_CC, 0, "cc", "ADDR", NULL, "a cc recipient (repeatable)" },
+	{ MO_TYPE, 0, "type", "TYPE", NULL, "content type with parameters (default text/plain)" },
+	{ MO_SUBJECT, 0, "subject", "TEXT", NULL, "subject" },
+	{ MO_MSGID, 'm', "message-id", "ID", NULL, "Message-ID, unique per owner and folder (required unless the input gives it)" },
+	{ MO_CONV, 0, "conversation", "ID", NULL, "conversation or session identity" },
+	{ MO_EXPIRES, 0, "expires", "TIME", NULL, "expiry: a UTC time or a duration from now (72h)" },
+	{ MO_RECEIVED, 0, "received", "TIME", NULL, "time received by the server (default now)" },
+	{ MO_SENT, 0, "sent", "TIME", NULL, "time sent (DateTime), kept as text too" },
+	{ MO_HEADER, 'H', "header", "'NAME: VALUE'", NULL, "an original header to keep (repeatable)" },
+	{ MO_CPIM, 0, "cpim", "FILE", "file",
+	  "read a Message/CPIM payload ('-': stdin): metadata from its headers" },
+	{ MO_SIP, 0, "sip", "FILE", "file",
+	  "read a raw SIP MESSAGE request ('-': stdin): metadata from its headers" },
+	{ MO_STRICT, 0, "strict", NULL, NULL, "parse --cpim and --sip input strictly (RFC 3862)" },
+	{ 0, 0, NULL, NULL, NULL, NULL },
+};
+
+void
+msgin_init(msgin *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->m = (ims_msg)IMS_MSG_INIT;
+}
+
+static char *
+own(msgin *a, const char *val)
+{
+	char **v = realloc(a->owned, (a->nowned + 1) * sizeof(*v));
+	char *copy;
+
+	if (!v)
+		return NULL;
+	a->owned = v;
+	if (!(copy = strdup(val)))
+		return NULL;
+	return v[a->nowned++] = copy;
+}
+
+/* "Name <uri>" or "\"Name\" <uri>" or "uri" -> name (or NULL) and uri. */
+static int
+split_addr(ims_addr *out, char *s)
+{
+	char *lt = strchr(s, '<'), *gt;
+
+	out->name = NULL;
+	out->uri = s;
+	if (!lt)
+		return 0;
+	if (!(gt = strchr(lt, '>')) || gt[1] != '\0')
+		return -1;
+	*gt = '\0';
+	out->uri = lt + 1;
+	while (lt > s && (lt[-1] == ' ' || lt[-1] == '\t'))
+		lt--;
+	*lt = '\0';
+	if (*s == '"' && lt > s + 1 && lt[-1] == '"') {
+		lt[-1] = '\0';
+		s++;
+	}
+	out->name = *s ? s : NULL;
+	return 0;
+}
+
+static int
+add_addr(msgin *pa, ims_addr **v, size_t *n, const char *val)
+{
+	ims_addr *a = realloc(*v, (*n + 1) * sizeof(*a));
+	char *copy;
+
+	if (!a)
+		return -1;
+	*v = a;
+	if (!(copy = own(pa, val)))
+		return -1;
+	if (split_addr(&a[*n], copy)) {
+		cli_err("invalid address '%s'", val);
+		return -1;
+	}
+	(*n)++;
+	return 0;
+}
+
+static int
+add_header(msgin *a, const char *val)
+{
+	ims_header *h = realloc(a->hdrs, (a->m.nheaders + 1) * sizeof(*h));
+	char *copy, *colon;
+
+	if (!h)
+		return -1;
+	a->hdrs = h;
+	if (!(copy = own(a, val)))
+		return -1;
+	if (!(colon = strchr(copy, ':')) || colon == copy) {
+		cli_err("invalid header '%s' (expected 'NAME: VALUE')", val);
+		return -1;
+	}
+	*colon++ = '\0';
+	while (*colon == ' ')
+		colon++;
+	h[a->m.nheaders].name = copy;
+	h[a->m.nheaders].value = colon;
+	a->m.nheaders++;
+	a->m.headers = a->hdrs;
+	return 0;
+}
+
+static int
+time_opt(int64_t *out, const char *name, const char *val)
+{
+	if (cli_parse_time(out, val, (int64_t)time(NULL) * 1000000) == 0)
+		return 0;
+	cli_err("invalid time '%s' for --%s (expected 2026-01-31T10:00:00Z or 72h)",
+	        val, name);
+	return -1;
+}
+
+int
+msgin_option(msgin *a, const cli_arg *o)
+{
+	ims_msg *m = &a->m;
+
+	switch (o->id) {
+	case MO_MODE:
+		if (ims_mode_parse(&m->mode, o->val) == 0)
+			return 0;
+		cli_err("unknown mode '%s' (expected pager, large or session)", o->val);
+		return -1;
+	case MO_FROM: {
+		char *copy = own(a, o->val);
+		if (copy && split_addr(&m->from, copy) == 0)
+			return 0;
+		cli_err("invalid address '%s'", o->val);
+		return -1;
+	}
+	case MO_TO: return add_addr(a, &a->to, &m->nto, o->val);
+	case MO_CC: return add_addr(a, &a->cc, &m->ncc, o->val);
+	case MO_TYPE: m->content_type = o->val; return 0;
+	case MO_SUBJECT: m->subject = o->val; return 0;
+	case MO_MSGID: m->message_id = o->val; return 0;
+	case MO_CONV: m->conversation = o->val; return 0;
+	case MO_EXPIRES: return time_opt(&m->expires, "expires", o->val);
+	case MO_RECEIVED: return time_opt(&m->received, "received", o->val);
+	case MO_SENT:
+		m->sent_text = o->val;
+		return time_opt(&m->sent, "sent", o->val);
+	case MO_HEADER: return add_header(a, o->val);
+	case MO_CPIM: a->cpim = o->val; return 0;
+	case MO_SIP: a->sip = o->val; return 0;
+	case MO_STRICT: a->strict = 1; return 0;
+	default: return 0;
+	}
+}
+
+static int
+check_required(const msgin *a)
+{
+	const char *missing = !a->m.owner ? "--owner" : !a->m.from.uri ? "--from"
+	                    : !a->m.message_id ? "--message-id" : NULL;
+
+	if (!missing)
+		return 0;
+	cli_err("put needs %s%s", missing, a->cpim || a->sip
+	        ? " (the input does not give it)" : "");
+	return -1;
+}
+
+void
+msgin_free(msgin *a)
+{
+	for (size_t i = 0; i < a->nowned; i++)
+		free(a->owned[i]);
+	free(a->owned);
+	ingest_free(&a->g);
+	if (a->data)
+		cli_free_input(a->data, a->len, a->mapped);
+	free(a->to);
+	free(a->cc);
+	free(a->hdrs);
+}
+
+
+/* Read the input (--cpim, --sip, the FILE operand or stdin), take metadata
+ * from it, check what is required.  Returns 0 or an exit code. */
+int
+msgin_read(msgin *a, const char *operand)
+{
+	const char *path = a->cpim ? a->cpim : a->sip ? a->sip : operand ? operand : "-";
+	cpim_content body = { NULL, 0, 0 };
+	int rc = 0;
+
+	if (a->cpim && a->sip) {
+		cli_err("--cpim and --sip cannot be combined");
+		return EXIT_USAGE;
+	}
+	if (operand && (a->cpim || a->sip)) {
+		cli_err("a FILE operand cannot be combined with --cpim or --sip");
+		return EXIT_USAGE;
+	}
+	a->m.to = a->to;
+	a->m.cc = a->cc;
+	if ((rc = cli_read_input(&a->data, &a->len, &a->mapped, path)))
+		return cli_fail(rc, "cannot read '%s'", path);
+	body.data = a->data;
+	body.len = a->len;
+	if (a->cpim)
+		rc = ingest_cpim(&a->g, &a->m, a->data, a->len, path, a->strict);
+	else if (a->sip)
+		rc = ingest_sip(&a->g, &a->m, a->data, a->len, path, a->strict, &body);
+	if (rc == 0 && check_required(a))
+		rc = EXIT_USAGE;
+	a->body = body.data;
+	a->body_len = body.len;
+	return rc;
+}

@@ -58,12 +58,14 @@ print_count(cli *c, uint64_t n)
 	c->out->ops->record_end(c->out);
 }
 
+/* After a full page: the cursor of its last message, if more follow. */
 static void
-print_next(cli *c, const ims_query *q)
+print_next(cli *c, ims_query *q)
 {
 	char cur[IMS_CURSOR_STRLEN + 1];
+	const ims_msg *m;
 
-	if (ims_query_cursor(cur, q) != 0)
+	if (ims_query_cursor(cur, q) != 0 || ims_query_next(&m, q) == IMS_ITEROVER)
 		return;
 	if (c->format == FMT_JSON) {
 		c->out->ops->begin_map(c->out);

@@ -72,6 +72,7 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cli_exit_code(int rc);
 int cli_open(ims_store **out, cli *c, unsigned flags);
+int cli_check_user(const char *user);
 int cli_parse_u64(uint64_t *out, const char *s);
 int cli_parse_time(int64_t *out, const char *s, int64_t now);
 void cli_fmt_time(char *out, size_t cap, int64_t us);
@@ -122,9 +123,11 @@ void msgin_free(msgin *a);
 
 /* From libimstore's internals: the command links the static library. */
 int ims__utf8_valid(const char *s, size_t len);
+void ims__fmt_time(char *out, size_t cap, int64_t us);
 
 /* filterarg.c */
 int cli_filter(ims_filter **out, char **ops, size_t n);
+int cli_filter_str(ims_filter **out, const char *expr);
 
 /* printer.c: text and JSON behind one interface (like notmuch's sprinter) */
 typedef struct printer printer;

@@ -50,6 +50,20 @@ cli_fail(int rc, const char *fmt, ...)
 	return cli_exit_code(rc);
 }
 
+/* The authenticated user operand of the IM functions. */
+int
+cli_check_user(const char *user)
+{
+	char canon[IMS_ADDR_MAX + 1];
+	int rc = ims_addr_canon(canon, sizeof(canon), user);
+
+	if (rc == 0)
+		return 0;
+	cli_err("invalid user address '%.80s'%s", user,
+	        rc == IMS_TOOBIG ? " (longer than 480 bytes)" : "");
+	return EXIT_USAGE;
+}
+
 int
 cli_open(ims_store **out, cli *c, unsigned flags)
 {
@@ -177,17 +191,7 @@ cli_parse_time(int64_t *out, const char *s, int64_t now)
 void
 cli_fmt_time(char *out, size_t cap, int64_t us)
 {
-	time_t secs = (time_t)(us >= 0 ? us / 1000000 : (us - 999999) / 1000000);
-	int64_t frac = us - (int64_t)secs * 1000000;
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&secs, &tm);
-	n = strftime(out, cap, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (frac)
-		snprintf(out + n, cap - n, ".%06lldZ", (long long)frac);
-	else
-		snprintf(out + n, cap - n, "Z");
+	ims__fmt_time(out, cap, us);
 }
 
 char *

@@ -141,22 +141,6 @@ is_sep(int c)
 static const char *const kw_name[] = { [TK_AND] = "and", [TK_OR] = "or",
 	[TK_NOT] = "not" };
 
-/* s[0, n) is the lowercase lit, ignoring ASCII case (whatever the locale) */
-static int
-word_is(const char *s, size_t n, const char *lit)
-{
-	size_t i;
-
-	if (strlen(lit) != n)
-		return 0;
-	for (i = 0; i < n; i++) {
-		int c = (unsigned char)s[i];
-		if ((c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c) != lit[i])
-			return 0;
-	}
-	return 1;
-}
-
 /* Read the next token into p->tok; on a lexical error TK_ERR. */
 static void
 lex(struct parser *p)
@@ -232,7 +216,7 @@ lex(struct parser *p)
 		}
 		if (is_sep((unsigned char)s[i])) {
 			for (int k = TK_AND; k <= TK_NOT; k++) {
-				if (word_is(s + p->off, n, kw_name[k])) {
+				if (ims__word_is(s + p->off, n, kw_name[k])) {
 					p->tok = (enum tok)k;
 					p->len = n;
 					p->pos = i;

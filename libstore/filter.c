@@ -73,8 +73,8 @@ tfail(struct tctx *c, int rc, const char *fmt, ...)
 }
 
 /* s[0, n) is the lowercase lit, ignoring ASCII case (whatever the locale) */
-static int
-word_is(const char *s, size_t n, const char *lit)
+int
+ims__word_is(const char *s, size_t n, const char *lit)
 {
 	size_t i;
 
@@ -238,7 +238,7 @@ parse_bytes(int64_t *out, const char *s, size_t n)
 	if (i == 0)
 		return -1;
 	for (size_t u = 0; u < sizeof(shift) / sizeof(shift[0]); u++) {
-		if (word_is(s + i, n - i, units[u])) {
+		if (ims__word_is(s + i, n - i, units[u])) {
 			if (v > ((INT64_C(1) << 50) >> shift[u]))
 				return -1;
 			*out = v << shift[u];
@@ -336,7 +336,7 @@ static const struct termdef *
 find(const char *name, size_t n)
 {
 	for (size_t i = 0; i < NTERMS; i++)
-		if (word_is(name, n, terms[i].name))
+		if (ims__word_is(name, n, terms[i].name))
 			return &terms[i];
 	return NULL;
 }
@@ -387,7 +387,7 @@ ims__term_unknown(char *msg, size_t cap, const char *name, size_t n)
 
 	ims__filter_quote(q, name, n);
 	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
-		if (word_is(name, n, schemes[i])) {
+		if (ims__word_is(name, n, schemes[i])) {
 			snprintf(msg, cap, "unknown search term '%s' (an address needs a "
 			         "term: from:, to:, peer: or owner:)", q);
 			return;

@@ -53,6 +53,8 @@ struct ims_filter {
 /* Shared by the filter files (filter.c, filter-parse.c, filter-match.c,
  * timeparse.c). */
 const char *ims__filter_quote(char dst[64], const char *s, size_t n);
+/* s[0, n) equals the lowercase lit, ignoring ASCII case (whatever the locale) */
+int ims__word_is(const char *s, size_t n, const char *lit);
 const char *ims__term_find(const char *name, size_t n);
 void ims__term_unknown(char *msg, size_t cap, const char *name, size_t n);
 int ims__term_value(ims__fnode *node, const char *name, size_t name_len,

@@ -97,22 +97,6 @@ digits(const char *s, size_t n)
 	return v;
 }
 
-/* s[0, n) is the lowercase lit, ignoring ASCII case (whatever the locale) */
-static int
-ieq(const char *s, size_t n, const char *lit)
-{
-	size_t i;
-
-	if (strlen(lit) != n)
-		return 0;
-	for (i = 0; i < n; i++) {
-		int c = (unsigned char)s[i];
-		if ((c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c) != lit[i])
-			return 0;
-	}
-	return 1;
-}
-
 /* One point in time: [*start, *end) is the day, or the instant. */
 static const char *
 parse_point(int64_t *start, int64_t *end, const char *s, size_t n, int64_t now)
@@ -120,7 +104,7 @@ parse_point(int64_t *start, int64_t *end, const char *s, size_t n, int64_t now)
 	int64_t y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, off = 0, t;
 	size_t i;
 
-	if (ieq(s, n, "today") || ieq(s, n, "yesterday")) {
+	if (ims__word_is(s, n, "today") || ims__word_is(s, n, "yesterday")) {
 		if (now < t_min() || now >= t_max())
 			return "reference time out of range";
 		t = floor_div(now, US_DAY) * US_DAY - (n == 9 ? US_DAY : 0);

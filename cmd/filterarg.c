@@ -4,26 +4,30 @@
 
 #include "cli.h"
 
-/* Compile operands into a filter; reports errors with the position. */
+/* Compile an expression; reports errors with the position. */
+int
+cli_filter_str(ims_filter **out, const char *expr)
+{
+	ims_errinfo e = { 0, 0, "" };
+	int rc = ims_filter_parse(out, expr, IMS_TIME_NONE, &e);
+
+	if (rc == 0)
+		return 0;
+	cli_err("invalid filter '%s': %s", expr, e.message[0] ? e.message : ims_strerror(rc));
+	return EXIT_USAGE;
+}
+
+/* Compile operands, joined by spaces, into a filter. */
 int
 cli_filter(ims_filter **out, char **ops, size_t n)
 {
-	ims_errinfo e = { 0, 0, "" };
 	char *expr = cli_join(ops, n);
 	int rc;
 
 	*out = NULL;
 	if (!expr)
 		return EXIT_ERR;
-	rc = ims_filter_parse(out, expr, IMS_TIME_NONE, &e);
-	if (rc) {
-		if (e.message[0])
-			cli_err("invalid filter '%s': %s", expr, e.message);
-		else
-			cli_err("invalid filter '%s': %s", expr, ims_strerror(rc));
-		free(expr);
-		return EXIT_USAGE;
-	}
+	rc = cli_filter_str(out, expr);
 	free(expr);
-	return 0;
+	return rc;
 }

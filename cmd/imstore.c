@@ -6,11 +6,12 @@
 
 #include "cli.h"
 
-extern const cli_cmd cmd_init, cmd_put, cmd_list, cmd_show, cmd_delete,
-	cmd_stats;
+extern const cli_cmd cmd_init, cmd_put, cmd_list, cmd_show, cmd_cpim,
+	cmd_delete, cmd_stats, cmd_deferred, cmd_history, cmd_settings;
 
 const cli_cmd *const cli_commands[] = {
-	&cmd_init, &cmd_put, &cmd_list, &cmd_show, &cmd_delete, &cmd_stats,
+	&cmd_init, &cmd_put, &cmd_list, &cmd_show, &cmd_cpim, &cmd_delete,
+	&cmd_stats, &cmd_deferred, &cmd_history, &cmd_settings,
 	NULL,
 };
 

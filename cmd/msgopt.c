@@ -173,7 +173,7 @@ check_required(const msgin *a)
 
 	if (!missing)
 		return 0;
-	cli_err("put needs %s%s", missing, a->cpim || a->sip
+	cli_err("the message needs %s%s", missing, a->cpim || a->sip
 	        ? " (the input does not give it)" : "");
 	return -1;
 }

@@ -15,16 +15,16 @@ b="$here/bodies"
 # deferred messages for Bob, who is offline
 put --owner sip:bob@example.com --from '"Alice" <sip:alice@example.com>' \
     --to sip:bob@example.com --message-id 7c2a1f@alice --received 2026-11-20T08:15:02Z \
-    --expires 2026-11-23T08:15:02Z --type 'text/plain;charset=utf-8' \
+    --expires 72h --type 'text/plain;charset=utf-8' \
     --subject Lunch --header 'P-Asserted-Identity: <sip:alice@example.com>' "$b/01.txt"
 put --owner sip:bob@example.com --from '"Carol" <sip:carol@example.net>' \
     --to sip:bob@example.com --message-id 9f31@carol --received 2026-11-20T09:40:11Z \
-    --expires 2026-11-23T09:40:11Z "$b/02.txt"
+    --expires 72h "$b/02.txt"
 put --owner 'sip:bob@EXAMPLE.com;transport=tcp' --from sip:alice@example.com \
     --to sip:bob@example.com --message-id 7c2a1f@alice "$b/01.txt"   # a retransmission
 put --owner sip:bob@example.com --from '"Dave" <tel:+1-212-555-0100>' \
     --to sip:bob@example.com --message-id d4@dave --received 2026-11-21T17:02:40Z \
-    --expires 2026-11-24T17:02:40Z --mode large --type image/png --subject 'Whiteboard' "$b/04.png"
+    --expires 72h --mode large --type image/png --subject 'Whiteboard' "$b/04.png"
 # real payloads: a Message/CPIM body and a raw SIP MESSAGE request
 "$IMSTORE" put --cpim "$here/payloads/erin.cpim" --received 2026-11-21T20:45:11Z > /dev/null
 "$IMSTORE" put --sip "$here/payloads/frank.sip" --received 2026-11-22T06:02:01Z > /dev/null
@@ -49,4 +49,8 @@ run list 'type:image/*'
 id=$("$IMSTORE" list --limit 1 msgid:7c2a1f@alice | cut -f1)
 run show "$id"
 run list --format json conversation:sess-5521@im.example.com --limit 1
+# the IM server's functions: Bob registers again
+run deferred summary sip:bob@example.com --format xml
+run settings get sip:bob@example.com
+run deferred on-register sip:bob@example.com
 run stats

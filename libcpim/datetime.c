@@ -113,6 +113,7 @@ offset(struct dtp *p, int *mins)
 	    digits(p, 2, &m, "expected offset minutes"))
 		return -1;
 	if (h > 23 || m > 59) {
+		p->i -= h > 23 ? 5 : 2; /* point at the field out of range */
 		p->what = "offset out of range";
 		return -1;
 	}
@@ -148,7 +149,7 @@ time_part(struct dtp *p, unsigned *h, unsigned *mi, unsigned *s)
 	    digits(p, 2, s, "expected two-digit second"))
 		return -1;
 	if (*h > 23 || *mi > 59 || *s > 60) {
-		p->i -= 2;
+		p->i -= *h > 23 ? 8 : *mi > 59 ? 5 : 2; /* the field out of range */
 		p->what = "time out of range";
 		return -1;
 	}

@@ -91,9 +91,10 @@ int cpim__datetime_parse(int64_t *out, const char *s, size_t len,
     size_t *errpos, const char **what);
 
 /* ---- quoted strings (RFC 3862 String with escapes) ---- */
-/* decode the String starting at s[0] == '"'; returns bytes consumed or 0 */
+/* decode the String starting at s[0] == '"'; returns bytes consumed or 0,
+ * then *what and *errat (the offset in s of the problem) say why */
 size_t cpim__qstring(cpim__arena *a, const char **out, const char *s,
-    size_t n, const char **what);
+    size_t n, const char **what, size_t *errat);
 
 #define CPIM__MAX_NS 64
 

@@ -205,13 +205,13 @@ static int
 param_value(struct ps *p, size_t *i, const char **val)
 {
 	const char *what = NULL;
-	size_t s = *i, k;
+	size_t s = *i, k, at;
 
 	if (p->b[*i] == '"') {
 		k = cpim__qstring(&p->m->arena, val, (const char *)p->b + *i,
-		    p->le - *i, &what);
+		    p->le - *i, &what, &at);
 		if (!k)
-			return fail(p, CPIM_SYNTAX, *i, what);
+			return fail(p, CPIM_SYNTAX, *i + at, what);
 		*i += k;
 		return 0;
 	}

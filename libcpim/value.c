@@ -151,11 +151,12 @@ escape(const char *s, size_t n, char *o, size_t *olen)
 /* decode the String at s[0] == '"'; returns bytes consumed, 0 on error */
 size_t
 cpim__qstring(cpim__arena *a, const char **out, const char *s, size_t n,
-    const char **what)
+    const char **what, size_t *errat)
 {
 	char *o = cpim__alloc(a, n + 1);
 	size_t i = 1, olen = 0, k, w;
 
+	*errat = 0;
 	if (!o) {
 		*what = "out of memory";
 		return 0;
@@ -165,6 +166,7 @@ cpim__qstring(cpim__arena *a, const char **out, const char *s, size_t n,
 			k = escape(s + i, n - i, o + olen, &w);
 			if (!k) {
 				*what = "invalid escape in quoted string";
+				*errat = i;
 				return 0;
 			}
 			i += k;
@@ -175,6 +177,7 @@ cpim__qstring(cpim__arena *a, const char **out, const char *s, size_t n,
 	}
 	if (i >= n) {
 		*what = "expected '\"' to end quoted string";
+		*errat = 0; /* at the quote that is never closed */
 		return 0;
 	}
 	o[olen] = '\0';
@@ -195,13 +198,13 @@ static int
 formal_name(cpim__arena *a, const char *v, size_t *i, int strict,
     const char **name, struct cpim__verr *ve)
 {
-	size_t start = *i, end, k;
+	size_t start = *i, end, k, at;
 	const char *what = NULL;
 
 	if (v[*i] == '"') {
-		k = cpim__qstring(a, name, v + *i, strlen(v + *i), &what);
+		k = cpim__qstring(a, name, v + *i, strlen(v + *i), &what, &at);
 		if (!k)
-			return verr(ve, *i, what);
+			return verr(ve, *i + at, what);
 		*i += k;
 		while (v[*i] == ' ')
 			(*i)++;

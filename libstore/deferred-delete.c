@@ -27,23 +27,8 @@ user_delete(udel_ctx *c, ims_store *st, MDB_txn *txn, const ims_id *id)
 
 	if (rc == 0 && m.flags & IMS_MSGF_HIDDEN)
 		rc = IMS_NOTFOUND; /* deleted already, as far as the user knows */
-	else if (rc == 0 && m.flags & IMS_MSGF_HELD) {
-		unsigned char *copy;
-		MDB_val k = { 16, ims__uc(id->b) }, v;
-		if ((rc = mdb_get(txn, st->dbi[IMS__DB_MSG], &k, &v)) == 0 &&
-		    (copy = malloc(v.mv_size))) {
-			memcpy(copy, v.mv_data, v.mv_size);
-			ims__rec_patch(copy, v.mv_size, m.state, m.flags | IMS_MSGF_HIDDEN,
-			               m.delivered, x.lease_until);
-			v.mv_data = copy;
-			rc = ims__map_err(mdb_put(txn, st->dbi[IMS__DB_MSG], &k, &v, 0));
-			free(copy);
-		} else if (rc == 0) {
-			rc = ENOMEM;
-		}
-	} else if (rc == 0) {
-		rc = ims__delete_txn(st, txn, id, NULL, NULL);
-	}
+	else if (rc == 0)
+		rc = ims__user_delete(st, txn, id, &m, &x);
 	ims__decbuf_free(&d);
 	if (rc == 0)
 		c->count++;

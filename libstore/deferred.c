@@ -179,33 +179,12 @@ lease_candidates(lease_ctx *c, ims_store *st, MDB_txn *txn, uint32_t owner)
 	return rc == MDB_NOTFOUND ? 0 : ims__map_err(rc);
 }
 
-/* Rewrite a record's state, flags and lease fields. */
-static int
-rec_update(ims_store *st, MDB_txn *txn, const ims_id *id, ims_state state,
-           unsigned flags, int64_t delivered, int64_t lease_until)
-{
-	MDB_val k = { 16, ims__uc(id->b) }, v;
-	unsigned char *copy;
-	int rc = mdb_get(txn, st->dbi[IMS__DB_MSG], &k, &v);
-
-	if (rc)
-		return ims__map_err(rc);
-	if (!(copy = malloc(v.mv_size)))
-		return ENOMEM;
-	memcpy(copy, v.mv_data, v.mv_size);
-	ims__rec_patch(copy, v.mv_size, state, flags, delivered, lease_until);
-	v.mv_data = copy;
-	rc = ims__map_err(mdb_put(txn, st->dbi[IMS__DB_MSG], &k, &v, 0));
-	free(copy);
-	return rc;
-}
-
 /* Whether the user may be handed this message now. */
 static int
 leasable(const ims_msg *m, const ims__recx *x, int64_t now)
 {
-	if (m->flags & (IMS_MSGF_HELD | IMS_MSGF_HIDDEN))
-		return 0;
+	if (m->flags & IMS_MSGF_HIDDEN)
+		return 0; /* the user deleted it: only a hold keeps it */
 	if (m->expires != IMS_TIME_NONE && m->expires <= now)
 		return 0;
 	return m->state == IMS_STATE_PENDING ||
@@ -221,7 +200,7 @@ lease_take(lease_ctx *c, ims_store *st, MDB_txn *txn, const ims_id *id)
 	int rc = ims__msg_load(&m, &x, &d, st, txn, id);
 
 	if (rc == 0 && leasable(&m, &x, c->now))
-		rc = rec_update(st, txn, id, IMS_STATE_DELIVERING, m.flags, m.delivered,
+		rc = ims__rec_rewrite(st, txn, id, IMS_STATE_DELIVERING, m.flags, m.delivered,
 		                c->l->deadline);
 	else if (rc == 0)
 		rc = 1; /* skipped */
@@ -398,6 +377,7 @@ static int
 refile_history(ims_store *st, MDB_txn *txn, const ims_id *id, int64_t now)
 {
 	unsigned char key[IMS_MSGID_MAX + 8], *copy;
+	char conv[IMS_CONV_MAX + 1];
 	MDB_val k = { 16, ims__uc(id->b) }, v, mk = { 0, key };
 	ims__decbuf d = { 0 };
 	ims__recx x;
@@ -419,6 +399,12 @@ refile_history(ims_store *st, MDB_txn *txn, const ims_id *id, int64_t now)
 	if ((rc = ims__index_del(st, txn, id, &m, &x)) ||
 	    (rc = ims__counter_add(st, txn, x.owner_atom, m.folder, -1, m.size, x.stored)))
 		goto out;
+	if (!m.conversation) { /* pager and large: the conversation of its peers */
+		if ((rc = ims__history_conv_id(conv, m.owner, &m)) ||
+		    (rc = ims__atom_intern(&x.conv_atom, st, txn, IMS__ATOM_CONV, conv)))
+			goto out;
+		m.conversation = conv;
+	}
 	m.folder = IMS_FOLDER_HISTORY;
 	m.state = IMS_STATE_STORED;
 	m.delivered = now;
@@ -455,11 +441,15 @@ settle_one(settle_ctx *c, ims_store *st, MDB_txn *txn, const ims_id *id,
 		return 0;
 	c->count++;
 	if (!c->ack)
-		return rec_update(st, txn, id, IMS_STATE_PENDING, m.flags, m.delivered,
+		return ims__rec_rewrite(st, txn, id, IMS_STATE_PENDING, m.flags, m.delivered,
 		                  IMS_TIME_NONE);
 	keep = m.mode == IMS_MODE_SESSION ? s->history_session : s->history_pager;
 	if (keep)
 		return refile_history(st, txn, id, c->now);
+	/* delivered: gone, or under legal hold hidden from the user */
+	if (m.flags & IMS_MSGF_HELD)
+		return ims__rec_rewrite(st, txn, id, IMS_STATE_DELIVERED,
+		                        m.flags | IMS_MSGF_HIDDEN, c->now, IMS_TIME_NONE);
 	return ims__delete_txn(st, txn, id, NULL, NULL);
 }
 

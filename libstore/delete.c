@@ -58,32 +58,53 @@ typedef struct state_ctx {
 	int64_t delivered;
 } state_ctx;
 
-static int
-state_txn(ims_store *st, MDB_txn *txn, void *ctx)
+/* Rewrite a record's state, flags, delivery time and lease in place. */
+int
+ims__rec_rewrite(ims_store *st, MDB_txn *txn, const ims_id *id, ims_state state,
+                 unsigned flags, int64_t delivered, int64_t lease_until)
 {
-	state_ctx *s = ctx;
-	MDB_val k = { 16, ims__uc(s->id->b) }, v;
-	ims__decbuf d = { 0 };
-	ims__recx x;
-	ims_msg m;
+	MDB_val k = { 16, ims__uc(id->b) }, v;
 	unsigned char *copy;
 	int rc = mdb_get(txn, st->dbi[IMS__DB_MSG], &k, &v);
 
 	if (rc)
 		return ims__map_err(rc);
-	rc = ims__rec_decode(&m, &x, &d, s->id, v.mv_data, v.mv_size);
-	ims__decbuf_free(&d);
-	if (rc)
-		return rc;
 	if (!(copy = malloc(v.mv_size)))
 		return ENOMEM;
 	memcpy(copy, v.mv_data, v.mv_size);
-	ims__rec_patch(copy, v.mv_size, s->state, m.flags, s->delivered,
-	               x.lease_until);
+	ims__rec_patch(copy, v.mv_size, state, flags, delivered, lease_until);
 	v.mv_data = copy;
 	rc = ims__map_err(mdb_put(txn, st->dbi[IMS__DB_MSG], &k, &v, 0));
 	free(copy);
 	return rc;
+}
+
+/* A user deletes one of their messages: gone, or, under legal hold, only
+ * hidden from them. */
+int
+ims__user_delete(ims_store *st, MDB_txn *txn, const ims_id *id, const ims_msg *m,
+                 const ims__recx *x)
+{
+	if (m->flags & IMS_MSGF_HELD)
+		return ims__rec_rewrite(st, txn, id, m->state, m->flags | IMS_MSGF_HIDDEN,
+		                        m->delivered, x->lease_until);
+	return ims__delete_txn(st, txn, id, NULL, NULL);
+}
+
+static int
+state_txn(ims_store *st, MDB_txn *txn, void *ctx)
+{
+	state_ctx *s = ctx;
+	ims__decbuf d = { 0 };
+	ims__recx x;
+	ims_msg m;
+	int rc = ims__msg_load(&m, &x, &d, st, txn, s->id);
+
+	ims__decbuf_free(&d);
+	if (rc)
+		return rc;
+	return ims__rec_rewrite(st, txn, s->id, s->state, m.flags, s->delivered,
+	                        x.lease_until);
 }
 
 int

@@ -320,14 +320,16 @@ init_meta(ims_store *st, MDB_txn *txn)
 	return ims__map_err(mdb_put(txn, st->dbi[IMS__DB_META], &k, &v, 0));
 }
 
+/* create: a new store; add: a writable handle may add the databases a
+ * later release of format 1 introduced (they start empty). */
 static int
-open_dbs(ims_store *st, int create)
+open_dbs(ims_store *st, int create, int add)
 {
 	MDB_txn *txn;
 	uint32_t format = 0;
 	int rc;
 
-	rc = mdb_txn_begin(st->env, NULL, create ? 0 : MDB_RDONLY, &txn);
+	rc = mdb_txn_begin(st->env, NULL, create || add ? 0 : MDB_RDONLY, &txn);
 	if (rc)
 		return ims__map_err(rc);
 	rc = mdb_dbi_open(txn, "meta", 0, &st->dbi[IMS__DB_META]);
@@ -361,9 +363,14 @@ open_dbs(ims_store *st, int create)
 		goto fail;
 	}
 	for (int i = 1; i < IMS__DB_N && rc == 0; i++)
-		rc = mdb_dbi_open(txn, ims__db_names[i], 0, &st->dbi[i]);
+		rc = mdb_dbi_open(txn, ims__db_names[i], add ? MDB_CREATE : 0, &st->dbi[i]);
+	if (rc == MDB_NOTFOUND && !add && !(st->flags & IMS_OPEN_RDONLY)) {
+		mdb_txn_abort(txn);
+		return open_dbs(st, 0, 1);
+	}
 	if (rc) {
-		rc = rc == MDB_NOTFOUND ? IMS_CORRUPT : ims__map_err(rc);
+		/* read-only: a store that needs a writable open first */
+		rc = rc == MDB_NOTFOUND ? IMS_VERSION : ims__map_err(rc);
 		goto fail;
 	}
 	return ims__map_err(mdb_txn_commit(txn));
@@ -430,7 +437,7 @@ ims_store_open(ims_store **out, const char *path, const ims_open_opts *opts)
 	created = o->flags & IMS_OPEN_CREATE;
 	if ((rc = env_setup(st, o)))
 		goto fail_env;
-	if ((rc = open_dbs(st, created)))
+	if ((rc = open_dbs(st, created, 0)))
 		goto fail_env;
 	if (created && (rc = fix_modes(path)))
 		goto fail_env;

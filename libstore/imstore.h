@@ -708,6 +708,16 @@ IMS_API int ims_deferred_release(uint64_t *count, ims_store *st,
                                  const char *user, const char *token);
 
 /**
+ * Remove the expired deferred messages of every user (never handed out
+ * anyway), oldest expiry first, 500 per write transaction; messages under
+ * legal hold stay.  A server daemon calls it on a timer.
+ * @param now IMS_TIME_NONE: the current time.
+ * @param[out] count messages removed; may be NULL.
+ * @since 0.1
+ */
+IMS_API int ims_deferred_sweep(uint64_t *count, ims_store *st, int64_t now);
+
+/**
  * The summary a user browses before choosing: the user's deferred messages
  * matching @p f (NULL: all), without expired ones and ones the user deleted,
  * in received order, with cursor paging as ims_query_open().
@@ -800,6 +810,106 @@ IMS_API int ims_urilist_parse(char ***out, size_t *n, const void *xml, size_t le
 
 /** Free an array of strings returned by the library. @since 0.1 */
 IMS_API void ims_strings_free(char **v, size_t n);
+/** @} */
+
+/* ------------------------------------------------------------------ */
+/** @name Conversation history (OMA IM 000 §7.4.5.3, 003 §13)
+ * Every function takes the authenticated user and only sees that user's
+ * history folder.
+ * @{ */
+
+/**
+ * Record a message in @p user's history when the user's history activation
+ * is on for its mode (session, or pager and large).
+ *
+ * The owner is @p user, the folder history, the state stored.  The
+ * conversation is msg->conversation (the session identity) or, without one,
+ * derived from the user and the set of peers (from, To and cc but the
+ * user): for one user the same peers give the same conversation, "p-"
+ * followed by 16 hex digits.
+ * @return 0, IMS_EXISTS (recorded before), IMS_REFUSED (history not
+ *         active: IMS_REFUSAL_INACTIVE), or another error.
+ * @since 0.1
+ */
+IMS_API int ims_history_record(ims_id *out, ims_store *st, const char *user,
+                               const ims_msg *msg, const void *body, size_t len);
+
+/** A conversation of a user's history. */
+typedef struct ims_conversation {
+	const char *id;            /**< conversation identity (history reference) */
+	const char *name;          /**< set by ims_history_rename(), or NULL */
+	const char *subject;       /**< the first subject, or NULL */
+	ims_mode mode;             /**< mode of its first message */
+	int64_t start, end;        /**< received times of first and last message */
+	uint64_t count, bytes;     /**< messages and body bytes */
+	const ims_addr *participants; /**< everyone but the user, sorted */
+	size_t nparticipants;
+} ims_conversation;
+
+typedef struct ims_conv_list ims_conv_list;
+
+/**
+ * The conversations of @p user's history with a message matching @p f
+ * (NULL: all), most recent end first.
+ * @param[out] out free with ims_conv_list_free().
+ * @since 0.1
+ */
+IMS_API int ims_history_conversations(ims_conv_list **out, ims_store *st,
+                                      const char *user, const ims_filter *f);
+IMS_API size_t ims_conv_list_count(const ims_conv_list *l);
+/** Conversation @p i (borrowed from the list); NULL past the end. */
+IMS_API const ims_conversation *ims_conv_list_get(const ims_conv_list *l, size_t i);
+IMS_API void ims_conv_list_free(ims_conv_list *l);
+
+/**
+ * The messages of one of @p user's conversations in received order (the
+ * stream to send over MSRP), with cursor paging as ims_query_open().
+ * @return 0, IMS_INVALID.  An unknown conversation gives an empty query.
+ * @since 0.1
+ */
+IMS_API int ims_history_transcript(ims_query **out, ims_store *st, const char *user,
+                                   const char *conversation,
+                                   const ims_query_opts *opts);
+
+/**
+ * Name one of @p user's conversations (NULL or "" removes the name).
+ * @return 0, IMS_NOTFOUND (no such conversation for this user), IMS_INVALID.
+ * @since 0.1
+ */
+IMS_API int ims_history_rename(ims_store *st, const char *user,
+                               const char *conversation, const char *name);
+
+/**
+ * Delete whole conversations of @p user's history, by identity, or the
+ * history messages matching @p f when it is not NULL.  Held messages are
+ * hidden from the user and kept.
+ * @param[out] count messages deleted or hidden; may be NULL.
+ * @since 0.1
+ */
+IMS_API int ims_history_delete(uint64_t *count, ims_store *st, const char *user,
+                               const char *const *conversations, size_t n,
+                               const ims_filter *f);
+
+/**
+ * Write the history-list document (application/vnd.oma.im.history-list+xml,
+ * urn:oma:xml:im:history-list, schemas/history-list.xsd) of a conversation
+ * list.
+ * @param[out] out malloc()ed NUL-terminated XML, caller frees.
+ * @since 0.1
+ */
+IMS_API int ims_history_list_xml(char **out, size_t *out_len,
+                                 const ims_conv_list *l, const char *user);
+
+/**
+ * Write the transcript document (urn:imstore:xml:transcript,
+ * schemas/transcript.xsd) of one of @p user's conversations, messages and
+ * bodies in received order, in chunks through @p cb (memory stays bounded).
+ * @return 0, IMS_INVALID, or the callback's non-zero value.
+ * @since 0.1
+ */
+IMS_API int ims_history_transcript_xml(ims_store *st, const char *user,
+                                       const char *conversation, ims_body_cb cb,
+                                       void *payload);
 /** @} */
 
 #ifdef __cplusplus

@@ -235,7 +235,22 @@ int ims__scoped_query(ims_query **out, ims_store *st, const char *canon_user,
                       ims_folder folder, const char *extra_expr,
                       const ims_filter *f, const ims_query_opts *opts);
 
+/* ---- history.c, history-list.c ---- */
+/* "p-" and 16 hex digits of FNV-1a 64 over the user and the sorted, distinct
+ * peers: the conversation of a pager or large message without one. */
+int ims__history_conv_id(char out[IMS_CONV_MAX + 1], const char *canon_user,
+                         const ims_msg *m);
+/* The originator and To recipients of a conversation's first message
+ * (borrowed from the list); 0, or IMS_NOTFOUND past the end. */
+int ims__conv_first(const ims_addr **from, const ims_addr **to, size_t *nto,
+                    const ims_conv_list *l, size_t i);
+
 /* ---- delete.c ---- */
+int ims__rec_rewrite(ims_store *st, MDB_txn *txn, const ims_id *id,
+                     ims_state state, unsigned flags, int64_t delivered,
+                     int64_t lease_until);
+int ims__user_delete(ims_store *st, MDB_txn *txn, const ims_id *id,
+                     const ims_msg *m, const ims__recx *x);
 int ims__delete_txn(ims_store *st, MDB_txn *txn, const ims_id *id,
                     const ims_filter *recheck, uint64_t *bytes);
 

@@ -21,6 +21,16 @@ has_markup_decl(const char *p, size_t len)
 	return 0;
 }
 
+/* libxml2 capitalises its messages; ours are lowercase */
+static void
+lower_first(char *s)
+{
+	char *colon = strstr(s, ": ");
+
+	if (colon && colon[2] >= 'A' && colon[2] <= 'Z')
+		colon[2] = (char)(colon[2] - 'A' + 'a');
+}
+
 static int
 depth_ok(const xmlNode *n, int depth)
 {
@@ -57,6 +67,7 @@ ims__xml_read(xmlDoc **out, const void *data, size_t len, ims_errinfo *err)
 				         "not well-formed XML at line %d: %s", e->line,
 				         e->message ? e->message : "");
 				err->message[strcspn(err->message, "\n")] = '\0';
+				lower_first(err->message);
 			}
 			why = "not well-formed XML";
 		} else if (doc->intSubset || doc->extSubset ||

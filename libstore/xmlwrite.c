@@ -82,7 +82,12 @@ ims__fmt_time(char *out, size_t cap, int64_t us)
 	size_t n;
 
 	gmtime_r(&secs, &tm);
-	n = strftime(out, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+	/* %04d: strftime's %Y does not pad years before 1000 */
+	n = (size_t)snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d",
+	                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+	                     tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (n >= cap)
+		return;
 	if (frac)
 		snprintf(out + n, cap - n, ".%06lldZ", (long long)frac);
 	else

@@ -120,11 +120,11 @@ test_expect_success 'a 3 MiB random body round-trips exactly' '
 test_expect_success 'missing --owner, --from or --message-id is a usage error' '
 	imstore list --count >before &&
 	echo x | test_expect_code 2 imstore put -f $ALICE -m u1 2>err &&
-	echo "imstore: put needs --owner" >expect && test_cmp expect err &&
+	echo "imstore: the message needs --owner" >expect && test_cmp expect err &&
 	echo x | test_expect_code 2 imstore put -o $BOB -m u1 2>err &&
-	echo "imstore: put needs --from" >expect && test_cmp expect err &&
+	echo "imstore: the message needs --from" >expect && test_cmp expect err &&
 	echo x | test_expect_code 2 imstore put -o $BOB -f $ALICE 2>err &&
-	echo "imstore: put needs --message-id" >expect && test_cmp expect err &&
+	echo "imstore: the message needs --message-id" >expect && test_cmp expect err &&
 	imstore list --count >after &&
 	test_cmp before after
 '

@@ -51,7 +51,7 @@ test_expect_success 'options given explicitly win over the payload' '
 test_expect_success 'a payload without imdn.Message-ID needs --message-id' '
 	test_expect_code 2 imstore put --owner sip:bob@example.com \
 		--cpim $C/ok-01-rfc3862-example.cpim 2>err &&
-	grep "^imstore: put needs --message-id (the input does not give it)$" err
+	grep "^imstore: the message needs --message-id (the input does not give it)$" err
 '
 
 test_expect_success 'malformed CPIM is refused, with line and column, nothing stored' '

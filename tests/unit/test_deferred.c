@@ -331,6 +331,32 @@ test_register_and_documents(void)
 	ims_store_close(st);
 }
 
+static void
+test_sweep(void)
+{
+	ims_store *st = create("s6");
+	ims_msg m = IMS_MSG_INIT;
+	int64_t now = (int64_t)time(NULL) * 1000000;
+	uint64_t n;
+	char msgid[16];
+
+	m.from.uri = "sip:carol@example.net";
+	for (int i = 0; i < 1200; i++) {
+		snprintf(msgid, sizeof(msgid), "e%d", i);
+		m.owner = i % 2 ? BOB : ALICE;
+		m.message_id = msgid;
+		m.expires = now + (i < 1100 ? 60 : 3600) * 1000000LL;
+		ims_deferred_store(NULL, NULL, st, &m, "x", 1);
+	}
+	is_int(count(st, "*"), 1200, "1200 stored");
+	is_int(ims_deferred_sweep(&n, st, now + 120 * 1000000LL), 0, "sweep");
+	is_int(n, 1100, "the 1100 expired removed, over several transactions");
+	is_int(count(st, "*"), 100, "the others stay");
+	is_int(ims_deferred_sweep(&n, st, now + 120 * 1000000LL), 0, "sweep again");
+	is_int(n, 0, "nothing more");
+	ims_store_close(st);
+}
+
 int
 main(void)
 {
@@ -342,6 +368,7 @@ main(void)
 	test_lease();
 	test_delete();
 	test_register_and_documents();
+	test_sweep();
 	{
 		char cmd[300];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);

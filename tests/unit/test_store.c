@@ -290,7 +290,7 @@ test_queries(void)
 	   "top-level or: full scan");
 
 	/* reverse */
-	is_int(list_ids(st, "*", &(ims_query_opts){ IMS_QUERY_OPTS_VERSION, 1, NULL }, got, 64, NULL),
+	is_int(list_ids(st, "*", &(ims_query_opts){ IMS_QUERY_OPTS_VERSION, 1, NULL, 0 }, got, 64, NULL),
 	       30, "reverse lists all");
 	ok(memcmp(got[0].b, ids[0].b, 16) == 0, "reverse starts with the newest");
 	ims_store_close(st);
@@ -564,6 +564,29 @@ test_format(void)
 	mdb_env_close(env);
 	is_int(ims_store_open(&st, path("s-format"), NULL), IMS_VERSION,
 	       "newer format refused");
+
+	/* a database added later in format 1: made by the first writable open */
+	st = create("s-added", 0);
+	ims_store_close(st);
+	mdb_env_create(&env);
+	mdb_env_set_maxdbs(env, 32);
+	mdb_env_open(env, path("s-added"), 0, 0600);
+	mdb_txn_begin(env, NULL, 0, &txn);
+	mdb_dbi_open(txn, "lease", 0, &dbi);
+	mdb_drop(txn, dbi, 1);
+	mdb_txn_commit(txn);
+	mdb_env_close(env);
+	{
+		ims_open_opts ro = IMS_OPEN_OPTS_INIT;
+		ro.flags = IMS_OPEN_RDONLY;
+		is_int(ims_store_open(&st, path("s-added"), &ro), IMS_VERSION,
+		       "read-only open of a store missing a database: refused");
+		is_int(ims_store_open(&st, path("s-added"), NULL), 0,
+		       "a writable open adds it");
+		ims_store_close(st);
+		is_int(ims_store_open(&st, path("s-added"), &ro), 0, "then read-only opens work");
+		ims_store_close(st);
+	}
 	ok(strstr(ims_strerror(IMS_VERSION), "format") != NULL, "error names the format");
 }
 

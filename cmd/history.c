@@ -1,0 +1,331 @@
+/* history.c - imstore history: the Conversation History function: record,
+ * list, show, transcript, rename, delete.  USER is the authenticated user. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum { H_FILTER = 100, H_LIMIT };
+
+static const cli_opt history_opts[] = {
+	{ H_FILTER, 0, "filter", "FILTER", NULL, "list and delete: only messages matching FILTER" },
+	{ H_LIMIT, 'n', "limit", "N", NULL, "list and show: at most N conversations or messages" },
+	{ 0, 0, NULL, NULL, NULL, NULL },
+};
+
+typedef struct hargs {
+	cli *c;
+	const char *user;
+	const char *filter;
+	uint64_t limit;
+	ims_store *st;
+} hargs;
+
+static int
+parse_opts(hargs *h, cli *c)
+{
+	for (size_t i = 0; i < c->nopts; i++) {
+		const cli_arg *o = &c->opts[i];
+		if (o->id == H_FILTER)
+			h->filter = o->val;
+		if (o->id == H_LIMIT && (cli_parse_u64(&h->limit, o->val) || h->limit == 0)) {
+			cli_err("invalid limit '%s'", o->val);
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+static void
+end_record(printer *p)
+{
+	p->ops->end_map(p);
+	p->ops->record_end(p);
+}
+
+static int
+need_operands(hargs *h, size_t min, size_t max, const char *usage)
+{
+	if (h->c->noperands >= min && h->c->noperands <= max)
+		return 0;
+	cli_err("usage: imstore history %s", usage);
+	return EXIT_USAGE;
+}
+
+/* ---------------------------------------------------------------- record */
+
+static int
+sub_record(hargs *h)
+{
+	printer *p = h->c->out;
+	char s[IMS_ID_STRLEN + 1];
+	ims_errinfo e;
+	ims_id id;
+	msgin a;
+	int rc = EXIT_USAGE, st;
+
+	msgin_init(&a);
+	for (size_t i = 0; i < h->c->nopts; i++)
+		if (msgin_option(&a, &h->c->opts[i]))
+			goto out;
+	a.m.owner = h->user;
+	if ((rc = need_operands(h, 2, 3, "record USER [FILE]")) ||
+	    (rc = msgin_read(&a, h->c->noperands == 3 ? h->c->operands[2] : NULL)))
+		goto out;
+	if (ims_msg_check(&a.m, &e)) {
+		cli_err("cannot record message: %s", e.message);
+		rc = EXIT_ERR;
+		goto out;
+	}
+	st = ims_history_record(&id, h->st, h->user, &a.m, a.body, a.body_len);
+	if (st == IMS_REFUSED) {
+		cli_err("not recorded for '%s': history is not active for %s mode", h->user,
+		        ims_mode_name(a.m.mode));
+		rc = EXIT_ERR;
+		goto out;
+	}
+	if (st && st != IMS_EXISTS) {
+		rc = cli_fail(st, "cannot record message '%.40s' for '%.80s'",
+		              a.m.message_id, h->user);
+		goto out;
+	}
+	ims_id_fmt(s, &id);
+	p->ops->begin_map(p);
+	p->ops->key(p, "id");
+	p->ops->str(p, s);
+	p->ops->key(p, "stored");
+	p->ops->boolean(p, st == 0);
+	end_record(p);
+	rc = EXIT_OK;
+out:
+	msgin_free(&a);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- list */
+
+static void
+conv_row(const ims_conversation *cv)
+{
+	char a[48], b[48];
+
+	cli_fmt_time(a, sizeof(a), cv->start);
+	cli_fmt_time(b, sizeof(b), cv->end);
+	printf("%s\t%s\t%s\t%s\t%llu\t%llu\t", cv->id, a, b, ims_mode_name(cv->mode),
+	       (unsigned long long)cv->count, (unsigned long long)cv->bytes);
+	for (size_t i = 0; i < cv->nparticipants; i++)
+		printf("%s%s", i ? "," : "", cv->participants[i].uri);
+	printf("\t%s\n", cv->name ? cv->name : cv->subject ? cv->subject : "");
+}
+
+static void
+conv_json(printer *p, const ims_conversation *cv)
+{
+	p->ops->begin_map(p);
+	p->ops->key(p, "conversation");
+	p->ops->str(p, cv->id);
+	p->ops->key(p, "name");
+	p->ops->str(p, cv->name);
+	p->ops->key(p, "subject");
+	p->ops->str(p, cv->subject);
+	p->ops->key(p, "mode");
+	p->ops->str(p, ims_mode_name(cv->mode));
+	p->ops->key(p, "start");
+	print_time(p, cv->start);
+	p->ops->key(p, "end");
+	print_time(p, cv->end);
+	p->ops->key(p, "count");
+	p->ops->integer(p, (int64_t)cv->count);
+	p->ops->key(p, "bytes");
+	p->ops->integer(p, (int64_t)cv->bytes);
+	p->ops->key(p, "participants");
+	p->ops->begin_list(p);
+	for (size_t i = 0; i < cv->nparticipants; i++) {
+		p->ops->begin_map(p);
+		p->ops->key(p, "uri");
+		p->ops->str(p, cv->participants[i].uri);
+		p->ops->key(p, "name");
+		p->ops->str(p, cv->participants[i].name);
+		p->ops->end_map(p);
+	}
+	p->ops->end_list(p);
+	end_record(p);
+}
+
+static int
+sub_list(hargs *h)
+{
+	ims_filter *f = NULL;
+	ims_conv_list *l;
+	size_t n;
+	int rc;
+
+	if ((rc = need_operands(h, 2, 2, "list USER [--filter FILTER]")) ||
+	    (h->filter && (rc = cli_filter_str(&f, h->filter))))
+		return rc;
+	rc = ims_history_conversations(&l, h->st, h->user, f);
+	ims_filter_free(f);
+	if (rc)
+		return cli_fail(rc, "cannot list the history of '%s'", h->user);
+	n = ims_conv_list_count(l);
+	if (h->limit && n > h->limit)
+		n = (size_t)h->limit;
+	if (h->c->format == FMT_XML) {
+		char *xml;
+		size_t len;
+		if ((rc = ims_history_list_xml(&xml, &len, l, h->user)) == 0) {
+			fwrite(xml, 1, len, stdout);
+			free(xml);
+		}
+	}
+	for (size_t i = 0; h->c->format != FMT_XML && i < n; i++) {
+		if (h->c->format == FMT_JSON)
+			conv_json(h->c->out, ims_conv_list_get(l, i));
+		else
+			conv_row(ims_conv_list_get(l, i));
+	}
+	ims_conv_list_free(l);
+	return rc ? cli_fail(rc, "cannot write the history list of '%s'", h->user) : 0;
+}
+
+/* ---------------------------------------------------------------- show */
+
+static int
+sub_show(hargs *h)
+{
+	ims_query *q;
+	const ims_msg *m;
+	uint64_t n = 0;
+	int rc;
+
+	if ((rc = need_operands(h, 3, 3, "show USER CONVERSATION")))
+		return rc;
+	if ((rc = ims_history_transcript(&q, h->st, h->user, h->c->operands[2], NULL)))
+		return cli_fail(rc, "cannot read conversation '%s'", h->c->operands[2]);
+	while ((!h->limit || n < h->limit) && (rc = ims_query_next(&m, q)) == 0) {
+		n++;
+		if (h->c->format == FMT_JSON) {
+			print_msg(h->c->out, m);
+			h->c->out->ops->record_end(h->c->out);
+		} else {
+			print_msg_row(stdout, m);
+		}
+	}
+	ims_query_free(q);
+	if (rc && rc != IMS_ITEROVER)
+		return cli_fail(rc, "cannot read conversation '%s'", h->c->operands[2]);
+	return 0;
+}
+
+static int
+write_out(const void *chunk, size_t len, void *payload)
+{
+	return fwrite(chunk, 1, len, payload) == len ? 0 : EIO;
+}
+
+static int
+sub_transcript(hargs *h)
+{
+	int rc;
+
+	if ((rc = need_operands(h, 3, 3, "transcript USER CONVERSATION")))
+		return rc;
+	rc = ims_history_transcript_xml(h->st, h->user, h->c->operands[2], write_out, stdout);
+	return rc ? cli_fail(rc, "cannot write the transcript of '%s'", h->c->operands[2]) : 0;
+}
+
+/* ---------------------------------------------------------------- change */
+
+static int
+sub_rename(hargs *h)
+{
+	int rc;
+
+	if ((rc = need_operands(h, 3, 4, "rename USER CONVERSATION [NAME]")))
+		return rc;
+	rc = ims_history_rename(h->st, h->user, h->c->operands[2],
+	                        h->c->noperands == 4 ? h->c->operands[3] : NULL);
+	if (rc == IMS_NOTFOUND) {
+		cli_err("no conversation '%s' in the history of '%s'", h->c->operands[2], h->user);
+		return EXIT_ERR;
+	}
+	return rc ? cli_fail(rc, "cannot rename '%s'", h->c->operands[2]) : 0;
+}
+
+static int
+sub_delete(hargs *h)
+{
+	ims_filter *f = NULL;
+	uint64_t n;
+	int rc;
+
+	if (!h->filter == (h->c->noperands < 3)) {
+		cli_err("usage: imstore history delete USER CONVERSATION... | "
+		        "imstore history delete USER --filter FILTER");
+		return EXIT_USAGE;
+	}
+	if (h->filter && (rc = cli_filter_str(&f, h->filter)))
+		return rc;
+	rc = ims_history_delete(&n, h->st, h->user,
+	                        (const char *const *)(void *)(h->c->operands + 2),
+	                        h->c->noperands - 2, f);
+	ims_filter_free(f);
+	if (rc)
+		return cli_fail(rc, "cannot delete from the history of '%s'", h->user);
+	h->c->out->ops->begin_map(h->c->out);
+	h->c->out->ops->key(h->c->out, "deleted");
+	h->c->out->ops->integer(h->c->out, (int64_t)n);
+	end_record(h->c->out);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- dispatch */
+
+static const struct {
+	const char *name;
+	int (*fn)(hargs *h);
+	int xml, write;
+} subs[] = {
+	{ "record", sub_record, 0, 1 }, { "list", sub_list, 1, 0 },
+	{ "show", sub_show, 0, 0 }, { "transcript", sub_transcript, 1, 0 },
+	{ "rename", sub_rename, 0, 1 }, { "delete", sub_delete, 0, 1 },
+};
+
+static int
+run_history(cli *c)
+{
+	size_t i, nsubs = sizeof(subs) / sizeof(*subs);
+	hargs h;
+	int rc;
+
+	memset(&h, 0, sizeof(h));
+	h.c = c;
+	if (c->noperands < 2) {
+		cli_err("usage: imstore history SUBCOMMAND USER (record, list, show, "
+		        "transcript, rename, delete)");
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < nsubs && strcmp(subs[i].name, c->operands[0]) != 0; i++)
+		;
+	if (i == nsubs) {
+		cli_err("unknown history subcommand '%s'", c->operands[0]);
+		return EXIT_USAGE;
+	}
+	if (c->format == FMT_XML && !subs[i].xml) {
+		cli_err("history %s has no XML output", subs[i].name);
+		return EXIT_USAGE;
+	}
+	h.user = c->operands[1];
+	if ((rc = cli_check_user(h.user)) || (rc = parse_opts(&h, c)) ||
+	    (rc = cli_open(&h.st, c, subs[i].write ? 0 : IMS_OPEN_RDONLY)))
+		return rc;
+	rc = subs[i].fn(&h);
+	ims_store_close(h.st);
+	return rc;
+}
+
+const cli_cmd cmd_history = {
+	"history", run_history, "SUBCOMMAND USER [ARGS...]",
+	"the Conversation History function: record, list, show, transcript, rename, delete",
+	history_opts, 1u << FMT_TEXT | 1u << FMT_JSON | 1u << FMT_XML, msg_opts,
+};

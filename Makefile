@@ -94,7 +94,7 @@ check: deps
 	$(MAKE) check-all
 
 check-all: all check-unit check-fuzz check-cli check-symbols check-docs check-install \
-           check-asan
+           check-asan check-tsan
 
 check-unit: $(UNIT_BIN)
 	IMS_SRCDIR=$(CURDIR) $(PROVE) -e '' $(UNIT_BIN)
@@ -102,6 +102,11 @@ check-unit: $(UNIT_BIN)
 check-cli: $(O)/imstore
 	IMSTORE_BIN=$(CURDIR)/$(O)/imstore IMS_SRCDIR=$(CURDIR) \
 	  $(PROVE) $(sort $(wildcard tests/cli/T*.sh))
+
+# the unit tests (threads sharing a handle, group commit) under TSan
+check-tsan:
+	$(MAKE) O=build-tsan CC=clang XCFLAGS="-fsanitize=thread" \
+	  XLDFLAGS="-fsanitize=thread" CFLAGS="-O1 -g" check-unit
 
 # fuzz targets: tests/fuzz/fuzz_NAME.c, seeds in tests/fuzz/corpus/NAME/
 # (plus tests/corpus/NAME/ when it exists); `make check` replays them all
@@ -188,7 +193,7 @@ uninstall:
 	for c in $(COMMANDS); do rm -f $(DESTDIR)$(bashcompdir)/imstore-$$c; done
 
 clean:
-	rm -rf build build-asan build-fuzz demo-store
+	rm -rf build build-asan build-tsan build-fuzz demo-store
 
 .PHONY: all check check-all check-unit check-cli check-symbols check-docs \
-        check-asan check-fuzz check-install fuzz deps demo install uninstall clean
+        check-asan check-tsan check-fuzz check-install fuzz deps demo install uninstall clean

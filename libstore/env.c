@@ -197,27 +197,83 @@ ims__txn_commit(ims_store *st, MDB_txn *txn)
 	return ims__map_err(rc);
 }
 
-int
-ims__write(ims_store *st, ims__write_fn fn, void *ctx)
+/* One group: every request in a nested transaction, then one commit.  On
+ * MDB_MAP_FULL the whole group starts over in a larger map. */
+static int
+run_group(ims_store *st, ims__wreq *group)
 {
-	MDB_txn *txn;
-	int rc;
+	MDB_txn *txn, *child;
+	ims__wreq *r;
+	int rc, full, fatal;
 
 	for (;;) {
 		if ((rc = ims__txn_begin(st, 0, &txn)))
-			return rc;
-		rc = fn(st, txn, ctx);
-		if (rc != 0) {
+			break;
+		full = fatal = 0;
+		for (r = group; r && !full && !fatal; r = r->next) {
+			if ((fatal = ims__map_err(mdb_txn_begin(st->env, txn, 0, &child))))
+				break;
+			r->rc = r->fn(st, child, r->ctx);
+			if (r->rc == 0)
+				r->rc = ims__map_err(mdb_txn_commit(child));
+			else
+				mdb_txn_abort(child);
+			full = r->rc == IMS_FULL;
+		}
+		if (full || fatal) {
 			ims__txn_abort(st, txn);
-			if (rc == IMS_FULL && (rc = map_grow(st)) == 0)
+			if (full && (rc = map_grow(st)) == 0)
 				continue;
-			return rc;
+			rc = fatal ? fatal : rc;
+			break;
 		}
 		rc = ims__txn_commit(st, txn);
+		st->commits++;
 		if (rc == IMS_FULL && (rc = map_grow(st)) == 0)
 			continue;
-		return rc;
+		break;
 	}
+	/* nothing of the group is durable: every writer learns why */
+	for (r = group; rc && r; r = r->next)
+		r->rc = rc;
+	return rc;
+}
+
+int
+ims__write(ims_store *st, ims__write_fn fn, void *ctx)
+{
+	ims__wreq req = { fn, ctx, 0, 0, NULL }, *group;
+	int rc;
+
+	if ((rc = ims__check(st)))
+		return rc;
+	if (st->flags & IMS_OPEN_RDONLY)
+		return IMS_READONLY;
+	pthread_mutex_lock(&st->gc_lock);
+	*st->gc_tail = &req;
+	st->gc_tail = &req.next;
+	while (!req.done) {
+		if (st->gc_leader) {
+			pthread_cond_wait(&st->gc_cond, &st->gc_lock);
+			continue;
+		}
+		/* lead: take everyone queued so far, commit them together */
+		st->gc_leader = 1;
+		group = st->gc_head;
+		st->gc_head = NULL;
+		st->gc_tail = &st->gc_head;
+		pthread_mutex_unlock(&st->gc_lock);
+		run_group(st, group);
+		pthread_mutex_lock(&st->gc_lock);
+		for (ims__wreq *r = group; r; r = r->next) {
+			r->done = 1;
+			st->writes++;
+		}
+		st->gc_leader = 0;
+		pthread_cond_broadcast(&st->gc_cond);
+	}
+	pthread_mutex_unlock(&st->gc_lock);
+	return req.rc;
 }
 
 /* ---------------------------------------------------------------- open */
@@ -430,6 +486,9 @@ ims_store_open(ims_store **out, const char *path, const ims_open_opts *opts)
 	st->flags = o->flags;
 	st->map_max = o->map_max ? o->map_max : DEFAULT_MAP_MAX;
 	pthread_rwlock_init(&st->resize_lock, NULL);
+	pthread_mutex_init(&st->gc_lock, NULL);
+	pthread_cond_init(&st->gc_cond, NULL);
+	st->gc_tail = &st->gc_head;
 	if (!(st->path = strdup(path))) {
 		rc = ENOMEM;
 		goto fail_st;
@@ -449,6 +508,8 @@ fail_env:
 	free(st->path);
 fail_st:
 	pthread_rwlock_destroy(&st->resize_lock);
+	pthread_mutex_destroy(&st->gc_lock);
+	pthread_cond_destroy(&st->gc_cond);
 	free(st);
 fail_reg:
 	registry_del(sb.st_dev, sb.st_ino);
@@ -467,6 +528,8 @@ ims_store_close(ims_store *st)
 		registry_del(st->dev, st->ino);
 	}
 	pthread_rwlock_destroy(&st->resize_lock);
+	pthread_mutex_destroy(&st->gc_lock);
+	pthread_cond_destroy(&st->gc_cond);
 	free(st->path);
 	free(st);
 }

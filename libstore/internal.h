@@ -42,6 +42,16 @@ enum {
 #define IMS__Z_NONE 0
 #define IMS__Z_DEFLATE 1
 
+/* A write waiting for the next group commit (env.c). */
+typedef int (*ims__write_fn)(ims_store *st, MDB_txn *txn, void *ctx);
+typedef struct ims__wreq {
+	ims__write_fn fn;
+	void *ctx;
+	int rc;
+	int done;
+	struct ims__wreq *next;
+} ims__wreq;
+
 struct ims_store {
 	MDB_env *env;
 	MDB_dbi dbi[IMS__DB_N];
@@ -55,6 +65,13 @@ struct ims_store {
 	/* Held for reading by every transaction of this process; held for
 	 * writing to change the map size (LMDB requires no transaction). */
 	pthread_rwlock_t resize_lock;
+	/* Group commit: writers queue; one of them, the leader, runs the queue
+	 * in one transaction (a nested one per writer) and one sync. */
+	pthread_mutex_t gc_lock;
+	pthread_cond_t gc_cond;
+	ims__wreq *gc_head, **gc_tail;
+	int gc_leader;
+	uint64_t commits, writes;  /* for tests and statistics */
 };
 
 /* Counters per (owner, folder) and for the store (meta "totals.N"). */
@@ -73,9 +90,11 @@ int ims__map_err(int mdb_rc);
 int ims__txn_begin(ims_store *st, unsigned flags, MDB_txn **out);
 void ims__txn_abort(ims_store *st, MDB_txn *txn);
 int ims__txn_commit(ims_store *st, MDB_txn *txn);
-/* Run fn in a write transaction, committing durably; retries after growing
- * the map on MDB_MAP_FULL.  fn returns 0 to commit, else aborts. */
-typedef int (*ims__write_fn)(ims_store *st, MDB_txn *txn, void *ctx);
+/* Run fn in a write transaction and return only once it is durable (or
+ * failed).  Concurrent callers share one commit (group commit): fn runs in
+ * a nested transaction of the group's, so its failure undoes only its own
+ * changes; it may run more than once (after the map grows), so it must
+ * start from scratch each time.  fn returns 0 to keep its changes. */
 int ims__write(ims_store *st, ims__write_fn fn, void *ctx);
 
 /* ---- util.c ---- */

@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "imstore.h"
+#include "internal.h" /* commit counters */
 #include "tap.h"
 
 static char root[256];
@@ -617,6 +617,33 @@ reader(void *arg)
 	return NULL;
 }
 
+/* Group commit: concurrent durable writers share commits. */
+static void
+test_group_commit(void)
+{
+	ims_store *st = create("s-group", 0);
+	pthread_t th[16];
+	thr t[16];
+	ims_stats s;
+	int fails = 0;
+
+	for (int i = 0; i < 16; i++) {
+		t[i] = (thr){ st, 100 + i, 0 };
+		pthread_create(&th[i], NULL, writer, &t[i]);
+	}
+	for (int i = 0; i < 16; i++) {
+		pthread_join(th[i], NULL);
+		fails += t[i].fails;
+	}
+	is_int(fails, 0, "16 threads, 800 durable puts");
+	ims_stats_get(&s, st);
+	is_int(s.messages[0], 800, "all stored");
+	is_int(st->writes, 800, "800 writes");
+	ok(st->commits < st->writes / 2, "shared commits: %llu commits for %llu writes",
+	   (unsigned long long)st->commits, (unsigned long long)st->writes);
+	ims_store_close(st);
+}
+
 static void
 test_threads(void)
 {
@@ -660,6 +687,7 @@ main(void)
 	test_fork();
 	test_format();
 	test_threads();
+	test_group_commit();
 	{
 		char cmd[300];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);

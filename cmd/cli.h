@@ -73,6 +73,15 @@ int cli_fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 int cli_exit_code(int rc);
 int cli_open(ims_store **out, cli *c, unsigned flags);
 int cli_check_user(const char *user);
+typedef struct cli_names_t {
+	char **all;          /* operands then URI-list entries */
+	size_t n;
+	char **ops;
+	char **listed;       /* the URI-list's own strings */
+	size_t nlisted;
+} cli_names_t;
+int cli_names(cli_names_t *out, char **ops, size_t nops, const char *urilist);
+void cli_names_free(cli_names_t *names, char **ops);
 int cli_parse_u64(uint64_t *out, const char *s);
 int cli_parse_time(int64_t *out, const char *s, int64_t now);
 void cli_fmt_time(char *out, size_t cap, int64_t us);

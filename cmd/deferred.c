@@ -25,8 +25,7 @@ typedef struct dargs {
 	uint64_t limit;
 	char **ids;          /* Message-IDs: operands, then the URI-list's */
 	size_t nids;
-	char **listed;       /* owned by ims_strings_free */
-	size_t nlisted;
+	cli_names_t names;
 	ims_store *st;
 } dargs;
 
@@ -62,31 +61,11 @@ parse_opts(dargs *d, cli *c)
 static int
 gather_ids(dargs *d)
 {
-	unsigned char *data;
-	size_t len;
-	int mapped, rc;
-	ims_errinfo e;
-	char **v;
+	int rc = cli_names(&d->names, d->c->operands + 2, d->c->noperands - 2, d->urilist);
 
-	d->ids = d->c->operands + 2;
-	d->nids = d->c->noperands - 2;
-	if (!d->urilist)
-		return 0;
-	if ((rc = cli_read_input(&data, &len, &mapped, d->urilist)))
-		return cli_fail(rc, "cannot read '%s'", d->urilist);
-	rc = ims_urilist_parse(&d->listed, &d->nlisted, data, len, &e);
-	cli_free_input(data, len, mapped);
-	if (rc) {
-		cli_err("invalid URI-list '%s': %s", d->urilist, e.message);
-		return EXIT_ERR;
-	}
-	if (!(v = malloc((d->nids + d->nlisted + 1) * sizeof(*v))))
-		return EXIT_ERR;
-	memcpy(v, d->ids, d->nids * sizeof(*v));
-	memcpy(v + d->nids, d->listed, d->nlisted * sizeof(*v));
-	d->ids = v;
-	d->nids += d->nlisted;
-	return 0;
+	d->ids = d->names.all;
+	d->nids = d->names.n;
+	return rc;
 }
 
 static void
@@ -385,9 +364,7 @@ run_deferred(cli *c)
 		return rc;
 	rc = subs[i].fn(&d);
 	ims_store_close(d.st);
-	if (d.ids != c->operands + 2)
-		free(d.ids);
-	ims_strings_free(d.listed, d.nlisted);
+	cli_names_free(&d.names, c->operands + 2);
 	return rc;
 }
 

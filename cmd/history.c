@@ -5,18 +5,20 @@
 
 #include "cli.h"
 
-enum { H_FILTER = 100, H_LIMIT };
+enum { H_FILTER = 100, H_LIMIT, H_URILIST };
 
 static const cli_opt history_opts[] = {
 	{ H_FILTER, 0, "filter", "FILTER", NULL, "list and delete: only messages matching FILTER" },
 	{ H_LIMIT, 'n', "limit", "N", NULL, "list and show: at most N conversations or messages" },
+	{ H_URILIST, 0, "uri-list", "FILE", "file",
+	  "show and delete: the history references of an RFC 4826 URI-list" },
 	{ 0, 0, NULL, NULL, NULL, NULL },
 };
 
 typedef struct hargs {
 	cli *c;
 	const char *user;
-	const char *filter;
+	const char *filter, *urilist;
 	uint64_t limit;
 	ims_store *st;
 } hargs;
@@ -28,6 +30,8 @@ parse_opts(hargs *h, cli *c)
 		const cli_arg *o = &c->opts[i];
 		if (o->id == H_FILTER)
 			h->filter = o->val;
+		if (o->id == H_URILIST)
+			h->urilist = o->val;
 		if (o->id == H_LIMIT && (cli_parse_u64(&h->limit, o->val) || h->limit == 0)) {
 			cli_err("invalid limit '%s'", o->val);
 			return EXIT_USAGE;
@@ -190,20 +194,19 @@ sub_list(hargs *h)
 
 /* ---------------------------------------------------------------- show */
 
+/* The messages of the named conversations, each in received order: the
+ * stream a server sends over MSRP. */
 static int
-sub_show(hargs *h)
+show_one(hargs *h, const char *conv, uint64_t *n)
 {
 	ims_query *q;
 	const ims_msg *m;
-	uint64_t n = 0;
 	int rc;
 
-	if ((rc = need_operands(h, 3, 3, "show USER CONVERSATION")))
-		return rc;
-	if ((rc = ims_history_transcript(&q, h->st, h->user, h->c->operands[2], NULL)))
-		return cli_fail(rc, "cannot read conversation '%s'", h->c->operands[2]);
-	while ((!h->limit || n < h->limit) && (rc = ims_query_next(&m, q)) == 0) {
-		n++;
+	if ((rc = ims_history_transcript(&q, h->st, h->user, conv, NULL)))
+		return cli_fail(rc, "cannot read conversation '%s'", conv);
+	while ((!h->limit || *n < h->limit) && (rc = ims_query_next(&m, q)) == 0) {
+		(*n)++;
 		if (h->c->format == FMT_JSON) {
 			print_msg(h->c->out, m);
 			h->c->out->ops->record_end(h->c->out);
@@ -213,8 +216,27 @@ sub_show(hargs *h)
 	}
 	ims_query_free(q);
 	if (rc && rc != IMS_ITEROVER)
-		return cli_fail(rc, "cannot read conversation '%s'", h->c->operands[2]);
+		return cli_fail(rc, "cannot read conversation '%s'", conv);
 	return 0;
+}
+
+static int
+sub_show(hargs *h)
+{
+	cli_names_t names;
+	uint64_t n = 0;
+	int rc;
+
+	if ((rc = cli_names(&names, h->c->operands + 2, h->c->noperands - 2, h->urilist)))
+		return rc;
+	if (names.n == 0) {
+		cli_err("usage: imstore history show USER CONVERSATION... [--uri-list FILE]");
+		rc = EXIT_USAGE;
+	}
+	for (size_t i = 0; i < names.n && rc == 0; i++)
+		rc = show_one(h, names.all[i], &n);
+	cli_names_free(&names, h->c->operands + 2);
+	return rc;
 }
 
 static int
@@ -256,22 +278,27 @@ static int
 sub_delete(hargs *h)
 {
 	ims_filter *f = NULL;
+	cli_names_t names;
 	uint64_t n;
 	int rc;
 
-	if (!h->filter == (h->c->noperands < 3)) {
-		cli_err("usage: imstore history delete USER CONVERSATION... | "
-		        "imstore history delete USER --filter FILTER");
-		return EXIT_USAGE;
-	}
-	if (h->filter && (rc = cli_filter_str(&f, h->filter)))
+	if ((rc = cli_names(&names, h->c->operands + 2, h->c->noperands - 2, h->urilist)))
 		return rc;
-	rc = ims_history_delete(&n, h->st, h->user,
-	                        (const char *const *)(void *)(h->c->operands + 2),
-	                        h->c->noperands - 2, f);
+	if (!h->filter == (names.n == 0)) {
+		cli_err("usage: imstore history delete USER CONVERSATION... [--uri-list FILE] | "
+		        "imstore history delete USER --filter FILTER");
+		rc = EXIT_USAGE;
+	}
+	if (rc == 0 && h->filter)
+		rc = cli_filter_str(&f, h->filter);
+	if (rc == 0 && (rc = ims_history_delete(&n, h->st, h->user,
+	                                        (const char *const *)(void *)names.all,
+	                                        names.n, f)))
+		rc = cli_fail(rc, "cannot delete from the history of '%s'", h->user);
 	ims_filter_free(f);
+	cli_names_free(&names, h->c->operands + 2);
 	if (rc)
-		return cli_fail(rc, "cannot delete from the history of '%s'", h->user);
+		return rc;
 	h->c->out->ops->begin_map(h->c->out);
 	h->c->out->ops->key(h->c->out, "deleted");
 	h->c->out->ops->integer(h->c->out, (int64_t)n);

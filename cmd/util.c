@@ -290,3 +290,45 @@ cli_free_input(unsigned char *p, size_t len, int mapped)
 	else
 		free(p);
 }
+
+/* Names given as operands, followed by the entries of an RFC 4826 URI-list
+ * file when path is set.  *all is ops itself or an array to free();
+ * *listed holds the list's strings (ims_strings_free). */
+int
+cli_names(cli_names_t *out, char **ops, size_t nops, const char *path)
+{
+	unsigned char *data;
+	size_t len;
+	int mapped, rc;
+	ims_errinfo e;
+
+	memset(out, 0, sizeof(*out));
+	out->all = ops;
+	out->n = nops;
+	if (!path)
+		return 0;
+	if ((rc = cli_read_input(&data, &len, &mapped, path)))
+		return cli_fail(rc, "cannot read '%s'", path);
+	rc = ims_urilist_parse(&out->listed, &out->nlisted, data, len, &e);
+	cli_free_input(data, len, mapped);
+	if (rc) {
+		cli_err("invalid URI-list '%s': %s", path, e.message);
+		return EXIT_ERR;
+	}
+	if (!(out->all = malloc((nops + out->nlisted + 1) * sizeof(char *))))
+		return EXIT_ERR;
+	memcpy(out->all, ops, nops * sizeof(char *));
+	memcpy(out->all + nops, out->listed, out->nlisted * sizeof(char *));
+	out->n = nops + out->nlisted;
+	out->ops = ops;
+	return 0;
+}
+
+void
+cli_names_free(cli_names_t *names, char **ops)
+{
+	if (names->all != ops)
+		free(names->all);
+	ims_strings_free(names->listed, names->nlisted);
+	memset(names, 0, sizeof(*names));
+}

@@ -16,7 +16,7 @@ _imstore_options()
 	delete) _imstore_r='-n --dry-run --all --batch' ;;
 	stats) _imstore_r='' ;;
 	deferred) _imstore_r='--duration --uri-list --filter -n --limit --mode -f --from -t --to --cc --type --subject -m --message-id --conversation --expires --received --sent -H --header --cpim --sip --strict' ;;
-	history) _imstore_r='--filter -n --limit --mode -f --from -t --to --cc --type --subject -m --message-id --conversation --expires --received --sent -H --header --cpim --sip --strict' ;;
+	history) _imstore_r='--filter -n --limit --uri-list --mode -f --from -t --to --cc --type --subject -m --message-id --conversation --expires --received --sent -H --header --cpim --sip --strict' ;;
 	settings) _imstore_r='' ;;
 	*) _imstore_r= ;;
 	esac
@@ -94,6 +94,7 @@ _imstore_optarg()
 		case $2 in
 		--filter) _imstore_r=''; return 0 ;;
 		-n|--limit) _imstore_r=''; return 0 ;;
+		--uri-list) _imstore_r='file'; return 0 ;;
 		--mode) _imstore_r='pager large session'; return 0 ;;
 		-f|--from) _imstore_r=''; return 0 ;;
 		-t|--to) _imstore_r=''; return 0 ;;

@@ -69,6 +69,22 @@ test_expect_success 'show and transcript of a conversation' '
 	grep -q "line of p2" t.xml
 '
 
+test_expect_success 'show and delete conversations named by a URI-list' '
+	conv=$(sed -n 2p rows | cut -f1) &&
+	cat >refs.xml <<-EOF &&
+	<?xml version="1.0"?>
+	<resource-lists xmlns="urn:ietf:params:xml:ns:resource-lists">
+	  <list><entry uri="$conv"/><entry uri="sess-7"/><entry uri="nope"/></list>
+	</resource-lists>
+	EOF
+	imstore history show $BOB --uri-list refs.xml | cut -f9 >got &&
+	printf "Plans\n\n\n" >expect && test_cmp expect got &&
+	imstore history delete $AL --uri-list refs.xml >out && grep "^deleted: 0$" out &&
+	printf "<!DOCTYPE r [<!ENTITY e \"x\">]><r/>" >bad.xml &&
+	test_expect_code 1 imstore history show $BOB --uri-list bad.xml 2>err &&
+	grep "^imstore: invalid URI-list ${SQ}bad.xml${SQ}: " err
+'
+
 test_expect_success 'rename, then the name shows in the list' '
 	imstore history rename $BOB sess-7 "Trip & co" &&
 	imstore history list $BOB --format xml | grep -q "<subject>Trip &amp; co</subject>" &&

@@ -44,7 +44,8 @@ CMD_OBJ   = $(CMD_SRC:%.c=$(O)/%.o)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
 # commands that get an imstore-<name> alias
-COMMANDS = init put list show cpim delete stats deferred history settings
+COMMANDS = init put list show cpim delete stats deferred history settings \
+           hold release audit
 
 all: $(O)/imstore $(O)/libimstore.so.$(SOMAJOR) $(O)/libcpim.so.$(SOMAJOR) \
      $(O)/imstore.pc $(O)/cpim.pc

@@ -134,6 +134,9 @@ void msgin_free(msgin *a);
 int ims__utf8_valid(const char *s, size_t len);
 void ims__fmt_time(char *out, size_t cap, int64_t us);
 
+/* hold.c */
+int cli_audit_list(cli *c, int64_t since);
+
 /* filterarg.c */
 int cli_filter(ims_filter **out, char **ops, size_t n);
 int cli_filter_str(ims_filter **out, const char *expr);

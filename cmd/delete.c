@@ -37,6 +37,20 @@ report(cli *c, const ims_delete_result *r, int dry)
 	printf("\n");
 }
 
+/* The operator's deletion goes into the audit trail (not the content). */
+static void
+audit(cli *c, ims_store *st, const ims_delete_result *r)
+{
+	ims_audit_entry e = { 0, "delete", NULL, NULL, NULL, r->deleted, r->bytes };
+	char *what = c->noperands ? cli_join(c->operands, c->noperands) : NULL;
+	int rc;
+
+	e.filter = what ? what : "--all";
+	if ((rc = ims_audit_record(st, &e)))
+		cli_fail(rc, "deleted, but cannot record it in the audit trail");
+	free(what);
+}
+
 /* Every operand an id: delete exactly those. */
 static int
 all_ids(const cli *c)
@@ -79,6 +93,8 @@ delete_ids(cli *c, ims_store *st, int dry)
 		if (rc != IMS_HELD)
 			ret = cli_exit_code(rc);
 	}
+	if (!dry && r.deleted)
+		audit(c, st, &r);
 	report(c, &r, dry);
 	return ret;
 }
@@ -99,6 +115,8 @@ delete_filter(cli *c, ims_store *st, ims_delete_opts *o, int all)
 	}
 	rc = ims_delete_filter(&r, st, f, o);
 	ims_filter_free(f);
+	if (!o->dry_run && r.deleted)
+		audit(c, st, &r);
 	if (rc)
 		return cli_fail(rc, "cannot delete from '%s' (%llu deleted before the error)",
 		                c->store_path, (unsigned long long)r.deleted);

@@ -532,6 +532,65 @@ IMS_API int ims_stats_get(ims_stats *out, ims_store *st);
 /** @} */
 
 /* ------------------------------------------------------------------ */
+/** @name Legal hold and the audit trail @{ */
+
+/**
+ * Put every message matching @p f under legal hold (IMS_MSGF_HELD): it is
+ * never purged, swept or deleted until released, and a user's deletion
+ * only hides it from the user.  Runs in bounded write transactions, then
+ * records the action in the audit trail.
+ * @param reason why (required; recorded, never the messages' content).
+ * @param actor who; NULL: the user the process runs as.
+ * @param[out] count messages newly held; may be NULL.
+ * @return 0, IMS_INVALID (no reason, bad text), or another error.
+ * @since 0.1
+ */
+IMS_API int ims_hold(uint64_t *count, ims_store *st, const ims_filter *f,
+                     const char *reason, const char *actor);
+
+/**
+ * Release the hold of every held message matching @p f.  A message its
+ * user deleted while it was held is deleted now.  Recorded in the audit
+ * trail.
+ * @param reason may be NULL.
+ * @param[out] count messages released; may be NULL.
+ * @since 0.1
+ */
+IMS_API int ims_release(uint64_t *count, ims_store *st, const ims_filter *f,
+                        const char *reason, const char *actor);
+
+/** An entry of the audit trail: an operator's action, never content. */
+typedef struct ims_audit_entry {
+	int64_t time;         /**< UTC µs; 0 on input: now */
+	const char *action;   /**< "hold", "release", "delete", "purge"… */
+	const char *actor;    /**< who; NULL on input: the process's user */
+	const char *filter;   /**< the filter or the ids acted on, or NULL */
+	const char *reason;   /**< or NULL */
+	uint64_t count;       /**< messages concerned */
+	uint64_t bytes;       /**< their body bytes, when known */
+} ims_audit_entry;
+
+/**
+ * Record an operator's action (the tools record theirs).
+ * @return 0, IMS_INVALID (no action, bad text), or another error.
+ * @since 0.1
+ */
+IMS_API int ims_audit_record(ims_store *st, const ims_audit_entry *e);
+
+/** Audit callback: return 0 to go on, anything else stops with it. */
+typedef int (*ims_audit_cb)(const ims_audit_entry *e, void *payload);
+
+/**
+ * Pass the audit entries since @p since (UTC µs; 0: all) to @p cb, oldest
+ * first; strings are borrowed for the duration of the call.
+ * @return 0, IMS_CORRUPT, or the callback's non-zero value.
+ * @since 0.1
+ */
+IMS_API int ims_audit_list(ims_store *st, int64_t since, ims_audit_cb cb,
+                           void *payload);
+/** @} */
+
+/* ------------------------------------------------------------------ */
 /** @name Store configuration @{ */
 
 typedef struct ims_config {

@@ -29,6 +29,7 @@ enum {
 	IMS__DB_SETTINGS,  /* owner(4) -> settings (settings.c) */
 	IMS__DB_LEASE,     /* deadline(8) random(8) -> owner(4) n(4) id(16)... */
 	IMS__DB_CONVMETA,  /* owner(4) conv(4) -> name (history.c) */
+	IMS__DB_AUDIT,     /* time(8) seq(4) -> audit entry (audit.c) */
 	IMS__DB_N
 };
 
@@ -263,6 +264,10 @@ int ims__history_conv_id(char out[IMS_CONV_MAX + 1], const char *canon_user,
  * (borrowed from the list); 0, or IMS_NOTFOUND past the end. */
 int ims__conv_first(const ims_addr **from, const ims_addr **to, size_t *nto,
                     const ims_conv_list *l, size_t i);
+
+/* ---- audit.c ---- */
+/* The user the process runs as, for the audit trail. */
+void ims__actor(char *out, size_t cap);
 
 /* ---- delete.c ---- */
 int ims__rec_rewrite(ims_store *st, MDB_txn *txn, const ims_id *id,

@@ -191,14 +191,14 @@ test_lease(void)
 	is_int(ims_lease_count(l), 0, "another user's Message-ID is not there");
 	ims_lease_free(l);
 
-	is_int(ims_deferred_lease(&l, st, BOB, NULL, 0, 1000), 0, "lease all, 1 ms");
+	is_int(ims_deferred_lease(&l, st, BOB, NULL, 0, 300000), 0, "lease all, 300 ms");
 	is_int(ims_lease_count(l), 5, "all five");
 	is_str(ims_lease_msg(l, 0)->message_id, "d4", "oldest first");
 	snprintf(token, sizeof(token), "%s", ims_lease_token(l));
 	is_int(ims_deferred_lease(&l2, st, BOB, NULL, 0, 0), 0, "lease again at once");
 	is_int(ims_lease_count(l2), 0, "nothing: all are out");
 	ims_lease_free(l2);
-	usleep(5000);
+	usleep(400000);
 	is_int(ims_deferred_lease(&l2, st, BOB, NULL, 0, 0), 0, "lease after it ran out");
 	is_int(ims_lease_count(l2), 5, "all five are pending again");
 	is_int(ims_deferred_ack(&n, st, BOB, token), 0, "late ack of the first lease");

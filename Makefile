@@ -44,8 +44,8 @@ CMD_OBJ   = $(CMD_SRC:%.c=$(O)/%.o)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
 # commands that get an imstore-<name> alias
-COMMANDS = init put list show cpim delete stats deferred history settings \
-           hold release audit
+COMMANDS = init put list show cpim delete stats verify deferred history settings \
+           hold release audit purge
 
 all: $(O)/imstore $(O)/libimstore.so.$(SOMAJOR) $(O)/libcpim.so.$(SOMAJOR) \
      $(O)/imstore.pc $(O)/cpim.pc
@@ -151,6 +151,30 @@ check-docs: $(O)/imstore
 check-asan:
 	$(MAKE) O=build-asan CC=clang XCFLAGS="$(SAN_FLAGS)" XLDFLAGS="$(SAN_FLAGS)" \
 	  CFLAGS="-O1 -g" check-unit check-fuzz check-cli
+
+# ---------------------------------------------------------------- bench
+# imstore against SQLite (benchmark-only dependency) in one run; see
+# BENCHMARKS.md.  make bench BENCH_ARGS="--scale 0.5 --keep"
+BENCH_SRC  = $(sort $(wildcard tests/bench/*.c))
+BENCH_ARGS ?=
+
+bench-deps:
+	@sh tests/deps.sh libsqlite3-dev sqlite3
+
+$(O)/bench/imstore-bench: $(BENCH_SRC) tests/bench/bench.h $(O)/libimstore.a $(O)/libcpim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(BENCH_SRC) \
+	  $(O)/libimstore.a $(O)/libcpim.a $(LIBS) -lsqlite3 -lm
+
+bench: bench-deps
+	$(MAKE) $(O)/bench/imstore-bench
+	$(O)/bench/imstore-bench --dir $(O)/bench $(BENCH_ARGS)
+
+bench-quick: bench-deps
+	$(MAKE) $(O)/bench/imstore-bench
+	$(O)/bench/imstore-bench --dir $(O)/bench --scale 0.05 $(BENCH_ARGS)
+
+.PHONY: bench bench-quick bench-deps
 
 # ---------------------------------------------------------------- setup
 DEB_PKGS = build-essential clang pkg-config liblmdb-dev lmdb-utils libxml2-dev \

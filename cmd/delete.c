@@ -66,7 +66,7 @@ all_ids(const cli *c)
 static int
 delete_ids(cli *c, ims_store *st, int dry)
 {
-	ims_delete_result r = { 0, 0, 0 };
+	ims_delete_result r = { 0, 0, 0, 0, 0 };
 	int rc, ret = EXIT_OK;
 
 	for (size_t i = 0; i < c->noperands; i++) {

@@ -118,3 +118,42 @@ ims__counter_get(ims__counter *out, ims_store *st, MDB_txn *txn,
 	out->stored = rd64((unsigned char *)v.mv_data + 16);
 	return 0;
 }
+
+int
+ims__counter_parse(ims__counter *out, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	memset(out, 0, sizeof(*out));
+	if (len != 24)
+		return IMS_CORRUPT;
+	out->count = rd64(p);
+	out->bytes = rd64(p + 8);
+	out->stored = rd64(p + 16);
+	return 0;
+}
+
+int
+ims__counter_set(ims_store *st, MDB_txn *txn, uint32_t owner,
+                 ims_folder folder, const ims__counter *c)
+{
+	unsigned char key[8], buf[24];
+	char tkey[] = "totals.0";
+	MDB_val k = { 5, key }, v = { 24, buf };
+	MDB_dbi dbi = st->dbi[IMS__DB_COUNT];
+	int rc;
+
+	ims__be32(key, owner);
+	key[4] = (unsigned char)folder;
+	if (owner == 0) {
+		tkey[7] = (char)('0' + folder);
+		k.mv_size = 8;
+		k.mv_data = tkey;
+		dbi = st->dbi[IMS__DB_META];
+	} else if (c->count == 0) {
+		rc = mdb_del(txn, dbi, &k, NULL);
+		return rc == MDB_NOTFOUND ? 0 : ims__map_err(rc);
+	}
+	wr64(buf, c->count); wr64(buf + 8, c->bytes); wr64(buf + 16, c->stored);
+	return ims__map_err(mdb_put(txn, dbi, &k, &v, 0));
+}

@@ -1,5 +1,6 @@
 /* delete.c - deleting messages and changing their state. */
 #include <stdlib.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -123,6 +124,8 @@ ims_set_state(ims_store *st, const ims_id *id, ims_state state,
 typedef struct batch_ctx {
 	ims_id *ids;
 	size_t n;
+	size_t from, to;          /* this transaction: ids[from, to) */
+	int64_t budget;           /* µs a transaction may run */
 	const ims_filter *f;
 	ims_delete_result r;
 } batch_ctx;
@@ -131,10 +134,16 @@ static int
 batch_txn(ims_store *st, MDB_txn *txn, void *ctx)
 {
 	batch_ctx *b = ctx;
+	int64_t start = ims__now_us();
 	int rc = 0;
 
 	memset(&b->r, 0, sizeof(b->r));
-	for (size_t i = 0; i < b->n && rc == 0; i++) {
+	for (size_t i = b->from; i < b->n && rc == 0; i++) {
+		b->to = i + 1;
+		if (i > b->from && ims__now_us() - start > b->budget) {
+			b->to = i; /* the rest in the next transaction */
+			break;
+		}
 		uint64_t bytes = 0;
 		rc = ims__delete_txn(st, txn, &b->ids[i], b->f, &bytes);
 		if (rc == 0) {
@@ -187,6 +196,23 @@ batch_read(batch_ctx *b, size_t cap, char *cursor, int *more,
 	return rc;
 }
 
+/* Sleep so that no more than rate messages a second go. */
+static void
+throttle(double rate, uint64_t done, int64_t t0)
+{
+	int64_t due, now;
+
+	if (rate <= 0)
+		return;
+	due = t0 + (int64_t)((double)done / rate * 1e6);
+	now = ims__now_us();
+	if (due > now) {
+		struct timespec ts = { (time_t)((due - now) / 1000000),
+		                       (long)((due - now) % 1000000) * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
 int
 ims_delete_filter(ims_delete_result *out, ims_store *st, const ims_filter *f,
                   const ims_delete_opts *opts)
@@ -195,8 +221,10 @@ ims_delete_filter(ims_delete_result *out, ims_store *st, const ims_filter *f,
 	const ims_delete_opts *o = opts ? opts : &defaults;
 	size_t cap = o->batch ? o->batch : 1000;
 	char cursor[IMS_CURSOR_STRLEN + 1] = "";
-	ims_delete_result total = { 0, 0, 0 };
-	batch_ctx b = { NULL, 0, f, { 0, 0, 0 } };
+	ims_delete_result total = { 0, 0, 0, 0, 0 };
+	batch_ctx b = { NULL, 0, 0, 0, o->max_txn_us > 0 ? o->max_txn_us : 50000, f,
+	                { 0, 0, 0, 0, 0 } };
+	int64_t t0 = ims__now_us();
 	int rc, more = 1;
 
 	if (out)
@@ -214,10 +242,16 @@ ims_delete_filter(ims_delete_result *out, ims_store *st, const ims_filter *f,
 	while (more && rc == 0) {
 		if ((rc = batch_read(&b, cap, cursor, &more, st, f, NULL)) || b.n == 0)
 			break;
-		if ((rc = ims__write(st, batch_txn, &b)) == 0) {
+		for (b.from = 0; b.from < b.n && rc == 0; b.from = b.to) {
+			int64_t ts = ims__now_us();
+			if ((rc = ims__write(st, batch_txn, &b)))
+				break;
 			total.deleted += b.r.deleted;
 			total.bytes += b.r.bytes;
 			total.held += b.r.held;
+			total.txns++;
+			total.longest_txn_us = IMS__MAX(total.longest_txn_us, ims__now_us() - ts);
+			throttle(o->rate, total.deleted, t0);
 		}
 	}
 	free(b.ids);

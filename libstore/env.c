@@ -15,7 +15,7 @@
 static const char *const ims__db_names[IMS__DB_N] = {
 	"meta", "msg", "body", "atom", "atomid", "ix_owner", "ix_from",
 	"ix_conv", "ix_msgid", "ix_time", "ix_expiry", "count", "settings",
-	"lease", "convmeta", "audit",
+	"lease", "convmeta", "audit", "quarantine",
 };
 
 #define DEFAULT_MAP ((size_t)1 << 30)

@@ -486,22 +486,32 @@ IMS_API int ims_count(uint64_t *out, ims_store *st, const ims_filter *f);
 typedef struct ims_delete_opts {
 	unsigned version;
 	int dry_run;         /**< count only */
-	size_t batch;        /**< messages per write transaction; 0: 1000 */
+	size_t batch;        /**< messages per write transaction at most; 0: 1000 */
+	int64_t max_txn_us;  /**< a write transaction ends after this long, the
+	                          rest going into the next; 0: 50 ms */
+	double rate;         /**< at most this many messages a second; 0: no limit */
 } ims_delete_opts;
 
 #define IMS_DELETE_OPTS_VERSION 1
-#define IMS_DELETE_OPTS_INIT { IMS_DELETE_OPTS_VERSION, 0, 0 }
+#define IMS_DELETE_OPTS_INIT { IMS_DELETE_OPTS_VERSION, 0, 0, 0, 0 }
 
 /** What a bulk delete did. */
 typedef struct ims_delete_result {
 	uint64_t deleted;   /**< messages removed (or that would be) */
 	uint64_t bytes;     /**< their body bytes */
 	uint64_t held;      /**< matching messages kept under legal hold */
+	uint64_t txns;      /**< write transactions */
+	int64_t longest_txn_us; /**< the longest of them, commit included */
 } ims_delete_result;
 
 /**
- * Delete every message matching @p f, in bounded write transactions.
- * Messages under legal hold are kept and counted in @c held.
+ * Delete every message matching @p f, in bounded write transactions (at
+ * most @c batch messages and about @c max_txn_us each, so that a server's
+ * writes are never held up for long).  Interrupted, it leaves whole
+ * messages deleted or kept; running it again finishes the work.  Pages
+ * freed by one transaction are reused by the next, so the file does not
+ * grow while it runs.  Messages under legal hold are kept and counted in
+ * @c held.
  * @param[out] out counts; may be NULL.
  * @since 0.1
  */
@@ -969,6 +979,124 @@ IMS_API int ims_history_list_xml(char **out, size_t *out_len,
 IMS_API int ims_history_transcript_xml(ims_store *st, const char *user,
                                        const char *conversation, ims_body_cb cb,
                                        void *payload);
+/** @} */
+
+/* ------------------------------------------------------------------ */
+/** @name Integrity
+ * Checking a store against itself: records, bodies, indexes, counters,
+ * atoms, leases and settings (see imstore(5)), and repairing what can be
+ * rebuilt from the message records.
+ * @{ */
+
+/** What is wrong.  Names: ims_problem_kind_name(). */
+typedef enum ims_problem_kind {
+	IMS_PROBLEM_RECORD_CHECKSUM = 1, /**< a record fails its checksum */
+	IMS_PROBLEM_RECORD_INVALID,  /**< a record does not decode */
+	IMS_PROBLEM_BODY_MISSING,    /**< a body chunk is missing */
+	IMS_PROBLEM_BODY_CORRUPT,    /**< a body chunk or a body fails its checks */
+	IMS_PROBLEM_BODY_STRAY,      /**< body chunks of no record */
+	IMS_PROBLEM_INDEX_ORPHAN,    /**< an index entry of no record, or malformed */
+	IMS_PROBLEM_INDEX_MISSING,   /**< a record missing from an index */
+	IMS_PROBLEM_INDEX_MISMATCH,  /**< an index entry disagreeing with its record */
+	IMS_PROBLEM_MSGID_ELSEWHERE, /**< the Message-ID index names another record */
+	IMS_PROBLEM_COUNTER,         /**< a counter or a folder total is wrong */
+	IMS_PROBLEM_ATOM,            /**< the atom tables disagree (with a record) */
+	IMS_PROBLEM_LEASE,           /**< a lease is malformed or of no user */
+	IMS_PROBLEM_SETTINGS,        /**< settings or a conversation name malformed
+	                                  or of no user */
+	IMS_PROBLEM_META             /**< a meta value is malformed or behind */
+} ims_problem_kind;
+
+/** When a problem is reported. */
+typedef enum ims_problem_stage {
+	IMS_PROBLEM_FOUND = 0,    /**< found by the check */
+	IMS_PROBLEM_REPAIRED,     /**< what a repair did about it */
+	IMS_PROBLEM_REMAINING     /**< still there after the repair */
+} ims_problem_stage;
+
+/** One problem, passed to an ims_problem_cb. */
+typedef struct ims_problem {
+	ims_problem_kind kind;
+	ims_problem_stage stage;
+	const ims_id *id;        /**< the message concerned, or NULL; borrowed */
+	const char *description; /**< lowercase, no full stop; borrowed */
+} ims_problem;
+
+/** Problem callback: return 0 to go on, anything else stops with it.
+ * Everything @p p points to is valid during the call only. */
+typedef int (*ims_problem_cb)(const ims_problem *p, void *payload);
+
+/** Progress callback: @p done of about @p total entries of the database
+ * named @p what ("msg", "ix_owner"…) have been examined. */
+typedef void (*ims_progress_cb)(const char *what, uint64_t done,
+                                uint64_t total, void *payload);
+
+typedef struct ims_verify_opts {
+	unsigned version;
+	int repair;               /**< repair what the check finds */
+	size_t batch;             /**< entries per write transaction when
+	                               repairing; 0: 1000 */
+	ims_problem_cb problem;   /**< each problem; may be NULL */
+	ims_progress_cb progress; /**< may be NULL */
+	void *payload;            /**< passed to both callbacks */
+} ims_verify_opts;
+
+#define IMS_VERIFY_OPTS_VERSION 1
+#define IMS_VERIFY_OPTS_INIT { IMS_VERIFY_OPTS_VERSION, 0, 0, NULL, NULL, NULL }
+
+/** What ims_verify() found and did. */
+typedef struct ims_verify_result {
+	uint64_t messages;      /**< message records examined (by the last check) */
+	uint64_t problems;      /**< problems found by the (first) check */
+	uint64_t quarantined;   /**< records this repair moved to quarantine */
+	uint64_t repaired;      /**< other repairs: index entries added or
+	                             removed, counters set, entries dropped */
+	uint64_t remaining;     /**< problems after the repair (without
+	                             repair: the problems found) */
+	uint64_t in_quarantine; /**< entries in the quarantine database */
+} ims_verify_result;
+
+/**
+ * Check the whole store: every record decodes and matches its checksum,
+ * every body is complete and intact, every index entry names a record
+ * whose key it is and every record is in each of its indexes exactly once,
+ * the Message-ID index names the right record, the counters and folder
+ * totals (what quotas are enforced against) match the records, the atom
+ * tables agree both ways and with the records, and leases, settings and
+ * conversation names belong to known users.
+ *
+ * The check reads one consistent snapshot (one read transaction) and keeps
+ * memory bounded: indexes are walked in key order with point lookups of
+ * the records, and the records once with lookups of their expected keys.
+ * Each problem is passed to opts->problem.
+ *
+ * With opts->repair, when the check finds problems, the store is then
+ * repaired in write transactions of at most opts->batch entries each
+ * (writers of other threads and processes go on meanwhile): records that
+ * fail their checksum or do not decode are moved, as found, to the
+ * quarantine database with their body chunks left in place; index entries
+ * are added and removed and counters and totals recomputed from the good
+ * records; broken leases, settings and names of no user are dropped.  A
+ * decodable record is never removed.  Then the store is checked again and
+ * what remains is reported (IMS_PROBLEM_REMAINING): a damaged body, a
+ * chunk beyond a body's last, two records with one Message-ID, a record
+ * whose atoms disagree.  A crash during a repair leaves a usable store
+ * that a new repair completes.
+ *
+ * @param[out] out counts; may be NULL.
+ * @param opts NULL for a check without repair or callbacks.
+ * @return 0 (the store is sound, after the repair if any), IMS_CORRUPT
+ *         (problems remain: out->remaining > 0; with 0, LMDB found its
+ *         own pages damaged), IMS_READONLY (repair of a store opened
+ *         read-only), the callback's non-zero value, or another error.
+ * @since 0.1
+ */
+IMS_API int ims_verify(ims_verify_result *out, ims_store *st,
+                       const ims_verify_opts *opts);
+
+/** "record-checksum", "index-missing"… ("unknown" for other values).
+ * @since 0.1 */
+IMS_API const char *ims_problem_kind_name(ims_problem_kind k);
 /** @} */
 
 #ifdef __cplusplus

@@ -25,6 +25,43 @@ time_key(unsigned char *out, const unsigned char *prefix, size_t plen,
 	return plen + 24;
 }
 
+size_t
+ims__index_key(unsigned char *out, int ix, const ims_id *id, const ims_msg *m,
+               const ims__recx *x)
+{
+	unsigned char pre[8];
+
+	switch (ix) {
+	case IMS__DB_IX_OWNER:
+		ims__be32(pre, x->owner_atom);
+		pre[4] = (unsigned char)m->folder;
+		return time_key(out, pre, 5, m->received, id);
+	case IMS__DB_IX_FROM:
+		ims__be32(pre, x->from_atom);
+		return time_key(out, pre, 4, m->received, id);
+	case IMS__DB_IX_CONV:
+		if (!x->conv_atom)
+			return 0;
+		ims__be32(pre, x->conv_atom);
+		return time_key(out, pre, 4, m->received, id);
+	case IMS__DB_IX_TIME:
+		return time_key(out, pre, 0, m->received, id);
+	case IMS__DB_IX_EXPIRY:
+		if (m->expires == IMS_TIME_NONE)
+			return 0;
+		return time_key(out, pre, 0, m->expires, id);
+	case IMS__DB_IX_MSGID:
+		return ims__msgid_key(out, m->message_id, x->owner_atom, m->folder);
+	default:
+		return 0;
+	}
+}
+
+const int ims__index_dbs[IMS__INDEX_N] = {
+	IMS__DB_IX_OWNER, IMS__DB_IX_FROM, IMS__DB_IX_CONV, IMS__DB_IX_TIME,
+	IMS__DB_IX_EXPIRY, IMS__DB_IX_MSGID,
+};
+
 typedef int (*ix_op)(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v);
 
 static int
@@ -47,35 +84,17 @@ static int
 index_apply(ims_store *st, MDB_txn *txn, const ims_id *id, const ims_msg *m,
             const ims__recx *x, ix_op op)
 {
-	unsigned char key[IMS_MSGID_MAX + 32], pre[8];
+	unsigned char key[IMS__INDEX_KEY_MAX];
 	MDB_val k = { 0, key }, v = { 0, "" }, idv = { 16, ims__uc(id->b) };
-	int rc;
+	int rc = 0;
 
-	ims__be32(pre, x->owner_atom);
-	pre[4] = (unsigned char)m->folder;
-	k.mv_size = time_key(key, pre, 5, m->received, id);
-	if ((rc = op(txn, st->dbi[IMS__DB_IX_OWNER], &k, &v)))
-		return rc;
-	ims__be32(pre, x->from_atom);
-	k.mv_size = time_key(key, pre, 4, m->received, id);
-	if ((rc = op(txn, st->dbi[IMS__DB_IX_FROM], &k, &v)))
-		return rc;
-	if (x->conv_atom) {
-		ims__be32(pre, x->conv_atom);
-		k.mv_size = time_key(key, pre, 4, m->received, id);
-		if ((rc = op(txn, st->dbi[IMS__DB_IX_CONV], &k, &v)))
-			return rc;
+	for (int i = 0; i < IMS__INDEX_N && rc == 0; i++) {
+		int ix = ims__index_dbs[i];
+		if (!(k.mv_size = ims__index_key(key, ix, id, m, x)))
+			continue;
+		rc = op(txn, st->dbi[ix], &k, ix == IMS__DB_IX_MSGID ? &idv : &v);
 	}
-	k.mv_size = time_key(key, pre, 0, m->received, id);
-	if ((rc = op(txn, st->dbi[IMS__DB_IX_TIME], &k, &v)))
-		return rc;
-	if (m->expires != IMS_TIME_NONE) {
-		k.mv_size = time_key(key, pre, 0, m->expires, id);
-		if ((rc = op(txn, st->dbi[IMS__DB_IX_EXPIRY], &k, &v)))
-			return rc;
-	}
-	k.mv_size = ims__msgid_key(key, m->message_id, x->owner_atom, m->folder);
-	return op(txn, st->dbi[IMS__DB_IX_MSGID], &k, &idv);
+	return rc;
 }
 
 int

@@ -30,6 +30,7 @@ enum {
 	IMS__DB_LEASE,     /* deadline(8) random(8) -> owner(4) n(4) id(16)... */
 	IMS__DB_CONVMETA,  /* owner(4) conv(4) -> name (history.c) */
 	IMS__DB_AUDIT,     /* time(8) seq(4) -> audit entry (audit.c) */
+	IMS__DB_QUARANTINE, /* id(16) -> undecodable record as found (verify.c) */
 	IMS__DB_N
 };
 
@@ -202,10 +203,24 @@ int ims__index_del(ims_store *st, MDB_txn *txn, const ims_id *id,
                    const ims_msg *msg, const ims__recx *x);
 size_t ims__msgid_key(unsigned char *out, const char *msgid, uint32_t owner,
                       ims_folder folder);
+/* The secondary indexes, and the key of a message in one of them (ix an
+ * IMS__DB_IX_* id): its length, or 0 when the message has no entry there
+ * (no conversation, no expiry).  out holds IMS__INDEX_KEY_MAX bytes. */
+#define IMS__INDEX_N 6
+#define IMS__INDEX_KEY_MAX (IMS_MSGID_MAX + 32)
+extern const int ims__index_dbs[IMS__INDEX_N];
+size_t ims__index_key(unsigned char *out, int ix, const ims_id *id,
+                      const ims_msg *m, const ims__recx *x);
 
 /* ---- counter.c ---- */
 int ims__counter_get(ims__counter *out, ims_store *st, MDB_txn *txn,
                      uint32_t owner, ims_folder folder);
+/* A counter value as stored (24 bytes): 0, or IMS_CORRUPT. */
+int ims__counter_parse(ims__counter *out, const void *data, size_t len);
+/* Set the counter of (owner, folder), removed when c->count is 0, or with
+ * owner 0 the totals of the folder (verify --repair). */
+int ims__counter_set(ims_store *st, MDB_txn *txn, uint32_t owner,
+                     ims_folder folder, const ims__counter *c);
 
 /* ---- settings.c ---- */
 int ims__config_read(ims_config *out, ims_store *st, MDB_txn *txn);

@@ -1,0 +1,192 @@
+/* purge.c - imstore purge: delete what retention no longer keeps, in short
+ * write transactions that a live server's writes do not wait behind. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+enum { PU_OLDER = 100, PU_EXPIRED, PU_DRY, PU_BATCH, PU_RATE, PU_MAXTXN };
+
+static const cli_opt purge_opts[] = {
+	{ PU_OLDER, 0, "older-than", "DUR", NULL, "only messages received more than DUR ago (30d, 12h)" },
+	{ PU_EXPIRED, 0, "expired", NULL, NULL, "also remove the expired deferred messages" },
+	{ PU_DRY, 'n', "dry-run", NULL, NULL, "report exactly what would go, delete nothing" },
+	{ PU_BATCH, 0, "batch", "N", NULL, "at most N messages per write transaction (default 1000)" },
+	{ PU_RATE, 0, "rate", "N", NULL, "at most N messages a second (default: no limit)" },
+	{ PU_MAXTXN, 0, "max-txn", "MS", NULL, "end a write transaction after MS milliseconds (default 50)" },
+	{ 0, 0, NULL, NULL, NULL, NULL },
+};
+
+typedef struct pargs {
+	const char *older;
+	int expired;
+	ims_delete_opts o;
+} pargs;
+
+static int
+parse_opts(pargs *a, cli *c)
+{
+	uint64_t v;
+
+	for (size_t i = 0; i < c->nopts; i++) {
+		const cli_arg *o = &c->opts[i];
+		switch (o->id) {
+		case PU_OLDER: a->older = o->val; break;
+		case PU_EXPIRED: a->expired = 1; break;
+		case PU_DRY: a->o.dry_run = 1; break;
+		case PU_BATCH: case PU_RATE: case PU_MAXTXN:
+			if (cli_parse_u64(&v, o->val) || v == 0 || v > 100000000) {
+				cli_err("invalid number '%s' for --%s", o->val,
+				        o->id == PU_BATCH ? "batch" : o->id == PU_RATE ? "rate" : "max-txn");
+				return EXIT_USAGE;
+			}
+			if (o->id == PU_BATCH)
+				a->o.batch = (size_t)v;
+			else if (o->id == PU_RATE)
+				a->o.rate = (double)v;
+			else
+				a->o.max_txn_us = (int64_t)v * 1000;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* FILTER... [and older:DUR], or NULL when neither is given. */
+static int
+build_filter(ims_filter **out, cli *c, const pargs *a)
+{
+	char *expr = c->noperands ? cli_join(c->operands, c->noperands) : NULL, *full;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if (!expr && !a->older)
+		return 0;
+	len = (expr ? strlen(expr) : 0) + (a->older ? strlen(a->older) : 0) + 32;
+	if (!(full = malloc(len))) {
+		free(expr);
+		return EXIT_ERR;
+	}
+	snprintf(full, len, "%s%s%s%s%s", expr ? "(" : "", expr ? expr : "", expr ? ")" : "",
+	         a->older && expr ? " and " : "", a->older ? "older:" : "");
+	if (a->older)
+		strcat(full, a->older);
+	rc = cli_filter_str(out, full);
+	free(full);
+	free(expr);
+	if (rc == 0 && ims_filter_is_all(*out)) {
+		ims_filter_free(*out);
+		*out = NULL;
+		cli_err("refusing to purge every message: give a filter or --older-than");
+		return EXIT_USAGE;
+	}
+	return rc;
+}
+
+static void
+report(cli *c, const ims_delete_result *r, uint64_t swept, int dry, double secs)
+{
+	printer *p = c->out;
+
+	if (c->format != FMT_JSON) {
+		printf("%s %llu message%s (%llu bytes)", dry ? "would purge" : "purged",
+		       (unsigned long long)r->deleted, r->deleted == 1 ? "" : "s",
+		       (unsigned long long)r->bytes);
+		if (swept)
+			printf(" and %llu expired deferred", (unsigned long long)swept);
+		if (r->held)
+			printf(", kept %llu under legal hold", (unsigned long long)r->held);
+		if (!dry)
+			printf(" in %.2f s, %llu transactions, the longest %.1f ms",
+			       secs, (unsigned long long)r->txns, r->longest_txn_us / 1000.0);
+		printf("\n");
+		return;
+	}
+	p->ops->begin_map(p);
+	p->ops->key(p, dry ? "would_purge" : "purged");
+	p->ops->integer(p, (int64_t)r->deleted);
+	p->ops->key(p, "bytes");
+	p->ops->integer(p, (int64_t)r->bytes);
+	p->ops->key(p, "held");
+	p->ops->integer(p, (int64_t)r->held);
+	p->ops->key(p, "expired");
+	p->ops->integer(p, (int64_t)swept);
+	p->ops->key(p, "transactions");
+	p->ops->integer(p, (int64_t)r->txns);
+	p->ops->key(p, "longest_txn_ms");
+	p->ops->integer(p, r->longest_txn_us / 1000);
+	p->ops->end_map(p);
+	p->ops->record_end(p);
+}
+
+/* The purge in the audit trail: its filter and options, never content. */
+static void
+audit(cli *c, ims_store *st, const pargs *a, uint64_t n, uint64_t bytes)
+{
+	char *ops = c->noperands ? cli_join(c->operands, c->noperands) : NULL;
+	char what[1024];
+	ims_audit_entry e = { 0, "purge", NULL, what, NULL, n, bytes };
+	int rc;
+
+	snprintf(what, sizeof(what), "%s%s%s%s%s", ops ? ops : "",
+	         a->older ? " --older-than " : "", a->older ? a->older : "",
+	         a->expired ? " --expired" : "", "");
+	e.filter = what[0] == ' ' ? what + 1 : what;
+	free(ops);
+	if ((rc = ims_audit_record(st, &e)))
+		cli_fail(rc, "purged, but cannot record it in the audit trail");
+}
+
+static int
+run_purge(cli *c)
+{
+	pargs a;
+	ims_filter *f = NULL;
+	ims_delete_result r = { 0, 0, 0, 0, 0 };
+	ims_store *st;
+	uint64_t swept = 0;
+	struct timespec t0, t1;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.o = (ims_delete_opts)IMS_DELETE_OPTS_INIT;
+	if ((rc = parse_opts(&a, c)) || (rc = build_filter(&f, c, &a)))
+		return rc;
+	if (!f && !a.expired) {
+		cli_err("purge needs a FILTER, --older-than or --expired");
+		return EXIT_USAGE;
+	}
+	if (a.expired && a.o.dry_run) {
+		ims_filter_free(f);
+		cli_err("--expired cannot be combined with --dry-run yet");
+		return EXIT_USAGE;
+	}
+	if ((rc = cli_open(&st, c, a.o.dry_run ? IMS_OPEN_RDONLY : 0))) {
+		ims_filter_free(f);
+		return rc;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (a.expired)
+		rc = ims_deferred_sweep(&swept, st, IMS_TIME_NONE);
+	if (rc == 0 && f)
+		rc = ims_delete_filter(&r, st, f, &a.o);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (!a.o.dry_run && (r.deleted || swept))
+		audit(c, st, &a, r.deleted + swept, r.bytes);
+	ims_store_close(st);
+	ims_filter_free(f);
+	if (rc)
+		return cli_fail(rc, "cannot purge '%s' (%llu purged before the error)",
+		                c->store_path, (unsigned long long)(r.deleted + swept));
+	report(c, &r, swept, a.o.dry_run, (double)(t1.tv_sec - t0.tv_sec) +
+	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return EXIT_OK;
+}
+
+const cli_cmd cmd_purge = {
+	"purge", run_purge, "[FILTER...]",
+	"delete what retention no longer keeps, in short transactions",
+	purge_opts, 1u << FMT_TEXT | 1u << FMT_JSON, NULL,
+};

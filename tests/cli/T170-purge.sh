@@ -1,0 +1,50 @@
+#!/bin/sh
+# imstore purge: retention in short transactions; held messages kept;
+# recorded in the audit trail.
+. "$(dirname "$0")/test-lib.sh"
+
+test_expect_success 'setup: 300 old and 20 recent messages, 2 held' '
+	imstore init >/dev/null &&
+	i=0 && while [ $i -lt 300 ]; do
+		echo "old $i" | imstore put -o sip:a@x.org -f sip:f@x.org -m old$i \
+			--received 2020-01-01T00:00:00Z >/dev/null || return 1
+		i=$((i + 1))
+	done &&
+	i=0 && while [ $i -lt 20 ]; do
+		echo "new $i" | imstore put -o sip:a@x.org -f sip:f@x.org -m new$i >/dev/null || return 1
+		i=$((i + 1))
+	done &&
+	imstore hold --reason keep msgid:old1 or msgid:old2 >/dev/null
+'
+
+test_expect_success 'purge needs something to select; everything is refused' '
+	test_expect_code 2 imstore purge 2>err && grep "needs a FILTER" err &&
+	test_expect_code 2 imstore purge "*" 2>err && grep "refusing to purge every message" err
+'
+
+test_expect_success '--dry-run reports exactly what would go' '
+	imstore purge --dry-run --older-than 365d >out &&
+	echo "would purge 298 messages (2278 bytes), kept 2 under legal hold" >expect &&
+	test_cmp expect out &&
+	imstore list --count >got && echo 320 >expect && test_cmp expect got
+'
+
+test_expect_success 'purge in small transactions, held messages kept' '
+	imstore purge --older-than 365d --batch 50 --format json >out.json &&
+	json_get purged <out.json >got && echo 298 >expect && test_cmp expect got &&
+	json_get transactions <out.json >got && test "$(cat got)" -ge 6 &&
+	imstore list --count >got && echo 22 >expect && test_cmp expect got &&
+	imstore list --count state:held >got && echo 2 >expect && test_cmp expect got
+'
+
+test_expect_success 'recorded in the audit trail' '
+	imstore audit | grep "	purge	" | cut -f4,5 >got &&
+	printf "298\t--older-than 365d\n" >expect && test_cmp expect got
+'
+
+test_expect_success 'a second purge finds nothing more' '
+	imstore purge --older-than 365d >out &&
+	grep "^purged 0 messages" out
+'
+
+test_done

@@ -14,23 +14,6 @@
 #define AUDIT_TEXT_MAX 4096
 #define NOSTR 0xffffu
 
-static void
-wr64(unsigned char *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (unsigned char)v;
-}
-
-static uint64_t
-rd64(const unsigned char *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static size_t
 put_str(unsigned char *p, const char *s)
 {
@@ -82,8 +65,8 @@ audit_txn(ims_store *st, MDB_txn *txn, void *arg)
 		return ims__map_err(rc);
 	p = v.mv_data;
 	p[4] = 1;
-	wr64(p + 5, c->e.count);
-	wr64(p + 13, c->e.bytes);
+	ims__be64(p + 5, c->e.count);
+	ims__be64(p + 13, c->e.bytes);
 	off = 21;
 	for (int i = 0; i < 4; i++)
 		off += put_str(p + off, strs[i]);
@@ -167,8 +150,8 @@ decode(ims_audit_entry *e, char *copy, const MDB_val *k, const MDB_val *v)
 	    ims__rd_be32(p) != crc32(0L, p + 4, (uInt)(v->mv_size - 4)))
 		return IMS_CORRUPT;
 	e->time = ims__rd_be_time(k->mv_data);
-	e->count = rd64(p + 5);
-	e->bytes = rd64(p + 13);
+	e->count = ims__rd_be64(p + 5);
+	e->bytes = ims__rd_be64(p + 13);
 	for (int i = 0; i < 4 && rc == 0; i++)
 		rc = get_str(strs[i], copy, p, v->mv_size, &off);
 	return rc ? rc : off == v->mv_size && e->action ? 0 : IMS_CORRUPT;

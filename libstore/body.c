@@ -10,20 +10,6 @@
 #define MIN_DEFLATE 256
 #define OUTBUF (64 * 1024)
 
-static void
-put32le(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8);
-	p[2] = (unsigned char)(v >> 16); p[3] = (unsigned char)(v >> 24);
-}
-
-static uint32_t
-get32le(const unsigned char *p)
-{
-	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
 static int
 window_bits(size_t n)
 {
@@ -83,8 +69,8 @@ chunk_build(unsigned char **out, size_t *out_len, const ims__body_in *b,
 		zl = rl;
 	}
 	buf[4] = (unsigned char)method;
-	put32le(buf + 8, (uint32_t)rl);
-	put32le(buf, (uint32_t)crc32(0L, buf + 4, (uInt)(IMS__CHUNK_HDR - 4 + zl)));
+	ims__le32(buf + 8, (uint32_t)rl);
+	ims__le32(buf, (uint32_t)crc32(0L, buf + 4, (uInt)(IMS__CHUNK_HDR - 4 + zl)));
 	*out = buf;
 	*out_len = IMS__CHUNK_HDR + zl;
 	return 0;
@@ -187,11 +173,11 @@ chunk_get(const unsigned char **payload, size_t *plen, int *method,
 		return rc == MDB_NOTFOUND ? IMS_CORRUPT : ims__map_err(rc);
 	p = v.mv_data;
 	if (v.mv_size < IMS__CHUNK_HDR ||
-	    get32le(p) != crc32(0L, p + 4, (uInt)(v.mv_size - 4)) ||
-	    p[4] > IMS__Z_DEFLATE || get32le(p + 8) > IMS__CHUNK)
+	    ims__rd_le32(p) != crc32(0L, p + 4, (uInt)(v.mv_size - 4)) ||
+	    p[4] > IMS__Z_DEFLATE || ims__rd_le32(p + 8) > IMS__CHUNK)
 		return IMS_CORRUPT;
 	*method = p[4];
-	*raw_len = get32le(p + 8);
+	*raw_len = ims__rd_le32(p + 8);
 	*payload = p + IMS__CHUNK_HDR;
 	*plen = v.mv_size - IMS__CHUNK_HDR;
 	if (*method == IMS__Z_NONE && *plen != *raw_len)

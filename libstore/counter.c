@@ -1,21 +1,6 @@
 /* counter.c - message and byte counters per (owner, folder) and in total. */
 #include "internal.h"
 
-static void
-wr64(unsigned char *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--) { p[i] = (unsigned char)v; v >>= 8; }
-}
-
-static uint64_t
-rd64(const unsigned char *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static int
 counter_update(ims_store *st, MDB_txn *txn, MDB_dbi dbi, MDB_val *k,
                int64_t sign, uint64_t bytes, uint64_t stored)
@@ -27,9 +12,9 @@ counter_update(ims_store *st, MDB_txn *txn, MDB_dbi dbi, MDB_val *k,
 
 	(void)st;
 	if (rc == 0 && v.mv_size == 24) {
-		c.count = rd64(v.mv_data);
-		c.bytes = rd64((unsigned char *)v.mv_data + 8);
-		c.stored = rd64((unsigned char *)v.mv_data + 16);
+		c.count = ims__rd_be64(v.mv_data);
+		c.bytes = ims__rd_be64((unsigned char *)v.mv_data + 8);
+		c.stored = ims__rd_be64((unsigned char *)v.mv_data + 16);
 	} else if (rc != MDB_NOTFOUND) {
 		return rc ? ims__map_err(rc) : IMS_CORRUPT;
 	}
@@ -44,7 +29,7 @@ counter_update(ims_store *st, MDB_txn *txn, MDB_dbi dbi, MDB_val *k,
 		rc = mdb_del(txn, dbi, k, NULL);
 		return rc == MDB_NOTFOUND ? 0 : ims__map_err(rc);
 	}
-	wr64(buf, c.count); wr64(buf + 8, c.bytes); wr64(buf + 16, c.stored);
+	ims__be64(buf, c.count); ims__be64(buf + 8, c.bytes); ims__be64(buf + 16, c.stored);
 	v.mv_size = 24;
 	v.mv_data = buf;
 	return ims__map_err(mdb_put(txn, dbi, k, &v, 0));
@@ -87,9 +72,9 @@ ims__totals_get(ims__counter out[3], ims_store *st, MDB_txn *txn)
 			continue;
 		if (rc || v.mv_size != 24)
 			return rc ? ims__map_err(rc) : IMS_CORRUPT;
-		out[f].count = rd64(v.mv_data);
-		out[f].bytes = rd64((unsigned char *)v.mv_data + 8);
-		out[f].stored = rd64((unsigned char *)v.mv_data + 16);
+		out[f].count = ims__rd_be64(v.mv_data);
+		out[f].bytes = ims__rd_be64((unsigned char *)v.mv_data + 8);
+		out[f].stored = ims__rd_be64((unsigned char *)v.mv_data + 16);
 		out[0].count += out[f].count;
 		out[0].bytes += out[f].bytes;
 		out[0].stored += out[f].stored;
@@ -113,9 +98,9 @@ ims__counter_get(ims__counter *out, ims_store *st, MDB_txn *txn,
 		return 0;
 	if (rc || v.mv_size != 24)
 		return rc ? ims__map_err(rc) : IMS_CORRUPT;
-	out->count = rd64(v.mv_data);
-	out->bytes = rd64((unsigned char *)v.mv_data + 8);
-	out->stored = rd64((unsigned char *)v.mv_data + 16);
+	out->count = ims__rd_be64(v.mv_data);
+	out->bytes = ims__rd_be64((unsigned char *)v.mv_data + 8);
+	out->stored = ims__rd_be64((unsigned char *)v.mv_data + 16);
 	return 0;
 }
 
@@ -127,9 +112,9 @@ ims__counter_parse(ims__counter *out, const void *data, size_t len)
 	memset(out, 0, sizeof(*out));
 	if (len != 24)
 		return IMS_CORRUPT;
-	out->count = rd64(p);
-	out->bytes = rd64(p + 8);
-	out->stored = rd64(p + 16);
+	out->count = ims__rd_be64(p);
+	out->bytes = ims__rd_be64(p + 8);
+	out->stored = ims__rd_be64(p + 16);
 	return 0;
 }
 
@@ -154,6 +139,6 @@ ims__counter_set(ims_store *st, MDB_txn *txn, uint32_t owner,
 		rc = mdb_del(txn, dbi, &k, NULL);
 		return rc == MDB_NOTFOUND ? 0 : ims__map_err(rc);
 	}
-	wr64(buf, c->count); wr64(buf + 8, c->bytes); wr64(buf + 16, c->stored);
+	ims__be64(buf, c->count); ims__be64(buf + 8, c->bytes); ims__be64(buf + 16, c->stored);
 	return ims__map_err(mdb_put(txn, dbi, &k, &v, 0));
 }

@@ -20,30 +20,16 @@
 #define NFIXED_STR 8
 
 static void
-put32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8);
-	p[2] = (unsigned char)(v >> 16); p[3] = (unsigned char)(v >> 24);
-}
-
-static void
 put64(unsigned char *p, uint64_t v)
 {
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint32_t
-get32(const unsigned char *p)
-{
-	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
+	ims__le32(p, (uint32_t)v);
+	ims__le32(p + 4, (uint32_t)(v >> 32));
 }
 
 static uint64_t
 get64(const unsigned char *p)
 {
-	return get32(p) | (uint64_t)get32(p + 4) << 32;
+	return ims__rd_le32(p) | (uint64_t)ims__rd_le32(p + 4) << 32;
 }
 
 static size_t
@@ -74,11 +60,11 @@ static unsigned char *
 put_str(unsigned char *p, const char *s)
 {
 	if (!s) {
-		put32(p, NOSTR);
+		ims__le32(p, NOSTR);
 		return p + 4;
 	}
 	size_t n = strlen(s);
-	put32(p, (uint32_t)n);
+	ims__le32(p, (uint32_t)n);
 	memcpy(p + 4, s, n + 1);
 	return p + 4 + n + 1;
 }
@@ -86,7 +72,7 @@ put_str(unsigned char *p, const char *s)
 static void
 seal(unsigned char *buf, size_t len)
 {
-	put32(buf, (uint32_t)crc32(0L, buf + 4, (uInt)(len - 4)));
+	ims__le32(buf, (uint32_t)crc32(0L, buf + 4, (uInt)(len - 4)));
 }
 
 void
@@ -100,9 +86,9 @@ ims__rec_encode(unsigned char *buf, size_t len, const ims_msg *m,
 	buf[5] = (unsigned char)m->folder;
 	buf[6] = (unsigned char)m->mode;
 	buf[7] = (unsigned char)m->state;
-	put32(buf + 8, m->flags);
-	put32(buf + 12, x->raw_crc);
-	put32(buf + 16, x->nchunks);
+	ims__le32(buf + 8, m->flags);
+	ims__le32(buf + 12, x->raw_crc);
+	ims__le32(buf + 16, x->nchunks);
 	put64(buf + 24, m->size);
 	put64(buf + 32, x->stored);
 	put64(buf + 40, (uint64_t)m->received);
@@ -110,9 +96,9 @@ ims__rec_encode(unsigned char *buf, size_t len, const ims_msg *m,
 	put64(buf + 56, (uint64_t)m->expires);
 	put64(buf + 64, (uint64_t)m->delivered);
 	put64(buf + 72, (uint64_t)x->lease_until);
-	put32(buf + 80, x->owner_atom);
-	put32(buf + 84, x->from_atom);
-	put32(buf + 88, x->conv_atom);
+	ims__le32(buf + 80, x->owner_atom);
+	ims__le32(buf + 84, x->from_atom);
+	ims__le32(buf + 88, x->conv_atom);
 	buf[92] = (unsigned char)m->nto; buf[93] = (unsigned char)(m->nto >> 8);
 	buf[94] = (unsigned char)m->ncc; buf[95] = (unsigned char)(m->ncc >> 8);
 	buf[96] = (unsigned char)m->nheaders;
@@ -145,7 +131,7 @@ ims__rec_patch(unsigned char *buf, size_t len, ims_state state,
                unsigned flags, int64_t delivered, int64_t lease_until)
 {
 	buf[7] = (unsigned char)state;
-	put32(buf + 8, flags);
+	ims__le32(buf + 8, flags);
 	put64(buf + 64, (uint64_t)delivered);
 	put64(buf + 72, (uint64_t)lease_until);
 	seal(buf, len);
@@ -187,7 +173,7 @@ get_str(const char **out, const unsigned char *buf, size_t len, size_t *pos)
 
 	if (len - *pos < 4)
 		return IMS_CORRUPT;
-	n = get32(buf + *pos);
+	n = ims__rd_le32(buf + *pos);
 	*pos += 4;
 	if (n == NOSTR) {
 		*out = NULL;
@@ -207,9 +193,9 @@ decode_fixed(ims_msg *m, ims__recx *x, const unsigned char *buf)
 	m->folder = (ims_folder)buf[5];
 	m->mode = (ims_mode)buf[6];
 	m->state = (ims_state)buf[7];
-	m->flags = get32(buf + 8);
-	x->raw_crc = get32(buf + 12);
-	x->nchunks = get32(buf + 16);
+	m->flags = ims__rd_le32(buf + 8);
+	x->raw_crc = ims__rd_le32(buf + 12);
+	x->nchunks = ims__rd_le32(buf + 16);
 	m->size = get64(buf + 24);
 	x->stored = get64(buf + 32);
 	m->received = (int64_t)get64(buf + 40);
@@ -217,9 +203,9 @@ decode_fixed(ims_msg *m, ims__recx *x, const unsigned char *buf)
 	m->expires = (int64_t)get64(buf + 56);
 	m->delivered = (int64_t)get64(buf + 64);
 	x->lease_until = (int64_t)get64(buf + 72);
-	x->owner_atom = get32(buf + 80);
-	x->from_atom = get32(buf + 84);
-	x->conv_atom = get32(buf + 88);
+	x->owner_atom = ims__rd_le32(buf + 80);
+	x->from_atom = ims__rd_le32(buf + 84);
+	x->conv_atom = ims__rd_le32(buf + 88);
 	m->nto = (size_t)buf[92] | (size_t)buf[93] << 8;
 	m->ncc = (size_t)buf[94] | (size_t)buf[95] << 8;
 	m->nheaders = (size_t)buf[96] | (size_t)buf[97] << 8;
@@ -228,7 +214,7 @@ decode_fixed(ims_msg *m, ims__recx *x, const unsigned char *buf)
 static int
 check_fixed(const ims_msg *m, const unsigned char *buf, size_t len)
 {
-	if (len < IMS__REC_FIXED || get32(buf) != crc32(0L, buf + 4, (uInt)(len - 4)))
+	if (len < IMS__REC_FIXED || ims__rd_le32(buf) != crc32(0L, buf + 4, (uInt)(len - 4)))
 		return IMS_CORRUPT;
 	if (buf[4] != IMS__REC_VERSION || m->folder < 1 || m->folder > 2 ||
 	    m->mode < 1 || m->mode > 3 || (unsigned)m->state > 4)

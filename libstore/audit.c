@@ -1,13 +1,12 @@
 /* audit.c - the audit trail of operators' actions (database "audit"):
  *   key time(8) seq(4)
- *   value crc32(4) version(1) count(8) bytes(8), then action, actor,
+ *   value crc32c(4) version(1) count(8) bytes(8), then action, actor,
  *         filter, reason as u16 length + bytes (0xffff: none)
  * Who, when, what and how many: never message content. */
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "internal.h"
 
@@ -70,7 +69,7 @@ audit_txn(ims_store *st, MDB_txn *txn, void *arg)
 	off = 21;
 	for (int i = 0; i < 4; i++)
 		off += put_str(p + off, strs[i]);
-	ims__be32(p, (uint32_t)crc32(0L, p + 4, (uInt)(len - 4)));
+	ims__be32(p, ims__crc32c(0, p + 4, len - 4));
 	return 0;
 }
 
@@ -147,7 +146,7 @@ decode(ims_audit_entry *e, char *copy, const MDB_val *k, const MDB_val *v)
 	int rc = 0;
 
 	if (k->mv_size != 12 || v->mv_size < 21 || p[4] != 1 ||
-	    ims__rd_be32(p) != crc32(0L, p + 4, (uInt)(v->mv_size - 4)))
+	    ims__rd_be32(p) != ims__crc32c(0, p + 4, v->mv_size - 4))
 		return IMS_CORRUPT;
 	e->time = ims__rd_be_time(k->mv_data);
 	e->count = ims__rd_be64(p + 5);

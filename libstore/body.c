@@ -1,6 +1,6 @@
 /* body.c - body bytes in chunks of 1 MiB, each deflated when that saves at
  * least an eighth, each checksummed:
- *   0 crc32 of bytes 4..end  4 method  5-7 zero  8 raw length  12 payload
+ *   0 crc32c of bytes 4..end  4 method  5-7 zero  8 raw length  12 payload
  */
 #include <stdlib.h>
 #include <zlib.h>
@@ -29,7 +29,10 @@ try_deflate(unsigned char *out, size_t cap, size_t *out_len,
 	int rc;
 
 	memset(&zs, 0, sizeof(zs));
-	if (deflateInit2(&zs, 6, Z_DEFLATED, -window_bits(len), 8,
+	/* memLevel 7: the same output as zlib's default 8 on messages, half
+	 * the time (its 128 KiB of hash state is no longer allocated and
+	 * cleared for every body: tests/bench, issue 7's note) */
+	if (deflateInit2(&zs, 6, Z_DEFLATED, -window_bits(len), 7,
 	                 Z_DEFAULT_STRATEGY) != Z_OK)
 		return ENOMEM;
 	zs.next_in = (Bytef *)(uintptr_t)raw;
@@ -70,7 +73,7 @@ chunk_build(unsigned char **out, size_t *out_len, const ims__body_in *b,
 	}
 	buf[4] = (unsigned char)method;
 	ims__le32(buf + 8, (uint32_t)rl);
-	ims__le32(buf, (uint32_t)crc32(0L, buf + 4, (uInt)(IMS__CHUNK_HDR - 4 + zl)));
+	ims__le32(buf, ims__crc32c(0, buf + 4, IMS__CHUNK_HDR - 4 + zl));
 	*out = buf;
 	*out_len = IMS__CHUNK_HDR + zl;
 	return 0;
@@ -79,7 +82,7 @@ chunk_build(unsigned char **out, size_t *out_len, const ims__body_in *b,
 int
 ims__body_prepare(ims__body_in *b, const void *data, size_t len)
 {
-	uLong crc = crc32(0L, Z_NULL, 0);
+	uint32_t crc = 0;
 
 	memset(b, 0, sizeof(*b));
 	if (len > IMS_BODY_MAX)
@@ -87,8 +90,8 @@ ims__body_prepare(ims__body_in *b, const void *data, size_t len)
 	b->data = data;
 	b->len = len;
 	for (size_t off = 0; off < len; off += IMS__CHUNK)
-		crc = crc32(crc, b->data + off, (uInt)IMS__MIN(IMS__CHUNK, len - off));
-	b->raw_crc = (uint32_t)crc;
+		crc = ims__crc32c(crc, b->data + off, IMS__MIN(IMS__CHUNK, len - off));
+	b->raw_crc = crc;
 	b->nchunks = (uint32_t)((len + IMS__CHUNK - 1) / IMS__CHUNK);
 	if (b->nchunks == 0)
 		return 0;
@@ -157,11 +160,12 @@ ims__body_del(ims_store *st, MDB_txn *txn, const ims_id *id)
 	return rc == MDB_NOTFOUND ? 0 : ims__map_err(rc);
 }
 
-/* Fetch and verify chunk i: 0 and the payload, or IMS_CORRUPT. */
+/* Fetch chunk i, checking its checksum when verify is set: 0 and the
+ * payload, or IMS_CORRUPT. */
 static int
 chunk_get(const unsigned char **payload, size_t *plen, int *method,
           uint32_t *raw_len, ims_store *st, MDB_txn *txn, const ims_id *id,
-          uint32_t i)
+          uint32_t i, int verify)
 {
 	unsigned char key[20];
 	MDB_val k = { 20, key }, v;
@@ -173,7 +177,7 @@ chunk_get(const unsigned char **payload, size_t *plen, int *method,
 		return rc == MDB_NOTFOUND ? IMS_CORRUPT : ims__map_err(rc);
 	p = v.mv_data;
 	if (v.mv_size < IMS__CHUNK_HDR ||
-	    ims__rd_le32(p) != crc32(0L, p + 4, (uInt)(v.mv_size - 4)) ||
+	    (verify && ims__rd_le32(p) != ims__crc32c(0, p + 4, v.mv_size - 4)) ||
 	    p[4] > IMS__Z_DEFLATE || ims__rd_le32(p + 8) > IMS__CHUNK)
 		return IMS_CORRUPT;
 	*method = p[4];
@@ -188,19 +192,23 @@ chunk_get(const unsigned char **payload, size_t *plen, int *method,
 typedef struct body_out {
 	ims_body_cb cb;
 	void *payload;
-	uLong crc;
+	uint32_t crc;
 	uint64_t total;
-	unsigned char *buf;  /* OUTBUF bytes for inflate */
+	unsigned char *buf;  /* cap bytes for inflate, allocated on first use */
+	size_t cap;
 } body_out;
 
 static int
 emit(body_out *o, const unsigned char *p, size_t n)
 {
-	o->crc = crc32(o->crc, p, (uInt)n);
+	o->crc = ims__crc32c(o->crc, p, n);
 	o->total += n;
 	return n ? o->cb(p, n, o->payload) : 0;
 }
 
+/* Inflate one chunk.  When its whole output fits the buffer, one call with
+ * Z_FINISH does it and zlib never allocates its 32 KiB window (the common
+ * case: a message of a few hundred bytes). */
 static int
 inflate_chunk(body_out *o, const unsigned char *in, size_t len, uint32_t raw_len)
 {
@@ -208,6 +216,11 @@ inflate_chunk(body_out *o, const unsigned char *in, size_t len, uint32_t raw_len
 	uint64_t before = o->total;
 	int zr = Z_OK, rc = 0;
 
+	if (!o->buf) {
+		o->cap = IMS__MIN((size_t)raw_len, (size_t)OUTBUF) + 1;
+		if (!(o->buf = malloc(o->cap)))
+			return ENOMEM;
+	}
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit2(&zs, -15) != Z_OK)
 		return ENOMEM;
@@ -215,14 +228,14 @@ inflate_chunk(body_out *o, const unsigned char *in, size_t len, uint32_t raw_len
 	zs.avail_in = (uInt)len;
 	while (rc == 0 && zr != Z_STREAM_END) {
 		zs.next_out = o->buf;
-		zs.avail_out = OUTBUF;
-		zr = inflate(&zs, Z_NO_FLUSH);
+		zs.avail_out = (uInt)o->cap;
+		zr = inflate(&zs, raw_len < o->cap ? Z_FINISH : Z_NO_FLUSH);
 		if (zr != Z_OK && zr != Z_STREAM_END)
 			rc = IMS_CORRUPT;
-		else if (o->total + (OUTBUF - zs.avail_out) - before > raw_len)
+		else if (o->total + (o->cap - zs.avail_out) - before > raw_len)
 			rc = IMS_CORRUPT;
 		else
-			rc = emit(o, o->buf, OUTBUF - zs.avail_out);
+			rc = emit(o, o->buf, o->cap - zs.avail_out);
 	}
 	inflateEnd(&zs);
 	if (rc == 0 && o->total - before != raw_len)
@@ -234,7 +247,7 @@ int
 ims__body_read(ims_store *st, MDB_txn *txn, const ims_id *id,
                const ims__recx *x, uint64_t size, ims_body_cb cb, void *payload)
 {
-	body_out o = { cb, payload, crc32(0L, Z_NULL, 0), 0, NULL };
+	body_out o = { cb, payload, 0, 0, NULL, 0 };
 	const unsigned char *p;
 	size_t plen;
 	uint32_t rl;
@@ -242,22 +255,19 @@ ims__body_read(ims_store *st, MDB_txn *txn, const ims_id *id,
 
 	if ((uint64_t)x->nchunks != (size + IMS__CHUNK - 1) / IMS__CHUNK)
 		return IMS_CORRUPT;
-	/* verify every stored byte before handing any out */
-	for (uint32_t i = 0; i < x->nchunks && rc == 0; i++)
-		rc = chunk_get(&p, &plen, &method, &rl, st, txn, id, i);
-	if (rc)
-		return rc;
-	if (!(o.buf = malloc(OUTBUF)))
-		return ENOMEM;
+	/* verify every stored byte before handing any out; the snapshot does
+	 * not change, so the second fetch need not verify again */
+	for (uint32_t i = 1; i < x->nchunks && rc == 0; i++)
+		rc = chunk_get(&p, &plen, &method, &rl, st, txn, id, i, 1);
 	for (uint32_t i = 0; i < x->nchunks && rc == 0; i++) {
-		rc = chunk_get(&p, &plen, &method, &rl, st, txn, id, i);
+		rc = chunk_get(&p, &plen, &method, &rl, st, txn, id, i, i == 0);
 		if (rc == 0 && method == IMS__Z_NONE)
 			rc = emit(&o, p, plen);
 		else if (rc == 0)
 			rc = inflate_chunk(&o, p, plen, rl);
 	}
 	free(o.buf);
-	if (rc == 0 && (o.total != size || (uint32_t)o.crc != x->raw_crc))
+	if (rc == 0 && (o.total != size || o.crc != x->raw_crc))
 		rc = IMS_CORRUPT;
 	return rc;
 }

@@ -86,6 +86,10 @@ typedef struct ims__counter {
 /* LMDB's MDB_val takes a non-const pointer even for keys it only reads. */
 static inline void *ims__uc(const void *p) { return (void *)(uintptr_t)p; }
 
+/* crc.c: CRC-32C, chained like zlib's crc32 (start with 0) */
+uint32_t ims__crc32c(uint32_t crc, const void *data, size_t len);
+uint32_t ims__crc32c_sw(uint32_t crc, const void *data, size_t len);
+
 /* ---- env.c: transactions ---- */
 int ims__check(ims_store *st);
 int ims__map_err(int mdb_rc);

@@ -1,6 +1,6 @@
 /* record.c - the metadata record codec (layout in imstore(5)).
  *
- *   0 crc32 of bytes 4..end    4 version  5 folder  6 mode  7 state
+ *   0 crc32c of bytes 4..end    4 version  5 folder  6 mode  7 state
  *   8 flags  12 raw_crc  16 nchunks  20 reserved  24 size  32 stored
  *  40 received  48 sent  56 expires  64 delivered  72 lease_until
  *  80 owner_atom  84 from_atom  88 conv_atom
@@ -12,7 +12,6 @@
  * Integers are little-endian.
  */
 #include <stdlib.h>
-#include <zlib.h>
 
 #include "internal.h"
 
@@ -72,7 +71,7 @@ put_str(unsigned char *p, const char *s)
 static void
 seal(unsigned char *buf, size_t len)
 {
-	ims__le32(buf, (uint32_t)crc32(0L, buf + 4, (uInt)(len - 4)));
+	ims__le32(buf, ims__crc32c(0, buf + 4, len - 4));
 }
 
 void
@@ -214,7 +213,7 @@ decode_fixed(ims_msg *m, ims__recx *x, const unsigned char *buf)
 static int
 check_fixed(const ims_msg *m, const unsigned char *buf, size_t len)
 {
-	if (len < IMS__REC_FIXED || ims__rd_le32(buf) != crc32(0L, buf + 4, (uInt)(len - 4)))
+	if (len < IMS__REC_FIXED || ims__rd_le32(buf) != ims__crc32c(0, buf + 4, len - 4))
 		return IMS_CORRUPT;
 	if (buf[4] != IMS__REC_VERSION || m->folder < 1 || m->folder > 2 ||
 	    m->mode < 1 || m->mode > 3 || (unsigned)m->state > 4)

@@ -5,7 +5,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <zlib.h>
 
 #include "verify.h"
 
@@ -192,7 +191,7 @@ le32(const unsigned char *p)
 ims_problem_kind
 ims__vfy_bad_kind(const unsigned char *p, size_t len)
 {
-	return len >= 4 && le32(p) != (uint32_t)crc32(0L, p + 4, (uInt)(len - 4))
+	return len >= 4 && le32(p) != ims__crc32c(0, p + 4, len - 4)
 	       ? IMS_PROBLEM_RECORD_CHECKSUM : IMS_PROBLEM_RECORD_INVALID;
 }
 
@@ -204,7 +203,7 @@ bad_record(ims__vfy *v, const ims_id *id, const MDB_val *val)
 	if (ims__vfy_bad_kind(p, val->mv_size) == IMS_PROBLEM_RECORD_CHECKSUM)
 		return ims__vfy_report(v, IMS_PROBLEM_RECORD_CHECKSUM, id,
 		                       "record checksum mismatch (stored %08x, computed %08x)",
-		                       le32(p), (uint32_t)crc32(0L, p + 4, (uInt)(val->mv_size - 4)));
+		                       le32(p), ims__crc32c(0, p + 4, val->mv_size - 4));
 	if (val->mv_size < IMS__REC_FIXED)
 		return ims__vfy_report(v, IMS_PROBLEM_RECORD_INVALID, id,
 		                       "record of %zu bytes, shorter than its fixed part",
@@ -264,7 +263,7 @@ check_atoms(ims__vfy *v, MDB_txn *txn, const ims_id *id, const ims_msg *m,
 static int
 chunk_ok(const unsigned char *p, size_t len)
 {
-	if (len < IMS__CHUNK_HDR || le32(p) != (uint32_t)crc32(0L, p + 4, (uInt)(len - 4)) ||
+	if (len < IMS__CHUNK_HDR || le32(p) != ims__crc32c(0, p + 4, len - 4) ||
 	    p[4] > IMS__Z_DEFLATE || le32(p + 8) > IMS__CHUNK)
 		return 0;
 	return p[4] != IMS__Z_NONE || len - IMS__CHUNK_HDR == le32(p + 8);

@@ -3,7 +3,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "internal.h"
 
@@ -24,7 +23,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(copy, data, size);
 	(void)ims__rec_decode(&m, &x, &d, &id, copy, size);
 	if (size >= 4) {
-		uint32_t c = (uint32_t)crc32(0L, copy + 4, (uInt)(size - 4));
+		uint32_t c = ims__crc32c(0, copy + 4, size - 4);
 		copy[0] = (unsigned char)c; copy[1] = (unsigned char)(c >> 8);
 		copy[2] = (unsigned char)(c >> 16); copy[3] = (unsigned char)(c >> 24);
 		if (ims__rec_decode(&m, &x, &d, &id, copy, size) == 0) {

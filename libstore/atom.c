@@ -72,7 +72,7 @@ ims__atom_intern(uint32_t *out, ims_store *st, MDB_txn *txn, int kind,
 	v = ik;
 	if ((rc = mdb_put(txn, st->dbi[IMS__DB_ATOM], &k, &v, MDB_NOOVERWRITE)))
 		return ims__map_err(rc);
-	if ((rc = mdb_put(txn, st->dbi[IMS__DB_ATOMID], &ik, &k, MDB_NOOVERWRITE)))
+	if ((rc = ims__put_tail(txn, st->dbi[IMS__DB_ATOMID], &ik, &k, MDB_NOOVERWRITE)))
 		return ims__map_err(rc);
 	return 0;
 }

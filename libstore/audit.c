@@ -60,7 +60,7 @@ audit_txn(ims_store *st, MDB_txn *txn, void *arg)
 	k.mv_data = key;
 	k.mv_size = 12;
 	v.mv_size = len;
-	if ((rc = mdb_put(txn, st->dbi[IMS__DB_AUDIT], &k, &v, MDB_NOOVERWRITE | MDB_RESERVE)))
+	if ((rc = ims__put_tail(txn, st->dbi[IMS__DB_AUDIT], &k, &v, MDB_NOOVERWRITE | MDB_RESERVE)))
 		return ims__map_err(rc);
 	p = v.mv_data;
 	p[4] = 1;

@@ -128,8 +128,8 @@ ims__body_put(ims_store *st, MDB_txn *txn, const ims_id *id, ims__body_in *b)
 		chunk_key(key, id, i);
 		v.mv_size = len;
 		v.mv_data = buf;
-		rc = ims__map_err(mdb_put(txn, st->dbi[IMS__DB_BODY], &k, &v,
-		                          MDB_NOOVERWRITE));
+		rc = ims__map_err(ims__put_tail(txn, st->dbi[IMS__DB_BODY], &k, &v,
+		                                MDB_NOOVERWRITE));
 		b->stored += len - IMS__CHUNK_HDR;
 		if (i > 0)
 			free(buf);

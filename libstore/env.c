@@ -89,6 +89,19 @@ ims__map_err(int rc)
 	return rc > 0 ? rc : IMS_INTERNAL;
 }
 
+/* Put a key that is usually past every key of its database (ids, atom
+ * numbers, audit times).  MDB_APPEND makes LMDB start a new page when the
+ * last one is full instead of splitting it in half, so such trees stay full
+ * rather than half empty; a key that is not past the last one (an imported
+ * id, an old received time) takes the ordinary path.  An LMDB code. */
+int
+ims__put_tail(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v, unsigned flags)
+{
+	int rc = mdb_put(txn, dbi, k, v, flags | MDB_APPEND);
+
+	return rc == MDB_KEYEXIST ? mdb_put(txn, dbi, k, v, flags) : rc;
+}
+
 int
 ims__check(ims_store *st)
 {

@@ -93,6 +93,7 @@ uint32_t ims__crc32c_sw(uint32_t crc, const void *data, size_t len);
 /* ---- env.c: transactions ---- */
 int ims__check(ims_store *st);
 int ims__map_err(int mdb_rc);
+int ims__put_tail(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v, unsigned flags);
 int ims__txn_begin(ims_store *st, unsigned flags, MDB_txn **out);
 void ims__txn_abort(ims_store *st, MDB_txn *txn);
 int ims__txn_commit(ims_store *st, MDB_txn *txn);

@@ -220,7 +220,7 @@ put_txn(ims_store *st, MDB_txn *txn, void *ctx)
 		return rc;
 	x.stored = p->body.stored;
 	v.mv_size = ims__rec_size(&p->c);
-	if ((rc = mdb_put(txn, st->dbi[IMS__DB_MSG], &k, &v, MDB_NOOVERWRITE | MDB_RESERVE)))
+	if ((rc = ims__put_tail(txn, st->dbi[IMS__DB_MSG], &k, &v, MDB_NOOVERWRITE | MDB_RESERVE)))
 		return ims__map_err(rc);
 	ims__rec_encode(v.mv_data, v.mv_size, &p->c, &x);
 	if ((rc = ims__index_add(st, txn, &p->id, &p->c, &x)))

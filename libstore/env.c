@@ -252,10 +252,28 @@ run_group(ims_store *st, ims__wreq *group)
 	return rc;
 }
 
+/* The leader's group is durable (or failed): wake exactly its writers, and
+ * the first writer queued meanwhile to lead the next group.  No broadcast:
+ * with many writers most would wake only to sleep again. */
+static void
+finish_group(ims_store *st, ims__wreq *group, const ims__wreq *self)
+{
+	for (ims__wreq *r = group, *next; r; r = next) {
+		next = r->next;  /* r may return and vanish once done is set */
+		r->done = 1;
+		st->writes++;
+		if (r != self)
+			pthread_cond_signal(&r->wake);
+	}
+	st->gc_leader = 0;
+	if (st->gc_head)
+		pthread_cond_signal(&st->gc_head->wake);
+}
+
 int
 ims__write(ims_store *st, ims__write_fn fn, void *ctx)
 {
-	ims__wreq req = { fn, ctx, 0, 0, NULL }, *group;
+	ims__wreq req = { fn, ctx, 0, 0, PTHREAD_COND_INITIALIZER, NULL }, *group;
 	int rc;
 
 	if ((rc = ims__check(st)))
@@ -267,7 +285,7 @@ ims__write(ims_store *st, ims__write_fn fn, void *ctx)
 	st->gc_tail = &req.next;
 	while (!req.done) {
 		if (st->gc_leader) {
-			pthread_cond_wait(&st->gc_cond, &st->gc_lock);
+			pthread_cond_wait(&req.wake, &st->gc_lock);
 			continue;
 		}
 		/* lead: take everyone queued so far, commit them together */
@@ -278,14 +296,10 @@ ims__write(ims_store *st, ims__write_fn fn, void *ctx)
 		pthread_mutex_unlock(&st->gc_lock);
 		run_group(st, group);
 		pthread_mutex_lock(&st->gc_lock);
-		for (ims__wreq *r = group; r; r = r->next) {
-			r->done = 1;
-			st->writes++;
-		}
-		st->gc_leader = 0;
-		pthread_cond_broadcast(&st->gc_cond);
+		finish_group(st, group, &req);
 	}
 	pthread_mutex_unlock(&st->gc_lock);
+	pthread_cond_destroy(&req.wake);
 	return req.rc;
 }
 
@@ -500,7 +514,6 @@ ims_store_open(ims_store **out, const char *path, const ims_open_opts *opts)
 	st->map_max = o->map_max ? o->map_max : DEFAULT_MAP_MAX;
 	pthread_rwlock_init(&st->resize_lock, NULL);
 	pthread_mutex_init(&st->gc_lock, NULL);
-	pthread_cond_init(&st->gc_cond, NULL);
 	st->gc_tail = &st->gc_head;
 	if (!(st->path = strdup(path))) {
 		rc = ENOMEM;
@@ -522,7 +535,6 @@ fail_env:
 fail_st:
 	pthread_rwlock_destroy(&st->resize_lock);
 	pthread_mutex_destroy(&st->gc_lock);
-	pthread_cond_destroy(&st->gc_cond);
 	free(st);
 fail_reg:
 	registry_del(sb.st_dev, sb.st_ino);
@@ -542,7 +554,6 @@ ims_store_close(ims_store *st)
 	}
 	pthread_rwlock_destroy(&st->resize_lock);
 	pthread_mutex_destroy(&st->gc_lock);
-	pthread_cond_destroy(&st->gc_cond);
 	free(st->path);
 	free(st);
 }

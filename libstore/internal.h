@@ -51,6 +51,7 @@ typedef struct ims__wreq {
 	void *ctx;
 	int rc;
 	int done;
+	pthread_cond_t wake;     /* signalled when done, or to lead */
 	struct ims__wreq *next;
 } ims__wreq;
 
@@ -70,7 +71,6 @@ struct ims_store {
 	/* Group commit: writers queue; one of them, the leader, runs the queue
 	 * in one transaction (a nested one per writer) and one sync. */
 	pthread_mutex_t gc_lock;
-	pthread_cond_t gc_cond;
 	ims__wreq *gc_head, **gc_tail;
 	int gc_leader;
 	uint64_t commits, writes;  /* for tests and statistics */

@@ -192,6 +192,7 @@ typedef struct tx {
 	ims__xb b;
 	ims_body_cb cb;
 	void *payload;
+	ims_query *q;             /* the messages, and their snapshot */
 	int base64;
 	unsigned char carry[3];   /* base64: bytes waiting for a group of three */
 	size_t ncarry;
@@ -338,14 +339,14 @@ address(ims__xb *b, const char *name, const ims_addr *a)
 }
 
 static int
-tx_message(tx *t, ims_store *st, const ims_msg *m)
+tx_message(tx *t, const ims_msg *m)
 {
 	char id[IMS_ID_STRLEN + 1], when[48];
 	textscan s = { 0, 0, 0, 0 };
 	int rc;
 
 	/* a first pass decides the encoding: memory stays bounded */
-	if (m->size && (rc = ims_body_stream(st, &m->id, text_scan, &s)) && !s.bad)
+	if (m->size && (rc = ims_query_body_stream(t->q, text_scan, &s)) && !s.bad)
 		return rc;
 	t->base64 = s.bad || s.need;
 	t->ncarry = 0;
@@ -368,7 +369,7 @@ tx_message(tx *t, ims_store *st, const ims_msg *m)
 	                              : "    <body encoding=\"text\">");
 	if ((rc = tx_flush(t, 0)))
 		return rc;
-	if (m->size && (rc = ims_body_stream(st, &m->id, body_out, t)))
+	if (m->size && (rc = ims_query_body_stream(t->q, body_out, t)))
 		return rc;
 	b64_end(t);
 	ims__xb_str(&t->b, "</body>\n  </message>\n");
@@ -376,37 +377,52 @@ tx_message(tx *t, ims_store *st, const ims_msg *m)
 }
 
 int
-ims_history_transcript_xml(ims_store *st, const char *user,
-                           const char *conversation, ims_body_cb cb,
-                           void *payload)
+ims_query_transcript_xml(ims_query *q, const char *user,
+                         const char *conversation, ims_body_cb cb,
+                         void *payload)
 {
 	char canon[IMS_ADDR_MAX + 1];
 	const ims_msg *m;
-	ims_query *q;
 	tx t;
 	int rc;
 
-	if (!cb || !user || ims_addr_canon(canon, sizeof(canon), user))
+	if (!q || !cb || !user || !conversation ||
+	    ims_addr_canon(canon, sizeof(canon), user))
 		return IMS_INVALID;
-	if ((rc = ims_history_transcript(&q, st, user, conversation, NULL)))
-		return rc;
 	memset(&t, 0, sizeof(t));
 	t.cb = cb;
 	t.payload = payload;
+	t.q = q;
 	ims__xb_str(&t.b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	            "<transcript xmlns=\"" TR_NS "\"");
 	attr(&t.b, "user", canon);
 	attr(&t.b, "conversation", conversation);
 	ims__xb_str(&t.b, ">\n");
 	while ((rc = ims_query_next(&m, q)) == 0)
-		if ((rc = tx_message(&t, st, m)))
+		if ((rc = tx_message(&t, m)))
 			goto out;
 	if (rc == IMS_ITEROVER) {
 		ims__xb_str(&t.b, "</transcript>\n");
 		rc = tx_flush(&t, 1);
 	}
 out:
-	ims_query_free(q);
 	free(t.b.buf);
+	return rc;
+}
+
+int
+ims_history_transcript_xml(ims_store *st, const char *user,
+                           const char *conversation, ims_body_cb cb,
+                           void *payload)
+{
+	ims_query *q;
+	int rc;
+
+	if (!cb || !user || !conversation)
+		return IMS_INVALID;
+	if ((rc = ims_history_transcript(&q, st, user, conversation, NULL)))
+		return rc;
+	rc = ims_query_transcript_xml(q, user, conversation, cb, payload);
+	ims_query_free(q);
 	return rc;
 }

@@ -415,21 +415,26 @@ IMS_API int ims_filter_match(const ims_filter *f, const ims_msg *msg);
 /** Whether a filter is the match-everything filter. @since 0.1 */
 IMS_API int ims_filter_is_all(const ims_filter *f);
 
-typedef struct ims_query ims_query;
-
 /** Query flag: only what the owner may see: no message the user deleted
  * while it was held (IMS_MSGF_HIDDEN), no expired deferred message. */
 #define IMS_QUERY_VISIBLE 0x1u
+
+typedef struct ims_query ims_query;
 
 typedef struct ims_query_opts {
 	unsigned version;
 	int reverse;          /**< newest first */
 	const char *cursor;   /**< resume after this ims_query_cursor() value */
 	unsigned flags;       /**< IMS_QUERY_* */
+	/** Version 2: read in the snapshot of this open query instead of a new
+	 * one (several queries seeing the store at one instant, as an export
+	 * does); it must stay open until this query is freed, and both are
+	 * used from one thread at a time.  NULL: a snapshot of its own. */
+	const ims_query *snapshot;
 } ims_query_opts;
 
-#define IMS_QUERY_OPTS_VERSION 1
-#define IMS_QUERY_OPTS_INIT { IMS_QUERY_OPTS_VERSION, 0, NULL, 0 }
+#define IMS_QUERY_OPTS_VERSION 2
+#define IMS_QUERY_OPTS_INIT { IMS_QUERY_OPTS_VERSION, 0, NULL, 0, NULL }
 
 /** Longest cursor text, without the NUL. */
 #define IMS_CURSOR_STRLEN 40
@@ -536,6 +541,77 @@ typedef struct ims_delete_result {
  */
 IMS_API int ims_delete_filter(ims_delete_result *out, ims_store *st,
                       const ims_filter *f, const ims_delete_opts *opts);
+/** @} */
+
+/* ------------------------------------------------------------------ */
+/** @name Bulk storing (import, migration)
+ * Many messages to one durable commit instead of one commit each.
+ * @{ */
+
+typedef struct ims_bulk ims_bulk;
+
+/** Bulk flag: store each message under its msg->id, keeping its state and
+ * its IMS_MSGF_HELD and IMS_MSGF_HIDDEN flags (an import of an export);
+ * without it ids are issued and flags cleared as ims_put() does. */
+#define IMS_BULK_KEEP_ID 0x1u
+
+typedef struct ims_bulk_opts {
+	unsigned version;
+	unsigned flags;       /**< IMS_BULK_* */
+	size_t batch;         /**< messages per commit at most; 0: 1000 */
+	size_t max_bytes;     /**< body bytes held for one commit; 0: 32 MiB
+	                           (a larger body goes alone) */
+} ims_bulk_opts;
+
+#define IMS_BULK_OPTS_VERSION 1
+#define IMS_BULK_OPTS_INIT { IMS_BULK_OPTS_VERSION, 0, 0, 0 }
+
+/** What a bulk load did so far. */
+typedef struct ims_bulk_result {
+	uint64_t stored;      /**< messages stored and durable */
+	uint64_t existing;    /**< already there (same owner, folder and
+	                           Message-ID, or with IMS_BULK_KEEP_ID the same
+	                           id): nothing written */
+	uint64_t commits;     /**< durable commits made */
+	uint64_t queued;      /**< accepted, not yet committed */
+} ims_bulk_result;
+
+/**
+ * Start a bulk load.  Each commit is one write transaction of the group
+ * commit, so other writers of the store go on between commits.
+ * @param[out] out free with ims_bulk_free().
+ * @param opts NULL for defaults.
+ * @return 0, IMS_READONLY, or another error.
+ * @since 0.1
+ */
+IMS_API int ims_bulk_open(ims_bulk **out, ims_store *st, const ims_bulk_opts *opts);
+
+/**
+ * Accept one message (metadata and body are copied).  It is checked now as
+ * ims_put() checks; when the batch is full, the batch is committed first.
+ * A message is durable only once a later ims_bulk_put() or
+ * ims_bulk_commit() that commits it has returned 0.
+ * @return 0, IMS_INVALID or IMS_TOOBIG (this message refused, the batch
+ *         kept), or the error of the commit (that batch is discarded: none
+ *         of its messages is stored).
+ * @since 0.1
+ */
+IMS_API int ims_bulk_put(ims_bulk *b, const ims_msg *msg, const void *body,
+                         size_t len);
+
+/**
+ * Commit what was accepted and wait until it is on disk.
+ * @return 0, or the error (the batch is discarded: none of it stored).
+ * @since 0.1
+ */
+IMS_API int ims_bulk_commit(ims_bulk *b);
+
+/** Counts so far. @return 0, or IMS_INVALID. @since 0.1 */
+IMS_API int ims_bulk_result_get(ims_bulk_result *out, const ims_bulk *b);
+
+/** Free a bulk load; what was not committed is discarded.  NULL is ignored.
+ * @since 0.1 */
+IMS_API void ims_bulk_free(ims_bulk *b);
 /** @} */
 
 /* ------------------------------------------------------------------ */
@@ -998,6 +1074,19 @@ IMS_API int ims_history_list_xml(char **out, size_t *out_len,
 IMS_API int ims_history_transcript_xml(ims_store *st, const char *user,
                                        const char *conversation, ims_body_cb cb,
                                        void *payload);
+
+/**
+ * Write the transcript document of the messages a query yields (as
+ * ims_history_transcript_xml() does for ims_history_transcript()'s query),
+ * reading their bodies in the query's snapshot: an export writes each
+ * conversation's transcript in the snapshot of its messages.
+ * @param user the user the document names; @p conversation its identity.
+ * @return 0, IMS_INVALID, or the callback's non-zero value.
+ * @since 0.1
+ */
+IMS_API int ims_query_transcript_xml(ims_query *q, const char *user,
+                                     const char *conversation, ims_body_cb cb,
+                                     void *payload);
 /** @} */
 
 /* ------------------------------------------------------------------ */

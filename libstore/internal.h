@@ -267,6 +267,25 @@ typedef int (*ims__put_check)(ims_store *st, MDB_txn *txn, const ims_msg *c,
                               void *arg);
 int ims__put(ims_id *out, ims_store *st, const ims_msg *msg, const void *body,
              size_t len, ims__put_check check, void *arg);
+/* One message on its way into a write transaction (ims_put, ims_bulk). */
+typedef struct ims__putreq {
+	ims__put_check check; /* runs in the write transaction, may refuse */
+	void *check_arg;
+	ims_msg c;            /* the message with canonical addresses */
+	ims_addr *addrs;      /* canonical To and cc */
+	char *strbuf;         /* their text */
+	ims__body_in body;
+	ims_id id;            /* issued, found, or kept (keep_id) */
+	int keep_id;          /* store under msg->id with its flags (import) */
+} ims__putreq;
+/* Check, canonicalise and prepare the body outside the transaction; on any
+ * return ims__putreq_release() frees what it holds. */
+int ims__putreq_prepare(ims__putreq *p, ims_store *st, const ims_msg *msg,
+                        const void *body, size_t len, int keep_id);
+/* An ims__write function: 0 stored, IMS_EXISTS (p->id the stored one
+ * unless keep_id), or an error. */
+int ims__putreq_txn(ims_store *st, MDB_txn *txn, void *ctx);
+void ims__putreq_release(ims__putreq *p);
 
 /* ---- xml.c ---- */
 struct _xmlDoc;

@@ -5,16 +5,6 @@
 
 #include "internal.h"
 
-typedef struct put_ctx {
-	ims__put_check check; /* runs in the write transaction, may refuse */
-	void *check_arg;
-	ims_msg c;            /* the message with canonical addresses */
-	ims_addr *addrs;      /* canonical To and cc */
-	char *strbuf;         /* their text */
-	ims__body_in body;
-	ims_id id;
-} put_ctx;
-
 static int
 fail(ims_errinfo *err, int rc, const char *field, const char *why)
 {
@@ -119,7 +109,7 @@ ims_msg_check(const ims_msg *m, ims_errinfo *err)
 }
 
 static int
-canon_all(put_ctx *p, const ims_msg *m)
+canon_all(ims__putreq *p, const ims_msg *m)
 {
 	size_t na = m->nto + m->ncc, slot = IMS_ADDR_MAX + 1;
 	int rc = 0;
@@ -197,16 +187,43 @@ find_existing(ims_id *out, ims_store *st, MDB_txn *txn, const ims_msg *m)
 	return 0;
 }
 
+/* An imported id: not taken, and the ids issued later stay above it. */
 static int
-put_txn(ims_store *st, MDB_txn *txn, void *ctx)
+keep_id(ims_store *st, MDB_txn *txn, const ims_id *id)
 {
-	put_ctx *p = ctx;
+	MDB_val k = { 16, ims__uc(id->b) }, v;
+	int rc = mdb_get(txn, st->dbi[IMS__DB_MSG], &k, &v);
+
+	if (rc != MDB_NOTFOUND)
+		return rc ? ims__map_err(rc) : IMS_EXISTS;
+	k.mv_size = 7;
+	k.mv_data = "last_id";
+	rc = mdb_get(txn, st->dbi[IMS__DB_META], &k, &v);
+	if (rc == 0 && v.mv_size == 16 && memcmp(id->b, v.mv_data, 16) <= 0)
+		return 0;
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return ims__map_err(rc);
+	v.mv_size = 16;
+	v.mv_data = ims__uc(id->b);
+	return ims__map_err(mdb_put(txn, st->dbi[IMS__DB_META], &k, &v, 0));
+}
+
+int
+ims__putreq_txn(ims_store *st, MDB_txn *txn, void *ctx)
+{
+	ims__putreq *p = ctx;
 	ims__recx x = { 0, 0, 0, p->body.raw_crc, p->body.nchunks, 0, IMS_TIME_NONE };
 	MDB_val k = { 16, p->id.b }, v;
-	int rc = find_existing(&p->id, st, txn, &p->c);
+	ims_id found = {{0}};
+	int rc = find_existing(&found, st, txn, &p->c);
 
-	if (rc != IMS_NOTFOUND)
+	if (rc != IMS_NOTFOUND) {
+		if (rc == 0 && !p->keep_id)
+			p->id = found;
 		return rc ? rc : IMS_EXISTS;
+	}
+	if (p->keep_id && (rc = keep_id(st, txn, &p->id)))
+		return rc;
 	if (p->check && (rc = p->check(st, txn, &p->c, p->check_arg)))
 		return rc;
 	if ((rc = ims__atom_intern(&x.owner_atom, st, txn, IMS__ATOM_ADDR, p->c.owner)) ||
@@ -215,7 +232,7 @@ put_txn(ims_store *st, MDB_txn *txn, void *ctx)
 	if (p->c.conversation && (rc = ims__atom_intern(&x.conv_atom, st, txn,
 	                                                IMS__ATOM_CONV, p->c.conversation)))
 		return rc;
-	if ((rc = new_id(&p->id, st, txn)) ||
+	if ((!p->keep_id && (rc = new_id(&p->id, st, txn))) ||
 	    (rc = ims__body_put(st, txn, &p->id, &p->body)))
 		return rc;
 	x.stored = p->body.stored;
@@ -237,33 +254,51 @@ ims_put(ims_id *out, ims_store *st, const ims_msg *msg, const void *body,
 }
 
 int
-ims__put(ims_id *out, ims_store *st, const ims_msg *msg, const void *body,
-         size_t len, ims__put_check check, void *arg)
+ims__putreq_prepare(ims__putreq *p, ims_store *st, const ims_msg *msg,
+                    const void *body, size_t len, int keep)
 {
-	put_ctx p;
 	int rc;
 
-	memset(&p, 0, sizeof(p));
-	p.check = check;
-	p.check_arg = arg;
+	memset(p, 0, sizeof(*p));
 	if ((rc = ims__check(st)))
 		return rc;
 	if ((len && !body) || (rc = ims_msg_check(msg, NULL)))
 		return rc ? rc : IMS_INVALID;
-	if ((rc = canon_all(&p, msg)))
-		goto out;
-	p.c.flags = 0;
-	p.c.size = len;
-	if (p.c.received == IMS_TIME_NONE)
-		p.c.received = ims__now_us();
-	if ((rc = ims__body_prepare(&p.body, body, len)))
-		goto out;
-	rc = ims__write(st, put_txn, &p);
-	if ((rc == 0 || rc == IMS_EXISTS) && out)
-		*out = p.id;
-out:
-	ims__body_release(&p.body);
-	free(p.addrs);
-	free(p.strbuf);
+	if ((rc = canon_all(p, msg)))
+		return rc;
+	p->keep_id = keep;
+	p->id = keep ? msg->id : p->id;
+	p->c.flags = keep ? msg->flags & (IMS_MSGF_HELD | IMS_MSGF_HIDDEN) : 0;
+	p->c.size = len;
+	if (p->c.received == IMS_TIME_NONE)
+		p->c.received = ims__now_us();
+	return ims__body_prepare(&p->body, body, len);
+}
+
+void
+ims__putreq_release(ims__putreq *p)
+{
+	ims__body_release(&p->body);
+	free(p->addrs);
+	free(p->strbuf);
+	p->addrs = NULL;
+	p->strbuf = NULL;
+}
+
+int
+ims__put(ims_id *out, ims_store *st, const ims_msg *msg, const void *body,
+         size_t len, ims__put_check check, void *arg)
+{
+	ims__putreq p;
+	int rc;
+
+	if ((rc = ims__putreq_prepare(&p, st, msg, body, len, 0)) == 0) {
+		p.check = check;
+		p.check_arg = arg;
+		rc = ims__write(st, ims__putreq_txn, &p);
+		if ((rc == 0 || rc == IMS_EXISTS) && out)
+			*out = p.id;
+	}
+	ims__putreq_release(&p);
 	return rc;
 }

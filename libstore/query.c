@@ -25,6 +25,7 @@ typedef struct item {
 struct ims_query {
 	ims_store *st;
 	MDB_txn *txn;
+	int txn_shared;         /* another query's snapshot (opts->snapshot) */
 	const ims_filter *f;
 	int reverse;
 	int64_t lo, hi;         /* received range every candidate lies in */
@@ -435,8 +436,16 @@ ims_query_open(ims_query **out, ims_store *st, const ims_filter *f,
 	if (o->cursor && (rc = cursor_parse(&q->start, o->cursor)))
 		goto fail;
 	q->has_start = o->cursor != NULL;
-	if ((rc = ims__txn_begin(st, MDB_RDONLY, &q->txn)))
+	if (o->version >= 2 && o->snapshot) {
+		if (o->snapshot->st != st) {
+			rc = IMS_INVALID;
+			goto fail;
+		}
+		q->txn = o->snapshot->txn;
+		q->txn_shared = 1;
+	} else if ((rc = ims__txn_begin(st, MDB_RDONLY, &q->txn))) {
 		goto fail;
+	}
 	if ((rc = plan(q)) || (rc = explain_finish(q)))
 		goto fail;
 	*out = q;
@@ -555,7 +564,7 @@ ims_query_free(ims_query *q)
 	if (q->st && q->st->pid == getpid()) {
 		for (size_t i = 0; i < q->nsrc; i++)
 			mdb_cursor_close(q->srcs[i].cur);
-		if (q->txn)
+		if (q->txn && !q->txn_shared)
 			ims__txn_abort(q->st, q->txn);
 	}
 	ims__decbuf_free(&q->d);
@@ -579,8 +588,12 @@ ims__scoped_query(ims_query **out, ims_store *st, const char *canon_user,
 	*out = NULL;
 	if ((rc = ims__filter_scope(&scoped, canon_user, folder, extra_expr, f)))
 		return rc;
-	if (opts)
-		o = *opts;
+	if (opts) {
+		o.reverse = opts->reverse;
+		o.cursor = opts->cursor;
+		o.flags = opts->flags;
+		o.snapshot = opts->version >= 2 ? opts->snapshot : NULL;
+	}
 	o.flags |= IMS_QUERY_VISIBLE;
 	if ((rc = ims_query_open(out, st, scoped, &o))) {
 		ims_filter_free(scoped);

@@ -401,7 +401,7 @@ test_queries(void)
 	   "top-level or: full scan");
 
 	/* reverse */
-	is_int(list_ids(st, "*", &(ims_query_opts){ IMS_QUERY_OPTS_VERSION, 1, NULL, 0 }, got, 64, NULL),
+	is_int(list_ids(st, "*", &(ims_query_opts){ IMS_QUERY_OPTS_VERSION, 1, NULL, 0, NULL }, got, 64, NULL),
 	       30, "reverse lists all");
 	ok(memcmp(got[0].b, ids[0].b, 16) == 0, "reverse starts with the newest");
 	ims_store_close(st);

@@ -28,6 +28,7 @@ XML_CFLAGS = $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/i
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARN) \
              -Ilibstore -Ilibcpim $(XML_CFLAGS) $(CFLAGS) $(XCFLAGS)
 LIBS    = -llmdb -lxml2 -larchive -lz -lpthread
+CMD_LIBS = -lnettle
 ALL_LDFLAGS = $(LDFLAGS) $(XLDFLAGS)
 
 SOMAJOR = 0
@@ -45,7 +46,7 @@ UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
 # commands that get an imstore-<name> alias
 COMMANDS = init put list show cpim delete stats verify deferred history settings \
-           hold release audit purge
+           hold release audit purge export import verify-archive
 
 all: $(O)/imstore $(O)/libimstore.so.$(SOMAJOR) $(O)/libcpim.so.$(SOMAJOR) \
      $(O)/imstore.pc $(O)/cpim.pc
@@ -71,7 +72,7 @@ $(O)/libcpim.so.$(SOMAJOR): $(CPIM_OBJ) libcpim/cpim.map
 	ln -sf libcpim.so.$(SOMAJOR) $(O)/libcpim.so
 
 $(O)/imstore: $(CMD_OBJ) $(O)/libimstore.a $(O)/libcpim.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(O)/libimstore.a $(O)/libcpim.a $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(O)/libimstore.a $(O)/libcpim.a $(LIBS) $(CMD_LIBS)
 
 $(O)/tests/%: tests/unit/%.c tests/unit/tap.h $(O)/libimstore.a $(O)/libcpim.a
 	@mkdir -p $(dir $@)
@@ -178,7 +179,7 @@ bench-quick: bench-deps
 
 # ---------------------------------------------------------------- setup
 DEB_PKGS = build-essential clang pkg-config liblmdb-dev lmdb-utils libxml2-dev \
-           libxml2-utils libarchive-dev zlib1g-dev mandoc perl strace \
+           libxml2-utils libarchive-dev zlib1g-dev nettle-dev libarchive-tools mandoc perl strace \
            python3 python3-jsonschema
 
 deps:
@@ -218,7 +219,7 @@ uninstall:
 	for c in $(COMMANDS); do rm -f $(DESTDIR)$(bashcompdir)/imstore-$$c; done
 
 clean:
-	rm -rf build build-asan build-tsan build-fuzz demo-store
+	rm -rf build build-asan build-tsan build-fuzz demo-store demo-export.tar.gz
 
 .PHONY: all check check-all check-unit check-cli check-symbols check-docs \
         check-asan check-tsan check-fuzz check-install fuzz deps demo install uninstall clean

@@ -54,3 +54,7 @@ run deferred summary sip:bob@example.com --format xml
 run settings get sip:bob@example.com
 run deferred on-register sip:bob@example.com
 run stats
+# a compliance export of Alice's history, checked as a recipient would
+rm -f ./demo-export.tar.gz
+run export -o ./demo-export.tar.gz owner:sip:alice@example.com folder:history
+run verify-archive ./demo-export.tar.gz

@@ -260,3 +260,40 @@ done:
 		*out = total;
 	return rc;
 }
+
+int
+ims_delete_ids(ims_delete_result *out, ims_store *st, const ims_id *ids,
+               size_t n, const ims_delete_opts *opts)
+{
+	ims_delete_opts defaults = IMS_DELETE_OPTS_INIT;
+	const ims_delete_opts *o = opts ? opts : &defaults;
+	size_t cap = o->batch ? o->batch : 1000;
+	ims_delete_result total = { 0, 0, 0, 0, 0 };
+	batch_ctx b = { (ims_id *)(uintptr_t)ids, 0, 0, 0,
+	                o->max_txn_us > 0 ? o->max_txn_us : 50000, NULL,
+	                { 0, 0, 0, 0, 0 } };
+	int64_t t0 = ims__now_us();
+	int rc;
+
+	if (out)
+		memset(out, 0, sizeof(*out));
+	if ((n && !ids) || o->dry_run)
+		return IMS_INVALID;
+	if ((rc = ims__check(st)))
+		return rc;
+	for (b.from = 0; b.from < n && rc == 0; b.from = b.to) {
+		int64_t ts = ims__now_us();
+		b.n = IMS__MIN(n, b.from + cap);
+		if ((rc = ims__write(st, batch_txn, &b)))
+			break;
+		total.deleted += b.r.deleted;
+		total.bytes += b.r.bytes;
+		total.held += b.r.held;
+		total.txns++;
+		total.longest_txn_us = IMS__MAX(total.longest_txn_us, ims__now_us() - ts);
+		throttle(o->rate, total.deleted, t0);
+	}
+	if (out)
+		*out = total;
+	return rc;
+}

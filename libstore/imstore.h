@@ -541,6 +541,19 @@ typedef struct ims_delete_result {
  */
 IMS_API int ims_delete_filter(ims_delete_result *out, ims_store *st,
                       const ims_filter *f, const ims_delete_opts *opts);
+
+/**
+ * Delete the messages of @p ids (those that still exist), in bounded write
+ * transactions as ims_delete_filter() does; messages under legal hold are
+ * kept and counted in @c held.  opts->dry_run is not supported here.
+ * @param[out] out counts; may be NULL.
+ * @return 0, IMS_INVALID, or another error (what was deleted before it is
+ *         counted in @p out).
+ * @since 0.1
+ */
+IMS_API int ims_delete_ids(ims_delete_result *out, ims_store *st,
+                           const ims_id *ids, size_t n,
+                           const ims_delete_opts *opts);
 /** @} */
 
 /* ------------------------------------------------------------------ */

@@ -1,0 +1,259 @@
+/* eml.c - a stored message as an RFC 5322 message for e-discovery tools
+ * (export --layout eml): From, To, Cc, Date, Subject and Message-ID mapped,
+ * the exact stored bytes as one base64 MIME body, the store's own values in
+ * X-IMStore- fields. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "eml.h"
+
+typedef struct eml_out {
+	int fd;
+	int err;
+	char buf[8192];
+	size_t len;
+	unsigned char carry[57];  /* base64: a line's worth of input */
+	size_t ncarry;
+} eml_out;
+
+static void
+flush(eml_out *o)
+{
+	size_t off = 0;
+
+	while (off < o->len && !o->err) {
+		ssize_t w = write(o->fd, o->buf + off, o->len - off);
+		if (w < 0)
+			o->err = errno ? errno : EIO;
+		else
+			off += (size_t)w;
+	}
+	o->len = 0;
+}
+
+static void
+put(eml_out *o, const char *s, size_t n)
+{
+	while (n) {
+		size_t k = sizeof(o->buf) - o->len;
+		if (k == 0) {
+			flush(o);
+			continue;
+		}
+		k = k < n ? k : n;
+		memcpy(o->buf + o->len, s, k);
+		o->len += k;
+		s += k;
+		n -= k;
+	}
+}
+
+static void
+puts_(eml_out *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+static const char b64[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void
+b64_line(eml_out *o, const unsigned char *p, size_t n, const char *end)
+{
+	char line[80];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) |
+		             (i + 2 < n ? p[i + 2] : 0);
+		line[k++] = b64[v >> 18 & 63];
+		line[k++] = b64[v >> 12 & 63];
+		line[k++] = i + 1 < n ? b64[v >> 6 & 63] : '=';
+		line[k++] = i + 2 < n ? b64[v & 63] : '=';
+	}
+	put(o, line, k);
+	puts_(o, end);
+}
+
+static int
+ascii_plain(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* A header value: as it is when plain short ASCII, else RFC 2047 encoded
+ * words of UTF-8 on folded lines (never splitting a character). */
+static void
+text_value(eml_out *o, const char *s)
+{
+	size_t n = strlen(s), i = 0;
+
+	if (ascii_plain(s) && n < 900) {
+		puts_(o, s);
+		return;
+	}
+	while (i < n) {
+		size_t k = n - i < 45 ? n - i : 45;
+		while (i + k < n && ((unsigned char)s[i + k] & 0xc0) == 0x80)
+			k--;
+		puts_(o, i ? "\r\n =?UTF-8?B?" : "=?UTF-8?B?");
+		b64_line(o, (const unsigned char *)s + i, k, "?=");
+		i += k;
+	}
+}
+
+static void
+header(eml_out *o, const char *name, const char *value)
+{
+	if (!value)
+		return;
+	puts_(o, name);
+	puts_(o, ": ");
+	text_value(o, value);
+	puts_(o, "\r\n");
+}
+
+/* sip:user@host -> user@host; other URIs -> their text @ "uri.invalid". */
+static void
+mailbox(eml_out *o, const ims_addr *a)
+{
+	const char *colon = strchr(a->uri, ':'), *addr = colon ? colon + 1 : a->uri;
+	int has_at = strchr(addr, '@') != NULL;
+
+	if (a->name && *a->name) {
+		if (ascii_plain(a->name)) {
+			puts_(o, "\"");
+			for (const char *p = a->name; *p; p++) {
+				if (*p == '"' || *p == '\\')
+					puts_(o, "\\");
+				put(o, p, 1);
+			}
+			puts_(o, "\" ");
+		} else {
+			text_value(o, a->name);
+			puts_(o, " ");
+		}
+	}
+	puts_(o, "<");
+	for (const char *p = addr; *p; p++)
+		if (strchr("<>\"\\ ,;()[]", *p) == NULL)
+			put(o, p, 1);
+	puts_(o, has_at ? ">" : "@uri.invalid>");
+}
+
+static void
+mailboxes(eml_out *o, const char *name, const ims_addr *v, size_t n)
+{
+	if (!n)
+		return;
+	puts_(o, name);
+	puts_(o, ": ");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			puts_(o, ",\r\n ");
+		mailbox(o, &v[i]);
+	}
+	puts_(o, "\r\n");
+}
+
+static void
+date(eml_out *o, int64_t us)
+{
+	static const char *const wd[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char *const mo[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+	char s[64];
+
+	if (!gmtime_r(&t, &tm))
+		return;
+	snprintf(s, sizeof(s), "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n",
+	         wd[tm.tm_wday], tm.tm_mday, mo[tm.tm_mon], tm.tm_year + 1900,
+	         tm.tm_hour, tm.tm_min, tm.tm_sec);
+	puts_(o, s);
+}
+
+/* msg-id: the Message-ID when it has that form, else its bytes made safe. */
+static void
+msgid(eml_out *o, const char *id)
+{
+	static const char hx[] = "0123456789ABCDEF";
+	int at = 0;
+
+	puts_(o, "Message-ID: <");
+	for (const char *p = id; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '@' && !at) {
+			at = 1;
+			put(o, p, 1);
+		} else if (c > 0x20 && c < 0x7f && !strchr("<>\"\\()[],;:@%", c)) {
+			put(o, p, 1);
+		} else {
+			char e[3] = { '%', hx[c >> 4], hx[c & 15] };
+			put(o, e, 3);
+		}
+	}
+	puts_(o, at ? ">\r\n" : "@imstore.invalid>\r\n");
+}
+
+static int
+body_chunk(const void *chunk, size_t len, void *payload)
+{
+	eml_out *o = payload;
+	const unsigned char *p = chunk;
+
+	while (len) {
+		size_t k = sizeof(o->carry) - o->ncarry;
+		k = k < len ? k : len;
+		memcpy(o->carry + o->ncarry, p, k);
+		o->ncarry += k;
+		p += k;
+		len -= k;
+		if (o->ncarry == sizeof(o->carry)) {
+			b64_line(o, o->carry, o->ncarry, "\r\n");
+			o->ncarry = 0;
+		}
+	}
+	return o->err;
+}
+
+int
+eml_write(int fd, const ims_msg *m, ims_query *q)
+{
+	eml_out o;
+	char id[IMS_ID_STRLEN + 1];
+	int rc = 0;
+
+	memset(&o, 0, sizeof(o));
+	o.fd = fd;
+	mailboxes(&o, "From", &m->from, 1);
+	mailboxes(&o, "To", m->to, m->nto);
+	mailboxes(&o, "Cc", m->cc, m->ncc);
+	date(&o, m->sent != IMS_TIME_NONE ? m->sent : m->received);
+	header(&o, "Subject", m->subject);
+	msgid(&o, m->message_id);
+	puts_(&o, "MIME-Version: 1.0\r\n");
+	header(&o, "Content-Type", m->content_type ? m->content_type : "text/plain");
+	puts_(&o, "Content-Transfer-Encoding: base64\r\n");
+	ims_id_fmt(id, &m->id);
+	header(&o, "X-IMStore-Id", id);
+	header(&o, "X-IMStore-Owner", m->owner);
+	header(&o, "X-IMStore-Folder", ims_folder_name(m->folder));
+	header(&o, "X-IMStore-From", m->from.uri);
+	header(&o, "X-IMStore-Message-ID", m->message_id);
+	header(&o, "X-IMStore-Conversation", m->conversation);
+	puts_(&o, "\r\n");
+	if (m->size && (rc = ims_query_body_stream(q, body_chunk, &o)))
+		return rc;
+	if (o.ncarry)
+		b64_line(&o, o.carry, o.ncarry, "\r\n");
+	flush(&o);
+	return o.err;
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""make-corpus.py - write the hostile-archive corpus of imstore import and
+verify-archive (tests/cli/T200-export.sh replays it).  Each file NAME.EXT
+comes with NAME.expect, a fragment of the error imstore must give.
+Run from anywhere: python3 tests/corpus/archive/make-corpus.py"""
+import gzip, hashlib, io, os, tarfile, zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ID = "01M8W5D8EDVXPNXX2361WX5F2Z"
+MSG = "messages/%s.txt" % ID
+
+
+def tar(name, members, mode="w"):
+    with tarfile.open(os.path.join(HERE, name), mode, format=tarfile.PAX_FORMAT) as t:
+        for info, data in members:
+            t.addfile(info, io.BytesIO(data) if data is not None else None)
+
+
+def reg(path, data, mode=0o600):
+    i = tarfile.TarInfo(path)
+    i.size, i.mode, i.mtime = len(data), mode, 1764700000
+    return i, data
+
+
+def special(path, kind, target=""):
+    i = tarfile.TarInfo(path)
+    i.type, i.linkname, i.mode, i.mtime = kind, target, 0o600, 1764700000
+    if kind == tarfile.CHRTYPE:
+        i.devmajor, i.devminor = 1, 3
+    return i, None
+
+
+def expect(name, text):
+    with open(os.path.join(HERE, name + ".expect"), "w") as f:
+        f.write(text + "\n")
+
+
+tar("zip-slip.tar", [reg("../../tmp/imstore-evil", b"owned")])
+expect("zip-slip", "unexpected entry '../../tmp/imstore-evil'")
+tar("absolute.tar", [reg("/tmp/imstore-evil", b"owned")])
+expect("absolute", "unexpected entry '/tmp/imstore-evil'")
+tar("symlink.tar", [special(MSG, tarfile.SYMTYPE, "/etc/passwd"),
+                    reg(MSG + "/x", b"through the link")])
+expect("symlink", "link entry '%s'" % MSG)
+tar("hardlink.tar", [reg("messages/01M8W5D8EV5X7ATQDYD4PJWJ07.txt", b"a"),
+                     special(MSG, tarfile.LNKTYPE, "messages/01M8W5D8EV5X7ATQDYD4PJWJ07.txt")])
+expect("hardlink", "link entry '%s'" % MSG)
+tar("device.tar", [special(MSG, tarfile.CHRTYPE)])
+expect("device", "is not a regular file")
+tar("setuid.tar", [reg(MSG, b"#!/bin/sh\n", 0o4755)])
+expect("setuid", "setuid, setgid or sticky bits")
+tar("unexpected.tar", [reg("evil.sh", b"rm -rf /\n")])
+expect("unexpected", "unexpected entry 'evil.sh'")
+tar("directory.tar", [special("messages", tarfile.DIRTYPE)])
+expect("directory", "is not a regular file")
+
+# bombs: 64 MiB of zeros whose headers tell the truth; the ratio gives them away
+zeros = b"\0" * (64 << 20)
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+    i, _ = reg(MSG, zeros)
+    t.addfile(i, io.BytesIO(zeros))
+with open(os.path.join(HERE, "gzip-bomb.tar.gz"), "wb") as f:
+    f.write(gzip.compress(buf.getvalue(), 9, mtime=0))
+expect("gzip-bomb", "compression ratio over")
+with zipfile.ZipFile(os.path.join(HERE, "zip-bomb.zip"), "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr(zipfile.ZipInfo(MSG, (2025, 12, 2, 0, 0, 0)), zeros, zipfile.ZIP_DEFLATED, 9)
+expect("zip-bomb", "compression ratio over")
+with zipfile.ZipFile(os.path.join(HERE, "zip-slip.zip"), "w") as z:
+    z.writestr("../../tmp/imstore-evil", b"owned")
+expect("zip-slip-zip", "unexpected entry '../../tmp/imstore-evil'")
+os.rename(os.path.join(HERE, "zip-slip-zip.expect"), os.path.join(HERE, "zip-slip.zip.expect"))
+
+# a RAR (signature and a block): only tar and zip are read
+with open(os.path.join(HERE, "archive.rar"), "wb") as f:
+    f.write(b"Rar!\x1a\x07\x00" + bytes(range(64)))
+expect("archive", "not a tar or zip archive")
+
+# a manifest with a DOCTYPE (billion laughs), its sums right
+lol = (b'<?xml version="1.0"?>\n<!DOCTYPE manifest [<!ENTITY a "lol">'
+       b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">'
+       b'<!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;"><!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;">]>\n'
+       b'<manifest xmlns="urn:imstore:xml:export:1" version="1"><export tool="x" layout="raw"'
+       b' time="2026-01-01T00:00:00Z"><store>&e;&e;&e;&e;</store><filter/></export>'
+       b'<counts messages="0" bytes="0" transcripts="0"/></manifest>\n')
+sums = ("%s  manifest.xml\n" % hashlib.sha256(lol).hexdigest()).encode()
+tar("doctype.tar", [reg("manifest.xml", lol), reg("SHA256SUMS", sums)])
+expect("doctype", "DOCTYPE")

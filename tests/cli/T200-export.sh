@@ -256,4 +256,43 @@ test_expect_success SQLITE3 'msilo migration from sqlite3 -separator' '
 	imstore --store st5 import --from-msilo sq.tsv >out && grep "imported 1 message " out
 '
 
+test_expect_success 'setup: a store large enough to take a while to export' '
+	python3 -c "
+import random
+random.seed(7)
+for i in range(3000):
+    body = \"\".join(random.choice(\"abcdefghijklmnopqrstuvwxyz \") for _ in range(2000))
+    print(\"%d\\tsip:s%d@x.org\\tsip:u%d@y.org\\tu%d\\ty.org\\t%d\\t0\\t0\\ttext/plain\\t%s\\t\\tk%d\\t0\" % (i, i % 7, i % 50, i % 50, 1764700000 + i, body, i))
+" >load.tsv &&
+	imstore --store big init >/dev/null &&
+	imstore --store big import --from-msilo load.tsv >/dev/null
+'
+
+test_expect_success 'a killed export leaves nothing under the name, nor beside it' '
+	mkdir kill && imstore --store big export --level 9 -o kill/k.tar.gz >/dev/null 2>&1 &
+	pid=$! && kill -STOP $pid &&
+	test ! -e kill/k.tar.gz &&
+	kill -KILL $pid && { wait $pid; true; } &&
+	test ! -e kill/k.tar.gz && test -z "$(ls -A kill)"
+'
+
+test_expect_success 'one snapshot: an export while a writer stores is consistent' '
+	( i=0; while [ $i -lt 400 ]; do
+		printf "w%s" $i | imstore --store big put -o sip:u1@y.org -f sip:w@x.org \
+			-m w$i --folder history --conversation live >/dev/null || exit 1
+		i=$((i + 1)); done ) &
+	wpid=$! &&
+	sleep 0.2 && imstore --store big export -o live.tar.gz >out &&
+	wait $wpid &&
+	imstore verify-archive live.tar.gz >/dev/null && extract live.tar.gz lv &&
+	n=$(grep -c "<message " lv/manifest.xml) &&
+	grep "^exported $n messages" out &&
+	if test -n "$(ls lv/transcripts 2>/dev/null)"; then
+		grep -h -o "message id=\"[0-9A-Z]*\"" lv/transcripts/*.xml | sort >tr.ids &&
+		grep -o "message id=\"[0-9A-Z]*\" file=\"messages/[0-9A-Z]*.txt\" [^>]*folder=\"history\"" lv/manifest.xml |
+			grep -o "message id=\"[0-9A-Z]*\"" | sort >mf.ids &&
+		test_cmp mf.ids tr.ids
+	fi
+'
+
 test_done

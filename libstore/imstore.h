@@ -459,6 +459,25 @@ IMS_API int ims_query_open(ims_query **out, ims_store *st, const ims_filter *f,
 IMS_API int ims_query_next(const ims_msg **out, ims_query *q);
 
 /**
+ * Stream the body of the message the last ims_query_next() returned, in the
+ * query's read snapshot: the body that goes with that record, whatever was
+ * written or deleted since the query was opened.  The record is not read
+ * again.  As with ims_body_stream(), the stored bytes are checked against
+ * their checksum before the first chunk is passed on and the inflated bytes
+ * against the original size and checksum, so a corrupt body is never handed
+ * out, and memory use is bounded whatever the body size.  The body may be
+ * streamed any number of times until the next ims_query_next().
+ *
+ * @param cb called with each chunk of the body (not at all for an empty
+ *        body); its non-zero return value stops the stream.
+ * @return 0, IMS_INVALID (@p q or @p cb NULL, or no current message: before
+ *         the first ims_query_next(), after one that did not return 0),
+ *         IMS_CORRUPT, IMS_FORKED, or the callback's non-zero value.
+ * @since 0.1
+ */
+IMS_API int ims_query_body_stream(ims_query *q, ims_body_cb cb, void *payload);
+
+/**
  * Cursor after the last returned message, to resume in another query.
  * Resuming neither skips nor repeats a message, whatever was stored since.
  * @param[out] out at least IMS_CURSOR_STRLEN + 1 bytes.

@@ -37,6 +37,7 @@ struct ims_query {
 	item start;
 	int has_last;
 	item last;
+	int has_cur;            /* m and x are the message next() returned */
 	ims_msg m;
 	ims__recx x;
 	ims__decbuf d;
@@ -495,6 +496,7 @@ ims_query_next(const ims_msg **out, ims_query *q)
 	*out = NULL;
 	if (!q)
 		return IMS_INVALID;
+	q->has_cur = 0;
 	while ((rc = candidate(q, &it)) == 0) {
 		q->has_last = 1;
 		q->last = it;
@@ -506,11 +508,27 @@ ims_query_next(const ims_msg **out, ims_query *q)
 		if ((q->flags & IMS_QUERY_VISIBLE) && !visible(&q->m, q->now))
 			continue;
 		if (ims_filter_match(q->f, &q->m)) {
+			q->has_cur = 1;
 			*out = &q->m;
 			return 0;
 		}
 	}
 	return rc;
+}
+
+/* The record next() decoded is still in q->m and q->x, and the snapshot is
+ * the one it was read in: only the body chunks are fetched. */
+int
+ims_query_body_stream(ims_query *q, ims_body_cb cb, void *payload)
+{
+	int rc;
+
+	if (!q || !cb || !q->has_cur)
+		return IMS_INVALID;
+	if ((rc = ims__check(q->st)))
+		return rc;
+	return ims__body_read(q->st, q->txn, &q->m.id, &q->x, q->m.size, cb,
+	                      payload);
 }
 
 int

@@ -206,6 +206,117 @@ test_bodies(void)
 	ims_store_close(st);
 }
 
+/* ---- bodies read in a query's snapshot ---- */
+
+typedef struct collect {
+	unsigned char *p;
+	size_t len, cap, max_chunk;
+	int calls, stop_at;
+} collect;
+
+static int
+collect_cb(const void *chunk, size_t len, void *payload)
+{
+	collect *c = payload;
+
+	c->calls++;
+	if (len > c->max_chunk)
+		c->max_chunk = len;
+	if (c->len + len > c->cap) {
+		size_t ncap = (c->len + len) * 2;
+		unsigned char *np = realloc(c->p, ncap);
+		if (!np)
+			return -1;
+		c->p = np;
+		c->cap = ncap;
+	}
+	memcpy(c->p + c->len, chunk, len);
+	c->len += len;
+	return c->stop_at && c->calls == c->stop_at ? 7 : 0;
+}
+
+static void
+collect_reset(collect *c)
+{
+	c->len = 0;
+	c->max_chunk = 0;
+	c->calls = 0;
+	c->stop_at = 0;
+}
+
+static void
+test_query_bodies(void)
+{
+	ims_store *st = create("s-qbody", 0);
+	const size_t sizes[] = { 300, 0, 3 * 1024 * 1024 + 17, 5 };
+	const size_t nsizes = sizeof(sizes) / sizeof(*sizes);
+	unsigned char *bodies[4];
+	ims_id ids[4];
+	collect c = { 0 };
+	ims_filter *f;
+	ims_query *q;
+	const ims_msg *m;
+	int n = 0, exact = 0, bounded = 1;
+	char msgid[16];
+
+	for (size_t i = 0; i < nsizes; i++) {
+		bodies[i] = malloc(sizes[i] + 1);
+		for (size_t k = 0; k < sizes[i]; k++)
+			bodies[i][k] = i == 2 && k % 3 ? (unsigned char)rand()
+			                                 : (unsigned char)("qbody "[k % 6]);
+		snprintf(msgid, sizeof(msgid), "qb%zu", i);
+		ims_msg pm = IMS_MSG_INIT;
+		pm.owner = "sip:a@x.org";
+		pm.from.uri = "sip:b@x.org";
+		pm.message_id = msgid;
+		pm.received = 1767225600LL * 1000000 + (int64_t)i;
+		ims_put(&ids[i], st, &pm, bodies[i], sizes[i]);
+	}
+	ims_filter_parse(&f, "owner:sip:a@x.org", IMS_TIME_NONE, NULL);
+	ims_query_open(&q, st, f, NULL);
+	is_int(ims_query_body_stream(q, collect_cb, &c), IMS_INVALID,
+	       "no current message before the first next");
+	is_int(ims_query_body_stream(NULL, collect_cb, &c), IMS_INVALID, "NULL query");
+	/* deleted after the query opened: still read in its snapshot */
+	is_int(ims_delete(st, &ids[2]), 0, "delete the large message after opening");
+	while (ims_query_next(&m, q) == 0) {
+		size_t i = (size_t)n++;
+		is_int(ims_query_body_stream(q, NULL, NULL), IMS_INVALID, "NULL callback");
+		collect_reset(&c);
+		is_int(ims_query_body_stream(q, collect_cb, &c), 0, "stream body %zu", i);
+		exact += c.len == sizes[i] && memcmp(c.p, bodies[i], sizes[i]) == 0 &&
+		         memcmp(m->id.b, ids[i].b, 16) == 0;
+		if (c.max_chunk > 1024 * 1024)
+			bounded = 0;
+		if (sizes[i] == 0)
+			is_int(c.calls, 0, "an empty body makes no call");
+		collect_reset(&c);
+		c.stop_at = 1;
+		is_int(ims_query_body_stream(q, collect_cb, &c), sizes[i] ? 7 : 0,
+		       "the callback's value stops the stream (body %zu)", i);
+		collect_reset(&c);
+		ims_query_body_stream(q, collect_cb, &c);
+		ok(c.len == sizes[i], "streamed again until the next call (body %zu)", i);
+	}
+	is_int(n, 4, "four messages in the snapshot, the deleted one included");
+	is_int(exact, 4, "every body exact, with its message");
+	ok(bounded, "no chunk handed out is over 1 MiB (3 MiB body)");
+	is_int(ims_query_body_stream(q, collect_cb, &c), IMS_INVALID,
+	       "no current message after the end");
+	ims_query_free(q);
+	ims_query_open(&q, st, f, NULL);
+	n = 0;
+	while (ims_query_next(&m, q) == 0)
+		n++;
+	is_int(n, 3, "a new query no longer sees it");
+	ims_query_free(q);
+	ims_filter_free(f);
+	for (size_t i = 0; i < nsizes; i++)
+		free(bodies[i]);
+	free(c.p);
+	ims_store_close(st);
+}
+
 /* ---- queries ---- */
 
 static int
@@ -492,6 +603,7 @@ test_corruption(void)
 	ims_filter *f;
 	ims_query *q;
 	const ims_msg *qm;
+	collect cc = { 0 };
 
 	m.owner = "sip:a@x.org";
 	m.from.uri = "sip:f@x.org";
@@ -513,6 +625,11 @@ test_corruption(void)
 	is_int(ims_query_next(&qm, q), IMS_CORRUPT, "query reports the corrupt record");
 	is_int(ims_query_next(&qm, q), 0, "and goes on with the next");
 	ok(qm && memcmp(qm->id.b, id2.b, 16) == 0, "the intact record");
+	cc.stop_at = 0;
+	is_int(ims_query_body_stream(q, collect_cb, &cc), IMS_CORRUPT,
+	       "its corrupt body is refused in the query");
+	is_int(cc.calls, 0, "and not one byte of it handed out");
+	free(cc.p);
 	ims_query_free(q);
 	ims_filter_free(f);
 	ims_store_close(st);
@@ -677,6 +794,7 @@ main(void)
 	test_open();
 	test_put_get();
 	test_bodies();
+	test_query_bodies();
 	test_queries();
 	test_paging(0);
 	test_paging(1);

@@ -15,7 +15,7 @@
 static const char *const ims__db_names[IMS__DB_N] = {
 	"meta", "msg", "body", "atom", "atomid", "ix_owner", "ix_from",
 	"ix_conv", "ix_msgid", "ix_time", "ix_expiry", "count", "settings",
-	"lease", "convmeta", "audit", "quarantine",
+	"lease", "convmeta", "audit", "quarantine", "ix_type",
 };
 
 #define DEFAULT_MAP ((size_t)1 << 30)
@@ -403,8 +403,54 @@ init_meta(ims_store *st, MDB_txn *txn)
 	return ims__map_err(mdb_put(txn, st->dbi[IMS__DB_META], &k, &v, 0));
 }
 
+/* Fill a just created ix_type from the records, in the transaction that
+ * created it: the index is never seen without the messages stored before
+ * it existed.  A record that does not decode is left to verify. */
+static int
+type_index_build(ims_store *st, MDB_txn *txn)
+{
+	unsigned char key[IMS__INDEX_KEY_MAX];
+	MDB_val k, d, ik = { 0, key }, empty = { 0, "" };
+	ims__decbuf db = { 0 };
+	MDB_cursor *c;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, st->dbi[IMS__DB_MSG], &c)))
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &d, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+		ims__recx x;
+		ims_msg m;
+		ims_id id;
+		if (k.mv_size != 16)
+			continue;
+		memcpy(id.b, k.mv_data, 16);
+		if (ims__rec_decode(&m, &x, &db, &id, d.mv_data, d.mv_size) ||
+		    !(ik.mv_size = ims__index_key(key, IMS__DB_IX_TYPE, &id, &m, &x)))
+			continue;
+		if ((rc = mdb_put(txn, st->dbi[IMS__DB_IX_TYPE], &ik, &empty, 0)))
+			break;
+	}
+	mdb_cursor_close(c);
+	ims__decbuf_free(&db);
+	return rc == MDB_NOTFOUND ? 0 : rc; /* an LMDB code, as db_open's */
+}
+
+/* Open database i; with add, create it when missing (*made set). */
+static int
+db_open(ims_store *st, MDB_txn *txn, int i, int add, int *made)
+{
+	int rc = mdb_dbi_open(txn, ims__db_names[i], 0, &st->dbi[i]);
+
+	if (rc != MDB_NOTFOUND || !add)
+		return rc;
+	*made = 1;
+	return mdb_dbi_open(txn, ims__db_names[i], MDB_CREATE, &st->dbi[i]);
+}
+
 /* create: a new store; add: a writable handle may add the databases a
- * later release of format 1 introduced (they start empty). */
+ * later release of format 1 introduced (they start empty, but for ix_type,
+ * built from the records). */
 static int
 open_dbs(ims_store *st, int create, int add)
 {
@@ -445,8 +491,12 @@ open_dbs(ims_store *st, int create, int add)
 		rc = IMS_VERSION;
 		goto fail;
 	}
-	for (int i = 1; i < IMS__DB_N && rc == 0; i++)
-		rc = mdb_dbi_open(txn, ims__db_names[i], add ? MDB_CREATE : 0, &st->dbi[i]);
+	for (int i = 1; i < IMS__DB_N && rc == 0; i++) {
+		int made = 0;
+		rc = db_open(st, txn, i, add, &made);
+		if (rc == 0 && made && i == IMS__DB_IX_TYPE)
+			rc = type_index_build(st, txn);
+	}
 	if (rc == MDB_NOTFOUND && !add && !(st->flags & IMS_OPEN_RDONLY)) {
 		mdb_txn_abort(txn);
 		return open_dbs(st, 0, 1);

@@ -40,7 +40,9 @@ ims__type_prefix(unsigned char *out, const char *ct)
 		out[n] = (unsigned char)(ct[n] >= 'A' && ct[n] <= 'Z'
 		                         ? ct[n] + ('a' - 'A') : ct[n]);
 	}
-	if (n == 0)
+	/* nor is the default type, most messages: its index would be as
+	 * large as ix_time and hardly more selective */
+	if (n == 0 || (n == 10 && memcmp(out, IMS__TYPE_UNINDEXED, 10) == 0))
 		return 0;
 	out[n] = '\0';
 	return n + 1;

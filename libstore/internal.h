@@ -238,9 +238,10 @@ size_t ims__msgid_key(unsigned char *out, const char *msgid, uint32_t owner,
 #define IMS__INDEX_N 7
 #define IMS__INDEX_KEY_MAX (IMS_MSGID_MAX + 32)
 /* ix_type: the media type of the Content-Type, ASCII-lowercased, when it
- * has 1 to IMS__TYPE_MAX bytes (a longer one is not indexed, and a query
- * for one does not use the index). */
+ * has 1 to IMS__TYPE_MAX bytes and is not text/plain (those are not
+ * indexed, and a query for one does not use the index). */
 #define IMS__TYPE_MAX 127
+#define IMS__TYPE_UNINDEXED "text/plain"
 /* The ix_type prefix of a Content-Type (NULL: text/plain): its media type
  * lowercased and a NUL, into out of IMS__TYPE_MAX + 1 bytes; its length
  * with the NUL, or 0 when it is not indexed. */

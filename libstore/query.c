@@ -293,7 +293,8 @@ collect(plan_terms *t, ims_query *q, const ims__fnode *n)
 	case IMS__T_TYPE:
 		/* one media type (not "image/", not any), short enough to index */
 		if (!t->type && n->text_len > 0 && n->text_len <= IMS__TYPE_MAX &&
-		    n->text[n->text_len - 1] != '/' && !memchr(n->text, ';', n->text_len))
+		    n->text[n->text_len - 1] != '/' && !memchr(n->text, ';', n->text_len) &&
+		    strcmp(n->text, IMS__TYPE_UNINDEXED) != 0)
 			t->type = n;
 		break;
 	case IMS__T_RECEIVED:

@@ -459,6 +459,8 @@ test_type_index(void)
 	is_int(count_expr(st, "type:video/mp4 date:2026-01-01..2026-01-05"), 2,
 	       "type in a date range");
 	is_int(count_expr(st, "type:text/plain"), 2, "no content type is text/plain");
+	ok(strstr(plan_of(st, "type:text/plain date:2026-01-01"), "received-time range") != NULL,
+	   "text/plain, most messages, is not indexed: the time range is read");
 	ok(strstr(plan_of(st, "type:image/*"), "index type") == NULL, "any subtype: not ix_type");
 	is_int(count_expr(st, "type:image/*"), 1, "any subtype still answers");
 	ok(strstr(plan_of(st, longq), "index type") == NULL, "a type too long to index: not ix_type");

@@ -210,34 +210,71 @@ ims__txn_commit(ims_store *st, MDB_txn *txn)
 	return ims__map_err(rc);
 }
 
-/* One group: every request in a nested transaction, then one commit.  On
- * MDB_MAP_FULL the whole group starts over in a larger map. */
+/* Run every request of the group straight in txn: 0, or the first
+ * request's failure (the transaction then holds part of its changes). */
+static int
+group_direct(ims_store *st, MDB_txn *txn, ims__wreq *group)
+{
+	for (ims__wreq *r = group; r; r = r->next)
+		if ((r->rc = r->fn(st, txn, r->ctx)))
+			return r->rc;
+	return 0;
+}
+
+/* Run each request of the group in a nested transaction of txn, so that a
+ * failure undoes only its own changes: 0, IMS_FULL, or a fatal error. */
+static int
+group_nested(ims_store *st, MDB_txn *txn, ims__wreq *group)
+{
+	MDB_txn *child;
+	int rc;
+
+	for (ims__wreq *r = group; r; r = r->next) {
+		if ((rc = ims__map_err(mdb_txn_begin(st->env, txn, 0, &child))))
+			return rc;
+		r->rc = r->fn(st, child, r->ctx);
+		if (r->rc == 0)
+			r->rc = ims__map_err(mdb_txn_commit(child));
+		else
+			mdb_txn_abort(child);
+		if (r->rc == IMS_FULL)
+			return IMS_FULL;
+	}
+	return 0;
+}
+
+/* One group, one commit.  The requests first run straight in the group's
+ * transaction: a nested transaction makes LMDB copy every page the group
+ * has already dirtied that the request touches (a dozen pages a message),
+ * all of it in the leader while the other writers wait.  Only when one
+ * fails is the group run again with a nested transaction each, so that the
+ * failure undoes only its own changes (the functions start from scratch
+ * each time).  On MDB_MAP_FULL the group starts over in a larger map. */
 static int
 run_group(ims_store *st, ims__wreq *group)
 {
-	MDB_txn *txn, *child;
-	ims__wreq *r;
-	int rc, full, fatal;
+	MDB_txn *txn;
+	int rc, nested = 0;
 
 	for (;;) {
 		if ((rc = ims__txn_begin(st, 0, &txn)))
 			break;
-		full = fatal = 0;
-		for (r = group; r && !full && !fatal; r = r->next) {
-			if ((fatal = ims__map_err(mdb_txn_begin(st->env, txn, 0, &child))))
-				break;
-			r->rc = r->fn(st, child, r->ctx);
-			if (r->rc == 0)
-				r->rc = ims__map_err(mdb_txn_commit(child));
-			else
-				mdb_txn_abort(child);
-			full = r->rc == IMS_FULL;
-		}
-		if (full || fatal) {
+		rc = nested ? group_nested(st, txn, group) : group_direct(st, txn, group);
+		if (rc) {
 			ims__txn_abort(st, txn);
-			if (full && (rc = map_grow(st)) == 0)
+			if (rc == IMS_FULL) {
+				if ((rc = map_grow(st)) == 0)
+					continue;
+				break;
+			}
+			if (!nested && group->next) {
+				nested = 1;
 				continue;
-			rc = fatal ? fatal : rc;
+			}
+			/* a writer alone failed: nothing was written and its own
+			 * rc says why; or a fatal error that every writer learns */
+			if (!nested)
+				rc = 0;
 			break;
 		}
 		rc = ims__txn_commit(st, txn);
@@ -247,7 +284,7 @@ run_group(ims_store *st, ims__wreq *group)
 		break;
 	}
 	/* nothing of the group is durable: every writer learns why */
-	for (r = group; rc && r; r = r->next)
+	for (ims__wreq *r = group; rc && r; r = r->next)
 		r->rc = rc;
 	return rc;
 }

@@ -871,6 +871,70 @@ test_threads(void)
 	ims_store_close(st);
 }
 
+/* Group commit when some writers fail after writing: theirs is undone,
+ * the rest of their group is stored. */
+typedef struct gw { ims_store *st; int base; int wrong; } gw;
+
+static int
+gw_fn(ims_store *st, MDB_txn *txn, void *ctx)
+{
+	int n = *(int *)ctx;
+	char key[32];
+	MDB_val k = { 0, key }, v = { 4, "gtst" };
+	int rc;
+
+	k.mv_size = (size_t)snprintf(key, sizeof(key), "gtest.%d", n);
+	if ((rc = mdb_put(txn, st->dbi[IMS__DB_META], &k, &v, 0)))
+		return ims__map_err(rc);
+	return n % 3 == 0 ? IMS_REFUSED : 0; /* fails once it has written */
+}
+
+static void *
+gw_thread(void *arg)
+{
+	gw *g = arg;
+
+	for (int i = 0; i < 40; i++) {
+		int n = g->base + i, rc = ims__write(g->st, gw_fn, &n);
+		g->wrong += rc != (n % 3 == 0 ? IMS_REFUSED : 0);
+	}
+	return NULL;
+}
+
+static void
+test_group_failures(void)
+{
+	ims_store *st = create("s-group-fail", 0);
+	pthread_t th[16];
+	gw g[16];
+	MDB_txn *txn;
+	int wrong = 0, present = 0, stray = 0;
+
+	for (int i = 0; i < 16; i++) {
+		g[i] = (gw){ st, i * 40, 0 };
+		pthread_create(&th[i], NULL, gw_thread, &g[i]);
+	}
+	for (int i = 0; i < 16; i++) {
+		pthread_join(th[i], NULL);
+		wrong += g[i].wrong;
+	}
+	is_int(wrong, 0, "each writer gets its own result, in groups with failures");
+	ims__txn_begin(st, MDB_RDONLY, &txn);
+	for (int n = 0; n < 16 * 40; n++) {
+		char key[32];
+		MDB_val k = { 0, key }, v;
+		k.mv_size = (size_t)snprintf(key, sizeof(key), "gtest.%d", n);
+		if (mdb_get(txn, st->dbi[IMS__DB_META], &k, &v) == 0)
+			n % 3 == 0 ? stray++ : present++;
+	}
+	ims__txn_abort(st, txn);
+	is_int(present, 16 * 40 - 214, "every successful write stored");
+	is_int(stray, 0, "nothing of a failed writer, though it wrote before failing");
+	ok(st->commits < st->writes / 2, "commits still shared: %llu for %llu writes",
+	   (unsigned long long)st->commits, (unsigned long long)st->writes);
+	ims_store_close(st);
+}
+
 int
 main(void)
 {
@@ -894,6 +958,7 @@ main(void)
 	test_format();
 	test_threads();
 	test_group_commit();
+	test_group_failures();
 	{
 		char cmd[300];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);

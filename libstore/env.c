@@ -15,7 +15,7 @@
 static const char *const ims__db_names[IMS__DB_N] = {
 	"meta", "msg", "body", "atom", "atomid", "ix_owner", "ix_from",
 	"ix_conv", "ix_msgid", "ix_time", "ix_expiry", "count", "settings",
-	"lease", "convmeta", "audit", "quarantine",
+	"lease", "convmeta", "audit", "quarantine", "ix_type",
 };
 
 #define DEFAULT_MAP ((size_t)1 << 30)
@@ -210,34 +210,71 @@ ims__txn_commit(ims_store *st, MDB_txn *txn)
 	return ims__map_err(rc);
 }
 
-/* One group: every request in a nested transaction, then one commit.  On
- * MDB_MAP_FULL the whole group starts over in a larger map. */
+/* Run every request of the group straight in txn: 0, or the first
+ * request's failure (the transaction then holds part of its changes). */
+static int
+group_direct(ims_store *st, MDB_txn *txn, ims__wreq *group)
+{
+	for (ims__wreq *r = group; r; r = r->next)
+		if ((r->rc = r->fn(st, txn, r->ctx)))
+			return r->rc;
+	return 0;
+}
+
+/* Run each request of the group in a nested transaction of txn, so that a
+ * failure undoes only its own changes: 0, IMS_FULL, or a fatal error. */
+static int
+group_nested(ims_store *st, MDB_txn *txn, ims__wreq *group)
+{
+	MDB_txn *child;
+	int rc;
+
+	for (ims__wreq *r = group; r; r = r->next) {
+		if ((rc = ims__map_err(mdb_txn_begin(st->env, txn, 0, &child))))
+			return rc;
+		r->rc = r->fn(st, child, r->ctx);
+		if (r->rc == 0)
+			r->rc = ims__map_err(mdb_txn_commit(child));
+		else
+			mdb_txn_abort(child);
+		if (r->rc == IMS_FULL)
+			return IMS_FULL;
+	}
+	return 0;
+}
+
+/* One group, one commit.  The requests first run straight in the group's
+ * transaction: a nested transaction makes LMDB copy every page the group
+ * has already dirtied that the request touches (a dozen pages a message),
+ * all of it in the leader while the other writers wait.  Only when one
+ * fails is the group run again with a nested transaction each, so that the
+ * failure undoes only its own changes (the functions start from scratch
+ * each time).  On MDB_MAP_FULL the group starts over in a larger map. */
 static int
 run_group(ims_store *st, ims__wreq *group)
 {
-	MDB_txn *txn, *child;
-	ims__wreq *r;
-	int rc, full, fatal;
+	MDB_txn *txn;
+	int rc, nested = 0;
 
 	for (;;) {
 		if ((rc = ims__txn_begin(st, 0, &txn)))
 			break;
-		full = fatal = 0;
-		for (r = group; r && !full && !fatal; r = r->next) {
-			if ((fatal = ims__map_err(mdb_txn_begin(st->env, txn, 0, &child))))
-				break;
-			r->rc = r->fn(st, child, r->ctx);
-			if (r->rc == 0)
-				r->rc = ims__map_err(mdb_txn_commit(child));
-			else
-				mdb_txn_abort(child);
-			full = r->rc == IMS_FULL;
-		}
-		if (full || fatal) {
+		rc = nested ? group_nested(st, txn, group) : group_direct(st, txn, group);
+		if (rc) {
 			ims__txn_abort(st, txn);
-			if (full && (rc = map_grow(st)) == 0)
+			if (rc == IMS_FULL) {
+				if ((rc = map_grow(st)) == 0)
+					continue;
+				break;
+			}
+			if (!nested && group->next) {
+				nested = 1;
 				continue;
-			rc = fatal ? fatal : rc;
+			}
+			/* a writer alone failed: nothing was written and its own
+			 * rc says why; or a fatal error that every writer learns */
+			if (!nested)
+				rc = 0;
 			break;
 		}
 		rc = ims__txn_commit(st, txn);
@@ -247,7 +284,7 @@ run_group(ims_store *st, ims__wreq *group)
 		break;
 	}
 	/* nothing of the group is durable: every writer learns why */
-	for (r = group; rc && r; r = r->next)
+	for (ims__wreq *r = group; rc && r; r = r->next)
 		r->rc = rc;
 	return rc;
 }
@@ -403,8 +440,54 @@ init_meta(ims_store *st, MDB_txn *txn)
 	return ims__map_err(mdb_put(txn, st->dbi[IMS__DB_META], &k, &v, 0));
 }
 
+/* Fill a just created ix_type from the records, in the transaction that
+ * created it: the index is never seen without the messages stored before
+ * it existed.  A record that does not decode is left to verify. */
+static int
+type_index_build(ims_store *st, MDB_txn *txn)
+{
+	unsigned char key[IMS__INDEX_KEY_MAX];
+	MDB_val k, d, ik = { 0, key }, empty = { 0, "" };
+	ims__decbuf db = { 0 };
+	MDB_cursor *c;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, st->dbi[IMS__DB_MSG], &c)))
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &d, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+		ims__recx x;
+		ims_msg m;
+		ims_id id;
+		if (k.mv_size != 16)
+			continue;
+		memcpy(id.b, k.mv_data, 16);
+		if (ims__rec_decode(&m, &x, &db, &id, d.mv_data, d.mv_size) ||
+		    !(ik.mv_size = ims__index_key(key, IMS__DB_IX_TYPE, &id, &m, &x)))
+			continue;
+		if ((rc = mdb_put(txn, st->dbi[IMS__DB_IX_TYPE], &ik, &empty, 0)))
+			break;
+	}
+	mdb_cursor_close(c);
+	ims__decbuf_free(&db);
+	return rc == MDB_NOTFOUND ? 0 : rc; /* an LMDB code, as db_open's */
+}
+
+/* Open database i; with add, create it when missing (*made set). */
+static int
+db_open(ims_store *st, MDB_txn *txn, int i, int add, int *made)
+{
+	int rc = mdb_dbi_open(txn, ims__db_names[i], 0, &st->dbi[i]);
+
+	if (rc != MDB_NOTFOUND || !add)
+		return rc;
+	*made = 1;
+	return mdb_dbi_open(txn, ims__db_names[i], MDB_CREATE, &st->dbi[i]);
+}
+
 /* create: a new store; add: a writable handle may add the databases a
- * later release of format 1 introduced (they start empty). */
+ * later release of format 1 introduced (they start empty, but for ix_type,
+ * built from the records). */
 static int
 open_dbs(ims_store *st, int create, int add)
 {
@@ -445,8 +528,12 @@ open_dbs(ims_store *st, int create, int add)
 		rc = IMS_VERSION;
 		goto fail;
 	}
-	for (int i = 1; i < IMS__DB_N && rc == 0; i++)
-		rc = mdb_dbi_open(txn, ims__db_names[i], add ? MDB_CREATE : 0, &st->dbi[i]);
+	for (int i = 1; i < IMS__DB_N && rc == 0; i++) {
+		int made = 0;
+		rc = db_open(st, txn, i, add, &made);
+		if (rc == 0 && made && i == IMS__DB_IX_TYPE)
+			rc = type_index_build(st, txn);
+	}
 	if (rc == MDB_NOTFOUND && !add && !(st->flags & IMS_OPEN_RDONLY)) {
 		mdb_txn_abort(txn);
 		return open_dbs(st, 0, 1);

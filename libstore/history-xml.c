@@ -16,6 +16,7 @@
 #define TR_NS "urn:imstore:xml:transcript"
 #define FLUSH_AT (64 * 1024) /* hand the document out past this many bytes */
 #define SLICE (48 * 1024)    /* body bytes escaped or encoded at a time */
+#define HOLD (64 * 1024)     /* bodies up to this size are read only once */
 
 
 /* ---------------------------------------------------------------- writing */
@@ -23,6 +24,12 @@
 /* Escaped text.  In attributes TAB and LF are escaped too, so that they
  * survive attribute-value normalisation; CR always.  U+FFFE and U+FFFF,
  * which XML 1.0 cannot carry at all, become U+FFFD. */
+/* The bytes esc() may have to replace. */
+static const unsigned char special[256] = {
+	['&'] = 1, ['<'] = 1, ['>'] = 1, ['"'] = 1, ['\r'] = 1, ['\t'] = 1,
+	['\n'] = 1, [0xef] = 1,
+};
+
 static void
 esc(ims__xb *b, const char *s, size_t n, int attr)
 {
@@ -32,6 +39,8 @@ esc(ims__xb *b, const char *s, size_t n, int attr)
 		const unsigned char *u = (const unsigned char *)s + i;
 		const char *e = NULL;
 		size_t len = 1;
+		if (!special[*u])
+			continue;
 		switch (*u) {
 		case '&': e = "&amp;"; break;
 		case '<': e = "&lt;"; break;
@@ -192,10 +201,11 @@ typedef struct tx {
 	ims__xb b;
 	ims_body_cb cb;
 	void *payload;
-	ims_query *q;             /* the messages, and their snapshot */
 	int base64;
 	unsigned char carry[3];   /* base64: bytes waiting for a group of three */
 	size_t ncarry;
+	unsigned char *hold;      /* a small body read once, HOLD bytes */
+	size_t nhold, hold_cap;
 } tx;
 
 /* Hand what is written to the callback: always, or once past FLUSH_AT. */
@@ -228,7 +238,13 @@ text_scan(const void *chunk, size_t len, void *payload)
 	textscan *s = payload;
 
 	for (size_t i = 0; i < len && !s->bad; i++) {
-		unsigned c = p[i];
+		unsigned c;
+		if (s->need == 0) /* printable ASCII, the common case */
+			while (i < len && p[i] >= 0x20 && p[i] < 0x7f)
+				i++;
+		if (i == len)
+			break;
+		c = p[i];
 		if (s->need == 0) {
 			if (c < 0x80)
 				s->bad = (c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
@@ -338,18 +354,52 @@ address(ims__xb *b, const char *name, const ims_addr *a)
 	ims__xb_str(b, "/>\n");
 }
 
+/* Collect a body of at most t->hold_cap bytes. */
 static int
-tx_message(tx *t, const ims_msg *m)
+hold_add(const void *chunk, size_t len, void *payload)
 {
-	char id[IMS_ID_STRLEN + 1], when[48];
+	tx *t = payload;
+
+	if (len > t->hold_cap - t->nhold)
+		return IMS_CORRUPT; /* longer than its record says */
+	memcpy(t->hold + t->nhold, chunk, len);
+	t->nhold += len;
+	return 0;
+}
+
+/* Decide the body's encoding (text or base64).  A body of up to HOLD bytes
+ * is read once into t->hold and written from there; a larger one is read
+ * twice, a scan then the output, so that memory stays bounded. */
+static int
+tx_scan(tx *t, ims_query *q, const ims_msg *m)
+{
 	textscan s = { 0, 0, 0, 0 };
 	int rc;
 
-	/* a first pass decides the encoding: memory stays bounded */
-	if (m->size && (rc = ims_query_body_stream(t->q, text_scan, &s)) && !s.bad)
+	t->nhold = 0;
+	t->hold_cap = 0;
+	if (m->size <= HOLD) {
+		if (!t->hold && !(t->hold = malloc(HOLD)))
+			return ENOMEM;
+		t->hold_cap = (size_t)m->size;
+		if (m->size && (rc = ims_query_body_stream(q, hold_add, t)))
+			return rc;
+		text_scan(t->hold, t->nhold, &s);
+	} else if ((rc = ims_query_body_stream(q, text_scan, &s)) && !s.bad)
 		return rc;
 	t->base64 = s.bad || s.need;
 	t->ncarry = 0;
+	return 0;
+}
+
+static int
+tx_message(tx *t, ims_query *q, const ims_msg *m)
+{
+	char id[IMS_ID_STRLEN + 1], when[48];
+	int rc;
+
+	if ((rc = tx_scan(t, q, m)))
+		return rc;
 	ims_id_fmt(id, &m->id);
 	ims__fmt_time(when, sizeof(when), m->received);
 	ims__xb_str(&t->b, "  <message");
@@ -369,7 +419,11 @@ tx_message(tx *t, const ims_msg *m)
 	                              : "    <body encoding=\"text\">");
 	if ((rc = tx_flush(t, 0)))
 		return rc;
-	if (m->size && (rc = ims_query_body_stream(t->q, body_out, t)))
+	if (t->hold_cap)
+		rc = body_out(t->hold, t->nhold, t);
+	else if (m->size)
+		rc = ims_query_body_stream(q, body_out, t);
+	if (rc)
 		return rc;
 	b64_end(t);
 	ims__xb_str(&t->b, "</body>\n  </message>\n");
@@ -392,14 +446,13 @@ ims_query_transcript_xml(ims_query *q, const char *user,
 	memset(&t, 0, sizeof(t));
 	t.cb = cb;
 	t.payload = payload;
-	t.q = q;
 	ims__xb_str(&t.b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	            "<transcript xmlns=\"" TR_NS "\"");
 	attr(&t.b, "user", canon);
 	attr(&t.b, "conversation", conversation);
 	ims__xb_str(&t.b, ">\n");
 	while ((rc = ims_query_next(&m, q)) == 0)
-		if ((rc = tx_message(&t, m)))
+		if ((rc = tx_message(&t, q, m)))
 			goto out;
 	if (rc == IMS_ITEROVER) {
 		ims__xb_str(&t.b, "</transcript>\n");
@@ -407,6 +460,7 @@ ims_query_transcript_xml(ims_query *q, const char *user,
 	}
 out:
 	free(t.b.buf);
+	free(t.hold);
 	return rc;
 }
 

@@ -444,8 +444,8 @@ typedef struct ims_query_opts {
  *
  * The query sees the store as of this call (one read snapshot) until freed.
  * The planner reads the most selective index: a filter naming an owner,
- * originator, conversation, Message-ID or received-time range never scans
- * the whole store.
+ * originator, conversation, Message-ID, media type or received-time range
+ * never scans the whole store.
  *
  * @param[out] out the query, to release with ims_query_free().
  * @return 0, IMS_INVALID (bad cursor), or errno.

@@ -26,10 +26,34 @@ time_key(unsigned char *out, const unsigned char *prefix, size_t plen,
 }
 
 size_t
+ims__type_prefix(unsigned char *out, const char *ct)
+{
+	size_t n = 0;
+
+	if (!ct)
+		ct = "text/plain";
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	for (; ct[n] && ct[n] != ';' && ct[n] != ' ' && ct[n] != '\t'; n++) {
+		if (n == IMS__TYPE_MAX)
+			return 0;
+		out[n] = (unsigned char)(ct[n] >= 'A' && ct[n] <= 'Z'
+		                         ? ct[n] + ('a' - 'A') : ct[n]);
+	}
+	/* nor is the default type, most messages: its index would be as
+	 * large as ix_time and hardly more selective */
+	if (n == 0 || (n == 10 && memcmp(out, IMS__TYPE_UNINDEXED, 10) == 0))
+		return 0;
+	out[n] = '\0';
+	return n + 1;
+}
+
+size_t
 ims__index_key(unsigned char *out, int ix, const ims_id *id, const ims_msg *m,
                const ims__recx *x)
 {
-	unsigned char pre[8];
+	unsigned char pre[IMS__TYPE_MAX + 1];
+	size_t n;
 
 	switch (ix) {
 	case IMS__DB_IX_OWNER:
@@ -52,6 +76,10 @@ ims__index_key(unsigned char *out, int ix, const ims_id *id, const ims_msg *m,
 		return time_key(out, pre, 0, m->expires, id);
 	case IMS__DB_IX_MSGID:
 		return ims__msgid_key(out, m->message_id, x->owner_atom, m->folder);
+	case IMS__DB_IX_TYPE:
+		if (!(n = ims__type_prefix(pre, m->content_type)))
+			return 0;
+		return time_key(out, pre, n, m->received, id);
 	default:
 		return 0;
 	}
@@ -59,7 +87,7 @@ ims__index_key(unsigned char *out, int ix, const ims_id *id, const ims_msg *m,
 
 const int ims__index_dbs[IMS__INDEX_N] = {
 	IMS__DB_IX_OWNER, IMS__DB_IX_FROM, IMS__DB_IX_CONV, IMS__DB_IX_TIME,
-	IMS__DB_IX_EXPIRY, IMS__DB_IX_MSGID,
+	IMS__DB_IX_EXPIRY, IMS__DB_IX_MSGID, IMS__DB_IX_TYPE,
 };
 
 typedef int (*ix_op)(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v);

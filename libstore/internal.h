@@ -31,6 +31,7 @@ enum {
 	IMS__DB_CONVMETA,  /* owner(4) conv(4) -> name (history.c) */
 	IMS__DB_AUDIT,     /* time(8) seq(4) -> audit entry (audit.c) */
 	IMS__DB_QUARANTINE, /* id(16) -> undecodable record as found (verify.c) */
+	IMS__DB_IX_TYPE,   /* media type NUL received(8) id(16) -> "" */
 	IMS__DB_N
 };
 
@@ -234,8 +235,17 @@ size_t ims__msgid_key(unsigned char *out, const char *msgid, uint32_t owner,
 /* The secondary indexes, and the key of a message in one of them (ix an
  * IMS__DB_IX_* id): its length, or 0 when the message has no entry there
  * (no conversation, no expiry).  out holds IMS__INDEX_KEY_MAX bytes. */
-#define IMS__INDEX_N 6
+#define IMS__INDEX_N 7
 #define IMS__INDEX_KEY_MAX (IMS_MSGID_MAX + 32)
+/* ix_type: the media type of the Content-Type, ASCII-lowercased, when it
+ * has 1 to IMS__TYPE_MAX bytes and is not text/plain (those are not
+ * indexed, and a query for one does not use the index). */
+#define IMS__TYPE_MAX 127
+#define IMS__TYPE_UNINDEXED "text/plain"
+/* The ix_type prefix of a Content-Type (NULL: text/plain): its media type
+ * lowercased and a NUL, into out of IMS__TYPE_MAX + 1 bytes; its length
+ * with the NUL, or 0 when it is not indexed. */
+size_t ims__type_prefix(unsigned char *out, const char *content_type);
 extern const int ims__index_dbs[IMS__INDEX_N];
 size_t ims__index_key(unsigned char *out, int ix, const ims_id *id,
                       const ims_msg *m, const ims__recx *x);

@@ -10,7 +10,7 @@
 /* A range over an index whose keys are prefix + received(8) + id(16). */
 typedef struct src {
 	MDB_cursor *cur;
-	unsigned char prefix[8];
+	unsigned char prefix[IMS__TYPE_MAX + 1];
 	size_t plen;
 	int have;
 	int64_t t;
@@ -145,7 +145,7 @@ src_step(src *s, const ims_query *q, MDB_cursor_op op)
 static int
 src_seek(src *s, const ims_query *q)
 {
-	unsigned char key[40];
+	unsigned char key[IMS__TYPE_MAX + 1 + 24];
 	item bound = { q->reverse ? q->hi : q->lo, {{0}} };
 	MDB_val k = { s->plen + 24, key }, v;
 	int rc, exact;
@@ -269,7 +269,7 @@ list_finish(ims_query *q)
 /* ---------------------------------------------------------------- planner */
 
 typedef struct plan_terms {
-	const ims__fnode *id, *msgid, *conv, *owner, *from, *folder;
+	const ims__fnode *id, *msgid, *conv, *owner, *from, *folder, *type;
 } plan_terms;
 
 static void
@@ -291,6 +291,13 @@ collect(plan_terms *t, ims_query *q, const ims__fnode *n)
 	case IMS__T_OWNER: if (!t->owner) t->owner = n; break;
 	case IMS__T_FROM: if (!t->from) t->from = n; break;
 	case IMS__T_FOLDER: if (!t->folder) t->folder = n; break;
+	case IMS__T_TYPE:
+		/* one media type (not "image/", not any), short enough to index */
+		if (!t->type && n->text_len > 0 && n->text_len <= IMS__TYPE_MAX &&
+		    n->text[n->text_len - 1] != '/' && !memchr(n->text, ';', n->text_len) &&
+		    strcmp(n->text, IMS__TYPE_UNINDEXED) != 0)
+			t->type = n;
+		break;
 	case IMS__T_RECEIVED:
 		q->lo = IMS__MAX(q->lo, n->lo);
 		q->hi = IMS__MIN(q->hi, n->hi);
@@ -341,6 +348,21 @@ plan_atom(ims_query *q, int db, int kind, const ims__fnode *t,
 	return add_src(q, db, pre, 5);
 }
 
+/* Plan over ix_type: the messages of one media type. */
+static int
+plan_type(ims_query *q, const ims__fnode *t)
+{
+	unsigned char pre[IMS__TYPE_MAX + 1];
+	size_t n = ims__type_prefix(pre, t->text);
+
+	explain_add(q, "plan: index type = ", t->text);
+	if (n != t->text_len + 1) { /* not a type a record is indexed under */
+		explain_add(q, " (not indexed: no match)", "");
+		return 0;
+	}
+	return add_src(q, IMS__DB_IX_TYPE, pre, n);
+}
+
 static int
 plan(ims_query *q)
 {
@@ -374,6 +396,8 @@ plan(ims_query *q)
 	if (t.owner)
 		return plan_atom(q, IMS__DB_IX_OWNER, IMS__ATOM_ADDR, t.owner, NULL,
 		                 "owner");
+	if (t.type)
+		return plan_type(q, t.type);
 	explain_add(q, "plan: ", q->lo != INT64_MIN || q->hi != INT64_MAX
 	            ? "index received-time range" : "full scan (received-time order)");
 	return add_src(q, IMS__DB_IX_TIME, (const unsigned char *)"", 0);

@@ -151,27 +151,43 @@ mem_append(const void *chunk, size_t len, void *payload)
 	return 0;
 }
 
+/* One read transaction: the record, then its body, in the same snapshot. */
 int
 ims_body_get(void **out, size_t *out_len, ims_store *st, const ims_id *id)
 {
-	ims_msg *m;
+	ims__decbuf d = { 0 };
 	membuf b = { NULL, 0, 0 };
+	ims__recx x;
+	ims_msg m;
+	MDB_txn *txn;
 	int rc;
 
 	*out = NULL;
 	*out_len = 0;
-	if ((rc = ims_get(&m, st, id)))
+	if (!id)
+		return IMS_INVALID;
+	if ((rc = ims__txn_begin(st, MDB_RDONLY, &txn)))
 		return rc;
-	b.cap = (size_t)m->size;
-	ims_msg_free(m);
-	if (!(b.p = malloc(b.cap + 1)))
-		return ENOMEM;
-	if ((rc = ims_body_stream(st, id, mem_append, &b))) {
-		free(b.p);
-		return rc;
+	if ((rc = ims__msg_load(&m, &x, &d, st, txn, id)))
+		goto done;
+	if (m.size > IMS_BODY_MAX) {
+		rc = IMS_CORRUPT;
+		goto done;
 	}
+	b.cap = (size_t)m.size;
+	if (!(b.p = malloc(b.cap + 1))) {
+		rc = ENOMEM;
+		goto done;
+	}
+	if ((rc = ims__body_read(st, txn, id, &x, m.size, mem_append, &b)))
+		goto done;
 	b.p[b.len] = '\0';
 	*out = b.p;
 	*out_len = b.len;
-	return 0;
+	b.p = NULL;
+done:
+	ims__txn_abort(st, txn);
+	ims__decbuf_free(&d);
+	free(b.p);
+	return rc;
 }

@@ -39,6 +39,7 @@ ims__vfy_db_name(int db)
 	case IMS__DB_IX_MSGID: return "ix_msgid";
 	case IMS__DB_IX_TIME: return "ix_time";
 	case IMS__DB_IX_EXPIRY: return "ix_expiry";
+	case IMS__DB_IX_TYPE: return "ix_type";
 	case IMS__DB_COUNT: return "count";
 	case IMS__DB_SETTINGS: return "settings";
 	case IMS__DB_LEASE: return "lease";
@@ -519,6 +520,12 @@ index_entry(ims__vfy *v, MDB_txn *txn, const MDB_val *k, const MDB_val *val)
 	const char *name = ims__vfy_db_name(v->db);
 	size_t want = v->db == IMS__DB_IX_OWNER ? 29 : v->db == IMS__DB_IX_FROM ||
 	              v->db == IMS__DB_IX_CONV ? 28 : 24;
+
+	/* ix_type: a media type of 1 to IMS__TYPE_MAX bytes, NUL, time, id */
+	if (v->db == IMS__DB_IX_TYPE)
+		want = k->mv_size >= 26 && k->mv_size <= IMS__TYPE_MAX + 25 &&
+		       ((const unsigned char *)k->mv_data)[k->mv_size - 25] == '\0'
+		       ? k->mv_size : 0;
 	ims__recx x;
 	ims_msg m;
 	ims_id id;
@@ -794,6 +801,7 @@ const ims__vfy_pass ims__vfy_passes[IMS__VFY_NPASSES] = {
 	{ IMS__DB_IX_CONV, index_entry },
 	{ IMS__DB_IX_TIME, index_entry },
 	{ IMS__DB_IX_EXPIRY, index_entry },
+	{ IMS__DB_IX_TYPE, index_entry },
 	{ IMS__DB_IX_MSGID, msgid_entry },
 	{ IMS__DB_ATOM, atom_entry },
 	{ IMS__DB_ATOMID, atomid_entry },

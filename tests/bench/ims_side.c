@@ -175,8 +175,7 @@ ims_transcript(void *ctx, const char *user, const char *conv, uint64_t *bytes)
 	if ((rc = ims_history_transcript(&q, ctx, user, conv, NULL)))
 		return -1;
 	while ((rc = ims_query_next(&m, q)) == 0) {
-		ims_id id = m->id;
-		if ((rc = ims_body_stream(ctx, &id, count_bytes, bytes)))
+		if ((rc = ims_query_body_stream(q, count_bytes, bytes)))
 			break;
 		n++;
 	}
@@ -272,8 +271,7 @@ ims_scan(const char *dir, uint64_t *msgs, uint64_t *bytes)
 	if ((rc = ims_filter_parse(&f, "*", IMS_TIME_NONE, NULL)) == 0) {
 		if ((rc = ims_query_open(&q, st, f, NULL)) == 0) {
 			while ((rc = ims_query_next(&m, q)) == 0) {
-				ims_id id = m->id;
-				if ((rc = ims_body_stream(st, &id, count_bytes, bytes)))
+				if ((rc = ims_query_body_stream(q, count_bytes, bytes)))
 					break;
 				++*msgs;
 			}

@@ -407,6 +407,93 @@ test_queries(void)
 	ims_store_close(st);
 }
 
+/* ---- the content-type index ---- */
+
+static int
+count_expr(ims_store *st, const char *expr)
+{
+	ims_filter *f;
+	uint64_t n = 0;
+	int rc;
+
+	if (ims_filter_parse(&f, expr, IMS_TIME_NONE, NULL))
+		return -1;
+	rc = ims_count(&n, st, f);
+	ims_filter_free(f);
+	return rc ? -1 : (int)n;
+}
+
+static void
+test_type_index(void)
+{
+	ims_store *st = create("s-type", 0);
+	const int64_t day = 86400LL * 1000000, t0 = 1767225600LL * 1000000;
+	char longtype[200], longq[220], msgid[16];
+	const char *types[] = { "Video/MP4; codecs=avc1", " video/mp4", "video/mp4x",
+	                        NULL, "text/plain;charset=utf-8", "image/png",
+	                        longtype, "", "video/mp4" };
+	const size_t ntypes = sizeof(types) / sizeof(*types);
+	ims_id ids[16];
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+
+	memset(longtype, 'a', sizeof(longtype) - 1);
+	longtype[sizeof(longtype) - 1] = '\0';
+	longtype[1] = '/';
+	snprintf(longq, sizeof(longq), "type:%s", longtype);
+	for (size_t i = 0; i < ntypes; i++) {
+		ims_msg m = IMS_MSG_INIT;
+		snprintf(msgid, sizeof(msgid), "t%zu", i);
+		m.owner = "sip:a@x.org";
+		m.from.uri = "sip:b@x.org";
+		m.message_id = msgid;
+		m.content_type = types[i];
+		m.received = t0 + (int64_t)i * day;
+		is_int(ims_put(&ids[i], st, &m, "x", 1), 0, "put type '%s'",
+		       types[i] ? types[i] : "(none)");
+	}
+	ok(strstr(plan_of(st, "type:video/mp4"), "plan: index type = video/mp4") != NULL,
+	   "a media type plans over ix_type");
+	is_int(count_expr(st, "type:video/mp4"), 3, "case and parameters ignored, not video/mp4x");
+	is_int(count_expr(st, "type:video/mp4 date:2026-01-01..2026-01-05"), 2,
+	       "type in a date range");
+	is_int(count_expr(st, "type:text/plain"), 2, "no content type is text/plain");
+	ok(strstr(plan_of(st, "type:text/plain date:2026-01-01"), "received-time range") != NULL,
+	   "text/plain, most messages, is not indexed: the time range is read");
+	ok(strstr(plan_of(st, "type:image/*"), "index type") == NULL, "any subtype: not ix_type");
+	is_int(count_expr(st, "type:image/*"), 1, "any subtype still answers");
+	ok(strstr(plan_of(st, longq), "index type") == NULL, "a type too long to index: not ix_type");
+	is_int(count_expr(st, longq), 1, "and still answers");
+	ok(strstr(plan_of(st, "owner:sip:a@x.org type:video/mp4"), "index owner") != NULL,
+	   "an owner is preferred to a type");
+	is_int(count_expr(st, "type:video/mp4 and not from:sip:b@x.org"), 0, "residual filter kept");
+	is_int(ims_delete(st, &ids[0]), 0, "delete one");
+	is_int(count_expr(st, "type:video/mp4"), 2, "gone from the index");
+	ims_store_close(st);
+
+	/* a store of format 1 written before ix_type: the first writable open
+	 * builds it from the records */
+	mdb_env_create(&env);
+	mdb_env_set_maxdbs(env, 32);
+	mdb_env_open(env, path("s-type"), 0, 0600);
+	mdb_txn_begin(env, NULL, 0, &txn);
+	mdb_dbi_open(txn, "ix_type", 0, &dbi);
+	mdb_drop(txn, dbi, 1);
+	mdb_txn_commit(txn);
+	mdb_env_close(env);
+	{
+		ims_open_opts ro = IMS_OPEN_OPTS_INIT;
+		ro.flags = IMS_OPEN_RDONLY;
+		is_int(ims_store_open(&st, path("s-type"), &ro), IMS_VERSION,
+		       "read-only open of a store without ix_type: refused");
+	}
+	is_int(ims_store_open(&st, path("s-type"), NULL), 0, "a writable open adds ix_type");
+	is_int(count_expr(st, "type:video/mp4"), 2, "built from the messages already stored");
+	is_int(count_expr(st, "type:text/plain"), 2, "every type of them");
+	ims_store_close(st);
+}
+
 /* Paging with cursors while messages keep arriving, in both directions. */
 static void
 test_paging(int reverse)
@@ -784,6 +871,70 @@ test_threads(void)
 	ims_store_close(st);
 }
 
+/* Group commit when some writers fail after writing: theirs is undone,
+ * the rest of their group is stored. */
+typedef struct gw { ims_store *st; int base; int wrong; } gw;
+
+static int
+gw_fn(ims_store *st, MDB_txn *txn, void *ctx)
+{
+	int n = *(int *)ctx;
+	char key[32];
+	MDB_val k = { 0, key }, v = { 4, "gtst" };
+	int rc;
+
+	k.mv_size = (size_t)snprintf(key, sizeof(key), "gtest.%d", n);
+	if ((rc = mdb_put(txn, st->dbi[IMS__DB_META], &k, &v, 0)))
+		return ims__map_err(rc);
+	return n % 3 == 0 ? IMS_REFUSED : 0; /* fails once it has written */
+}
+
+static void *
+gw_thread(void *arg)
+{
+	gw *g = arg;
+
+	for (int i = 0; i < 40; i++) {
+		int n = g->base + i, rc = ims__write(g->st, gw_fn, &n);
+		g->wrong += rc != (n % 3 == 0 ? IMS_REFUSED : 0);
+	}
+	return NULL;
+}
+
+static void
+test_group_failures(void)
+{
+	ims_store *st = create("s-group-fail", 0);
+	pthread_t th[16];
+	gw g[16];
+	MDB_txn *txn;
+	int wrong = 0, present = 0, stray = 0;
+
+	for (int i = 0; i < 16; i++) {
+		g[i] = (gw){ st, i * 40, 0 };
+		pthread_create(&th[i], NULL, gw_thread, &g[i]);
+	}
+	for (int i = 0; i < 16; i++) {
+		pthread_join(th[i], NULL);
+		wrong += g[i].wrong;
+	}
+	is_int(wrong, 0, "each writer gets its own result, in groups with failures");
+	ims__txn_begin(st, MDB_RDONLY, &txn);
+	for (int n = 0; n < 16 * 40; n++) {
+		char key[32];
+		MDB_val k = { 0, key }, v;
+		k.mv_size = (size_t)snprintf(key, sizeof(key), "gtest.%d", n);
+		if (mdb_get(txn, st->dbi[IMS__DB_META], &k, &v) == 0)
+			n % 3 == 0 ? stray++ : present++;
+	}
+	ims__txn_abort(st, txn);
+	is_int(present, 16 * 40 - 214, "every successful write stored");
+	is_int(stray, 0, "nothing of a failed writer, though it wrote before failing");
+	ok(st->commits < st->writes / 2, "commits still shared: %llu for %llu writes",
+	   (unsigned long long)st->commits, (unsigned long long)st->writes);
+	ims_store_close(st);
+}
+
 int
 main(void)
 {
@@ -796,6 +947,7 @@ main(void)
 	test_bodies();
 	test_query_bodies();
 	test_queries();
+	test_type_index();
 	test_paging(0);
 	test_paging(1);
 	test_delete();
@@ -806,6 +958,7 @@ main(void)
 	test_format();
 	test_threads();
 	test_group_commit();
+	test_group_failures();
 	{
 		char cmd[300];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);

@@ -54,6 +54,7 @@ put(ims_id *out, ims_store *st, const char *owner, const char *msgid, ims_folder
 	m.folder = f;
 	m.conversation = conv;
 	m.subject = "SUBJ-MARK";
+	m.content_type = f == IMS_FOLDER_HISTORY ? "image/png" : NULL; /* in ix_type */
 	if (f == IMS_FOLDER_DEFERRED)
 		m.expires = (int64_t)time(NULL) * SEC + 3600 * SEC;
 	return ims_put(out, st, &m, body, strlen(body));
@@ -451,6 +452,12 @@ test_indexes(void)
 	raw_put(&w, "ix_msgid", key, n, ids[7].b, 16);
 	n2 = raw_find(key2, &w, "ix_expiry", &ids[8]);
 	raw_del(&w, "ix_expiry", key2, n2);
+	n2 = raw_find(key2, &w, "ix_type", &ids[3]);
+	ok(n2 == 10 + 24 && memcmp(key2, "image/png", 10) == 0,
+	   "ix_type holds the media type, NUL, time and id");
+	raw_del(&w, "ix_type", key2, n2);
+	memset(key2, 'x', 30);                          /* no NUL: malformed */
+	raw_put(&w, "ix_type", key2, 30, "", 0);
 	raw_close(&w);
 
 	st = reopen("ix");
@@ -462,6 +469,10 @@ test_indexes(void)
 	       "missing from ix_conv");
 	is_int(count_of(&lg, IMS_PROBLEM_INDEX_MISSING, IMS_PROBLEM_FOUND, &ids[8]), 1,
 	       "missing from ix_expiry");
+	is_int(count_of(&lg, IMS_PROBLEM_INDEX_MISSING, IMS_PROBLEM_FOUND, &ids[3]), 1,
+	       "missing from ix_type");
+	is_int(count_of(&lg, IMS_PROBLEM_INDEX_ORPHAN, IMS_PROBLEM_FOUND, NULL), 2,
+	       "a malformed ix_type entry, and the stray ix_time one");
 	is_int(count_of(&lg, IMS_PROBLEM_INDEX_ORPHAN, IMS_PROBLEM_FOUND, &stray), 1,
 	       "an entry of no record, by the id it names");
 	is_int(count_of(&lg, IMS_PROBLEM_INDEX_MISMATCH, IMS_PROBLEM_FOUND, &ids[5]), 1,
@@ -474,19 +485,25 @@ test_indexes(void)
 	       "and that entry does not match the record it names");
 	is_int(count_of(&lg, IMS_PROBLEM_COUNTER, IMS_PROBLEM_FOUND, NULL), 0,
 	       "a record missing from ix_owner is still counted right");
-	is_int(lg.n, 8, "nothing else");
+	is_int(lg.n, 10, "nothing else");
 	show(&lg);
 
 	is_int(verify(&lg, &r, st, 1, 2), 0, "repair in batches of 2: sound afterwards");
 	is_int(r.quarantined, 0, "no record quarantined");
-	is_int(r.repaired, 7, "three entries added back, three removed, one remapped");
+	is_int(r.repaired, 9, "four entries added back, four removed, one remapped");
 	is_int(r.messages, NMSG, "every record kept");
 	is_int(verify(&lg, &r, st, 0, 0), 0, "a second verify is clean");
 	{
 		ims_msg *g;
+		uint64_t nt;
+		ims_filter *f;
 		is_int(ims_get_by_msgid(&g, st, BOB, IMS_FOLDER_DEFERRED, "m7"), 0,
 		       "lookups by Message-ID work again");
 		ims_msg_free(g);
+		ims_filter_parse(&f, "type:image/png", IMS_TIME_NONE, NULL);
+		is_int(ims_count(&nt, st, f), 0, "count by type");
+		is_int(nt, NMSG / 3, "ix_type rebuilt: every message of the type found again");
+		ims_filter_free(f);
 	}
 	ims_store_close(st);
 	raw_open(&w, "ix");

@@ -137,6 +137,10 @@ void ims__fmt_time(char *out, size_t cap, int64_t us);
 /* hold.c */
 int cli_audit_list(cli *c, int64_t since);
 
+/* compact.c: compact the store (recorded in the audit trail), report it */
+int cli_compact(ims_compact_result *r, cli *c);
+void cli_compact_report(cli *c, const ims_compact_result *r);
+
 /* filterarg.c */
 int cli_filter(ims_filter **out, char **ops, size_t n);
 int cli_filter_str(ims_filter **out, const char *expr);

@@ -6,7 +6,7 @@
 
 #include "cli.h"
 
-enum { PU_OLDER = 100, PU_EXPIRED, PU_DRY, PU_BATCH, PU_RATE, PU_MAXTXN };
+enum { PU_OLDER = 100, PU_EXPIRED, PU_DRY, PU_BATCH, PU_RATE, PU_MAXTXN, PU_SECURE };
 
 static const cli_opt purge_opts[] = {
 	{ PU_OLDER, 0, "older-than", "DUR", NULL, "only messages received more than DUR ago (30d, 12h)" },
@@ -15,12 +15,14 @@ static const cli_opt purge_opts[] = {
 	{ PU_BATCH, 0, "batch", "N", NULL, "at most N messages per write transaction (default 1000)" },
 	{ PU_RATE, 0, "rate", "N", NULL, "at most N messages a second (default: no limit)" },
 	{ PU_MAXTXN, 0, "max-txn", "MS", NULL, "end a write transaction after MS milliseconds (default 50)" },
+	{ PU_SECURE, 0, "secure", NULL, NULL, "then compact the store, so that no purged byte stays in its file" },
 	{ 0, 0, NULL, NULL, NULL, NULL },
 };
 
 typedef struct pargs {
 	const char *older;
 	int expired;
+	int secure;
 	ims_delete_opts o;
 } pargs;
 
@@ -34,6 +36,7 @@ parse_opts(pargs *a, cli *c)
 		switch (o->id) {
 		case PU_OLDER: a->older = o->val; break;
 		case PU_EXPIRED: a->expired = 1; break;
+		case PU_SECURE: a->secure = 1; break;
 		case PU_DRY: a->o.dry_run = 1; break;
 		case PU_BATCH: case PU_RATE: case PU_MAXTXN:
 			if (cli_parse_u64(&v, o->val) || v == 0 || v > 100000000) {
@@ -132,7 +135,7 @@ audit(cli *c, ims_store *st, const pargs *a, uint64_t n, uint64_t bytes)
 
 	snprintf(what, sizeof(what), "%s%s%s%s%s", ops ? ops : "",
 	         a->older ? " --older-than " : "", a->older ? a->older : "",
-	         a->expired ? " --expired" : "", "");
+	         a->expired ? " --expired" : "", a->secure ? " --secure" : "");
 	e.filter = what[0] == ' ' ? what + 1 : what;
 	free(ops);
 	if ((rc = ims_audit_record(st, &e)))
@@ -182,6 +185,13 @@ run_purge(cli *c)
 		                c->store_path, (unsigned long long)(r.deleted + swept));
 	report(c, &r, swept, a.o.dry_run, (double)(t1.tv_sec - t0.tv_sec) +
 	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (a.secure && !a.o.dry_run) {
+		/* the purged bytes leave the file only with a rewrite of it */
+		ims_compact_result cr;
+		if ((rc = cli_compact(&cr, c)))
+			return rc;
+		cli_compact_report(c, &cr);
+	}
 	return EXIT_OK;
 }
 

@@ -292,6 +292,59 @@ IMS_API const char *ims_store_path(const ims_store *st);
 /** @} */
 
 /* ------------------------------------------------------------------ */
+/** @name Backup and compaction @{ */
+
+/** Backup flag: leave out free pages (a compacted copy). */
+#define IMS_BACKUP_COMPACT 0x1u
+
+/**
+ * Copy the store, while it is in use, into a new store directory @p dest.
+ *
+ * The copy is one consistent snapshot (one read transaction: every write
+ * committed before the call is in it; writers go on meanwhile).  It is
+ * written into a temporary directory beside @p dest (mode 0700, the data
+ * file 0600 whatever the umask), synchronised, then renamed to @p dest, and
+ * the parent directory synchronised: @p dest never holds half a copy.  The
+ * result is a store that ims_store_open() opens like any other.
+ *
+ * @param dest a path that does not exist, or an empty directory.
+ * @param flags 0 or IMS_BACKUP_COMPACT.
+ * @return 0, IMS_EXISTS (@p dest exists and is not an empty directory),
+ *         IMS_INVALID, or errno (ENOSPC…); on failure nothing is left.
+ * @since 0.1
+ */
+IMS_API int ims_store_backup(ims_store *st, const char *dest, unsigned flags);
+
+/** What ims_store_compact() did. */
+typedef struct ims_compact_result {
+	uint64_t bytes_before;  /**< size of the data file before */
+	uint64_t bytes_after;   /**< and after */
+} ims_compact_result;
+
+/**
+ * Rewrite the store in directory @p path so that its data file holds only
+ * live entries, then swap the new file in by rename().
+ *
+ * Every entry of every database is copied into fresh pages of a temporary
+ * file in the store directory (synchronised, mode 0600, the old file's
+ * owner), so that neither free pages nor the slack of pages in use carry
+ * bytes of deleted messages over.  The store must not be open anywhere:
+ * the exclusive lock taken on the first byte of lock.mdb (where every
+ * process that has the store open holds a shared one) is refused when
+ * another process has it open, and opens by other processes wait until the
+ * compaction ends.  Interrupted, the store is left as it was (a temporary
+ * data.mdb.compact-* file may remain).
+ *
+ * @param[out] out sizes; may be NULL.
+ * @return 0, IMS_BUSY (open in another process, or in this one),
+ *         IMS_NOTFOUND, IMS_NOTSTORE, IMS_VERSION, IMS_FULL, or errno
+ *         (ENOSPC: the copy needs room for the live data).
+ * @since 0.1
+ */
+IMS_API int ims_store_compact(ims_compact_result *out, const char *path);
+/** @} */
+
+/* ------------------------------------------------------------------ */
 /** @name Storing and reading @{ */
 
 /**
@@ -785,6 +838,7 @@ IMS_API int ims_deferred_release(uint64_t *count, ims_store *st,
  * @since 0.1
  */
 IMS_API int ims_deferred_sweep(uint64_t *count, ims_store *st, int64_t now);
+
 
 /**
  * The summary a user browses before choosing: the user's deferred messages

@@ -142,6 +142,38 @@ audit(cli *c, ims_store *st, const pargs *a, uint64_t n, uint64_t bytes)
 		cli_fail(rc, "purged, but cannot record it in the audit trail");
 }
 
+/* What --expired --dry-run would do: the sweep's count, then the matches
+ * of the filter that the sweep would not have removed before it. */
+static int
+dry_expired(ims_delete_result *r, uint64_t *swept, ims_store *st,
+            const ims_filter *f, int64_t now)
+{
+	ims_query_opts qo = IMS_QUERY_OPTS_INIT;
+	ims_delete_result e;
+	ims_query *q;
+	const ims_msg *m;
+	int rc = ims_deferred_sweep_dry(&e, st, now);
+
+	if (rc)
+		return rc;
+	*swept = e.deleted;
+	if (!f)
+		return 0;
+	if ((rc = ims_query_open(&q, st, f, &qo)))
+		return rc;
+	while ((rc = ims_query_next(&m, q)) == 0) {
+		if (m->flags & IMS_MSGF_HELD)
+			r->held++;
+		else if (m->folder != IMS_FOLDER_DEFERRED || m->expires == IMS_TIME_NONE ||
+		         m->expires > now) {
+			r->deleted++;
+			r->bytes += m->size;
+		}
+	}
+	ims_query_free(q);
+	return rc == IMS_ITEROVER ? 0 : rc;
+}
+
 static int
 run_purge(cli *c)
 {
@@ -161,20 +193,19 @@ run_purge(cli *c)
 		cli_err("purge needs a FILTER, --older-than or --expired");
 		return EXIT_USAGE;
 	}
-	if (a.expired && a.o.dry_run) {
-		ims_filter_free(f);
-		cli_err("--expired cannot be combined with --dry-run yet");
-		return EXIT_USAGE;
-	}
 	if ((rc = cli_open(&st, c, a.o.dry_run ? IMS_OPEN_RDONLY : 0))) {
 		ims_filter_free(f);
 		return rc;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (a.expired)
-		rc = ims_deferred_sweep(&swept, st, IMS_TIME_NONE);
-	if (rc == 0 && f)
-		rc = ims_delete_filter(&r, st, f, &a.o);
+	if (a.expired && a.o.dry_run)
+		rc = dry_expired(&r, &swept, st, f, (int64_t)time(NULL) * 1000000);
+	else {
+		if (a.expired)
+			rc = ims_deferred_sweep(&swept, st, IMS_TIME_NONE);
+		if (rc == 0 && f)
+			rc = ims_delete_filter(&r, st, f, &a.o);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!a.o.dry_run && (r.deleted || swept))
 		audit(c, st, &a, r.deleted + swept, r.bytes);

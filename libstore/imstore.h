@@ -831,14 +831,25 @@ IMS_API int ims_deferred_release(uint64_t *count, ims_store *st,
 
 /**
  * Remove the expired deferred messages of every user (never handed out
- * anyway), oldest expiry first, 500 per write transaction; messages under
- * legal hold stay.  A server daemon calls it on a timer.
+ * anyway), oldest expiry first, 500 expiry entries examined per write
+ * transaction; messages under legal hold stay (and are passed over).  A
+ * server daemon calls it on a timer.
  * @param now IMS_TIME_NONE: the current time.
  * @param[out] count messages removed; may be NULL.
  * @since 0.1
  */
 IMS_API int ims_deferred_sweep(uint64_t *count, ims_store *st, int64_t now);
 
+/**
+ * Count, in one read snapshot, what ims_deferred_sweep() with the same
+ * @p now would remove, removing nothing.
+ * @param[out] out @c deleted: the expired deferred messages, @c bytes:
+ *        their body bytes, @c held: expired ones kept under legal hold;
+ *        may be NULL.
+ * @param now IMS_TIME_NONE: the current time.
+ * @since 0.1
+ */
+IMS_API int ims_deferred_sweep_dry(ims_delete_result *out, ims_store *st, int64_t now);
 
 /**
  * The summary a user browses before choosing: the user's deferred messages

@@ -14,7 +14,7 @@ _imstore_options()
 	show) _imstore_r='--raw -o --owner --folder' ;;
 	cpim) _imstore_r='--strict --sip' ;;
 	delete) _imstore_r='-n --dry-run --all --batch' ;;
-	stats) _imstore_r='' ;;
+	stats) _imstore_r='--types --owners --queue --top' ;;
 	verify) _imstore_r='--repair' ;;
 	deferred) _imstore_r='--duration --uri-list --filter -n --limit --mode -f --from -t --to --cc --type --subject -m --message-id --conversation --expires --received --sent -H --header --cpim --sip --strict' ;;
 	history) _imstore_r='--filter -n --limit --uri-list --mode -f --from -t --to --cc --type --subject -m --message-id --conversation --expires --received --sent -H --header --cpim --sip --strict' ;;
@@ -75,6 +75,10 @@ _imstore_optarg()
 	delete)
 		case $2 in
 		--batch) _imstore_r=''; return 0 ;;
+		esac ;;
+	stats)
+		case $2 in
+		--top) _imstore_r=''; return 0 ;;
 		esac ;;
 	deferred)
 		case $2 in

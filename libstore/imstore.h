@@ -592,6 +592,66 @@ typedef struct ims_stats {
  * @since 0.1
  */
 IMS_API int ims_stats_get(ims_stats *out, ims_store *st);
+
+/** Age buckets of the deferred queue, as Postfix's qshape(1) draws them:
+ * received less than 5, 10, 20, 40, 80, 160, 320, 640 and 1280 minutes
+ * ago, and longer ago. */
+#define IMS_AGE_BUCKETS 10
+
+/** A row of a report: a MIME type, an owner or a recipient domain. */
+typedef struct ims_stats_row {
+	const char *name;    /**< the type, owner or domain, or "(other)";
+	                          borrowed from the report */
+	uint64_t messages;
+	uint64_t bytes;      /**< body bytes as received */
+	uint64_t ages[IMS_AGE_BUCKETS]; /**< the queue only: messages by age */
+} ims_stats_row;
+
+/** What ims_stats_report_get() found; free with ims_stats_report_free(). */
+typedef struct ims_stats_report {
+	ims_stats_row *types;    /**< every media type (lowercased, without
+	                              parameters), most messages first */
+	size_t ntypes;
+	ims_stats_row *owners;   /**< the top owners by messages, both folders */
+	size_t nowners;
+	ims_stats_row *domains;  /**< the deferred queue: the top recipient
+	                              domains by messages, then "(other)" */
+	size_t ndomains;
+	ims_stats_row queue;     /**< the whole deferred queue ("TOTAL") */
+} ims_stats_report;
+
+/** Report parts; none set: all of them. */
+#define IMS_STATS_TYPES  0x1u
+#define IMS_STATS_OWNERS 0x2u
+#define IMS_STATS_QUEUE  0x4u
+
+typedef struct ims_stats_opts {
+	unsigned version;
+	unsigned flags;      /**< IMS_STATS_*; 0: all */
+	size_t top;          /**< owners and domains listed; 0: 10 (at most 10000) */
+	int64_t now;         /**< ages are counted from; IMS_TIME_NONE: now */
+} ims_stats_opts;
+
+#define IMS_STATS_OPTS_VERSION 1
+#define IMS_STATS_OPTS_INIT { IMS_STATS_OPTS_VERSION, 0, 0, IMS_TIME_NONE }
+
+/**
+ * Totals the counters do not keep, from one read snapshot: per media type
+ * and, for the deferred messages, the shape of the queue by recipient
+ * domain (the owner's host) and age, in one pass over the message records
+ * (not the bodies); the top owners from the counters.  Memory stays
+ * bounded: 256 types and 4096 domains are told apart, the rest counted as
+ * "(other)", and only the top owners are kept.
+ * @param[out] out the report, to release with ims_stats_report_free().
+ * @param opts NULL for defaults.
+ * @return 0, IMS_INVALID (top over 10000, unknown flag), IMS_CORRUPT.
+ * @since 0.1
+ */
+IMS_API int ims_stats_report_get(ims_stats_report **out, ims_store *st,
+                                 const ims_stats_opts *opts);
+
+/** Free a report; NULL is ignored. @since 0.1 */
+IMS_API void ims_stats_report_free(ims_stats_report *r);
 /** @} */
 
 /* ------------------------------------------------------------------ */

@@ -683,6 +683,62 @@ messages_in(const char *dir)
 	return s.messages[0];
 }
 
+/* The report: bounded tallies (types beyond 256 are "(other)"), the top
+ * owners from a heap, queue ages from the given now. */
+static void
+test_stats_report(void)
+{
+	ims_store *st = create("s-report", 0);
+	ims_stats_opts o = IMS_STATS_OPTS_INIT;
+	ims_stats_report *r = NULL;
+	char type[32], owner[64], msgid[16];
+	int rc = 0, n = 0;
+
+	for (int i = 0; i < 300 && rc == 0; i++) {
+		ims_msg m = IMS_MSG_INIT;
+		snprintf(type, sizeof(type), "application/x-t%03d", i);
+		snprintf(owner, sizeof(owner), "sip:u%d@d%d.org", i % 40, i % 40 % 3);
+		snprintf(msgid, sizeof(msgid), "r%d", i);
+		m.owner = owner;
+		m.from.uri = "sip:f@x.org";
+		m.message_id = msgid;
+		m.content_type = type;
+		m.received = INT64_C(1000000000000000) - (int64_t)i * 60 * 1000000;
+		rc = ims_put(NULL, st, &m, "ab", 2);
+		n++;
+	}
+	is_int(rc, 0, "300 messages of 300 types");
+	o.top = 5;
+	o.now = INT64_C(1000000000000000);
+	is_int(ims_stats_report_get(&r, st, &o), 0, "report");
+	if (!r) {
+		ims_store_close(st);
+		return;
+	}
+	is_int((int)r->ntypes, 257, "256 types told apart, then (other)");
+	is_str(r->types[256].name, "(other)", "the rest as (other)");
+	is_int((int)r->types[256].messages, 44, "44 of them");
+	is_int((int)r->nowners, 5, "top 5 owners");
+	ok(r->owners[0].messages == 8 && r->owners[4].messages == 8, "8 messages each");
+	is_str(r->owners[0].name, "sip:u0@d0.org", "ties by name");
+	is_int((int)r->ndomains, 3, "three domains");
+	is_int((int)r->queue.messages, 300, "queue total");
+	is_int((int)r->queue.ages[0], 5, "5 younger than 5 minutes");
+	is_int((int)r->queue.ages[1], 5, "5 from 5 to 10");
+	is_int((int)r->queue.ages[6], 300 - 160, "140 from 160 to 320");
+	is_int((int)r->queue.ages[9], 0, "none older than 1280 minutes");
+	ims_stats_report_free(r);
+	o.flags = IMS_STATS_OWNERS;
+	is_int(ims_stats_report_get(&r, st, &o), 0, "owners only");
+	ok(r && r->ntypes == 0 && r->queue.messages == 0 && r->nowners == 5,
+	   "no record pass for the owners alone");
+	ims_stats_report_free(r);
+	o.top = 10001;
+	is_int(ims_stats_report_get(&r, st, &o), IMS_INVALID, "top over 10000");
+	(void)n;
+	ims_store_close(st);
+}
+
 /* Backup into a new directory; compaction refused while the store is open
  * here or in another process, done otherwise. */
 static void
@@ -784,6 +840,7 @@ main(void)
 	test_threads();
 	test_group_commit();
 	test_backup_compact();
+	test_stats_report();
 	{
 		char cmd[300];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);

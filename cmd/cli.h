@@ -138,6 +138,10 @@ const char *ims__date_parse(int64_t *lo, int64_t *hi, const char *s, int64_t now
 /* hold.c */
 int cli_audit_list(cli *c, int64_t since);
 
+/* compact.c: compact the store (recorded in the audit trail), report it */
+int cli_compact(ims_compact_result *r, cli *c);
+void cli_compact_report(cli *c, const ims_compact_result *r);
+
 /* filterarg.c */
 int cli_filter(ims_filter **out, char **ops, size_t n);
 int cli_filter_str(ims_filter **out, const char *expr);

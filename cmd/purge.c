@@ -6,7 +6,7 @@
 
 #include "cli.h"
 
-enum { PU_OLDER = 100, PU_EXPIRED, PU_DRY, PU_BATCH, PU_RATE, PU_MAXTXN };
+enum { PU_OLDER = 100, PU_EXPIRED, PU_DRY, PU_BATCH, PU_RATE, PU_MAXTXN, PU_SECURE };
 
 static const cli_opt purge_opts[] = {
 	{ PU_OLDER, 0, "older-than", "DUR", NULL, "only messages received more than DUR ago (30d, 12h)" },
@@ -15,12 +15,14 @@ static const cli_opt purge_opts[] = {
 	{ PU_BATCH, 0, "batch", "N", NULL, "at most N messages per write transaction (default 1000)" },
 	{ PU_RATE, 0, "rate", "N", NULL, "at most N messages a second (default: no limit)" },
 	{ PU_MAXTXN, 0, "max-txn", "MS", NULL, "end a write transaction after MS milliseconds (default 50)" },
+	{ PU_SECURE, 0, "secure", NULL, NULL, "then compact the store, so that no purged byte stays in its file" },
 	{ 0, 0, NULL, NULL, NULL, NULL },
 };
 
 typedef struct pargs {
 	const char *older;
 	int expired;
+	int secure;
 	ims_delete_opts o;
 } pargs;
 
@@ -34,6 +36,7 @@ parse_opts(pargs *a, cli *c)
 		switch (o->id) {
 		case PU_OLDER: a->older = o->val; break;
 		case PU_EXPIRED: a->expired = 1; break;
+		case PU_SECURE: a->secure = 1; break;
 		case PU_DRY: a->o.dry_run = 1; break;
 		case PU_BATCH: case PU_RATE: case PU_MAXTXN:
 			if (cli_parse_u64(&v, o->val) || v == 0 || v > 100000000) {
@@ -132,11 +135,43 @@ audit(cli *c, ims_store *st, const pargs *a, uint64_t n, uint64_t bytes)
 
 	snprintf(what, sizeof(what), "%s%s%s%s%s", ops ? ops : "",
 	         a->older ? " --older-than " : "", a->older ? a->older : "",
-	         a->expired ? " --expired" : "", "");
+	         a->expired ? " --expired" : "", a->secure ? " --secure" : "");
 	e.filter = what[0] == ' ' ? what + 1 : what;
 	free(ops);
 	if ((rc = ims_audit_record(st, &e)))
 		cli_fail(rc, "purged, but cannot record it in the audit trail");
+}
+
+/* What --expired --dry-run would do: the sweep's count, then the matches
+ * of the filter that the sweep would not have removed before it. */
+static int
+dry_expired(ims_delete_result *r, uint64_t *swept, ims_store *st,
+            const ims_filter *f, int64_t now)
+{
+	ims_query_opts qo = IMS_QUERY_OPTS_INIT;
+	ims_delete_result e;
+	ims_query *q;
+	const ims_msg *m;
+	int rc = ims_deferred_sweep_dry(&e, st, now);
+
+	if (rc)
+		return rc;
+	*swept = e.deleted;
+	if (!f)
+		return 0;
+	if ((rc = ims_query_open(&q, st, f, &qo)))
+		return rc;
+	while ((rc = ims_query_next(&m, q)) == 0) {
+		if (m->flags & IMS_MSGF_HELD)
+			r->held++;
+		else if (m->folder != IMS_FOLDER_DEFERRED || m->expires == IMS_TIME_NONE ||
+		         m->expires > now) {
+			r->deleted++;
+			r->bytes += m->size;
+		}
+	}
+	ims_query_free(q);
+	return rc == IMS_ITEROVER ? 0 : rc;
 }
 
 static int
@@ -158,20 +193,19 @@ run_purge(cli *c)
 		cli_err("purge needs a FILTER, --older-than or --expired");
 		return EXIT_USAGE;
 	}
-	if (a.expired && a.o.dry_run) {
-		ims_filter_free(f);
-		cli_err("--expired cannot be combined with --dry-run yet");
-		return EXIT_USAGE;
-	}
 	if ((rc = cli_open(&st, c, a.o.dry_run ? IMS_OPEN_RDONLY : 0))) {
 		ims_filter_free(f);
 		return rc;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (a.expired)
-		rc = ims_deferred_sweep(&swept, st, IMS_TIME_NONE);
-	if (rc == 0 && f)
-		rc = ims_delete_filter(&r, st, f, &a.o);
+	if (a.expired && a.o.dry_run)
+		rc = dry_expired(&r, &swept, st, f, (int64_t)time(NULL) * 1000000);
+	else {
+		if (a.expired)
+			rc = ims_deferred_sweep(&swept, st, IMS_TIME_NONE);
+		if (rc == 0 && f)
+			rc = ims_delete_filter(&r, st, f, &a.o);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!a.o.dry_run && (r.deleted || swept))
 		audit(c, st, &a, r.deleted + swept, r.bytes);
@@ -182,6 +216,13 @@ run_purge(cli *c)
 		                c->store_path, (unsigned long long)(r.deleted + swept));
 	report(c, &r, swept, a.o.dry_run, (double)(t1.tv_sec - t0.tv_sec) +
 	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (a.secure && !a.o.dry_run) {
+		/* the purged bytes leave the file only with a rewrite of it */
+		ims_compact_result cr;
+		if ((rc = cli_compact(&cr, c)))
+			return rc;
+		cli_compact_report(c, &cr);
+	}
 	return EXIT_OK;
 }
 

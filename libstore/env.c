@@ -28,8 +28,8 @@ static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
 struct open_ent { dev_t dev; ino_t ino; pid_t pid; struct open_ent *next; };
 static struct open_ent *open_list;
 
-static int
-registry_add(dev_t dev, ino_t ino)
+int
+ims__registry_add(dev_t dev, ino_t ino)
 {
 	struct open_ent *e;
 	int rc = 0;
@@ -54,8 +54,8 @@ registry_add(dev_t dev, ino_t ino)
 	return rc;
 }
 
-static void
-registry_del(dev_t dev, ino_t ino)
+void
+ims__registry_del(dev_t dev, ino_t ino)
 {
 	pthread_mutex_lock(&open_lock);
 	for (struct open_ent **p = &open_list; *p; p = &(*p)->next) {
@@ -588,7 +588,7 @@ ims_store_open(ims_store **out, const char *path, const ims_open_opts *opts)
 		return rc;
 	if (stat(path, &sb) != 0)
 		return errno;
-	if ((rc = registry_add(sb.st_dev, sb.st_ino)))
+	if ((rc = ims__registry_add(sb.st_dev, sb.st_ino)))
 		return rc;
 	if (!(st = calloc(1, sizeof(*st)))) {
 		rc = ENOMEM;
@@ -624,7 +624,7 @@ fail_st:
 	pthread_mutex_destroy(&st->gc_lock);
 	free(st);
 fail_reg:
-	registry_del(sb.st_dev, sb.st_ino);
+	ims__registry_del(sb.st_dev, sb.st_ino);
 	return rc;
 }
 
@@ -637,7 +637,7 @@ ims_store_close(ims_store *st)
 	 * environment here would drop the parent's locks. */
 	if (st->pid == getpid()) {
 		mdb_env_close(st->env);
-		registry_del(st->dev, st->ino);
+		ims__registry_del(st->dev, st->ino);
 	}
 	pthread_rwlock_destroy(&st->resize_lock);
 	pthread_mutex_destroy(&st->gc_lock);

@@ -292,6 +292,59 @@ IMS_API const char *ims_store_path(const ims_store *st);
 /** @} */
 
 /* ------------------------------------------------------------------ */
+/** @name Backup and compaction @{ */
+
+/** Backup flag: leave out free pages (a compacted copy). */
+#define IMS_BACKUP_COMPACT 0x1u
+
+/**
+ * Copy the store, while it is in use, into a new store directory @p dest.
+ *
+ * The copy is one consistent snapshot (one read transaction: every write
+ * committed before the call is in it; writers go on meanwhile).  It is
+ * written into a temporary directory beside @p dest (mode 0700, the data
+ * file 0600 whatever the umask), synchronised, then renamed to @p dest, and
+ * the parent directory synchronised: @p dest never holds half a copy.  The
+ * result is a store that ims_store_open() opens like any other.
+ *
+ * @param dest a path that does not exist, or an empty directory.
+ * @param flags 0 or IMS_BACKUP_COMPACT.
+ * @return 0, IMS_EXISTS (@p dest exists and is not an empty directory),
+ *         IMS_INVALID, or errno (ENOSPC…); on failure nothing is left.
+ * @since 0.1
+ */
+IMS_API int ims_store_backup(ims_store *st, const char *dest, unsigned flags);
+
+/** What ims_store_compact() did. */
+typedef struct ims_compact_result {
+	uint64_t bytes_before;  /**< size of the data file before */
+	uint64_t bytes_after;   /**< and after */
+} ims_compact_result;
+
+/**
+ * Rewrite the store in directory @p path so that its data file holds only
+ * live entries, then swap the new file in by rename().
+ *
+ * Every entry of every database is copied into fresh pages of a temporary
+ * file in the store directory (synchronised, mode 0600, the old file's
+ * owner), so that neither free pages nor the slack of pages in use carry
+ * bytes of deleted messages over.  The store must not be open anywhere:
+ * the exclusive lock taken on the first byte of lock.mdb (where every
+ * process that has the store open holds a shared one) is refused when
+ * another process has it open, and opens by other processes wait until the
+ * compaction ends.  Interrupted, the store is left as it was (a temporary
+ * data.mdb.compact-* file may remain).
+ *
+ * @param[out] out sizes; may be NULL.
+ * @return 0, IMS_BUSY (open in another process, or in this one),
+ *         IMS_NOTFOUND, IMS_NOTSTORE, IMS_VERSION, IMS_FULL, or errno
+ *         (ENOSPC: the copy needs room for the live data).
+ * @since 0.1
+ */
+IMS_API int ims_store_compact(ims_compact_result *out, const char *path);
+/** @} */
+
+/* ------------------------------------------------------------------ */
 /** @name Storing and reading @{ */
 
 /**
@@ -647,6 +700,66 @@ typedef struct ims_stats {
  * @since 0.1
  */
 IMS_API int ims_stats_get(ims_stats *out, ims_store *st);
+
+/** Age buckets of the deferred queue, as Postfix's qshape(1) draws them:
+ * received less than 5, 10, 20, 40, 80, 160, 320, 640 and 1280 minutes
+ * ago, and longer ago. */
+#define IMS_AGE_BUCKETS 10
+
+/** A row of a report: a MIME type, an owner or a recipient domain. */
+typedef struct ims_stats_row {
+	const char *name;    /**< the type, owner or domain, or "(other)";
+	                          borrowed from the report */
+	uint64_t messages;
+	uint64_t bytes;      /**< body bytes as received */
+	uint64_t ages[IMS_AGE_BUCKETS]; /**< the queue only: messages by age */
+} ims_stats_row;
+
+/** What ims_stats_report_get() found; free with ims_stats_report_free(). */
+typedef struct ims_stats_report {
+	ims_stats_row *types;    /**< every media type (lowercased, without
+	                              parameters), most messages first */
+	size_t ntypes;
+	ims_stats_row *owners;   /**< the top owners by messages, both folders */
+	size_t nowners;
+	ims_stats_row *domains;  /**< the deferred queue: the top recipient
+	                              domains by messages, then "(other)" */
+	size_t ndomains;
+	ims_stats_row queue;     /**< the whole deferred queue ("TOTAL") */
+} ims_stats_report;
+
+/** Report parts; none set: all of them. */
+#define IMS_STATS_TYPES  0x1u
+#define IMS_STATS_OWNERS 0x2u
+#define IMS_STATS_QUEUE  0x4u
+
+typedef struct ims_stats_opts {
+	unsigned version;
+	unsigned flags;      /**< IMS_STATS_*; 0: all */
+	size_t top;          /**< owners and domains listed; 0: 10 (at most 10000) */
+	int64_t now;         /**< ages are counted from; IMS_TIME_NONE: now */
+} ims_stats_opts;
+
+#define IMS_STATS_OPTS_VERSION 1
+#define IMS_STATS_OPTS_INIT { IMS_STATS_OPTS_VERSION, 0, 0, IMS_TIME_NONE }
+
+/**
+ * Totals the counters do not keep, from one read snapshot: per media type
+ * and, for the deferred messages, the shape of the queue by recipient
+ * domain (the owner's host) and age, in one pass over the message records
+ * (not the bodies); the top owners from the counters.  Memory stays
+ * bounded: 256 types and 4096 domains are told apart, the rest counted as
+ * "(other)", and only the top owners are kept.
+ * @param[out] out the report, to release with ims_stats_report_free().
+ * @param opts NULL for defaults.
+ * @return 0, IMS_INVALID (top over 10000, unknown flag), IMS_CORRUPT.
+ * @since 0.1
+ */
+IMS_API int ims_stats_report_get(ims_stats_report **out, ims_store *st,
+                                 const ims_stats_opts *opts);
+
+/** Free a report; NULL is ignored. @since 0.1 */
+IMS_API void ims_stats_report_free(ims_stats_report *r);
 /** @} */
 
 /* ------------------------------------------------------------------ */
@@ -886,13 +999,25 @@ IMS_API int ims_deferred_release(uint64_t *count, ims_store *st,
 
 /**
  * Remove the expired deferred messages of every user (never handed out
- * anyway), oldest expiry first, 500 per write transaction; messages under
- * legal hold stay.  A server daemon calls it on a timer.
+ * anyway), oldest expiry first, 500 expiry entries examined per write
+ * transaction; messages under legal hold stay (and are passed over).  A
+ * server daemon calls it on a timer.
  * @param now IMS_TIME_NONE: the current time.
  * @param[out] count messages removed; may be NULL.
  * @since 0.1
  */
 IMS_API int ims_deferred_sweep(uint64_t *count, ims_store *st, int64_t now);
+
+/**
+ * Count, in one read snapshot, what ims_deferred_sweep() with the same
+ * @p now would remove, removing nothing.
+ * @param[out] out @c deleted: the expired deferred messages, @c bytes:
+ *        their body bytes, @c held: expired ones kept under legal hold;
+ *        may be NULL.
+ * @param now IMS_TIME_NONE: the current time.
+ * @since 0.1
+ */
+IMS_API int ims_deferred_sweep_dry(ims_delete_result *out, ims_store *st, int64_t now);
 
 /**
  * The summary a user browses before choosing: the user's deferred messages

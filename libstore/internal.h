@@ -92,6 +92,9 @@ uint32_t ims__crc32c(uint32_t crc, const void *data, size_t len);
 uint32_t ims__crc32c_sw(uint32_t crc, const void *data, size_t len);
 
 /* ---- env.c: transactions ---- */
+/* The stores open in this process (by directory): IMS_BUSY when it is. */
+int ims__registry_add(dev_t dev, ino_t ino);
+void ims__registry_del(dev_t dev, ino_t ino);
 int ims__check(ims_store *st);
 int ims__map_err(int mdb_rc);
 int ims__put_tail(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v, unsigned flags);
@@ -104,6 +107,9 @@ int ims__txn_commit(ims_store *st, MDB_txn *txn);
  * changes; it may run more than once (after the map grows), so it must
  * start from scratch each time.  fn returns 0 to keep its changes. */
 int ims__write(ims_store *st, ims__write_fn fn, void *ctx);
+
+/* ---- backup.c ---- */
+int ims__sync_dir(const char *path);
 
 /* ---- util.c ---- */
 static inline void ims__be32(unsigned char *p, uint32_t v)

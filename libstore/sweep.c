@@ -5,56 +5,104 @@
 #include "internal.h"
 
 #define SWEEP_BATCH 500
+#define EXPIRY_KEY 24 /* expires(8) id(16) */
 
 typedef struct sweep_ctx {
 	int64_t now;
 	size_t max;           /* messages per transaction */
-	uint64_t deleted;     /* in this transaction */
-	int more;             /* the batch was full: call again */
+	unsigned char start[EXPIRY_KEY]; /* resume after this key */
+	int started;          /* start is set */
+	/* results of the last run of sweep_txn (it may run more than once) */
+	unsigned char next[EXPIRY_KEY];
+	uint64_t deleted;
+	int more;             /* stopped before the end: call again */
 } sweep_ctx;
+
+/* Position cur on the first expiry entry after c->start (or the first). */
+static int
+seek(MDB_cursor *cur, MDB_val *k, MDB_val *v, const sweep_ctx *c)
+{
+	int rc;
+
+	if (!c->started)
+		return mdb_cursor_get(cur, k, v, MDB_FIRST);
+	k->mv_size = EXPIRY_KEY;
+	k->mv_data = ims__uc(c->start);
+	rc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+	if (rc == 0 && k->mv_size == EXPIRY_KEY && memcmp(k->mv_data, c->start, EXPIRY_KEY) == 0)
+		rc = mdb_cursor_get(cur, k, v, MDB_NEXT);
+	return rc;
+}
+
+/* The ids of the next (up to) c->max expired entries after c->start,
+ * c->next the last of them: held and history messages among them are
+ * passed over by the caller, and the next call goes on after them.  An
+ * LMDB code. */
+static int
+collect(ims_id *ids, size_t *n, sweep_ctx *c, MDB_cursor *cur)
+{
+	MDB_val k, v;
+	int rc = seek(cur, &k, &v, c);
+
+	*n = 0;
+	c->more = 0;
+	while (rc == 0 && k.mv_size == EXPIRY_KEY && ims__rd_be_time(k.mv_data) <= c->now) {
+		if (*n == c->max) {
+			c->more = 1;
+			break;
+		}
+		memcpy(c->next, k.mv_data, EXPIRY_KEY);
+		memcpy(ids[(*n)++].b, (unsigned char *)k.mv_data + 8, 16);
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Whether the record of id is an expired deferred message not held:
+ * 1 yes, 0 no (or gone), or an error. */
+static int
+sweepable(ims_msg *m, ims_store *st, MDB_txn *txn, const ims_id *id)
+{
+	ims__decbuf d = { 0 };
+	ims__recx x;
+	int rc = ims__msg_load(m, &x, &d, st, txn, id);
+
+	ims__decbuf_free(&d);
+	if (rc == IMS_NOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	return m->folder == IMS_FOLDER_DEFERRED;
+}
 
 static int
 sweep_txn(ims_store *st, MDB_txn *txn, void *arg)
 {
 	sweep_ctx *c = arg;
-	unsigned char key[24];
-	MDB_val k = { 24, key }, v;
 	MDB_cursor *cur;
 	ims_id *ids = malloc(c->max * sizeof(*ids));
-	size_t n = 0, seen = 0;
+	size_t n = 0;
 	int rc;
 
 	c->deleted = 0;
-	c->more = 0;
 	if (!ids)
 		return ENOMEM;
 	if ((rc = mdb_cursor_open(txn, st->dbi[IMS__DB_IX_EXPIRY], &cur))) {
 		free(ids);
 		return ims__map_err(rc);
 	}
-	memset(key, 0, sizeof(key));
-	/* held and history messages are passed over: look a little further */
-	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-	while (rc == 0 && n < c->max && seen++ < 4 * c->max && k.mv_size == 24 &&
-	       ims__rd_be_time(k.mv_data) <= c->now) {
-		memcpy(ids[n++].b, (unsigned char *)k.mv_data + 8, 16);
-		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-	}
+	rc = ims__map_err(collect(ids, &n, c, cur));
 	mdb_cursor_close(cur);
-	rc = rc == MDB_NOTFOUND ? 0 : ims__map_err(rc);
-	c->more = n == c->max;
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		ims__decbuf d = { 0 };
-		ims__recx x;
 		ims_msg m;
-		rc = ims__msg_load(&m, &x, &d, st, txn, &ids[i]);
-		ims__decbuf_free(&d);
-		if (rc == IMS_NOTFOUND || (rc == 0 && (m.folder != IMS_FOLDER_DEFERRED ||
-		                                       m.flags & IMS_MSGF_HELD))) {
-			rc = 0;
-			continue;
+		int ok = sweepable(&m, st, txn, &ids[i]);
+		if (ok < 0) {
+			rc = ok;
+			break;
 		}
-		if (rc == 0 && (rc = ims__delete_txn(st, txn, &ids[i], NULL, NULL)) == 0)
+		if (!ok || m.flags & IMS_MSGF_HELD)
+			continue;
+		if ((rc = ims__delete_txn(st, txn, &ids[i], NULL, NULL)) == 0)
 			c->deleted++;
 	}
 	free(ids);
@@ -64,17 +112,67 @@ sweep_txn(ims_store *st, MDB_txn *txn, void *arg)
 int
 ims_deferred_sweep(uint64_t *count, ims_store *st, int64_t now)
 {
-	sweep_ctx c = { now == IMS_TIME_NONE ? ims__now_us() : now, SWEEP_BATCH, 0, 1 };
+	sweep_ctx c;
 	uint64_t total = 0;
 	int rc = 0;
 
+	memset(&c, 0, sizeof(c));
+	c.now = now == IMS_TIME_NONE ? ims__now_us() : now;
+	c.max = SWEEP_BATCH;
+	c.more = 1;
 	while (rc == 0 && c.more) {
-		rc = ims__write(st, sweep_txn, &c);
-		total += rc == 0 ? c.deleted : 0;
-		if (rc == 0 && c.more && c.deleted == 0)
-			break; /* only held or history messages at the front */
+		if ((rc = ims__write(st, sweep_txn, &c)))
+			break;
+		total += c.deleted;
+		/* the next transaction starts after what this one examined */
+		memcpy(c.start, c.next, EXPIRY_KEY);
+		c.started = 1;
 	}
 	if (count)
 		*count = total;
+	return rc;
+}
+
+int
+ims_deferred_sweep_dry(ims_delete_result *out, ims_store *st, int64_t now)
+{
+	ims_delete_result r = { 0, 0, 0, 0, 0 };
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, crc;
+
+	if (out)
+		*out = r;
+	if (now == IMS_TIME_NONE)
+		now = ims__now_us();
+	if ((rc = ims__txn_begin(st, MDB_RDONLY, &txn)))
+		return rc;
+	if ((rc = mdb_cursor_open(txn, st->dbi[IMS__DB_IX_EXPIRY], &cur))) {
+		ims__txn_abort(st, txn);
+		return ims__map_err(rc);
+	}
+	crc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	while (crc == 0 && k.mv_size == EXPIRY_KEY && ims__rd_be_time(k.mv_data) <= now) {
+		ims_msg m;
+		ims_id id;
+		memcpy(id.b, (unsigned char *)k.mv_data + 8, 16);
+		if ((rc = sweepable(&m, st, txn, &id)) < 0)
+			break;
+		if (rc && m.flags & IMS_MSGF_HELD)
+			r.held++;
+		else if (rc) {
+			r.deleted++;
+			r.bytes += m.size;
+		}
+		rc = 0;
+		crc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	if (rc == 0 && crc != 0 && crc != MDB_NOTFOUND)
+		rc = ims__map_err(crc);
+	mdb_cursor_close(cur);
+	ims__txn_abort(st, txn);
+	if (out)
+		*out = r;
 	return rc;
 }

@@ -125,4 +125,82 @@ test_expect_success 'stats takes no operands' '
 	test_cmp expect err
 '
 
+test_expect_success 'setup: a store for the reports' '
+	Q="--store $TEST_DIR/q" &&
+	imstore $Q init >/dev/null &&
+	ago () { date -u -d "-$1 minutes" +%Y-%m-%dT%H:%M:%SZ; } &&
+	n=0 &&
+	for spec in bob@example.com:2 bob@example.com:7 al@example.com:7 \
+	            al@example.com:100 cy@other.org:2000 cy@other.org:30; do
+		n=$((n + 1)) &&
+		echo "m$n" | imstore $Q put -o "sip:${spec%:*}" -f $ALICE -m m$n \
+			--received "$(ago ${spec#*:})" >/dev/null || return 1
+	done &&
+	printf "<p>" | imstore $Q put -o sip:bob@example.com -f $ALICE -m h1 \
+		--type "Text/HTML; charset=UTF-8" >/dev/null &&
+	printf "12345" | imstore $Q put -o tel:+15550100 -f $ALICE -m h2 --folder history \
+		--type application/octet-stream >/dev/null
+'
+
+test_expect_success 'stats --types: per media type, without parameters' '
+	imstore $Q stats --types | sed -n "/^types:/,\$p" >out &&
+	cat >expect <<-EOF &&
+	types:
+	  text/plain: 6 messages, 18 bytes
+	  application/octet-stream: 1 message, 5 bytes
+	  text/html: 1 message, 3 bytes
+	EOF
+	test_cmp expect out
+'
+
+test_expect_success 'stats --owners and --top N: the owners with most messages' '
+	imstore $Q stats --owners | sed -n "/^top owners:/,\$p" >out &&
+	cat >expect <<-EOF &&
+	top owners:
+	  sip:bob@example.com: 3 messages, 9 bytes
+	  sip:al@example.com: 2 messages, 6 bytes
+	  sip:cy@other.org: 2 messages, 6 bytes
+	  tel:+15550100: 1 message, 5 bytes
+	EOF
+	test_cmp expect out &&
+	imstore $Q stats --top 1 | sed -n "/^top owners:/,\$p" >out &&
+	head -n 2 expect >expect.1 && test_cmp expect.1 out
+'
+
+test_expect_success 'stats --queue: deferred messages by recipient domain and age (qshape)' '
+	imstore $Q stats --queue | sed -n "/^deferred queue:/,\$p" >out &&
+	cat >expect <<-EOF &&
+	deferred queue:
+	                   T     5m    10m    20m    40m    80m   160m   320m   640m  1280m 1280m+
+	        TOTAL      7      2      2      0      1      0      1      0      0      0      1
+	  example.com      5      2      2      0      0      0      1      0      0      0      0
+	    other.org      2      0      0      0      1      0      0      0      0      0      1
+	EOF
+	test_cmp expect out &&
+	imstore $Q stats --queue --top 1 | tail -n 2 >out &&
+	printf "  example.com      5      2      2      0      0      0      1      0      0      0      0\n" >expect &&
+	printf "      (other)      2      0      0      0      1      0      0      0      0      0      1\n" >>expect &&
+	test_cmp expect out
+'
+
+test_expect_success 'the reports in JSON; they validate' '
+	imstore $Q stats --format json --types --owners --queue --top 2 >out.json &&
+	json_get queue <out.json | json_get total >got &&
+	echo "{\"ages\":[2,2,0,1,0,1,0,0,0,1],\"bytes\":21,\"messages\":7}" >expect &&
+	test_cmp_json expect got &&
+	json_get top_owners <out.json >got &&
+	echo "[{\"bytes\":9,\"messages\":3,\"owner\":\"sip:bob@example.com\"},{\"bytes\":6,\"messages\":2,\"owner\":\"sip:al@example.com\"}]" >expect &&
+	test_cmp_json expect got &&
+	if /usr/bin/python3 -c "import jsonschema" 2>/dev/null; then
+		/usr/bin/python3 "$IMS_SRCDIR/tests/validate-json.py" \
+			"$IMS_SRCDIR/schemas/imstore-output-v1.schema.json" out.json
+	fi
+'
+
+test_expect_success 'stats --top needs a number from 1 to 10000' '
+	test_expect_code 2 imstore $Q stats --top 0 2>err &&
+	grep "invalid number .0. for --top" err &&
+	test_expect_code 2 imstore $Q stats --top 10001
+'
+
 test_done

@@ -47,4 +47,28 @@ test_expect_success 'a second purge finds nothing more' '
 	grep "^purged 0 messages" out
 '
 
+test_expect_success '--expired --dry-run reports exactly what --expired removes' '
+	i=0 && while [ $i -lt 6 ]; do
+		echo "e$i" | imstore put -o sip:e@x.org -f sip:f@x.org -m e$i \
+			--expires 2020-01-02T00:00:00Z >/dev/null || return 1
+		echo "x$i" | imstore put -o sip:e@x.org -f sip:f@x.org -m x$i >/dev/null || return 1
+		i=$((i + 1))
+	done &&
+	echo "z" | imstore put -o sip:z@x.org -f sip:f@x.org -m z0 \
+		--expires 2020-01-02T00:00:00Z >/dev/null &&
+	imstore hold --reason keep msgid:e0 or msgid:x0 >/dev/null &&
+	imstore purge --expired --dry-run owner:sip:e@x.org >out &&
+	echo "would purge 5 messages (15 bytes) and 6 expired deferred, kept 2 under legal hold" >expect &&
+	test_cmp expect out &&
+	test "$(imstore list --count owner:sip:e@x.org or owner:sip:z@x.org)" = 13 &&
+	imstore purge --expired --dry-run --format json >out.json &&
+	json_get expired <out.json >got && echo 6 >expect && test_cmp expect got &&
+	json_get would_purge <out.json >got && echo 0 >expect && test_cmp expect got &&
+	imstore purge --expired owner:sip:e@x.org >out &&
+	grep "^purged 5 messages (15 bytes) and 6 expired deferred, kept 2 under legal hold in " out &&
+	imstore list --format json owner:sip:e@x.org or owner:sip:z@x.org |
+		json_get message_id | sort >got &&
+	printf "e0\nx0\n" >expect && test_cmp expect got
+'
+
 test_done

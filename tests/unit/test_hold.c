@@ -135,6 +135,31 @@ main(void)
 	is_str(s.actions[2], "release", "then a release");
 	ims_audit_entry bad = { 0, "x\ny", NULL, NULL, NULL, 0, 0 };
 	is_int(ims_audit_record(st, &bad), IMS_INVALID, "control characters refused");
+
+	/* more held expired messages than one sweep transaction examines,
+	 * in front of expired ones that are not held: the sweep goes on */
+	m.owner = "sip:many@example.com";
+	for (int i = 0; i < 1210; i++) {
+		char msgid[16];
+		snprintf(msgid, sizeof(msgid), "e%d", i);
+		m.message_id = msgid;
+		m.expires = now - (i < 1200 ? 3600 : 60) * INT64_C(1000000);
+		ims_put(NULL, st, &m, "old", 3);
+	}
+	is_int(filter_op(st, "owner:sip:many@example.com older:0s -msgid:e1200 -msgid:e1201 "
+	                 "-msgid:e1202 -msgid:e1203 -msgid:e1204 -msgid:e1205 -msgid:e1206 "
+	                 "-msgid:e1207 -msgid:e1208 -msgid:e1209", 1, &n, "case 43"), 0,
+	       "hold 1200 expired messages");
+	is_int(n, 1200, "1200 held");
+	is_int(ims_deferred_sweep_dry(&r, st, IMS_TIME_NONE), 0, "sweep dry run");
+	is_int(r.deleted, 10, "would remove the 10 not held");
+	is_int(r.bytes, 30, "their bytes");
+	is_int(r.held, 1201, "and keep the held expired ones (h4 too)");
+	is_int(count(st, "owner:sip:many@example.com"), 1210, "dry run removed nothing");
+	is_int(ims_deferred_sweep(&n, st, IMS_TIME_NONE), 0, "sweep");
+	is_int(n, 10, "the 10 expired messages behind 1200 held ones go");
+	is_int(count(st, "owner:sip:many@example.com"), 1200, "the held ones stay");
+
 	ims_filter_free(all);
 	ims_store_close(st);
 	snprintf(path, sizeof(path), "rm -rf '%s'", root);

@@ -935,6 +935,157 @@ test_group_failures(void)
 	ims_store_close(st);
 }
 
+static uint64_t
+messages_in(const char *dir)
+{
+	ims_open_opts o = IMS_OPEN_OPTS_INIT;
+	ims_store *st;
+	ims_stats s;
+
+	o.flags = IMS_OPEN_RDONLY;
+	if (ims_store_open(&st, dir, &o) != 0)
+		return UINT64_MAX;
+	s.messages[0] = UINT64_MAX;
+	ims_stats_get(&s, st);
+	ims_store_close(st);
+	return s.messages[0];
+}
+
+/* The report: bounded tallies (types beyond 256 are "(other)"), the top
+ * owners from a heap, queue ages from the given now. */
+static void
+test_stats_report(void)
+{
+	ims_store *st = create("s-report", 0);
+	ims_stats_opts o = IMS_STATS_OPTS_INIT;
+	ims_stats_report *r = NULL;
+	char type[32], owner[64], msgid[16];
+	int rc = 0, n = 0;
+
+	for (int i = 0; i < 300 && rc == 0; i++) {
+		ims_msg m = IMS_MSG_INIT;
+		snprintf(type, sizeof(type), "application/x-t%03d", i);
+		snprintf(owner, sizeof(owner), "sip:u%d@d%d.org", i % 40, i % 40 % 3);
+		snprintf(msgid, sizeof(msgid), "r%d", i);
+		m.owner = owner;
+		m.from.uri = "sip:f@x.org";
+		m.message_id = msgid;
+		m.content_type = type;
+		m.received = INT64_C(1000000000000000) - (int64_t)i * 60 * 1000000;
+		rc = ims_put(NULL, st, &m, "ab", 2);
+		n++;
+	}
+	is_int(rc, 0, "300 messages of 300 types");
+	o.top = 5;
+	o.now = INT64_C(1000000000000000);
+	is_int(ims_stats_report_get(&r, st, &o), 0, "report");
+	if (!r) {
+		ims_store_close(st);
+		return;
+	}
+	is_int((int)r->ntypes, 257, "256 types told apart, then (other)");
+	is_str(r->types[256].name, "(other)", "the rest as (other)");
+	is_int((int)r->types[256].messages, 44, "44 of them");
+	is_int((int)r->nowners, 5, "top 5 owners");
+	ok(r->owners[0].messages == 8 && r->owners[4].messages == 8, "8 messages each");
+	is_str(r->owners[0].name, "sip:u0@d0.org", "ties by name");
+	is_int((int)r->ndomains, 3, "three domains");
+	is_int((int)r->queue.messages, 300, "queue total");
+	is_int((int)r->queue.ages[0], 5, "5 younger than 5 minutes");
+	is_int((int)r->queue.ages[1], 5, "5 from 5 to 10");
+	is_int((int)r->queue.ages[6], 300 - 160, "140 from 160 to 320");
+	is_int((int)r->queue.ages[9], 0, "none older than 1280 minutes");
+	ims_stats_report_free(r);
+	o.flags = IMS_STATS_OWNERS;
+	is_int(ims_stats_report_get(&r, st, &o), 0, "owners only");
+	ok(r && r->ntypes == 0 && r->queue.messages == 0 && r->nowners == 5,
+	   "no record pass for the owners alone");
+	ims_stats_report_free(r);
+	o.top = 10001;
+	is_int(ims_stats_report_get(&r, st, &o), IMS_INVALID, "top over 10000");
+	(void)n;
+	ims_store_close(st);
+}
+
+/* Backup into a new directory; compaction refused while the store is open
+ * here or in another process, done otherwise. */
+static void
+test_backup_compact(void)
+{
+	ims_store *st = create("s-bk", 0);
+	ims_compact_result r;
+	ims_id ids[100];
+	char msgid[16], body[600];
+	int ready[2], go[2], rc = 0;
+	pid_t pid;
+	struct stat sb;
+	char c;
+
+	for (int i = 0; i < 100 && rc == 0; i++) {
+		snprintf(msgid, sizeof(msgid), "b%d", i);
+		for (size_t j = 0; j + 1 < sizeof(body); j++)
+			body[j] = (char)('a' + rand() % 26);
+		body[sizeof(body) - 1] = '\0';
+		rc = put_simple(&ids[i], st, "sip:a@x.org", "sip:b@x.org", msgid,
+		                IMS_TIME_NONE, body);
+	}
+	is_int(rc, 0, "100 messages stored");
+	is_int(ims_store_backup(st, path("bk1"), 0), 0, "backup");
+	is_int(ims_store_backup(st, path("bk1"), 0), IMS_EXISTS, "not over a backup");
+	is_int(ims_store_backup(st, path("s-bk"), IMS_BACKUP_COMPACT), IMS_EXISTS,
+	       "not over the store itself");
+	is_int(ims_store_backup(st, path("bk2"), 0x80), IMS_INVALID, "unknown flag");
+	is_int(ims_store_backup(st, path("bk2"), IMS_BACKUP_COMPACT), 0, "compacted backup");
+	stat(path("bk2/data.mdb"), &sb);
+	is_int(sb.st_mode & 0777, 0600, "backup file 0600");
+	is_int(ims_store_compact(&r, path("s-bk")), IMS_BUSY, "compact refused: open here");
+	for (int i = 0; i < 100; i += 2)
+		ims_delete(st, &ids[i]);
+	ims_store_close(st);
+	ok(messages_in(path("bk1")) == 100 && messages_in(path("bk2")) == 100,
+	   "backups hold every message");
+
+	/* a child process holding the store open */
+	if (pipe(ready) != 0 || pipe(go) != 0) {
+		ok(0, "pipe");
+		return;
+	}
+	if ((pid = fork()) == 0) {
+		ims_store *cst;
+		int orc = ims_store_open(&cst, path("s-bk"), NULL);
+		c = orc ? 'e' : 'o';
+		if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(2);
+		ims_store_close(cst);
+		_exit(orc ? 1 : 0);
+	}
+	ok(read(ready[0], &c, 1) == 1 && c == 'o', "child opened the store");
+	is_int(ims_store_compact(&r, path("s-bk")), IMS_BUSY, "compact refused: open in a child");
+	c = 'x';
+	ok(write(go[1], &c, 1) == 1, "child told to close");
+	waitpid(pid, NULL, 0);
+	close(ready[0]); close(ready[1]); close(go[0]); close(go[1]);
+
+	is_int(ims_store_compact(&r, path("s-bk")), 0, "compact once nobody has it open");
+	ok(r.bytes_after > 0 && r.bytes_after < r.bytes_before, "smaller: %llu -> %llu",
+	   (unsigned long long)r.bytes_before, (unsigned long long)r.bytes_after);
+	is_int((int)messages_in(path("s-bk")), 50, "50 messages after the compaction");
+	is_int(ims_store_open(&st, path("s-bk"), NULL), 0, "reopen for writing");
+	{
+		void *b = NULL;
+		size_t n = 0;
+		is_int(ims_body_get(&b, &n, st, &ids[1]), 0, "a body reads back");
+		is_int((int)n, (int)sizeof(body) - 1, "its length");
+		free(b);
+	}
+	is_int(put_simple(NULL, st, "sip:a@x.org", "sip:b@x.org", "after", IMS_TIME_NONE, "x"),
+	       0, "store after the compaction");
+	ims_store_close(st);
+	is_int((int)messages_in(path("s-bk")), 51, "and it is there");
+	is_int(ims_store_compact(&r, path("nowhere")), IMS_NOTFOUND, "compact: no such directory");
+	is_int(ims_store_compact(&r, path("other")), IMS_NOTSTORE, "compact: not a store");
+}
+
 int
 main(void)
 {
@@ -959,6 +1110,8 @@ main(void)
 	test_threads();
 	test_group_commit();
 	test_group_failures();
+	test_backup_compact();
+	test_stats_report();
 	{
 		char cmd[300];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);

@@ -1,0 +1,86 @@
+/* compact.c - imstore compact: rewrite a store no other process has open
+ * so that only live data remains in its file. */
+#include <string.h>
+
+#include "cli.h"
+
+static const cli_opt compact_opts[] = {
+	{ 0, 0, NULL, NULL, NULL, NULL },
+};
+
+void
+cli_compact_report(cli *c, const ims_compact_result *r)
+{
+	printer *p = c->out;
+	double pct = r->bytes_before ?
+		100.0 * (double)(r->bytes_before - (r->bytes_after < r->bytes_before ? r->bytes_after : r->bytes_before)) /
+		(double)r->bytes_before : 0;
+
+	if (c->format != FMT_JSON) {
+		printf("compacted '%s': %llu bytes before, %llu after (%.1f%% smaller)\n",
+		       c->store_path, (unsigned long long)r->bytes_before,
+		       (unsigned long long)r->bytes_after, pct);
+		return;
+	}
+	p->ops->begin_map(p);
+	p->ops->key(p, "compacted");
+	p->ops->str(p, c->store_path);
+	p->ops->key(p, "bytes_before");
+	p->ops->integer(p, (int64_t)r->bytes_before);
+	p->ops->key(p, "bytes_after");
+	p->ops->integer(p, (int64_t)r->bytes_after);
+	p->ops->end_map(p);
+	p->ops->record_end(p);
+}
+
+/* Compact the store of c and record it in the audit trail. */
+int
+cli_compact(ims_compact_result *r, cli *c)
+{
+	ims_audit_entry e;
+	ims_store *st;
+	int rc = ims_store_compact(r, c->store_path);
+
+	if (rc == IMS_BUSY) {
+		cli_err("cannot compact '%s': the store is open in another process "
+		        "(stop the server, or try again)", c->store_path);
+		return EXIT_TEMPFAIL;
+	}
+	if (rc == IMS_NOTFOUND) {
+		cli_err("no store at '%s' (create one with 'imstore init')", c->store_path);
+		return EXIT_ERR;
+	}
+	if (rc)
+		return cli_fail(rc, "cannot compact '%s'", c->store_path);
+	memset(&e, 0, sizeof(e));
+	e.action = "compact";
+	e.bytes = r->bytes_before > r->bytes_after ? r->bytes_before - r->bytes_after : 0;
+	if ((rc = cli_open(&st, c, 0)))
+		return rc;
+	if ((rc = ims_audit_record(st, &e)))
+		cli_fail(rc, "compacted, but cannot record it in the audit trail");
+	ims_store_close(st);
+	return EXIT_OK;
+}
+
+static int
+run_compact(cli *c)
+{
+	ims_compact_result r;
+	int rc;
+
+	if (c->noperands > 0) {
+		cli_err("compact takes no operands");
+		return EXIT_USAGE;
+	}
+	if ((rc = cli_compact(&r, c)))
+		return rc;
+	cli_compact_report(c, &r);
+	return EXIT_OK;
+}
+
+const cli_cmd cmd_compact = {
+	"compact", run_compact, "",
+	"rewrite the store with only its live data (no other process may have it open)",
+	compact_opts, 1u << FMT_TEXT | 1u << FMT_JSON, NULL,
+};

@@ -221,7 +221,11 @@ export_message(export *x, ims_query *q, const ims_msg *m)
 	x->messages++;
 	x->bytes += m->size;
 	progress(x, 0);
-	return (x->messages & 255) ? 0 : check_growth(x);
+	if (x->messages & 255)
+		return 0;
+	/* every 256 messages: the store's pages out of our resident memory */
+	ims_store_trim(x->st);
+	return check_growth(x);
 }
 
 static int

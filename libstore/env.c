@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -643,6 +644,53 @@ ims_store_close(ims_store *st)
 	pthread_mutex_destroy(&st->gc_lock);
 	free(st->path);
 	free(st);
+}
+
+/* The mapping of /proc/self/maps that holds address p. */
+static int
+mapping_of(uintptr_t *lo, uintptr_t *hi, const void *p)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	unsigned long a, b;
+	char line[512];
+	int found = 0;
+
+	if (!f)
+		return errno;
+	while (!found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx", &a, &b) == 2 &&
+		    (uintptr_t)p >= a && (uintptr_t)p < b) {
+			*lo = a;
+			*hi = b;
+			found = 1;
+		}
+	fclose(f);
+	return found ? 0 : ENOENT;
+}
+
+/* The map is read-only (no MDB_WRITEMAP): dropping this process's page
+ * table entries loses nothing, a later read faults the page in again from
+ * the page cache.  LMDB does not tell where its map is (me_mapaddr is
+ * only set with MDB_FIXEDMAP), so a value read from it says. */
+int
+ims_store_trim(ims_store *st)
+{
+	MDB_val k = { 6, "format" }, v;
+	uintptr_t lo = 0, hi = 0;
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = ims__txn_begin(st, MDB_RDONLY, &txn)))
+		return rc;
+	if ((rc = mdb_get(txn, st->dbi[IMS__DB_META], &k, &v)) == 0)
+		rc = mapping_of(&lo, &hi, v.mv_data);
+	else
+		rc = ims__map_err(rc);
+	/* inside the transaction: the map cannot move meanwhile */
+	if (rc == 0 && madvise((void *)lo, hi - lo, MADV_DONTNEED) < 0)
+		rc = errno;
+	ims__txn_abort(st, txn);
+	return rc;
 }
 
 const char *

@@ -289,6 +289,17 @@ IMS_API void ims_store_close(ims_store *st);
 
 /** The directory the store was opened from (borrowed). @since 0.1 */
 IMS_API const char *ims_store_path(const ims_store *st);
+
+/**
+ * Let go of the store pages this process has mapped: its resident memory
+ * falls back to its own heap, the pages stay in the kernel's page cache
+ * and are read again from there when next used.  A long scan (an export)
+ * calls it now and then, so that reading a store larger than memory does
+ * not show as resident memory.  Safe while other threads read.
+ * @return 0, or errno.
+ * @since 0.1
+ */
+IMS_API int ims_store_trim(ims_store *st);
 /** @} */
 
 /* ------------------------------------------------------------------ */

@@ -135,6 +135,8 @@ test_bulk(ims_store *st, ims_store *dst)
 		ims_query_free(q);
 	}
 	ims_filter_free(all);
+	ok(ims_store_trim(dst) == 0, "the store's pages let go of");
+	is_int(count(dst, "*"), 26, "and read again as before");
 }
 
 static void

@@ -168,14 +168,21 @@ $(O)/bench/imstore-bench: $(BENCH_SRC) tests/bench/bench.h $(O)/libimstore.a $(O
 	  $(O)/libimstore.a $(O)/libcpim.a $(LIBS) -lsqlite3 -lm
 
 bench: bench-deps
-	$(MAKE) $(O)/bench/imstore-bench
+	$(MAKE) $(O)/bench/imstore-bench $(O)/imstore
 	$(O)/bench/imstore-bench --dir $(O)/bench $(BENCH_ARGS)
+	python3 tests/bench/export.py $(O)/imstore $(O)/bench 200000
 
 bench-quick: bench-deps
-	$(MAKE) $(O)/bench/imstore-bench
+	$(MAKE) $(O)/bench/imstore-bench $(O)/imstore
 	$(O)/bench/imstore-bench --dir $(O)/bench --scale 0.05 $(BENCH_ARGS)
+	python3 tests/bench/export.py $(O)/imstore $(O)/bench 10000
 
-.PHONY: bench bench-quick bench-deps
+# the export command alone: make bench-export EXPORT_N=1000000
+EXPORT_N ?= 200000
+bench-export: $(O)/imstore
+	python3 tests/bench/export.py $(O)/imstore $(O)/bench $(EXPORT_N)
+
+.PHONY: bench bench-quick bench-deps bench-export
 
 # ---------------------------------------------------------------- setup
 DEB_PKGS = build-essential clang pkg-config liblmdb-dev lmdb-utils libxml2-dev \

@@ -117,10 +117,15 @@ FUZZ_NAMES = $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
 REPLAY_BIN = $(FUZZ_NAMES:%=$(O)/fuzz/replay_%)
 FUZZ_TIME ?= 60
 
+# the archive target reads archives with the command's own code
+FUZZ_ARCHIVE_OBJ = $(O)/cmd/archive.o $(O)/cmd/arcverify.o $(O)/cmd/manifest.o $(O)/cmd/util.o
+$(O)/fuzz/replay_archive: FUZZ_EXTRA = $(FUZZ_ARCHIVE_OBJ) $(CMD_LIBS)
+$(O)/fuzz/replay_archive: $(FUZZ_ARCHIVE_OBJ)
+
 $(O)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(O)/libimstore.a $(O)/libcpim.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay.c \
-	  $(O)/libimstore.a $(O)/libcpim.a $(LIBS)
+	$(CC) $(ALL_CFLAGS) -Icmd -Wno-missing-prototypes $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay.c \
+	  $(FUZZ_EXTRA) $(O)/libimstore.a $(O)/libcpim.a $(LIBS)
 
 check-fuzz: $(REPLAY_BIN)
 	@for n in $(FUZZ_NAMES); do \
@@ -131,11 +136,13 @@ check-fuzz: $(REPLAY_BIN)
 fuzz:
 	$(MAKE) O=build-fuzz CC=clang CFLAGS="-O1 -g" \
 	  XCFLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
-	  XLDFLAGS="-fsanitize=address,undefined" build-fuzz/libimstore.a build-fuzz/libcpim.a
+	  XLDFLAGS="-fsanitize=address,undefined" build-fuzz/libimstore.a build-fuzz/libcpim.a \
+	  $(FUZZ_ARCHIVE_OBJ:$(O)/%=build-fuzz/%)
 	@for n in $(FUZZ_NAMES); do \
+	  extra=""; [ $$n = archive ] && extra="$(FUZZ_ARCHIVE_OBJ:$(O)/%=build-fuzz/%) $(CMD_LIBS)"; \
 	  clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined \
-	    -Ilibstore -Ilibcpim $(XML_CFLAGS) -o build-fuzz/fuzz_$$n tests/fuzz/fuzz_$$n.c \
-	    build-fuzz/libimstore.a build-fuzz/libcpim.a $(LIBS) || exit 1; \
+	    -Ilibstore -Ilibcpim -Icmd $(XML_CFLAGS) -o build-fuzz/fuzz_$$n tests/fuzz/fuzz_$$n.c \
+	    $$extra build-fuzz/libimstore.a build-fuzz/libcpim.a $(LIBS) || exit 1; \
 	  mkdir -p build-fuzz/corpus-$$n; dict=""; [ -f tests/fuzz/$$n.dict ] && dict="-dict=tests/fuzz/$$n.dict"; \
 	  build-fuzz/fuzz_$$n -max_total_time=$(FUZZ_TIME) $$dict build-fuzz/corpus-$$n tests/fuzz/corpus/$$n \
 	    || exit 1; done

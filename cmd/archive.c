@@ -28,8 +28,8 @@ arc_hex(char out[ARC_HEX + 1], struct sha256_ctx *ctx)
 	out[ARC_HEX] = '\0';
 }
 
-static char *
-dir_of(const char *path)
+char *
+arc_dir_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	char *d;
@@ -62,7 +62,7 @@ arc_spool(const char *dir)
 static int
 sync_dir(const char *path)
 {
-	char *d = dir_of(path);
+	char *d = arc_dir_of(path);
 	int fd, rc = 0;
 
 	if (!d)
@@ -112,7 +112,7 @@ set_format(arc_out *o, const arc_out_opts *opts)
 static int
 create_tmp(arc_out *o)
 {
-	char *d = dir_of(o->path);
+	char *d = arc_dir_of(o->path);
 	size_t n = strlen(o->path) + 16;
 
 	if (!d)
@@ -148,7 +148,7 @@ arc_out_open(arc_out *o, const char *path, const arc_out_opts *opts)
 		return rc;
 	fchmod(o->fd, 0600);
 	{
-		char *d = dir_of(path);
+		char *d = arc_dir_of(path);
 		o->sums = d ? arc_spool(d) : -1;
 		free(d);
 	}

@@ -16,6 +16,8 @@
 
 void arc_hex(char out[ARC_HEX + 1], struct sha256_ctx *ctx);
 
+/* The directory part of path ("." for none), malloc()ed. */
+char *arc_dir_of(const char *path);
 /* A private temporary file (0600, unlinked) in directory dir. */
 int arc_spool(const char *dir);
 

@@ -110,16 +110,6 @@ parse_opts(export *x, cli *c)
 	return rc;
 }
 
-static char *
-dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		return strdup(".");
-	return slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
-}
-
 static const char *
 ext_of(const ims_msg *m, int eml)
 {
@@ -436,7 +426,7 @@ prepare(export *x, cli *c)
 		return EXIT_ERR;
 	if ((rc = cli_filter_str(&x->f, *x->expr ? x->expr : "*")))
 		return rc;
-	if (!(x->dir = dir_of(x->output)))
+	if (!(x->dir = arc_dir_of(x->output)))
 		return EXIT_ERR;
 	if ((rc = cli_open(&x->st, c, 0)))
 		return rc;

@@ -213,6 +213,29 @@ throttle(double rate, uint64_t done, int64_t t0)
 	}
 }
 
+/* Delete b->ids[0, n) in write transactions of at most cap ids that end
+ * after b->budget µs, adding what they did to *total. */
+static int
+delete_batches(ims_store *st, batch_ctx *b, size_t n, size_t cap, double rate,
+               int64_t t0, ims_delete_result *total)
+{
+	int rc = 0;
+
+	for (b->from = 0; b->from < n && rc == 0; b->from = b->to) {
+		int64_t ts = ims__now_us();
+		b->n = IMS__MIN(n, b->from + cap);
+		if ((rc = ims__write(st, batch_txn, b)))
+			break;
+		total->deleted += b->r.deleted;
+		total->bytes += b->r.bytes;
+		total->held += b->r.held;
+		total->txns++;
+		total->longest_txn_us = IMS__MAX(total->longest_txn_us, ims__now_us() - ts);
+		throttle(rate, total->deleted, t0);
+	}
+	return rc;
+}
+
 int
 ims_delete_filter(ims_delete_result *out, ims_store *st, const ims_filter *f,
                   const ims_delete_opts *opts)
@@ -242,17 +265,7 @@ ims_delete_filter(ims_delete_result *out, ims_store *st, const ims_filter *f,
 	while (more && rc == 0) {
 		if ((rc = batch_read(&b, cap, cursor, &more, st, f, NULL)) || b.n == 0)
 			break;
-		for (b.from = 0; b.from < b.n && rc == 0; b.from = b.to) {
-			int64_t ts = ims__now_us();
-			if ((rc = ims__write(st, batch_txn, &b)))
-				break;
-			total.deleted += b.r.deleted;
-			total.bytes += b.r.bytes;
-			total.held += b.r.held;
-			total.txns++;
-			total.longest_txn_us = IMS__MAX(total.longest_txn_us, ims__now_us() - ts);
-			throttle(o->rate, total.deleted, t0);
-		}
+		rc = delete_batches(st, &b, b.n, cap, o->rate, t0, &total);
 	}
 	free(b.ids);
 done:
@@ -281,18 +294,7 @@ ims_delete_ids(ims_delete_result *out, ims_store *st, const ims_id *ids,
 		return IMS_INVALID;
 	if ((rc = ims__check(st)))
 		return rc;
-	for (b.from = 0; b.from < n && rc == 0; b.from = b.to) {
-		int64_t ts = ims__now_us();
-		b.n = IMS__MIN(n, b.from + cap);
-		if ((rc = ims__write(st, batch_txn, &b)))
-			break;
-		total.deleted += b.r.deleted;
-		total.bytes += b.r.bytes;
-		total.held += b.r.held;
-		total.txns++;
-		total.longest_txn_us = IMS__MAX(total.longest_txn_us, ims__now_us() - ts);
-		throttle(o->rate, total.deleted, t0);
-	}
+	rc = delete_batches(st, &b, n, cap, o->rate, t0, &total);
 	if (out)
 		*out = total;
 	return rc;

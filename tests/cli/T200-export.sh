@@ -295,4 +295,14 @@ test_expect_success 'one snapshot: an export while a writer stores is consistent
 	fi
 '
 
+test_expect_success 'JSON output of export, import and verify-archive validates' '
+	imstore export --format json -f -o j.tar.gz >j.json &&
+	imstore --store st2 import --format json j.tar.gz >>j.json &&
+	imstore verify-archive --format json j.tar.gz >>j.json &&
+	test_expect_code 1 imstore verify-archive --format json tampered.tar >>j.json &&
+	grep -q "\"problem\"" j.json &&
+	/usr/bin/python3 "$IMS_SRCDIR/tests/validate-json.py" \
+		"$IMS_SRCDIR/schemas/imstore-output-v1.schema.json" j.json
+'
+
 test_done

@@ -32,6 +32,8 @@ typedef struct import {
 	int mf_fd;
 	unsigned char *buf;
 	uint64_t expired;        /* msilo rows past their expiry */
+	uint64_t seen;           /* message files read */
+	int tty;                 /* progress on stderr */
 } import;
 
 static int
@@ -117,6 +119,9 @@ import_entry(import *x)
 		cli_err("'%s': %s changed since it was verified", x->path, it.file);
 		return EXIT_ERR;
 	}
+	if (x->tty && (++x->seen & 255) == 0)
+		fprintf(stderr, "\rimstore: import: %llu messages\033[K",
+		        (unsigned long long)x->seen);
 	if ((rc = ims_bulk_put(x->b, &it.m, x->buf, (size_t)got))) {
 		ims_errinfo e;
 		if (ims_msg_check(&it.m, &e) == 0)
@@ -154,6 +159,8 @@ import_archive(import *x)
 	while ((rc = arc_in_next(&x->in)) == 0)
 		if (x->in.kind == ARC_MESSAGE && (rc = import_entry(x)))
 			return rc;
+	if (x->tty && x->seen >= 256)
+		fputs("\r\033[K", stderr);
 	if (rc < 0) {
 		cli_err("'%s': %s", x->path, x->in.err);
 		return EXIT_ERR;
@@ -214,6 +221,7 @@ run_import(cli *c)
 	x.c = c;
 	x.lim = lim;
 	x.mf_fd = -1;
+	x.tty = isatty(STDERR_FILENO);
 	x.bo = (ims_bulk_opts)IMS_BULK_OPTS_INIT;
 	if ((rc = parse_opts(&x, c)) || (rc = cli_open(&x.st, c, 0)))
 		goto out;

@@ -3,6 +3,7 @@
  * for.  One pass over the archive; the lists are spooled, never held in
  * memory. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@ typedef struct vstate {
 	int have_manifest, have_sums;
 	arc_problem_cb cb;
 	void *payload;
+	unsigned char buf[65536];
 } vstate;
 
 static int vrefuse(vstate *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -67,12 +69,12 @@ spool_write(int fd, const void *p, size_t n)
 static int
 read_entry(vstate *v, int copy_to, char hex[ARC_HEX + 1])
 {
-	static unsigned char buf[65536];
+	unsigned char *buf = v->buf;
 	struct sha256_ctx ctx;
 	long n;
 
 	sha256_init(&ctx);
-	while ((n = arc_in_read(&v->in, buf, sizeof(buf))) > 0) {
+	while ((n = arc_in_read(&v->in, buf, sizeof(v->buf))) > 0) {
 		sha256_update(&ctx, (size_t)n, buf);
 		if (copy_to >= 0 && spool_write(copy_to, buf, (size_t)n))
 			return vrefuse(v, "cannot spool '%s': %s", v->in.name, strerror(errno));
@@ -262,7 +264,7 @@ arc_verify(arc_report *r, const char *path, const arc_limits *lim,
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	memset(&v, 0, sizeof(v));
+	memset(&v, 0, offsetof(vstate, buf));
 	v.r = r;
 	v.cb = cb;
 	v.payload = payload;

@@ -145,6 +145,7 @@ void cli_compact_report(cli *c, const ims_compact_result *r);
 /* filterarg.c */
 int cli_filter(ims_filter **out, char **ops, size_t n);
 int cli_filter_str(ims_filter **out, const char *expr);
+int cli_filter_at(ims_filter **out, const char *expr, int64_t now);
 
 /* printer.c: text and JSON behind one interface (like notmuch's sprinter) */
 typedef struct printer printer;

@@ -424,7 +424,8 @@ prepare(export *x, cli *c)
 		return rc;
 	if (!(x->expr = c->noperands ? cli_join(c->operands, c->noperands) : strdup("")))
 		return EXIT_ERR;
-	if ((rc = cli_filter_str(&x->f, *x->expr ? x->expr : "*")))
+	/* one reference time for the messages and their transcripts */
+	if ((rc = cli_filter_at(&x->f, *x->expr ? x->expr : "*", x->now)))
 		return rc;
 	if (!(x->dir = arc_dir_of(x->output)))
 		return EXIT_ERR;

@@ -8,8 +8,15 @@
 int
 cli_filter_str(ims_filter **out, const char *expr)
 {
+	return cli_filter_at(out, expr, IMS_TIME_NONE);
+}
+
+/* The same, relative terms counted back from now. */
+int
+cli_filter_at(ims_filter **out, const char *expr, int64_t now)
+{
 	ims_errinfo e = { 0, 0, "" };
-	int rc = ims_filter_parse(out, expr, IMS_TIME_NONE, &e);
+	int rc = ims_filter_parse(out, expr, now, &e);
 
 	if (rc == 0)
 		return 0;

@@ -30,7 +30,8 @@ typedef struct import {
 	arc_in in;
 	mf_reader *mr;
 	int mf_fd;
-	unsigned char *buf;
+	unsigned char *buf;      /* one message file */
+	size_t cap;
 	uint64_t expired;        /* msilo rows past their expiry */
 	uint64_t seen;           /* message files read */
 	int tty;                 /* progress on stderr */
@@ -105,6 +106,13 @@ import_entry(import *x)
 
 	if ((rc = manifest_message(x, &it)))
 		return rc;
+	if (it.size + 1 > x->cap) {
+		unsigned char *p = realloc(x->buf, (size_t)it.size + 1);
+		if (!p)
+			return cli_fail(ENOMEM, "'%s': %s", x->path, it.file);
+		x->buf = p;
+		x->cap = (size_t)it.size + 1;
+	}
 	sha256_init(&ctx);
 	while (got <= it.size &&
 	       (n = arc_in_read(&x->in, x->buf + got, it.size + 1 - got)) > 0)
@@ -151,7 +159,6 @@ import_archive(import *x)
 	}
 	if (lseek(x->mf_fd, 0, SEEK_SET) < 0 ||
 	    mf_read_open(&x->mr, x->mf_fd, r.err, sizeof(r.err)) ||
-	    !(x->buf = malloc(x->lim.max_entry + 1)) ||
 	    arc_in_open(&x->in, x->path, &x->lim)) {
 		cli_err("cannot read '%s' again: %s", x->path, x->in.err[0] ? x->in.err : r.err);
 		return EXIT_ERR;

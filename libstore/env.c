@@ -15,7 +15,7 @@
 static const char *const ims__db_names[IMS__DB_N] = {
 	"meta", "msg", "body", "atom", "atomid", "ix_owner", "ix_from",
 	"ix_conv", "ix_msgid", "ix_time", "ix_expiry", "count", "settings",
-	"lease", "convmeta", "audit", "quarantine",
+	"lease", "convmeta", "audit", "quarantine", "quota",
 };
 
 #define DEFAULT_MAP ((size_t)1 << 30)
@@ -445,8 +445,15 @@ open_dbs(ims_store *st, int create, int add)
 		rc = IMS_VERSION;
 		goto fail;
 	}
-	for (int i = 1; i < IMS__DB_N && rc == 0; i++)
+	for (int i = 1; i < IMS__DB_N && rc == 0; i++) {
 		rc = mdb_dbi_open(txn, ims__db_names[i], add ? MDB_CREATE : 0, &st->dbi[i]);
+		/* read-only, a store from before the quota database reads as
+		 * one without overrides */
+		if (rc == MDB_NOTFOUND && i == IMS__DB_QUOTA && (st->flags & IMS_OPEN_RDONLY)) {
+			st->no_quota = 1;
+			rc = 0;
+		}
+	}
 	if (rc == MDB_NOTFOUND && !add && !(st->flags & IMS_OPEN_RDONLY)) {
 		mdb_txn_abort(txn);
 		return open_dbs(st, 0, 1);

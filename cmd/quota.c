@@ -222,6 +222,10 @@ run_quota(cli *c)
 		cli_err("quota get takes no options");
 		return EXIT_USAGE;
 	}
+	if (set && !c->nopts) {
+		cli_err("quota set needs at least one limit to set");
+		return EXIT_USAGE;
+	}
 	if ((rc = cli_open(&st, c, set ? 0 : IMS_OPEN_RDONLY)))
 		return rc;
 	rc = ims_quota_get(&q, st, store_default ? NULL : user);

@@ -59,6 +59,13 @@ test_expect_success 'deferred: over the user quota, not stored (quota)' '
 	defer $AL d3 >/dev/null
 '
 
+test_expect_success 'deferred: a first message larger than the byte quota is not stored either' '
+	imstore quota set default --deferred-bytes 10 >/dev/null &&
+	test_expect_code 1 defer sip:new@example.com n1 2>err &&
+	grep "not stored for .*: quota" err &&
+	imstore quota set default --deferred-bytes 1M >/dev/null
+'
+
 test_expect_success 'deferred: concurrent stores cannot exceed the quota together' '
 	imstore quota set $AL --deferred-count 10 >/dev/null &&
 	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
@@ -140,6 +147,7 @@ test_expect_success 'bad values are refused' '
 	test_expect_code 2 imstore quota set $BOB --history-retention 2026-01-01 &&
 	test_expect_code 2 imstore quota set default --deferred-count default &&
 	test_expect_code 2 imstore quota get $BOB --deferred-count 3 &&
+	test_expect_code 2 imstore quota set $BOB 2>err && grep "needs at least one limit" err &&
 	test_expect_code 2 imstore quota frob $BOB &&
 	test_expect_code 2 imstore quota get nobody
 '

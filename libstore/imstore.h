@@ -955,7 +955,8 @@ IMS_API int ims_deferred_release(uint64_t *count, ims_store *st,
  * Remove the expired deferred messages of every user (never handed out
  * anyway), oldest expiry first, 500 expiry entries examined per write
  * transaction; messages under legal hold stay (and are passed over).  A
- * server daemon calls it on a timer.
+ * server daemon calls it on a timer, with ims_history_sweep() for the
+ * history retention.
  * @param now IMS_TIME_NONE: the current time.
  * @param[out] count messages removed; may be NULL.
  * @since 0.1

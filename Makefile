@@ -46,7 +46,7 @@ UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
 # commands that get an imstore-<name> alias
 COMMANDS = init put list show cpim delete stats verify deferred history settings \
-           hold release audit purge export import verify-archive backup compact
+           hold release audit purge export import verify-archive backup compact quota
 
 all: $(O)/imstore $(O)/libimstore.so.$(SOMAJOR) $(O)/libcpim.so.$(SOMAJOR) \
      $(O)/imstore.pc $(O)/cpim.pc

@@ -9,13 +9,13 @@
 extern const cli_cmd cmd_init, cmd_put, cmd_list, cmd_show, cmd_cpim,
 	cmd_delete, cmd_stats, cmd_verify, cmd_deferred, cmd_history, cmd_settings,
 	cmd_hold, cmd_release, cmd_audit, cmd_purge, cmd_export, cmd_import,
-	cmd_verify_archive, cmd_backup, cmd_compact;
+	cmd_verify_archive, cmd_backup, cmd_compact, cmd_quota;
 
 const cli_cmd *const cli_commands[] = {
 	&cmd_init, &cmd_put, &cmd_list, &cmd_show, &cmd_cpim, &cmd_delete,
 	&cmd_stats, &cmd_verify, &cmd_deferred, &cmd_history, &cmd_settings, &cmd_hold,
 	&cmd_release, &cmd_audit, &cmd_purge, &cmd_export, &cmd_import,
-	&cmd_verify_archive, &cmd_backup, &cmd_compact,
+	&cmd_verify_archive, &cmd_backup, &cmd_compact, &cmd_quota,
 	NULL,
 };
 

@@ -10,7 +10,7 @@ enum { PU_OLDER = 100, PU_EXPIRED, PU_DRY, PU_BATCH, PU_RATE, PU_MAXTXN, PU_SECU
 
 static const cli_opt purge_opts[] = {
 	{ PU_OLDER, 0, "older-than", "DUR", NULL, "only messages received more than DUR ago (30d, 12h)" },
-	{ PU_EXPIRED, 0, "expired", NULL, NULL, "also remove the expired deferred messages" },
+	{ PU_EXPIRED, 0, "expired", NULL, NULL, "also remove expired deferred messages and history past its retention" },
 	{ PU_DRY, 'n', "dry-run", NULL, NULL, "report exactly what would go, delete nothing" },
 	{ PU_BATCH, 0, "batch", "N", NULL, "at most N messages per write transaction (default 1000)" },
 	{ PU_RATE, 0, "rate", "N", NULL, "at most N messages a second (default: no limit)" },
@@ -89,7 +89,8 @@ build_filter(ims_filter **out, cli *c, const pargs *a)
 }
 
 static void
-report(cli *c, const ims_delete_result *r, uint64_t swept, int dry, double secs)
+report(cli *c, const ims_delete_result *r, uint64_t swept, uint64_t retained, int dry,
+       double secs)
 {
 	printer *p = c->out;
 
@@ -99,6 +100,9 @@ report(cli *c, const ims_delete_result *r, uint64_t swept, int dry, double secs)
 		       (unsigned long long)r->bytes);
 		if (swept)
 			printf(" and %llu expired deferred", (unsigned long long)swept);
+		if (retained)
+			printf("%s %llu past history retention", swept ? "," : " and",
+			       (unsigned long long)retained);
 		if (r->held)
 			printf(", kept %llu under legal hold", (unsigned long long)r->held);
 		if (!dry)
@@ -116,6 +120,8 @@ report(cli *c, const ims_delete_result *r, uint64_t swept, int dry, double secs)
 	p->ops->integer(p, (int64_t)r->held);
 	p->ops->key(p, "expired");
 	p->ops->integer(p, (int64_t)swept);
+	p->ops->key(p, "retention");
+	p->ops->integer(p, (int64_t)retained);
 	p->ops->key(p, "transactions");
 	p->ops->integer(p, (int64_t)r->txns);
 	p->ops->key(p, "longest_txn_ms");
@@ -142,21 +148,44 @@ audit(cli *c, ims_store *st, const pargs *a, uint64_t n, uint64_t bytes)
 		cli_fail(rc, "purged, but cannot record it in the audit trail");
 }
 
-/* What --expired --dry-run would do: the sweep's count, then the matches
- * of the filter that the sweep would not have removed before it. */
+/* Whether the history retention sweep at now removes m (not held). */
 static int
-dry_expired(ims_delete_result *r, uint64_t *swept, ims_store *st,
+past_retention(int *out, ims_store *st, const ims_msg *m, int64_t now,
+               char *last_owner, ims_quota *q)
+{
+	int rc = 0;
+
+	*out = 0;
+	if (m->folder != IMS_FOLDER_HISTORY)
+		return 0;
+	/* the query is in received order: cache the owner's quota */
+	if (strcmp(last_owner, m->owner) != 0) {
+		if ((rc = ims_quota_get(q, st, m->owner)))
+			return rc;
+		snprintf(last_owner, IMS_ADDR_MAX + 1, "%s", m->owner);
+	}
+	*out = q->history_retention > 0 && m->received < now - q->history_retention;
+	return 0;
+}
+
+/* What --expired --dry-run would do: the sweeps' counts, then the matches
+ * of the filter that the sweeps would not have removed before it. */
+static int
+dry_expired(ims_delete_result *r, uint64_t *swept, uint64_t *retained, ims_store *st,
             const ims_filter *f, int64_t now)
 {
 	ims_query_opts qo = IMS_QUERY_OPTS_INIT;
-	ims_delete_result e;
+	ims_delete_result e, h;
 	ims_query *q;
 	const ims_msg *m;
-	int rc = ims_deferred_sweep_dry(&e, st, now);
+	char last_owner[IMS_ADDR_MAX + 1] = "";
+	ims_quota quota;
+	int rc = ims_deferred_sweep_dry(&e, st, now), past;
 
-	if (rc)
+	if (rc || (rc = ims_history_sweep(&h, st, now, 1)))
 		return rc;
 	*swept = e.deleted;
+	*retained = h.deleted;
 	if (!f)
 		return 0;
 	if ((rc = ims_query_open(&q, st, f, &qo)))
@@ -164,8 +193,12 @@ dry_expired(ims_delete_result *r, uint64_t *swept, ims_store *st,
 	while ((rc = ims_query_next(&m, q)) == 0) {
 		if (m->flags & IMS_MSGF_HELD)
 			r->held++;
-		else if (m->folder != IMS_FOLDER_DEFERRED || m->expires == IMS_TIME_NONE ||
-		         m->expires > now) {
+		else if (m->folder == IMS_FOLDER_DEFERRED && m->expires != IMS_TIME_NONE &&
+		         m->expires <= now)
+			continue;
+		else if ((rc = past_retention(&past, st, m, now, last_owner, &quota)))
+			break;
+		else if (!past) {
 			r->deleted++;
 			r->bytes += m->size;
 		}
@@ -181,7 +214,8 @@ run_purge(cli *c)
 	ims_filter *f = NULL;
 	ims_delete_result r = { 0, 0, 0, 0, 0 };
 	ims_store *st;
-	uint64_t swept = 0;
+	uint64_t swept = 0, retained = 0;
+	ims_delete_result hr;
 	struct timespec t0, t1;
 	int rc;
 
@@ -199,22 +233,24 @@ run_purge(cli *c)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (a.expired && a.o.dry_run)
-		rc = dry_expired(&r, &swept, st, f, (int64_t)time(NULL) * 1000000);
+		rc = dry_expired(&r, &swept, &retained, st, f, (int64_t)time(NULL) * 1000000);
 	else {
 		if (a.expired)
 			rc = ims_deferred_sweep(&swept, st, IMS_TIME_NONE);
+		if (a.expired && rc == 0 && (rc = ims_history_sweep(&hr, st, IMS_TIME_NONE, 0)) == 0)
+			retained = hr.deleted;
 		if (rc == 0 && f)
 			rc = ims_delete_filter(&r, st, f, &a.o);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (!a.o.dry_run && (r.deleted || swept))
-		audit(c, st, &a, r.deleted + swept, r.bytes);
+	if (!a.o.dry_run && (r.deleted || swept || retained))
+		audit(c, st, &a, r.deleted + swept + retained, r.bytes);
 	ims_store_close(st);
 	ims_filter_free(f);
 	if (rc)
 		return cli_fail(rc, "cannot purge '%s' (%llu purged before the error)",
-		                c->store_path, (unsigned long long)(r.deleted + swept));
-	report(c, &r, swept, a.o.dry_run, (double)(t1.tv_sec - t0.tv_sec) +
+		                c->store_path, (unsigned long long)(r.deleted + swept + retained));
+	report(c, &r, swept, retained, a.o.dry_run, (double)(t1.tv_sec - t0.tv_sec) +
 	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	if (a.secure && !a.o.dry_run) {
 		/* the purged bytes leave the file only with a rewrite of it */

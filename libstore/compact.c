@@ -22,7 +22,7 @@
 #include "internal.h"
 
 #define PATH_CAP 4096
-#define COMMIT_BYTES ((uint64_t)64 << 20) /* copied per write transaction */
+#define COMMIT_BYTES ((uint64_t)8 << 20) /* copied per write transaction */
 
 /* The exclusive lock on lock.mdb's first byte: IMS_BUSY when another
  * process has the store open. */

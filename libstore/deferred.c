@@ -44,18 +44,24 @@ defer_check(ims_store *st, MDB_txn *txn, const ims_msg *c, void *arg)
 	defer_ctx *d = arg;
 	ims_settings s;
 	ims__counter cnt;
+	ims_quota q;
 	uint32_t owner;
 	int rc = ims__atom_find(&owner, st, txn, IMS__ATOM_ADDR, c->owner);
 
-	if (rc == IMS_NOTFOUND)
-		return 0; /* a user never seen: defaults, nothing stored yet */
+	if (rc == IMS_NOTFOUND) {
+		/* a user never seen: defaults, nothing stored yet */
+		if (d->cfg->deferred_max_bytes && c->size > d->cfg->deferred_max_bytes)
+			d->why = IMS_REFUSAL_QUOTA;
+		return d->why ? IMS_REFUSED : 0;
+	}
 	if (rc || (rc = ims__settings_read(&s, st, txn, owner)) ||
+	    (rc = ims__quota_read(&q, st, txn, owner, d->cfg)) ||
 	    (rc = ims__counter_get(&cnt, st, txn, owner, IMS_FOLDER_DEFERRED)))
 		return rc;
 	if (c->mode == IMS_MODE_SESSION ? s.bar_session : s.bar_pager)
 		d->why = IMS_REFUSAL_BARRED;
-	else if ((d->cfg->deferred_max_count && cnt.count + 1 > d->cfg->deferred_max_count) ||
-	         (d->cfg->deferred_max_bytes && cnt.bytes + c->size > d->cfg->deferred_max_bytes))
+	else if ((q.deferred_max_count && cnt.count + 1 > q.deferred_max_count) ||
+	         (q.deferred_max_bytes && cnt.bytes + c->size > q.deferred_max_bytes))
 		d->why = IMS_REFUSAL_QUOTA;
 	return d->why ? IMS_REFUSED : 0;
 }
@@ -444,6 +450,11 @@ settle_one(settle_ctx *c, ims_store *st, MDB_txn *txn, const ims_id *id,
 		return ims__rec_rewrite(st, txn, id, IMS_STATE_PENDING, m.flags, m.delivered,
 		                  IMS_TIME_NONE);
 	keep = m.mode == IMS_MODE_SESSION ? s->history_session : s->history_pager;
+	/* a full history that refuses: delivered, not filed */
+	if (keep && (rc = ims__history_room(st, txn, x.owner_atom, m.size)) == IMS_QUOTA)
+		keep = 0;
+	else if (keep && rc)
+		return rc;
 	if (keep)
 		return refile_history(st, txn, id, c->now);
 	/* delivered: gone, or under legal hold hidden from the user */

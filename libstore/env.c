@@ -16,7 +16,7 @@
 static const char *const ims__db_names[IMS__DB_N] = {
 	"meta", "msg", "body", "atom", "atomid", "ix_owner", "ix_from",
 	"ix_conv", "ix_msgid", "ix_time", "ix_expiry", "count", "settings",
-	"lease", "convmeta", "audit", "quarantine", "ix_type",
+	"lease", "convmeta", "audit", "quarantine", "ix_type", "quota",
 };
 
 #define DEFAULT_MAP ((size_t)1 << 30)
@@ -532,6 +532,12 @@ open_dbs(ims_store *st, int create, int add)
 	for (int i = 1; i < IMS__DB_N && rc == 0; i++) {
 		int made = 0;
 		rc = db_open(st, txn, i, add, &made);
+		/* read-only, a store from before the quota database reads as
+		 * one without overrides */
+		if (rc == MDB_NOTFOUND && i == IMS__DB_QUOTA && (st->flags & IMS_OPEN_RDONLY)) {
+			st->no_quota = 1;
+			rc = 0;
+		}
 		if (rc == 0 && made && i == IMS__DB_IX_TYPE)
 			rc = type_index_build(st, txn);
 	}

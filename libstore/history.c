@@ -97,13 +97,15 @@ record_check(ims_store *st, MDB_txn *txn, const ims_msg *c, void *arg)
 	(void)arg;
 	if (rc == 0)
 		rc = ims__settings_read(&s, st, txn, owner);
-	else if (rc == IMS_NOTFOUND)
+	else if (rc == IMS_NOTFOUND) {
 		rc = 0; /* a user never seen: the defaults */
+		owner = 0;
+	}
 	if (rc)
 		return rc;
-	if (c->mode == IMS_MODE_SESSION ? s.history_session : s.history_pager)
-		return 0;
-	return IMS_REFUSED; /* IMS_REFUSAL_INACTIVE */
+	if (!(c->mode == IMS_MODE_SESSION ? s.history_session : s.history_pager))
+		return IMS_REFUSED; /* IMS_REFUSAL_INACTIVE */
+	return ims__history_room(st, txn, owner, c->size);
 }
 
 int

@@ -78,6 +78,7 @@ extern "C" {
 #define IMS_INTERNAL    (IMS_ERR_BASE - 15) /**< unexpected storage engine error */
 #define IMS_NOTSTORE    (IMS_ERR_BASE - 16) /**< path is not an imstore store */
 #define IMS_REFUSED     (IMS_ERR_BASE - 17) /**< not stored: see ims_refusal */
+#define IMS_QUOTA       (IMS_ERR_BASE - 18) /**< over the user's quota */
 /** @} */
 
 /**
@@ -835,6 +836,13 @@ IMS_API int ims_audit_list(ims_store *st, int64_t since, ims_audit_cb cb,
 /* ------------------------------------------------------------------ */
 /** @name Store configuration @{ */
 
+/** What recording into a full history does. */
+typedef enum ims_history_policy {
+	IMS_HISTORY_REFUSE = 0,      /**< the new message is not recorded */
+	IMS_HISTORY_DROP_OLDEST = 1  /**< the user's oldest messages that are
+	                                  not held are deleted to make room */
+} ims_history_policy;
+
 typedef struct ims_config {
 	unsigned version;
 	int64_t deferred_lifetime;   /**< µs a deferred message lives without
@@ -843,11 +851,18 @@ typedef struct ims_config {
 	uint64_t deferred_max_bytes; /**< per user; 0: no limit; default 100 MiB */
 	uint64_t max_message;        /**< largest body accepted; default 16 MiB */
 	int64_t lease_time;          /**< default lease, µs; default 120 s */
+	/* version 2 */
+	uint64_t history_max_count;  /**< per user; 0: no limit (the default) */
+	uint64_t history_max_bytes;  /**< per user; 0: no limit (the default) */
+	ims_history_policy history_policy; /**< default IMS_HISTORY_REFUSE */
+	int64_t history_retention;   /**< µs history is kept; 0: forever (the
+	                                  default) */
 } ims_config;
 
-#define IMS_CONFIG_VERSION 1
+#define IMS_CONFIG_VERSION 2
 #define IMS_CONFIG_INIT { IMS_CONFIG_VERSION, 72 * 3600 * INT64_C(1000000), \
-	1000, 100u << 20, 16u << 20, 120 * INT64_C(1000000) }
+	1000, 100u << 20, 16u << 20, 120 * INT64_C(1000000), 0, 0, \
+	IMS_HISTORY_REFUSE, 0 }
 
 /**
  * Read the store-wide configuration (defaults where never set).
@@ -856,11 +871,58 @@ typedef struct ims_config {
 IMS_API int ims_config_get(ims_config *out, ims_store *st);
 
 /**
- * Replace the store-wide configuration.
- * @return 0, IMS_INVALID (negative times, zero lease), IMS_READONLY.
+ * Replace the store-wide configuration.  A version 1 structure leaves the
+ * history limits at their defaults.
+ * @return 0, IMS_INVALID (negative times, zero lease, unknown policy),
+ *         IMS_READONLY.
  * @since 0.1
  */
 IMS_API int ims_config_set(ims_store *st, const ims_config *cfg);
+
+/** @name Quota overrides: which fields of an ims_quota are the user's own
+ * @{ */
+#define IMS_QUOTA_DEFERRED_COUNT  0x01u
+#define IMS_QUOTA_DEFERRED_BYTES  0x02u
+#define IMS_QUOTA_HISTORY_COUNT   0x04u
+#define IMS_QUOTA_HISTORY_BYTES   0x08u
+#define IMS_QUOTA_HISTORY_POLICY  0x10u
+#define IMS_QUOTA_HISTORY_RETENTION 0x20u
+#define IMS_QUOTA_ALL             0x3fu
+/** @} */
+
+/** The limits that apply to one user. */
+typedef struct ims_quota {
+	unsigned version;
+	unsigned set;                /**< IMS_QUOTA_* bits: the user's own values;
+	                                  the others are the store's */
+	uint64_t deferred_max_count; /**< 0: no limit */
+	uint64_t deferred_max_bytes; /**< 0: no limit */
+	uint64_t history_max_count;  /**< 0: no limit */
+	uint64_t history_max_bytes;  /**< 0: no limit */
+	ims_history_policy history_policy;
+	int64_t history_retention;   /**< µs; 0: kept forever */
+} ims_quota;
+
+#define IMS_QUOTA_VERSION 1
+#define IMS_QUOTA_INIT { IMS_QUOTA_VERSION, 0, 0, 0, 0, 0, IMS_HISTORY_REFUSE, 0 }
+
+/**
+ * The quota that applies to @p user: the store's configuration with the
+ * user's overrides (named in @c set).  @p user NULL: the store's.
+ * @return 0, IMS_INVALID (bad address).
+ * @since 0.1
+ */
+IMS_API int ims_quota_get(ims_quota *out, ims_store *st, const char *user);
+
+/**
+ * Set @p user's overrides: the fields named in @p q->set become the user's
+ * own, the others follow the store's configuration again.  Enforced from
+ * the next write on; messages already stored stay.
+ * @return 0, IMS_INVALID (bad address, unknown bit or policy, negative
+ *         retention), IMS_READONLY.
+ * @since 0.1
+ */
+IMS_API int ims_quota_set(ims_store *st, const char *user, const ims_quota *q);
 /** @} */
 
 /* ------------------------------------------------------------------ */
@@ -1012,7 +1074,8 @@ IMS_API int ims_deferred_release(uint64_t *count, ims_store *st,
  * Remove the expired deferred messages of every user (never handed out
  * anyway), oldest expiry first, 500 expiry entries examined per write
  * transaction; messages under legal hold stay (and are passed over).  A
- * server daemon calls it on a timer.
+ * server daemon calls it on a timer, with ims_history_sweep() for the
+ * history retention.
  * @param now IMS_TIME_NONE: the current time.
  * @param[out] count messages removed; may be NULL.
  * @since 0.1
@@ -1140,12 +1203,31 @@ IMS_API void ims_strings_free(char **v, size_t n);
  * derived from the user and the set of peers (from, To and cc but the
  * user): for one user the same peers give the same conversation, "p-"
  * followed by 16 hex digits.
+ * The user's history quota (ims_quota_get()) is enforced in the storing
+ * transaction: over it, the message is refused or, with the policy
+ * IMS_HISTORY_DROP_OLDEST, the user's oldest messages not under legal hold
+ * are deleted to make room.
  * @return 0, IMS_EXISTS (recorded before), IMS_REFUSED (history not
- *         active: IMS_REFUSAL_INACTIVE), or another error.
+ *         active: IMS_REFUSAL_INACTIVE), IMS_QUOTA (over the user's history
+ *         quota, or larger than it), or another error.
  * @since 0.1
  */
 IMS_API int ims_history_record(ims_id *out, ims_store *st, const char *user,
                                const ims_msg *msg, const void *body, size_t len);
+
+/**
+ * Remove the history messages kept longer than their owner's retention
+ * (ims_quota_get(): the store's history_retention or the user's own; 0
+ * keeps them forever), oldest first, 500 examined per write transaction;
+ * messages under legal hold stay and are counted in @c held.  A server
+ * daemon calls it on a timer with ims_deferred_sweep().
+ * @param now IMS_TIME_NONE: the current time.
+ * @param dry_run count only, in one read snapshot.
+ * @param[out] out counts; may be NULL.
+ * @since 0.1
+ */
+IMS_API int ims_history_sweep(ims_delete_result *out, ims_store *st, int64_t now,
+                              int dry_run);
 
 /** A conversation of a user's history. */
 typedef struct ims_conversation {

@@ -32,6 +32,7 @@ enum {
 	IMS__DB_AUDIT,     /* time(8) seq(4) -> audit entry (audit.c) */
 	IMS__DB_QUARANTINE, /* id(16) -> undecodable record as found (verify.c) */
 	IMS__DB_IX_TYPE,   /* media type NUL received(8) id(16) -> "" */
+	IMS__DB_QUOTA,     /* owner(4) -> a user's quota overrides (quota.c) */
 	IMS__DB_N
 };
 
@@ -66,6 +67,7 @@ struct ims_store {
 	dev_t dev;
 	ino_t ino;
 	int panicked;
+	int no_quota;            /* read-only open of a store without "quota" */
 	/* Held for reading by every transaction of this process; held for
 	 * writing to change the map size (LMDB requires no transaction). */
 	pthread_rwlock_t resize_lock;
@@ -268,6 +270,18 @@ int ims__counter_set(ims_store *st, MDB_txn *txn, uint32_t owner,
 
 /* ---- settings.c ---- */
 int ims__config_read(ims_config *out, ims_store *st, MDB_txn *txn);
+
+/* ---- quota.c ---- */
+/* The quota that applies to owner: cfg's limits, with the user's
+ * overrides (their bits in out->set). */
+int ims__quota_read(ims_quota *out, ims_store *st, MDB_txn *txn, uint32_t owner,
+                    const ims_config *cfg);
+/* Room in owner's history (0: a user never seen) for a message of size
+ * bytes, in the storing transaction: 0, after dropping the user's oldest
+ * messages that are not held when the policy says so, or IMS_QUOTA. */
+int ims__history_room(ims_store *st, MDB_txn *txn, uint32_t owner, uint64_t size);
+/* A quota value as stored: 0, or IMS_CORRUPT. */
+int ims__quota_parse(ims_quota *out, const void *data, size_t len);
 int ims__settings_read(ims_settings *out, ims_store *st, MDB_txn *txn,
                        uint32_t owner);
 

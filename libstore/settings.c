@@ -1,10 +1,12 @@
 /* settings.c - the store-wide configuration (meta "config") and the
  * per-user IM service settings (database "settings"). */
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "internal.h"
 
-#define CONFIG_LEN 44   /* version(4) then five 8-byte numbers */
+#define CONFIG_LEN1 44  /* version(4) then five 8-byte numbers */
+#define CONFIG_LEN 76   /* version 2: four more (the history limits) */
 #define SETTINGS_LEN 4  /* version(1) bits(1) reserved(2) */
 
 enum {
@@ -23,7 +25,7 @@ ims__config_read(ims_config *out, ims_store *st, MDB_txn *txn)
 	*out = def;
 	if (rc == MDB_NOTFOUND)
 		return 0;
-	if (rc || v.mv_size != CONFIG_LEN)
+	if (rc || (v.mv_size != CONFIG_LEN1 && v.mv_size != CONFIG_LEN))
 		return rc ? ims__map_err(rc) : IMS_CORRUPT;
 	p = v.mv_data;
 	out->deferred_lifetime = ims__rd_be_time(p + 4);
@@ -31,6 +33,14 @@ ims__config_read(ims_config *out, ims_store *st, MDB_txn *txn)
 	out->deferred_max_bytes = (uint64_t)ims__rd_be_time(p + 20);
 	out->max_message = (uint64_t)ims__rd_be_time(p + 28);
 	out->lease_time = ims__rd_be_time(p + 36);
+	if (v.mv_size == CONFIG_LEN1)
+		return 0;
+	out->history_max_count = ims__rd_be64(p + 44);
+	out->history_max_bytes = ims__rd_be64(p + 52);
+	out->history_policy = (ims_history_policy)ims__rd_be64(p + 60);
+	out->history_retention = ims__rd_be_time(p + 68);
+	if ((unsigned)out->history_policy > IMS_HISTORY_DROP_OLDEST || out->history_retention < 0)
+		return IMS_CORRUPT;
 	return 0;
 }
 
@@ -50,16 +60,25 @@ ims_config_get(ims_config *out, ims_store *st)
 static int
 config_txn(ims_store *st, MDB_txn *txn, void *ctx)
 {
-	const ims_config *c = ctx;
+	ims_config full = IMS_CONFIG_INIT;
+	const ims_config *c = &full;
 	unsigned char buf[CONFIG_LEN];
 	MDB_val k = { 6, ims__uc("config") }, v = { CONFIG_LEN, buf };
 
+	/* a version 1 caller's structure ends before the history limits */
+	memcpy(&full, ctx, ((const ims_config *)ctx)->version >= 2 ? sizeof(full)
+	       : offsetof(ims_config, history_max_count));
+	full.version = IMS_CONFIG_VERSION;
 	ims__be32(buf, IMS_CONFIG_VERSION);
 	ims__be_time(buf + 4, c->deferred_lifetime);
 	ims__be_time(buf + 12, (int64_t)c->deferred_max_count);
 	ims__be_time(buf + 20, (int64_t)c->deferred_max_bytes);
 	ims__be_time(buf + 28, (int64_t)c->max_message);
 	ims__be_time(buf + 36, c->lease_time);
+	ims__be64(buf + 44, c->history_max_count);
+	ims__be64(buf + 52, c->history_max_bytes);
+	ims__be64(buf + 60, (uint64_t)c->history_policy);
+	ims__be_time(buf + 68, c->history_retention);
 	return ims__map_err(mdb_put(txn, st->dbi[IMS__DB_META], &k, &v, 0));
 }
 
@@ -68,6 +87,9 @@ ims_config_set(ims_store *st, const ims_config *cfg)
 {
 	if (!cfg || cfg->version < 1 || cfg->deferred_lifetime <= 0 ||
 	    cfg->lease_time <= 0 || cfg->max_message > IMS_BODY_MAX)
+		return IMS_INVALID;
+	if (cfg->version >= 2 && ((unsigned)cfg->history_policy > IMS_HISTORY_DROP_OLDEST ||
+	                          cfg->history_retention < 0))
 		return IMS_INVALID;
 	return ims__write(st, config_txn, (void *)(uintptr_t)cfg);
 }

@@ -26,6 +26,7 @@ static const char *const ims_errstr[] = {
 	"internal storage engine error",
 	"not an imstore store",
 	"not stored (refused)",
+	"over the user's quota",
 };
 
 const char *
@@ -33,7 +34,7 @@ ims_strerror(int err)
 {
 	if (err == 0)
 		return ims_errstr[0];
-	if (err < 0 && err >= IMS_REFUSED && err < IMS_ERR_BASE)
+	if (err < 0 && err >= IMS_QUOTA && err < IMS_ERR_BASE)
 		return ims_errstr[IMS_ERR_BASE - err];
 	if (err > 0) {
 		switch (err) {

@@ -45,6 +45,7 @@ ims__vfy_db_name(int db)
 	case IMS__DB_LEASE: return "lease";
 	case IMS__DB_CONVMETA: return "convmeta";
 	case IMS__DB_QUARANTINE: return "quarantine";
+	case IMS__DB_QUOTA: return "quota";
 	default: return "meta";
 	}
 }
@@ -753,6 +754,25 @@ settings_entry(ims__vfy *v, MDB_txn *txn, const MDB_val *k, const MDB_val *val)
 	return drop_or_report(v, txn, k, IMS_PROBLEM_SETTINGS, what);
 }
 
+/* quota: owner(4) -> a user's overrides (quota.c) */
+static int
+quota_entry(ims__vfy *v, MDB_txn *txn, const MDB_val *k, const MDB_val *val)
+{
+	ims_quota q;
+	char what[160];
+	int known = 0, rc;
+
+	if (k->mv_size != 4 || ims__quota_parse(&q, val->mv_data, val->mv_size)) {
+		snprintf(what, sizeof(what), "malformed quota (%zu-byte key, %zu-byte value)",
+		         k->mv_size, val->mv_size);
+		return drop_or_report(v, txn, k, IMS_PROBLEM_SETTINGS, what);
+	}
+	if ((rc = atom_known(&known, v, txn, k->mv_data, IMS__ATOM_ADDR)) || known)
+		return rc;
+	snprintf(what, sizeof(what), "quota of unknown user atom %u", ims__rd_be32(k->mv_data));
+	return drop_or_report(v, txn, k, IMS_PROBLEM_SETTINGS, what);
+}
+
 /* convmeta: owner(4) conv(4) -> name */
 static int
 convmeta_entry(ims__vfy *v, MDB_txn *txn, const MDB_val *k, const MDB_val *val)
@@ -809,6 +829,7 @@ const ims__vfy_pass ims__vfy_passes[IMS__VFY_NPASSES] = {
 	{ IMS__DB_LEASE, lease_entry },
 	{ IMS__DB_SETTINGS, settings_entry },
 	{ IMS__DB_CONVMETA, convmeta_entry },
+	{ IMS__DB_QUOTA, quota_entry },
 };
 
 /* ---------------------------------------------------------------- counters */
@@ -1140,9 +1161,12 @@ ims__vfy_meta(ims__vfy *v, MDB_txn *txn)
 	k.mv_size = 6;
 	k.mv_data = "config";
 	rc = mdb_get(txn, v->st->dbi[IMS__DB_META], &k, &d);
-	if (rc == 0 && d.mv_size != 44 && !v->fix)
-		return ims__vfy_report(v, IMS_PROBLEM_META, NULL,
-		                       "config malformed (%zu bytes): set it again", d.mv_size);
+	if (rc == 0 && !v->fix) {
+		ims_config cfg;
+		if (ims__config_read(&cfg, v->st, txn))
+			return ims__vfy_report(v, IMS_PROBLEM_META, NULL,
+			                       "config malformed (%zu bytes): set it again", d.mv_size);
+	}
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : ims__map_err(rc);
 }
 
@@ -1208,7 +1232,8 @@ ims__vfy_check(ims__vfy *v, ims_verify_result *r)
 	if ((rc = ims__txn_begin(v->st, MDB_RDONLY, &txn)))
 		return rc;
 	for (int i = 0; i < IMS__VFY_NPASSES && rc == 0; i++)
-		rc = walk_all(v, txn, &ims__vfy_passes[i]);
+		if (ims__vfy_passes[i].db != IMS__DB_QUOTA || !v->st->no_quota)
+			rc = walk_all(v, txn, &ims__vfy_passes[i]);
 	if (rc == 0)
 		rc = ims__vfy_groups(v, txn, &g, SIZE_MAX);
 	if (rc == 0)

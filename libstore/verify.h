@@ -54,7 +54,7 @@ typedef struct ims__vfy_pass {
 	ims__vfy_fn fn;
 } ims__vfy_pass;
 
-#define IMS__VFY_NPASSES 15
+#define IMS__VFY_NPASSES 16
 extern const ims__vfy_pass ims__vfy_passes[IMS__VFY_NPASSES];
 
 /* Where the counter walk is: after group last when started. */

@@ -792,6 +792,66 @@ test_format(void)
 		ims_store_close(st);
 	}
 	ok(strstr(ims_strerror(IMS_VERSION), "format") != NULL, "error names the format");
+
+	/* a store from before the quota database: read-only opens see no
+	 * overrides, a writable open adds it */
+	st = create("s-noquota", 0);
+	put_simple(NULL, st, "sip:q@x.org", "sip:b@x.org", "q1", IMS_TIME_NONE, "x");
+	ims_store_close(st);
+	mdb_env_create(&env);
+	mdb_env_set_maxdbs(env, 32);
+	mdb_env_open(env, path("s-noquota"), 0, 0600);
+	mdb_txn_begin(env, NULL, 0, &txn);
+	mdb_dbi_open(txn, "quota", 0, &dbi);
+	mdb_drop(txn, dbi, 1);
+	mdb_txn_commit(txn);
+	mdb_env_close(env);
+	{
+		ims_open_opts ro = IMS_OPEN_OPTS_INIT;
+		ims_quota q = IMS_QUOTA_INIT;
+		ims_verify_result vr;
+		ro.flags = IMS_OPEN_RDONLY;
+		is_int(ims_store_open(&st, path("s-noquota"), &ro), 0,
+		       "read-only open of a store without quota database");
+		is_int(ims_quota_get(&q, st, "sip:q@x.org"), 0, "quota get");
+		ok(q.set == 0 && q.deferred_max_count == 1000, "the store's defaults");
+		is_int(ims_verify(&vr, st, NULL), 0, "and it verifies");
+		ims_store_close(st);
+		is_int(ims_store_open(&st, path("s-noquota"), NULL), 0, "writable open");
+		q.set = IMS_QUOTA_DEFERRED_COUNT | IMS_QUOTA_HISTORY_RETENTION;
+		q.deferred_max_count = 7;
+		q.history_retention = 3600 * INT64_C(1000000);
+		is_int(ims_quota_set(st, "sip:q@x.org", &q), 0, "quota set");
+		memset(&q, 0, sizeof(q));
+		is_int(ims_quota_get(&q, st, "sip:q@X.ORG"), 0, "quota get by another spelling");
+		ok(q.set == (IMS_QUOTA_DEFERRED_COUNT | IMS_QUOTA_HISTORY_RETENTION) &&
+		   q.deferred_max_count == 7 && q.deferred_max_bytes == 100u << 20 &&
+		   q.history_retention == 3600 * INT64_C(1000000), "overrides and defaults");
+		q.set = 0x40;
+		is_int(ims_quota_set(st, "sip:q@x.org", &q), IMS_INVALID, "unknown bit");
+		q.set = IMS_QUOTA_HISTORY_POLICY;
+		q.history_policy = (ims_history_policy)7;
+		is_int(ims_quota_set(st, "sip:q@x.org", &q), IMS_INVALID, "unknown policy");
+		is_int(ims_quota_set(st, "nobody", &q), IMS_INVALID, "bad address");
+		is_int(ims_verify(&vr, st, NULL), 0, "verify with a quota entry");
+		ims_store_close(st);
+	}
+	{
+		/* a version 1 configuration structure keeps the history defaults */
+		ims_config c1 = IMS_CONFIG_INIT, got;
+		ims_store *s2 = create("s-config", 0);
+		c1.version = 1;
+		c1.history_max_count = 99; /* beyond a version 1 structure */
+		c1.deferred_max_count = 5;
+		is_int(ims_config_set(s2, &c1), 0, "config set, version 1");
+		is_int(ims_config_get(&got, s2), 0, "config get");
+		ok(got.deferred_max_count == 5 && got.history_max_count == 0,
+		   "version 1 fields set, history limits default");
+		c1.version = 2;
+		c1.history_retention = -1;
+		is_int(ims_config_set(s2, &c1), IMS_INVALID, "negative retention refused");
+		ims_store_close(s2);
+	}
 }
 
 typedef struct thr { ims_store *st; int base; int fails; } thr;
@@ -1066,10 +1126,40 @@ test_backup_compact(void)
 	waitpid(pid, NULL, 0);
 	close(ready[0]); close(ready[1]); close(go[0]); close(go[1]);
 
+	/* more than one transaction's worth of copying (8 MiB) */
+	{
+		ims_store *big = NULL;
+		size_t len = (size_t)3 << 20;
+		unsigned char *b = malloc(len);
+		int brc = b && ims_store_open(&big, path("s-bk"), NULL) == 0 ? 0 : -1;
+		for (int i = 0; i < 5 && brc == 0; i++) {
+			ims_msg m = IMS_MSG_INIT;
+			for (size_t j = 0; j < len; j++)
+				b[j] = (unsigned char)rand();
+			snprintf(msgid, sizeof(msgid), "big%d", i);
+			m.owner = "sip:a@x.org";
+			m.from.uri = "sip:b@x.org";
+			m.message_id = msgid;
+			brc = ims_put(NULL, big, &m, b, len);
+		}
+		is_int(brc, 0, "15 MiB of incompressible bodies");
+		ims_store_close(big);
+		free(b);
+	}
 	is_int(ims_store_compact(&r, path("s-bk")), 0, "compact once nobody has it open");
+	{
+		ims_verify_result vr;
+		ims_open_opts ro = IMS_OPEN_OPTS_INIT;
+		ims_store *chk;
+		ro.flags = IMS_OPEN_RDONLY;
+		is_int(ims_store_open(&chk, path("s-bk"), &ro), 0, "open the compacted store");
+		is_int(ims_verify(&vr, chk, NULL), 0, "every record and body intact");
+		is_int((int)vr.messages, 55, "55 messages");
+		ims_store_close(chk);
+	}
 	ok(r.bytes_after > 0 && r.bytes_after < r.bytes_before, "smaller: %llu -> %llu",
 	   (unsigned long long)r.bytes_before, (unsigned long long)r.bytes_after);
-	is_int((int)messages_in(path("s-bk")), 50, "50 messages after the compaction");
+	is_int((int)messages_in(path("s-bk")), 55, "55 messages after the compaction");
 	is_int(ims_store_open(&st, path("s-bk"), NULL), 0, "reopen for writing");
 	{
 		void *b = NULL;
@@ -1081,7 +1171,7 @@ test_backup_compact(void)
 	is_int(put_simple(NULL, st, "sip:a@x.org", "sip:b@x.org", "after", IMS_TIME_NONE, "x"),
 	       0, "store after the compaction");
 	ims_store_close(st);
-	is_int((int)messages_in(path("s-bk")), 51, "and it is there");
+	is_int((int)messages_in(path("s-bk")), 56, "and it is there");
 	is_int(ims_store_compact(&r, path("nowhere")), IMS_NOTFOUND, "compact: no such directory");
 	is_int(ims_store_compact(&r, path("other")), IMS_NOTSTORE, "compact: not a store");
 }

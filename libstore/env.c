@@ -545,6 +545,10 @@ open_dbs(ims_store *st, int create, int add)
 		mdb_txn_abort(txn);
 		return open_dbs(st, 0, 1);
 	}
+	if (rc == MDB_MAP_FULL && add) { /* building ix_type: a larger map */
+		mdb_txn_abort(txn);
+		return (rc = map_grow(st)) ? rc : open_dbs(st, 0, 1);
+	}
 	if (rc) {
 		/* read-only: a store that needs a writable open first */
 		rc = rc == MDB_NOTFOUND ? IMS_VERSION : ims__map_err(rc);

@@ -72,7 +72,7 @@ struct ims_store {
 	 * writing to change the map size (LMDB requires no transaction). */
 	pthread_rwlock_t resize_lock;
 	/* Group commit: writers queue; one of them, the leader, runs the queue
-	 * in one transaction (a nested one per writer) and one sync. */
+	 * in one transaction and one sync (see run_group). */
 	pthread_mutex_t gc_lock;
 	ims__wreq *gc_head, **gc_tail;
 	int gc_leader;
@@ -105,9 +105,11 @@ void ims__txn_abort(ims_store *st, MDB_txn *txn);
 int ims__txn_commit(ims_store *st, MDB_txn *txn);
 /* Run fn in a write transaction and return only once it is durable (or
  * failed).  Concurrent callers share one commit (group commit): fn runs in
- * a nested transaction of the group's, so its failure undoes only its own
- * changes; it may run more than once (after the map grows), so it must
- * start from scratch each time.  fn returns 0 to keep its changes. */
+ * the group's transaction, or, when one of the group fails, in a nested
+ * transaction of it, so that its failure undoes only its own changes; it
+ * may run more than once (after the map grows, or a failure in its group),
+ * so it must start from scratch each time.  fn returns 0 to keep its
+ * changes. */
 int ims__write(ims_store *st, ims__write_fn fn, void *ctx);
 
 /* ---- backup.c ---- */

@@ -491,6 +491,64 @@ test_type_index(void)
 	is_int(ims_store_open(&st, path("s-type"), NULL), 0, "a writable open adds ix_type");
 	is_int(count_expr(st, "type:video/mp4"), 2, "built from the messages already stored");
 	is_int(count_expr(st, "type:text/plain"), 2, "every type of them");
+	{
+		ims_id got[4];
+		ims_query_opts qo = IMS_QUERY_OPTS_INIT;
+		char cursor[IMS_CURSOR_STRLEN + 1];
+		qo.reverse = 1;
+		is_int(list_ids(st, "type:video/mp4", &qo, got, 4, NULL), 2, "reverse over ix_type");
+		ok(memcmp(got[0].b, ids[8].b, 16) == 0 && memcmp(got[1].b, ids[1].b, 16) == 0,
+		   "newest first");
+		is_int(list_ids(st, "type:video/mp4", NULL, got, 1, cursor), 1, "a page of one");
+		qo.reverse = 0;
+		qo.cursor = cursor;
+		is_int(list_ids(st, "type:video/mp4", &qo, got, 4, NULL), 1, "resumed: the other");
+		ok(memcmp(got[0].b, ids[8].b, 16) == 0, "neither skipped nor repeated");
+	}
+	ims_store_close(st);
+}
+
+/* Building ix_type at the first writable open needs room: the map grows. */
+static void
+test_type_index_full(void)
+{
+	ims_open_opts o = IMS_OPEN_OPTS_INIT;
+	ims_store *st;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	char msgid[16];
+	int fails = 0;
+
+	o.flags = IMS_OPEN_CREATE;
+	o.map_size = 64 * 1024;
+	ims_store_open(&st, path("s-type-full"), &o);
+	for (int i = 0; i < 400; i++) {
+		ims_msg m = IMS_MSG_INIT;
+		snprintf(msgid, sizeof(msgid), "f%d", i);
+		m.owner = "sip:a@x.org";
+		m.from.uri = "sip:b@x.org";
+		m.message_id = msgid;
+		m.content_type = "application/vnd.example.long-media-type-name+xml";
+		fails += ims_put(NULL, st, &m, "x", 1) != 0;
+	}
+	is_int(fails, 0, "400 messages of one type in a small map");
+	ims_store_close(st);
+	mdb_env_create(&env);
+	mdb_env_set_maxdbs(env, 32);
+	mdb_env_open(env, path("s-type-full"), 0, 0600);
+	mdb_txn_begin(env, NULL, 0, &txn);
+	mdb_dbi_open(txn, "ix_type", 0, &dbi);
+	mdb_drop(txn, dbi, 1);
+	mdb_txn_commit(txn);
+	mkdir(path("s-type-full.copy"), 0700);
+	mdb_env_copy2(env, path("s-type-full.copy"), MDB_CP_COMPACT);
+	mdb_env_close(env);
+	o.flags = 0;
+	is_int(ims_store_open(&st, path("s-type-full.copy"), &o), 0,
+	       "a compacted store without ix_type, opened with a small map");
+	is_int(count_expr(st, "type:application/vnd.example.long-media-type-name+xml"), 400,
+	       "ix_type built: the map grew");
 	ims_store_close(st);
 }
 
@@ -1189,6 +1247,7 @@ main(void)
 	test_query_bodies();
 	test_queries();
 	test_type_index();
+	test_type_index_full();
 	test_paging(0);
 	test_paging(1);
 	test_delete();

@@ -42,6 +42,8 @@ STORE_OBJ = $(STORE_SRC:%.c=$(O)/%.o)
 CPIM_OBJ  = $(CPIM_SRC:%.c=$(O)/%.o)
 CMD_OBJ   = $(CMD_SRC:%.c=$(O)/%.o)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+REL_SRC   = $(sort $(wildcard tests/reliability/*.c))
+REL_BIN   = $(REL_SRC:tests/reliability/%.c=$(O)/reliability/%)
 
 # commands that get an imstore-<name> alias
 COMMANDS = init put list show cpim delete stats verify deferred history settings \
@@ -78,6 +80,12 @@ $(O)/tests/%: tests/unit/%.c tests/unit/tap.h $(O)/libimstore.a $(O)/libcpim.a
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(ALL_LDFLAGS) -o $@ $< \
 	  $(O)/libimstore.a $(O)/libcpim.a $(LIBS)
 
+# helper programs of the reliability tests (tests/cli/T2NN-*.sh)
+$(O)/reliability/%: tests/reliability/%.c $(O)/libimstore.a $(O)/libcpim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(ALL_LDFLAGS) -o $@ $< \
+	  $(O)/libimstore.a $(O)/libcpim.a $(LIBS)
+
 $(O)/imstore.pc: libstore/imstore.pc.in
 	@mkdir -p $(dir $@)
 	sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
@@ -100,9 +108,14 @@ check-all: all check-unit check-fuzz check-cli check-symbols check-docs check-in
 check-unit: $(UNIT_BIN)
 	IMS_SRCDIR=$(CURDIR) $(PROVE) -e '' $(UNIT_BIN)
 
-check-cli: $(O)/imstore
-	IMSTORE_BIN=$(CURDIR)/$(O)/imstore IMS_SRCDIR=$(CURDIR) \
+check-cli: $(O)/imstore $(REL_BIN)
+	IMSTORE_BIN=$(CURDIR)/$(O)/imstore IMS_SRCDIR=$(CURDIR) IMS_BUILDDIR=$(CURDIR)/$(O) \
 	  $(PROVE) $(sort $(wildcard tests/cli/T*.sh))
+
+# the long runs of the reliability tests: 1000 kill -9 cycles
+torture: $(O)/imstore $(REL_BIN)
+	IMSTORE_BIN=$(CURDIR)/$(O)/imstore IMS_SRCDIR=$(CURDIR) IMS_BUILDDIR=$(CURDIR)/$(O) \
+	  IMS_CRASH_CYCLES=1000 $(PROVE) tests/cli/T200-kill9.sh
 
 # the unit tests (threads sharing a handle, group commit) under TSan
 check-tsan:
@@ -220,5 +233,5 @@ uninstall:
 clean:
 	rm -rf build build-asan build-tsan build-fuzz demo-store
 
-.PHONY: all check check-all check-unit check-cli check-symbols check-docs \
+.PHONY: all check check-all check-unit check-cli torture check-symbols check-docs \
         check-asan check-tsan check-fuzz check-install fuzz deps demo install uninstall clean

@@ -192,7 +192,7 @@ bench-quick: bench-deps
 # ---------------------------------------------------------------- setup
 DEB_PKGS = build-essential clang pkg-config liblmdb-dev lmdb-utils libxml2-dev \
            libxml2-utils libarchive-dev zlib1g-dev mandoc perl strace \
-           python3 python3-jsonschema
+           python3 python3-jsonschema fiu-utils
 
 deps:
 	@sh tests/deps.sh $(DEB_PKGS)

@@ -75,9 +75,13 @@ $(O)/libcpim.so.$(SOMAJOR): $(CPIM_OBJ) libcpim/cpim.map
 $(O)/imstore: $(CMD_OBJ) $(O)/libimstore.a $(O)/libcpim.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(O)/libimstore.a $(O)/libcpim.a $(LIBS)
 
+# test_oom's countdown allocator stands in for the library's allocations
+LDFLAGS_test_oom = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free \
+                   -Wl,--wrap=strdup,--wrap=strndup
+
 $(O)/tests/%: tests/unit/%.c tests/unit/tap.h $(O)/libimstore.a $(O)/libcpim.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(ALL_LDFLAGS) -o $@ $< \
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(ALL_LDFLAGS) $(LDFLAGS_$*) -o $@ $< \
 	  $(O)/libimstore.a $(O)/libcpim.a $(LIBS)
 
 # helper programs of the reliability tests (tests/cli/T2NN-*.sh)

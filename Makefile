@@ -112,7 +112,7 @@ check-all: all check-unit check-fuzz check-cli check-symbols check-docs check-in
 check-unit: $(UNIT_BIN)
 	IMS_SRCDIR=$(CURDIR) $(PROVE) -e '' $(UNIT_BIN)
 
-check-cli: $(O)/imstore $(REL_BIN)
+check-cli: $(O)/imstore $(REL_BIN) $(O)/tests/test_hostile
 	IMSTORE_BIN=$(CURDIR)/$(O)/imstore IMS_SRCDIR=$(CURDIR) IMS_BUILDDIR=$(CURDIR)/$(O) \
 	  $(PROVE) $(sort $(wildcard tests/cli/T*.sh))
 

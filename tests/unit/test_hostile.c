@@ -130,7 +130,7 @@ static char *
 doc(const struct reader *r, const char *prolog, const char *inner)
 {
 	size_t n = strlen(prolog) + strlen(r->open) + strlen(inner) + strlen(r->close) + 1;
-	char *s = malloc(n);
+	char *s = malloc(n + 1);  /* a byte spare for the NUL test */
 
 	snprintf(s, n, "%s%s%s%s", prolog, r->open, inner, r->close);
 	return s;

@@ -43,6 +43,8 @@ STORE_OBJ = $(STORE_SRC:%.c=$(O)/%.o)
 CPIM_OBJ  = $(CPIM_SRC:%.c=$(O)/%.o)
 CMD_OBJ   = $(CMD_SRC:%.c=$(O)/%.o)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+REL_SRC   = $(sort $(wildcard tests/reliability/*.c))
+REL_BIN   = $(REL_SRC:tests/reliability/%.c=$(O)/reliability/%)
 
 # commands that get an imstore-<name> alias
 COMMANDS = init put list show cpim delete stats verify deferred history settings \
@@ -74,7 +76,17 @@ $(O)/libcpim.so.$(SOMAJOR): $(CPIM_OBJ) libcpim/cpim.map
 $(O)/imstore: $(CMD_OBJ) $(O)/libimstore.a $(O)/libcpim.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(O)/libimstore.a $(O)/libcpim.a $(LIBS) $(CMD_LIBS)
 
+# test_oom's countdown allocator stands in for the library's allocations
+LDFLAGS_test_oom = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free \
+                   -Wl,--wrap=strdup,--wrap=strndup
+
 $(O)/tests/%: tests/unit/%.c tests/unit/tap.h $(O)/libimstore.a $(O)/libcpim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(ALL_LDFLAGS) $(LDFLAGS_$*) -o $@ $< \
+	  $(O)/libimstore.a $(O)/libcpim.a $(LIBS)
+
+# helper programs of the reliability tests (tests/cli/T2NN-*.sh)
+$(O)/reliability/%: tests/reliability/%.c $(O)/libimstore.a $(O)/libcpim.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(ALL_LDFLAGS) -o $@ $< \
 	  $(O)/libimstore.a $(O)/libcpim.a $(LIBS)
@@ -101,9 +113,14 @@ check-all: all check-unit check-fuzz check-cli check-symbols check-docs check-in
 check-unit: $(UNIT_BIN)
 	IMS_SRCDIR=$(CURDIR) $(PROVE) -e '' $(UNIT_BIN)
 
-check-cli: $(O)/imstore
-	IMSTORE_BIN=$(CURDIR)/$(O)/imstore IMS_SRCDIR=$(CURDIR) \
+check-cli: $(O)/imstore $(REL_BIN) $(O)/tests/test_hostile
+	IMSTORE_BIN=$(CURDIR)/$(O)/imstore IMS_SRCDIR=$(CURDIR) IMS_BUILDDIR=$(CURDIR)/$(O) \
 	  $(PROVE) $(sort $(wildcard tests/cli/T*.sh))
+
+# the long runs of the reliability tests: 1000 kill -9 cycles
+torture: $(O)/imstore $(REL_BIN)
+	IMSTORE_BIN=$(CURDIR)/$(O)/imstore IMS_SRCDIR=$(CURDIR) IMS_BUILDDIR=$(CURDIR)/$(O) \
+	  IMS_CRASH_CYCLES=1000 $(PROVE) tests/cli/T200-kill9.sh
 
 # the unit tests (threads sharing a handle, group commit) under TSan
 check-tsan:
@@ -194,7 +211,7 @@ bench-export: $(O)/imstore
 # ---------------------------------------------------------------- setup
 DEB_PKGS = build-essential clang pkg-config liblmdb-dev lmdb-utils libxml2-dev \
            libxml2-utils libarchive-dev zlib1g-dev nettle-dev libarchive-tools mandoc perl strace \
-           python3 python3-jsonschema
+           python3 python3-jsonschema fiu-utils
 
 deps:
 	@sh tests/deps.sh $(DEB_PKGS)
@@ -235,5 +252,5 @@ uninstall:
 clean:
 	rm -rf build build-asan build-tsan build-fuzz demo-store demo-export.tar.gz
 
-.PHONY: all check check-all check-unit check-cli check-symbols check-docs \
+.PHONY: all check check-all check-unit check-cli torture check-symbols check-docs \
         check-asan check-tsan check-fuzz check-install fuzz deps demo install uninstall clean

@@ -678,7 +678,7 @@ mapping_of(uintptr_t *lo, uintptr_t *hi, const void *p)
 	return found ? 0 : ENOENT;
 }
 
-/* The map is read-only (no MDB_WRITEMAP): dropping this process's page
+/* The map is read-only (LMDB writes through the file, not the map): dropping this process's page
  * table entries loses nothing, a later read faults the page in again from
  * the page cache.  LMDB does not tell where its map is (me_mapaddr is
  * only set with MDB_FIXEDMAP), so a value read from it says. */

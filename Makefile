@@ -135,7 +135,8 @@ REPLAY_BIN = $(FUZZ_NAMES:%=$(O)/fuzz/replay_%)
 FUZZ_TIME ?= 60
 
 # the archive target reads archives with the command's own code
-FUZZ_ARCHIVE_OBJ = $(O)/cmd/archive.o $(O)/cmd/arcverify.o $(O)/cmd/manifest.o $(O)/cmd/util.o
+FUZZ_ARCHIVE_OBJ = $(O)/cmd/archive.o $(O)/cmd/arcverify.o $(O)/cmd/manifest.o $(O)/cmd/util.o \
+                   $(O)/cmd/fatal.o
 $(O)/fuzz/replay_archive: FUZZ_EXTRA = $(FUZZ_ARCHIVE_OBJ) $(CMD_LIBS)
 $(O)/fuzz/replay_archive: $(FUZZ_ARCHIVE_OBJ)
 

@@ -72,6 +72,8 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cli_exit_code(int rc);
 int cli_open(ims_store **out, cli *c, unsigned flags);
+/* fatal.c: after a store is open, a clear message on SIGSEGV and SIGBUS */
+void cli_fatal_guard(const char *store_path);
 int cli_check_user(const char *user);
 typedef struct cli_names_t {
 	char **all;          /* operands then URI-list entries */

@@ -78,6 +78,7 @@ cli_open(ims_store **out, cli *c, unsigned flags)
 	}
 	if (rc)
 		return cli_fail(rc, "cannot open store '%s'", c->store_path);
+	cli_fatal_guard(c->store_path);
 	return 0;
 }
 

@@ -17,6 +17,7 @@ typedef struct vout {
 	cli *c;
 	int tty;        /* progress on stderr */
 	int shown;      /* a progress line is there */
+	int structural; /* LMDB's own pages are damaged */
 } vout;
 
 static const char *const stage_names[] = { "found", "repaired", "remaining" };
@@ -55,6 +56,9 @@ on_problem(const ims_problem *p, void *payload)
 	printer *pr = o->c->out;
 	char id[IMS_ID_STRLEN + 1] = "-";
 	unsigned stage = (unsigned)p->stage <= 2 ? (unsigned)p->stage : 0;
+
+	if (p->kind == IMS_PROBLEM_STRUCTURE)
+		o->structural = 1;
 
 	progress_clear(o);
 	if (p->id)
@@ -168,6 +172,9 @@ run_verify(cli *c)
 	if (rc && !(rc == IMS_CORRUPT && r.remaining))
 		return cli_fail(rc, "cannot verify '%s'", c->store_path);
 	summary(&out, &r, o.repair);
+	if (out.structural)
+		cli_err("the LMDB file of '%s' is damaged, which no repair can mend: "
+		        "restore the latest backup", c->store_path);
 	return rc ? EXIT_ERR : EXIT_OK;
 }
 

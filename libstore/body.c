@@ -176,7 +176,7 @@ chunk_get(const unsigned char **payload, size_t *plen, int *method,
 	if ((rc = mdb_get(txn, st->dbi[IMS__DB_BODY], &k, &v)))
 		return rc == MDB_NOTFOUND ? IMS_CORRUPT : ims__map_err(rc);
 	p = v.mv_data;
-	if (v.mv_size < IMS__CHUNK_HDR ||
+	if (v.mv_size < IMS__CHUNK_HDR || !ims__val_in_file(st, txn, &v) ||
 	    (verify && ims__rd_le32(p) != ims__crc32c(0, p + 4, v.mv_size - 4)) ||
 	    p[4] > IMS__Z_DEFLATE || ims__rd_le32(p + 8) > IMS__CHUNK)
 		return IMS_CORRUPT;

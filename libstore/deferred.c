@@ -392,6 +392,8 @@ refile_history(ims_store *st, MDB_txn *txn, const ims_id *id, int64_t now)
 
 	if (rc)
 		return ims__map_err(rc);
+	if (!ims__val_in_file(st, txn, &v))
+		return IMS_CORRUPT;
 	if (!(copy = malloc(v.mv_size)))
 		return ENOMEM;
 	memcpy(copy, v.mv_data, v.mv_size);

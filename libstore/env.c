@@ -134,6 +134,7 @@ map_adjust(ims_store *st, size_t size)
 	if (rc)
 		return rc;
 	rc = ims__map_err(mdb_env_set_mapsize(st->env, size));
+	__atomic_store_n(&st->map_lo, 0, __ATOMIC_RELEASE);  /* it may have moved */
 	pthread_rwlock_unlock(&st->resize_lock);
 	return rc;
 }
@@ -460,7 +461,7 @@ type_index_build(ims_store *st, MDB_txn *txn)
 		ims__recx x;
 		ims_msg m;
 		ims_id id;
-		if (k.mv_size != 16)
+		if (k.mv_size != 16 || !ims__val_in_file(st, txn, &d))
 			continue;
 		memcpy(id.b, k.mv_data, 16);
 		if (ims__rec_decode(&m, &x, &db, &id, d.mv_data, d.mv_size) ||
@@ -676,6 +677,53 @@ mapping_of(uintptr_t *lo, uintptr_t *hi, const void *p)
 		}
 	fclose(f);
 	return found ? 0 : ENOENT;
+}
+
+/* Where LMDB's map lies, from a value of the meta database (the map
+ * cannot move while txn is open); 0 if it cannot be found. */
+static uintptr_t
+map_locate(ims_store *st, MDB_txn *txn)
+{
+	MDB_val k = { 6, "format" }, v;
+	uintptr_t lo = 0, hi = 0;
+
+	if (mdb_get(txn, st->dbi[IMS__DB_META], &k, &v) || mapping_of(&lo, &hi, v.mv_data))
+		return 0;
+	__atomic_store_n(&st->map_hi, hi, __ATOMIC_RELAXED);
+	__atomic_store_n(&st->map_lo, lo, __ATOMIC_RELEASE);
+	return lo;
+}
+
+static int
+in_range(uintptr_t lo, uint64_t end, const MDB_val *v)
+{
+	uintptr_t p = (uintptr_t)v->mv_data;
+
+	return v->mv_size <= end && p - lo <= end - v->mv_size;
+}
+
+/* A value outside the map is on a page this write transaction changed,
+ * copied to memory by LMDB: it was checked when it was read. */
+int
+ims__val_in_file(ims_store *st, MDB_txn *txn, const MDB_val *v)
+{
+	uintptr_t lo = __atomic_load_n(&st->map_lo, __ATOMIC_ACQUIRE), p = (uintptr_t)v->mv_data;
+	uint64_t end = __atomic_load_n(&st->file_end, __ATOMIC_RELAXED);
+	struct stat sb;
+	int fd;
+
+	if (!lo && !(lo = map_locate(st, txn)))
+		return 1;
+	if (p < lo || p >= __atomic_load_n(&st->map_hi, __ATOMIC_RELAXED))
+		return 1;
+	if (in_range(lo, end, v))
+		return 1;
+	/* the file may have grown since: look again */
+	if (mdb_env_get_fd(st->env, &fd) || fstat(fd, &sb) == -1)
+		return 1;
+	end = (uint64_t)sb.st_size;
+	__atomic_store_n(&st->file_end, end, __ATOMIC_RELAXED);
+	return in_range(lo, end, v);
 }
 
 /* The map is read-only (LMDB writes through the file, not the map): dropping this process's page

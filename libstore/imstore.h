@@ -1343,7 +1343,10 @@ typedef enum ims_problem_kind {
 	IMS_PROBLEM_LEASE,           /**< a lease is malformed or of no user */
 	IMS_PROBLEM_SETTINGS,        /**< settings or a conversation name malformed
 	                                  or of no user */
-	IMS_PROBLEM_META             /**< a meta value is malformed or behind */
+	IMS_PROBLEM_META,            /**< a meta value is malformed or behind */
+	IMS_PROBLEM_STRUCTURE        /**< a page of the LMDB file is damaged (the
+	                                  other checks are then not run); not
+	                                  repairable: restore a backup */
 } ims_problem_kind;
 
 /** When a problem is reported. */

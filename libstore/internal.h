@@ -77,6 +77,10 @@ struct ims_store {
 	ims__wreq *gc_head, **gc_tail;
 	int gc_leader;
 	uint64_t commits, writes;  /* for tests and statistics */
+	/* Where LMDB's map starts (0: to be found again after a resize) and
+	 * the file's size last seen: for ims__val_in_file(). */
+	uintptr_t map_lo, map_hi;
+	uint64_t file_end;
 };
 
 /* Counters per (owner, folder) and for the store (meta "totals.N"). */
@@ -98,6 +102,11 @@ uint32_t ims__crc32c_sw(uint32_t crc, const void *data, size_t len);
 int ims__registry_add(dev_t dev, ino_t ino);
 void ims__registry_del(dev_t dev, ino_t ino);
 int ims__check(ims_store *st);
+/* Whether value v that LMDB handed out in txn lies inside the file: a
+ * damaged node can claim a size reaching past its end, where reading
+ * would fault (SIGBUS).  1 when it does, or when the map cannot be found
+ * (no /proc); callers answer IMS_CORRUPT otherwise. */
+int ims__val_in_file(ims_store *st, MDB_txn *txn, const MDB_val *v);
 int ims__map_err(int mdb_rc);
 int ims__put_tail(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v, unsigned flags);
 int ims__txn_begin(ims_store *st, unsigned flags, MDB_txn **out);

@@ -211,7 +211,8 @@ list_add(ims_query *q, const ims_id *id, size_t *cap)
 		*cap = ncap;
 	}
 	/* a record that does not decode is still listed: next() reports it */
-	if (ims__rec_decode(&m, &x, &q->d, id, v.mv_data, v.mv_size) != 0)
+	if (!ims__val_in_file(q->st, q->txn, &v) ||
+	    ims__rec_decode(&m, &x, &q->d, id, v.mv_data, v.mv_size) != 0)
 		m.received = INT64_MIN;
 	q->list[q->nlist].t = m.received;
 	q->list[q->nlist].id = *id;

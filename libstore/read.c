@@ -21,6 +21,8 @@ ims__msg_load(ims_msg *msg, ims__recx *x, ims__decbuf *d, ims_store *st,
 
 	if (rc)
 		return ims__map_err(rc);
+	if (!ims__val_in_file(st, txn, &v))
+		return IMS_CORRUPT;
 	return ims__rec_decode(msg, x, d, id, v.mv_data, v.mv_size);
 }
 
@@ -34,6 +36,8 @@ ims__msg_owned(ims_msg **out, ims_store *st, MDB_txn *txn, const ims_id *id)
 
 	if (rc)
 		return ims__map_err(rc);
+	if (!ims__val_in_file(st, txn, &v))
+		return IMS_CORRUPT;
 	if (!(o = calloc(1, sizeof(*o) + v.mv_size)))
 		return ENOMEM;
 	o->len = v.mv_size;

@@ -218,7 +218,7 @@ scan_records(pass *p, ims_store *st, MDB_txn *txn)
 		ims_msg m;
 		ims__recx x;
 		ims_id id;
-		if (k.mv_size != 16) {
+		if (k.mv_size != 16 || !ims__val_in_file(st, txn, &v)) {
 			rc = IMS_CORRUPT;
 			break;
 		}

@@ -15,13 +15,13 @@ static const char *const kind_names[] = {
 	"unknown", "record-checksum", "record-invalid", "body-missing",
 	"body-corrupt", "body-stray", "index-orphan", "index-missing",
 	"index-mismatch", "msgid-elsewhere", "counter", "atom", "lease",
-	"settings", "meta",
+	"settings", "meta", "structure",
 };
 
 const char *
 ims_problem_kind_name(ims_problem_kind k)
 {
-	return k >= IMS_PROBLEM_RECORD_CHECKSUM && k <= IMS_PROBLEM_META
+	return k >= IMS_PROBLEM_RECORD_CHECKSUM && k <= IMS_PROBLEM_STRUCTURE
 	       ? kind_names[k] : kind_names[0];
 }
 
@@ -1229,6 +1229,10 @@ ims__vfy_check(ims__vfy *v, ims_verify_result *r)
 	v->adj_over = 0;
 	memset(v->totals, 0, sizeof(v->totals));
 	memset(&g, 0, sizeof(g));
+	if ((rc = ims__vfy_structure(v)) || v->problems) {
+		v->structural = v->problems;
+		return v->cb_rc ? v->cb_rc : rc;
+	}
 	if ((rc = ims__txn_begin(v->st, MDB_RDONLY, &txn)))
 		return rc;
 	for (int i = 0; i < IMS__VFY_NPASSES && rc == 0; i++)
@@ -1285,7 +1289,7 @@ ims_verify(ims_verify_result *out, ims_store *st, const ims_verify_opts *opts)
 	v.stage = IMS_PROBLEM_FOUND;
 	rc = ims__vfy_check(&v, &r);
 	r.problems = r.remaining = v.problems;
-	if (rc == 0 && o->repair && v.problems) {
+	if (rc == 0 && o->repair && v.problems && !v.structural) {
 		rc = ims__vfy_repair(&v, &r);
 		v.stage = IMS_PROBLEM_REMAINING;
 		if (rc == 0)

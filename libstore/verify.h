@@ -32,6 +32,7 @@ typedef struct ims__vfy {
 	int db;                      /* the database being walked */
 	int cb_rc;                   /* a callback's non-zero value */
 	uint64_t problems;           /* reported by this check */
+	uint64_t structural;         /* of them, damaged LMDB pages */
 	uint64_t messages;           /* records examined by this check */
 	ims__counter totals[3];      /* of the decodable records, by folder */
 	uint32_t max_atom;
@@ -73,6 +74,8 @@ int ims__vfy_groups(ims__vfy *v, MDB_txn *txn, ims__vfy_gpos *g, size_t limit);
 int ims__vfy_totals(ims__vfy *v, MDB_txn *txn);
 int ims__vfy_meta(ims__vfy *v, MDB_txn *txn);
 int ims__vfy_check(ims__vfy *v, ims_verify_result *r);
+/* pagecheck.c: LMDB's pages of one snapshot, read with pread(2). */
+int ims__vfy_structure(ims__vfy *v);
 
 /* repair.c */
 /* Move the record of id, copied in v->b[0] (len bytes), to quarantine. */

@@ -718,7 +718,8 @@ static void
 test_names(void)
 {
 	is_str(ims_problem_kind_name(IMS_PROBLEM_RECORD_CHECKSUM), "record-checksum", "kind name");
-	is_str(ims_problem_kind_name(IMS_PROBLEM_META), "meta", "last kind name");
+	is_str(ims_problem_kind_name(IMS_PROBLEM_META), "meta", "meta kind name");
+	is_str(ims_problem_kind_name(IMS_PROBLEM_STRUCTURE), "structure", "last kind name");
 	is_str(ims_problem_kind_name((ims_problem_kind)99), "unknown", "unknown kind");
 }
 

@@ -199,14 +199,33 @@ eio_cause(const ims_store *st)
 	return EIO;
 }
 
+/* Whether a failed commit left the environment dead: LMDB answers the
+ * failed meta-page write itself with its errno and only the next call
+ * with MDB_PANIC.  Asking at once lets the failing call say so. */
+static int
+dead_after(ims_store *st)
+{
+	MDB_txn *t;
+	int rc;
+
+	pthread_rwlock_rdlock(&st->resize_lock);
+	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &t);
+	if (rc == 0)
+		mdb_txn_abort(t);
+	pthread_rwlock_unlock(&st->resize_lock);
+	return rc == MDB_PANIC;
+}
+
 int
 ims__txn_commit(ims_store *st, MDB_txn *txn)
 {
 	int rc = mdb_txn_commit(txn);
 
 	pthread_rwlock_unlock(&st->resize_lock);
-	if (rc == MDB_PANIC)
+	if (rc == MDB_PANIC || (rc > 0 && dead_after(st))) {
 		st->panicked = 1;
+		return IMS_PANIC;
+	}
 	if (rc == EIO)
 		return eio_cause(st);
 	return ims__map_err(rc);

@@ -27,6 +27,20 @@ fault () {
 	test_must_be_empty "$1.check"
 }
 
+# fault_meta NAME FAULT OPTS N: the same for meta-page faults, where a put
+# that failed with "fatal store error" may still be stored: LMDB, when
+# its meta-page write fails, writes back the old transaction id with the
+# new trees' roots, whose pages are already synced.  Such a put was never
+# acknowledged; it is intact if there, and nothing else may be reported.
+fault_meta () {
+	fiu-run -x -c "enable name=$2$3" "$FAULTWRITER" put store "$1" "$4" >"$1.out" &&
+	"$FAULTWRITER" check store "$1.out" >"$1.check" &&
+	! grep -v "^stored though failed " "$1.check" &&
+	for id in $(sed -n "s/^stored though failed //p" "$1.check"); do
+		grep -q "^fail $id fatal store error" "$1.out" || return 1
+	done
+}
+
 test_expect_success FIU 'a store with messages' '
 	imstore init >/dev/null &&
 	"$FAULTWRITER" put store before 5 >before.out &&
@@ -67,18 +81,19 @@ test_expect_success FIU_STRACE 'a short data-page write fails the put' '
 '
 
 test_expect_success FIU 'the meta-page write fails: the handle is dead until reopened' '
-	fault meta1 posix/io/rw/pwrite ",failinfo=5,onetime" 4 &&
-	grep -q "^fail meta1-1@fault input/output error" meta1.out &&
-	# LMDB also writes single data pages with pwrite: when the failed one
-	# was a data page, the commit fails and the handle lives on
-	if grep -q "^fail meta1-2@fault fatal store error" meta1.out; then
-		grep -q "^reopen$" meta1.out && grep -q "^ok meta1-3@fault$" meta1.out
+	fault_meta meta1 posix/io/rw/pwrite ",failinfo=5,onetime" 4 &&
+	# the failing put itself says the handle is dead; LMDB also writes
+	# single data pages with pwrite: when the failed one was a data page,
+	# the commit fails with EIO and the handle lives on
+	if grep -q "^fail meta1-1@fault fatal store error" meta1.out; then
+		grep -q "^reopen$" meta1.out && grep -q "^ok meta1-2@fault$" meta1.out
 	else
+		grep -q "^fail meta1-1@fault input/output error" meta1.out &&
 		grep -q "^ok meta1-2@fault$" meta1.out
 	fi &&
-	fault metashort posix/io/rw/pwrite/reduce "" 4 &&
+	fault_meta metashort posix/io/rw/pwrite/reduce "" 4 &&
 	! grep -v -e "^ok " -e "^fail " -e "^reopen$" metashort.out &&
-	fault metaall posix/io/rw/pwrite ",failinfo=5" 4 &&
+	fault_meta metaall posix/io/rw/pwrite ",failinfo=5" 4 &&
 	! grep -q "^ok " metaall.out
 '
 
@@ -94,7 +109,10 @@ test_expect_success FIU 'imstore put under a failed sync: exit 1, a clear error,
 test_expect_success FIU 'everything acknowledged is intact and the store verifies' '
 	cat *.out >all.out &&
 	"$FAULTWRITER" check store all.out >check &&
-	test_must_be_empty check &&
+	! grep -v "^stored though failed " check &&
+	for id in $(sed -n "s/^stored though failed //p" check); do
+		grep -q "^fail $id fatal store error" all.out || return 1
+	done &&
 	imstore verify >out &&
 	grep "^store is sound" out
 '

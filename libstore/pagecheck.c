@@ -310,32 +310,39 @@ node_size(const pgc *c, const unsigned char *pg, unsigned off, int leaf)
 	return sz + (sz & 1);
 }
 
-/* LMDB keeps a page's nodes packed from its upper bound to its end: each
- * node inside the page, none overlapping another, no gap. */
+/* LMDB keeps a page's nodes packed from its upper bound to its end: the
+ * offsets are distinct node starts, and the nodes, walked from the upper
+ * bound, tile the rest of the page exactly, each starting at one of them. */
 static int
 packed(pgc *c, const pg_tree *t, uint64_t pgno, const unsigned char *pg, int n, int leaf)
 {
 	unsigned upper = rd16(pg + 14);
-	size_t total = 0;
+	int tiles = 0;
 
 	memset(c->cover, 0, c->psize / 8);
 	for (int i = 0; i < n; i++) {
 		unsigned off = rd16(pg + PG_HDR + 2 * i);
-		size_t sz = node_size(c, pg, off, leaf);
-		if (off < upper || sz == 0 || off + sz > c->psize) {
-			bad(c, pgno, t->name, "node %d at offset %u reaches outside the page", i, off);
+		if (off < upper || off >= c->psize) {
+			bad(c, pgno, t->name, "node %d lies at offset %u, outside its nodes", i, off);
 			return -1;
 		}
-		for (size_t b = off; b < off + sz; b++)
-			if (bit_set(c->cover, b)) {
-				bad(c, pgno, t->name, "node %d at offset %u overlaps another", i, off);
-				return -1;
-			}
-		total += sz;
+		if (bit_set(c->cover, off)) {
+			bad(c, pgno, t->name, "node %d at offset %u overlaps another", i, off);
+			return -1;
+		}
 	}
-	if (total != c->psize - upper) {
-		bad(c, pgno, t->name, "its nodes fill %zu of the %zu bytes after its bounds",
-		    total, c->psize - upper);
+	for (size_t p = upper, sz; p < c->psize; p += sz, tiles++) {
+		if (!(c->cover[p >> 3] >> (p & 7) & 1)) {
+			bad(c, pgno, t->name, "the bytes at offset %zu belong to no node", p);
+			return -1;
+		}
+		if (!(sz = node_size(c, pg, (unsigned)p, leaf)) || p + sz > c->psize) {
+			bad(c, pgno, t->name, "the node at offset %zu reaches outside the page", p);
+			return -1;
+		}
+	}
+	if (tiles != n) {
+		bad(c, pgno, t->name, "%d of its %d nodes overlap others", n - tiles, n);
 		return -1;
 	}
 	return 0;

@@ -5,11 +5,13 @@
 
 #include "cli.h"
 
-enum { V_REPAIR = 100 };
+enum { V_REPAIR = 100, V_PAGES };
 
 static const cli_opt verify_opts[] = {
 	{ V_REPAIR, 0, "repair", NULL, NULL,
 	  "rebuild indexes and counters, move undecodable records to quarantine" },
+	{ V_PAGES, 0, "pages", NULL, NULL,
+	  "check only the LMDB file's own pages (fast; no records, no repair)" },
 	{ 0, 0, NULL, NULL, NULL, NULL },
 };
 
@@ -18,6 +20,7 @@ typedef struct vout {
 	int tty;        /* progress on stderr */
 	int shown;      /* a progress line is there */
 	int structural; /* LMDB's own pages are damaged */
+	int pages;      /* --pages: the structural check alone */
 } vout;
 
 static const char *const stage_names[] = { "found", "repaired", "remaining" };
@@ -108,6 +111,14 @@ summary(vout *o, const ims_verify_result *r, int repair)
 		p->ops->record_end(p);
 		return;
 	}
+	if (o->pages) {
+		if (n)
+			printf("store pages are not sound: %llu %s\n", (unsigned long long)n,
+			       plural(n, "problem", "problems"));
+		else
+			printf("store pages are sound\n");
+		return;
+	}
 	if (repair && r->problems)
 		printf("repair: %llu %s found, %llu %s quarantined, %llu other %s\n",
 		       (unsigned long long)r->problems, plural(r->problems, "problem", "problems"),
@@ -149,9 +160,16 @@ run_verify(cli *c)
 	vout out;
 	int rc;
 
-	for (size_t i = 0; i < c->nopts; i++)
+	for (size_t i = 0; i < c->nopts; i++) {
 		if (c->opts[i].id == V_REPAIR)
 			o.repair = 1;
+		if (c->opts[i].id == V_PAGES)
+			o.pages_only = 1;
+	}
+	if (o.repair && o.pages_only) {
+		cli_err("--pages checks only, it cannot be used with --repair");
+		return EXIT_USAGE;
+	}
 	if (c->noperands > 0) {
 		cli_err("verify takes no operands");
 		return EXIT_USAGE;
@@ -161,6 +179,7 @@ run_verify(cli *c)
 	memset(&out, 0, sizeof(out));
 	out.c = c;
 	out.tty = isatty(STDERR_FILENO);
+	out.pages = o.pages_only;
 	o.problem = on_problem;
 	o.progress = on_progress;
 	o.payload = &out;

@@ -15,7 +15,7 @@ _imstore_options()
 	cpim) _imstore_r='--strict --sip' ;;
 	delete) _imstore_r='-n --dry-run --all --batch' ;;
 	stats) _imstore_r='--types --owners --queue --top' ;;
-	verify) _imstore_r='--repair' ;;
+	verify) _imstore_r='--repair --pages' ;;
 	deferred) _imstore_r='--duration --uri-list --filter -n --limit --mode -f --from -t --to --cc --type --subject -m --message-id --conversation --expires --received --sent -H --header --cpim --sip --strict' ;;
 	history) _imstore_r='--filter -n --limit --uri-list --mode -f --from -t --to --cc --type --subject -m --message-id --conversation --expires --received --sent -H --header --cpim --sip --strict' ;;
 	settings) _imstore_r='' ;;

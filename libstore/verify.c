@@ -1229,7 +1229,7 @@ ims__vfy_check(ims__vfy *v, ims_verify_result *r)
 	v->adj_over = 0;
 	memset(v->totals, 0, sizeof(v->totals));
 	memset(&g, 0, sizeof(g));
-	if ((rc = ims__vfy_structure(v)) || v->problems) {
+	if ((rc = ims__vfy_structure(v)) || v->problems || v->pages_only) {
 		v->structural = v->problems;
 		return v->cb_rc ? v->cb_rc : rc;
 	}
@@ -1284,6 +1284,9 @@ ims_verify(ims_verify_result *out, ims_store *st, const ims_verify_opts *opts)
 	if (o->repair && (st->flags & IMS_OPEN_RDONLY))
 		return IMS_READONLY;
 	memset(&v, 0, sizeof(v));
+	v.pages_only = o->version >= 2 && o->pages_only;
+	if (v.pages_only && o->repair)
+		return IMS_INVALID;
 	v.st = st;
 	v.o = o;
 	v.stage = IMS_PROBLEM_FOUND;

@@ -33,6 +33,7 @@ typedef struct ims__vfy {
 	int cb_rc;                   /* a callback's non-zero value */
 	uint64_t problems;           /* reported by this check */
 	uint64_t structural;         /* of them, damaged LMDB pages */
+	int pages_only;              /* the structural check alone */
 	uint64_t messages;           /* records examined by this check */
 	ims__counter totals[3];      /* of the decodable records, by folder */
 	uint32_t max_atom;

@@ -22,7 +22,9 @@ for i in range(60):
 " "$IMSTORE" &&
 	imstore -s sound verify >out &&
 	grep "store is sound: 60 messages checked" out &&
-	! grep structure out
+	! grep structure out &&
+	imstore -s sound verify --pages >out &&
+	echo "store pages are sound" >expect && test_cmp expect out
 '
 
 fresh () { rm -rf "$1" && cp -r sound "$1"; }
@@ -44,7 +46,12 @@ test_expect_success PYTHON 'a record claiming 64 MiB past the end of the file: c
 test_expect_success PYTHON 'a child page past the end of the file is reported' '
 	fresh child && python3 "$DAMAGE" child/data.mdb child msg >far &&
 	test_expect_code 1 imstore -s child verify >out 2>err &&
-	grep "^structure - page $(cat far) of .msg.: it lies outside the file of" out
+	grep "^structure - page $(cat far) of .msg.: it lies outside the file of" out &&
+	test_expect_code 1 imstore -s child verify --pages >out &&
+	grep "^structure - page $(cat far) of .msg.: it lies outside the file of" out &&
+	grep "^store pages are not sound: 1 problem$" out &&
+	test_expect_code 2 imstore -s child verify --pages --repair 2>err &&
+	grep "cannot be used with --repair" err
 '
 
 test_expect_success PYTHON 'a node flagged with duplicates is reported' '

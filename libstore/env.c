@@ -640,6 +640,8 @@ ims_store_open(ims_store **out, const char *path, const ims_open_opts *opts)
 	created = o->flags & IMS_OPEN_CREATE;
 	if ((rc = env_setup(st, o)))
 		goto fail_env;
+	if ((o->flags & IMS_OPEN_CHECK_PAGES) && (rc = ims__pages_sound(st)))
+		goto fail_env;
 	if ((rc = open_dbs(st, created, 0)))
 		goto fail_env;
 	if (created && (rc = fix_modes(path)))

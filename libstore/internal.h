@@ -107,6 +107,9 @@ int ims__check(ims_store *st);
  * would fault (SIGBUS).  1 when it does, or when the map cannot be found
  * (no /proc); callers answer IMS_CORRUPT otherwise. */
 int ims__val_in_file(ims_store *st, MDB_txn *txn, const MDB_val *v);
+/* pagecheck.c: 0 when LMDB's pages are sound, IMS_CORRUPT, or an error;
+ * needs only the environment (no database handle). */
+int ims__pages_sound(ims_store *st);
 int ims__map_err(int mdb_rc);
 int ims__put_tail(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v, unsigned flags);
 int ims__txn_begin(ims_store *st, unsigned flags, MDB_txn **out);

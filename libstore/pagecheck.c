@@ -583,3 +583,17 @@ ims__vfy_structure(ims__vfy *v)
 		rc = c.err;
 	return v->cb_rc ? v->cb_rc : rc;
 }
+
+int
+ims__pages_sound(ims_store *st)
+{
+	ims_verify_opts o = IMS_VERIFY_OPTS_INIT;
+	ims__vfy v;
+	int rc;
+
+	memset(&v, 0, sizeof(v));
+	v.st = st;
+	v.o = &o;
+	rc = ims__vfy_structure(&v);
+	return rc ? rc : v.problems ? IMS_CORRUPT : 0;
+}

@@ -2,6 +2,7 @@
  * with raw LMDB calls is reported with the right kind and id; a repair
  * mends indexes and counters, quarantines bad records and leaves a store
  * that verifies clean; interrupted repairs and concurrent writers. */
+#include <fcntl.h>
 #include <lmdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -644,6 +645,52 @@ test_pages_only(void)
 	ims_store_close(st);
 }
 
+/* Give the main database's root page (from the newer meta page) another
+ * page number in its header: LMDB does not look, our check does. */
+static int
+renumber_main_root(const char *name)
+{
+	char file[400];
+	unsigned char meta[2][160], hdr[8];
+	uint64_t t[2], pgno, bogus = 999999;
+	int fd, m, ok = 0;
+
+	snprintf(file, sizeof(file), "%s/data.mdb", path(name));
+	if ((fd = open(file, O_RDWR)) < 0)
+		return 0;
+	if (pread(fd, meta[0], 160, 0) == 160 && pread(fd, meta[1], 160, 4096) == 160) {
+		memcpy(&t[0], meta[0] + 144, 8);
+		memcpy(&t[1], meta[1] + 144, 8);
+		m = t[1] > t[0];
+		memcpy(&pgno, meta[m] + 16 + 72 + 40, 8);
+		memcpy(hdr, &bogus, 8);
+		ok = pwrite(fd, hdr, 8, (off_t)(pgno * 4096)) == 8;
+	}
+	close(fd);
+	return ok;
+}
+
+static void
+test_open_check_pages(void)
+{
+	ims_id ids[NMSG];
+	ims_store *st = small_store("opencheck", ids);
+
+	ims_store_close(st);
+	ok((st = open_store("opencheck", IMS_OPEN_CHECK_PAGES)) != NULL,
+	   "IMS_OPEN_CHECK_PAGES: a sound store opens");
+	ims_store_close(st);
+	ok(renumber_main_root("opencheck"), "the main root page renumbered");
+	ok((st = open_store("opencheck", 0)) != NULL, "without the flag it opens (LMDB does not look)");
+	ims_store_close(st);
+	ims_store *st2 = NULL;
+	ims_open_opts o = IMS_OPEN_OPTS_INIT;
+	o.flags = IMS_OPEN_CHECK_PAGES;
+	is_int(ims_store_open(&st2, path("opencheck"), &o), IMS_CORRUPT,
+	       "IMS_OPEN_CHECK_PAGES: refused as corrupt");
+	ok(st2 == NULL, "no handle");
+}
+
 /* Stop a repair after its first batches: what committed stays, a new
  * repair completes it. */
 static void
@@ -764,6 +811,7 @@ main(void)
 	test_counters_bodies();
 	test_interrupted();
 	test_pages_only();
+	test_open_check_pages();
 	test_concurrent();
 	{
 		char cmd[300];

@@ -452,6 +452,24 @@ walk(pgc *c, pg_tree *t, uint64_t pgno, int lvl, int depth)
 
 /* ------------------------------------------------------------- snapshot */
 
+/* The trees of meta m as txn sees them (LMDB copied them from the meta
+ * page when txn began): a meta page read while a writer was rewriting it
+ * would not agree. */
+static int
+meta_agrees(MDB_txn *txn, const unsigned char *m)
+{
+	for (MDB_dbi i = 0; i < 2; i++) {
+		MDB_stat ms;
+		pg_db db;
+		db_read(&db, m + PG_META_DBS + i * PG_DB);
+		if (mdb_stat(txn, i, &ms) || ms.ms_depth != db.depth ||
+		    ms.ms_branch_pages != db.branch || ms.ms_leaf_pages != db.leaf ||
+		    ms.ms_overflow_pages != db.overflow || ms.ms_entries != db.entries)
+			return 0;
+	}
+	return 1;
+}
+
 /* The meta page of txn's snapshot: 0 found, 1 overwritten since (two
  * commits have been made after txn began: try again), -1 unreadable. */
 static int
@@ -470,7 +488,7 @@ meta_of(pgc *c, MDB_txn *txn, unsigned char meta[160])
 	for (int i = 0; i < 2; i++) {
 		if (i && pread(c->fd, m, sizeof(m), (off_t)psize) != (ssize_t)sizeof(m))
 			return -1;
-		if (rd64(m + PG_META_TXNID) == (uint64_t)mdb_txn_id(txn)) {
+		if (rd64(m + PG_META_TXNID) == (uint64_t)mdb_txn_id(txn) && meta_agrees(txn, m)) {
 			memcpy(meta, m, sizeof(m));
 			return 0;
 		}

@@ -56,42 +56,47 @@ cpim_msg_free(cpim_msg *m)
 	cpim__arena_free(&a);
 }
 
-static int
-is(const char *name, const char *want, unsigned kind)
-{
-	return cpim__strcaseeq(name, want) ? (int)kind : HK_EXT;
-}
-
+/* the kind of a header of the core namespace; n is strlen(name) */
 unsigned
-cpim__core_kind(const char *name)
+cpim__core_kind(const char *name, size_t n)
 {
-	switch (name[0] | 0x20) {
-	case 'f': return (unsigned)is(name, "From", HK_FROM);
-	case 't': return (unsigned)is(name, "To", HK_TO);
-	case 'c': return (unsigned)is(name, "cc", HK_CC);
-	case 'd': return (unsigned)is(name, "DateTime", HK_DATETIME);
-	case 's': return (unsigned)is(name, "Subject", HK_SUBJECT);
-	case 'n': return (unsigned)is(name, "NS", HK_NS);
-	case 'r': return (unsigned)is(name, "Require", HK_REQUIRE);
-	default: return HK_EXT;
+	switch (n) {
+	case 2:
+		return CPIM__IS(name, n, "To") ? HK_TO :
+		    CPIM__IS(name, n, "NS") ? HK_NS :
+		    CPIM__IS(name, n, "cc") ? HK_CC : HK_EXT;
+	case 4:
+		return CPIM__IS(name, n, "From") ? HK_FROM : HK_EXT;
+	case 7:
+		return CPIM__IS(name, n, "Subject") ? HK_SUBJECT :
+		    CPIM__IS(name, n, "Require") ? HK_REQUIRE : HK_EXT;
+	case 8:
+		return CPIM__IS(name, n, "DateTime") ? HK_DATETIME : HK_EXT;
+	default:
+		return HK_EXT;
 	}
 }
 
 static unsigned
-imdn_kind(const char *name)
+imdn_kind(const char *name, size_t n)
 {
-	switch (name[0] | 0x20) {
-	case 'm': return (unsigned)is(name, "Message-ID", HK_IMDN_MSGID);
-	case 'o': return (unsigned)is(name, "Original-To", HK_IMDN_ORIGINAL_TO);
-	case 'd':
-		if (cpim__strcaseeq(name, "DateTime"))
-			return HK_IMDN_DATETIME;
-		return (unsigned)is(name, "Disposition-Notification", HK_IMDN_DN);
-	case 'i':
-		if (cpim__strcaseeq(name, "IMDN-Route"))
-			return HK_IMDN_ROUTE;
-		return (unsigned)is(name, "IMDN-Record-Route", HK_IMDN_RECORD_ROUTE);
-	default: return HK_EXT;
+	switch (n) {
+	case 8:
+		return CPIM__IS(name, n, "DateTime") ? HK_IMDN_DATETIME : HK_EXT;
+	case 10:
+		return CPIM__IS(name, n, "Message-ID") ? HK_IMDN_MSGID :
+		    CPIM__IS(name, n, "IMDN-Route") ? HK_IMDN_ROUTE : HK_EXT;
+	case 11:
+		return CPIM__IS(name, n, "Original-To") ? HK_IMDN_ORIGINAL_TO :
+		    HK_EXT;
+	case 17:
+		return CPIM__IS(name, n, "IMDN-Record-Route") ?
+		    HK_IMDN_RECORD_ROUTE : HK_EXT;
+	case 24:
+		return CPIM__IS(name, n, "Disposition-Notification") ?
+		    HK_IMDN_DN : HK_EXT;
+	default:
+		return HK_EXT;
 	}
 }
 
@@ -106,7 +111,7 @@ verr(struct cpim__verr *ve, size_t pos, const char *what)
 static int
 typed_datetime(struct cpim__hdr *h, int strict, struct cpim__verr *ve)
 {
-	size_t n = strlen(h->value), pos = 0;
+	size_t n = h->vlen, pos = 0;
 	const char *what = NULL;
 
 	while (!strict && n && (h->value[n - 1] == ' ' || h->value[n - 1] == '\t'))
@@ -148,7 +153,7 @@ cpim__hdr_core(cpim_msg *m, struct cpim__hdr *h, int strict,
 {
 	int rc;
 
-	h->kind = cpim__core_kind(h->name);
+	h->kind = cpim__core_kind(h->name, h->nlen);
 	switch (h->kind) {
 	case HK_FROM: case HK_TO: case HK_CC:
 		return cpim__parse_addr(&m->arena, h->value, strict, &h->a_name,
@@ -185,7 +190,7 @@ cpim_msg_ns_lookup(const cpim_msg *m, const char *prefix)
 static int
 typed_imdn(cpim_msg *m, struct cpim__hdr *h, int strict, struct cpim__verr *ve)
 {
-	h->kind = imdn_kind(h->name);
+	h->kind = imdn_kind(h->name, h->nlen);
 	switch (h->kind) {
 	case HK_IMDN_MSGID:
 		return *h->value ? 0 : verr(ve, 0, "expected message-id value");
@@ -204,12 +209,12 @@ typed_imdn(cpim_msg *m, struct cpim__hdr *h, int strict, struct cpim__verr *ve)
 static int
 typed_final_report(struct cpim__hdr *h, struct cpim__verr *ve)
 {
-	if (!cpim__strcaseeq(h->name, "Final-Report"))
+	if (!CPIM__IS(h->name, h->nlen, "Final-Report"))
 		return 0;
 	h->kind = HK_FINAL_REPORT;
-	if (cpim__strcaseeq(h->value, "yes"))
+	if (CPIM__IS(h->value, h->vlen, "yes"))
 		h->bits = 1;
-	else if (!cpim__strcaseeq(h->value, "no"))
+	else if (!CPIM__IS(h->value, h->vlen, "no"))
 		return verr(ve, 0, "expected 'yes' or 'no'");
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "cpim.h"
 
@@ -45,6 +46,7 @@ extern const unsigned char cpim__ctype[256];
 #define CPIM__C_SIPTOK 4u   /* RFC 3261 token */
 #define CPIM__C_URI    8u   /* inside <...>: no SP, CTL, '<', '>', '"' */
 #define CPIM__C_VALUE  16u  /* printable US-ASCII, SP included */
+#define CPIM__C_MIME   32u  /* MIME header name: printable, no SP or ':' */
 #define cpim__namechar(c) (cpim__ctype[(unsigned char)(c)] & CPIM__C_NAME)
 #define cpim__tokenchar(c) (cpim__ctype[(unsigned char)(c)] & CPIM__C_TOKEN)
 #define cpim__sip_tokenchar(c) (cpim__ctype[(unsigned char)(c)] & CPIM__C_SIPTOK)
@@ -52,22 +54,42 @@ size_t cpim__utf8_len(const unsigned char *p, size_t n); /* 0: invalid */
 int cpim__utf8_valid(const unsigned char *p, size_t n);
 /* first byte not allowed in a header value (controls, bad UTF-8), n if none */
 size_t cpim__check_value(const char *v, size_t n, int tab_ok);
+/* ASCII case folding: 'A'..'Z' to 'a'..'z', every other byte itself */
+extern const unsigned char cpim__fold[256];
 static inline int
 cpim__lower(int c)
 {
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+	return cpim__fold[(unsigned char)c];
 }
 
 /* NUL-terminated a and b equal ignoring ASCII case */
 static inline int
 cpim__strcaseeq(const char *a, const char *b)
 {
-	while (*a && cpim__lower((unsigned char)*a) == cpim__lower((unsigned char)*b)) {
+	while (*a && cpim__fold[(unsigned char)*a] == cpim__fold[(unsigned char)*b]) {
 		a++;
 		b++;
 	}
-	return cpim__lower((unsigned char)*a) == cpim__lower((unsigned char)*b);
+	return cpim__fold[(unsigned char)*a] == cpim__fold[(unsigned char)*b];
 }
+
+/* a[0..n) equals b[0..n) ignoring ASCII case */
+static inline int
+cpim__caseeqn(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (cpim__fold[(unsigned char)a[i]] != cpim__fold[(unsigned char)b[i]])
+			return 0;
+	return 1;
+}
+
+/* a[0..n) equals the string literal lit ignoring ASCII case; the exact
+ * spelling, the common case, is one inline memcmp */
+#define CPIM__IS(a, n, lit) ((n) == sizeof(lit) - 1 && \
+	(!memcmp((a), lit, sizeof(lit) - 1) || \
+	cpim__caseeqn((a), lit, sizeof(lit) - 1)))
 
 /* a[0..n) equals NUL-terminated b, ignoring ASCII case */
 static inline int
@@ -76,8 +98,8 @@ cpim__memcaseeq(const char *a, size_t n, const char *b)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (!b[i] || cpim__lower((unsigned char)a[i]) !=
-		    cpim__lower((unsigned char)b[i]))
+		if (!b[i] || cpim__fold[(unsigned char)a[i]] !=
+		    cpim__fold[(unsigned char)b[i]])
 			return 0;
 	return b[n] == '\0';
 }

@@ -21,6 +21,7 @@ struct cpim__hdr {
 	const char *ns;       /* resolved URN, NULL for core / MIME */
 	const char *a_name;   /* address formal name / NS prefix */
 	const char *a_uri;    /* address URI / NS URN */
+	size_t nlen, vlen;    /* strlen of name and value */
 	int64_t time;         /* DateTime values */
 	size_t loff;          /* offset of the line in the input */
 	size_t voff;          /* offset of the value in the input */
@@ -59,7 +60,7 @@ struct cpim__verr {
 
 int cpim__msg_alloc(cpim_msg **out, size_t reserve);
 struct cpim__hdr *cpim__msg_push(cpim_msg *m, int mime);
-unsigned cpim__core_kind(const char *name);
+unsigned cpim__core_kind(const char *name, size_t n);
 int cpim__hdr_core(cpim_msg *m, struct cpim__hdr *h, int strict,
     struct cpim__verr *ve);
 int cpim__hdr_ext(cpim_msg *m, struct cpim__hdr *h, int strict,

@@ -41,31 +41,38 @@ warn(cpim_msg *m, int code, unsigned line)
 }
 
 /* find the current line; eof names what was expected at end of input */
+/* no LF within the line limit: the line is too long or the input ends */
+static int
+no_line_end(struct ps *p, const char *eof)
+{
+	char msg[64];
+
+	if (p->n - p->pos < p->o.max_line + 2)
+		return fail(p, CPIM_SYNTAX, p->n, eof);
+	snprintf(msg, sizeof msg, "line longer than %zu bytes", p->o.max_line);
+	return fail(p, CPIM_TOOBIG, p->pos + p->o.max_line, msg);
+}
+
 static int
 line_get(struct ps *p, const char *eof)
 {
-	size_t avail = p->n - p->pos, lim = p->o.max_line + 2;
-	const unsigned char *nl;
-	char msg[64];
+	const unsigned char *b = p->b, *nl;
+	size_t pos = p->pos, avail = p->n - pos, lim = p->o.max_line + 2, le;
 
-	nl = memchr(p->b + p->pos, '\n', avail < lim ? avail : lim);
-	if (!nl && avail >= lim) {
-		snprintf(msg, sizeof msg, "line longer than %zu bytes",
-		    p->o.max_line);
-		return fail(p, CPIM_TOOBIG, p->pos + p->o.max_line, msg);
-	}
+	nl = memchr(b + pos, '\n', avail < lim ? avail : lim);
 	if (!nl)
-		return fail(p, CPIM_SYNTAX, p->n, eof);
-	p->le = (size_t)(nl - p->b);
-	p->next = p->le + 1;
-	if (p->le > p->pos && p->b[p->le - 1] == '\r')
-		p->le--;
+		return no_line_end(p, eof);
+	le = (size_t)(nl - b);
+	p->next = le + 1;
+	if (le > pos && b[le - 1] == '\r')
+		le--;
 	else if (p->strict)
-		return fail(p, CPIM_SYNTAX, p->le, "expected crlf line end");
+		return fail(p, CPIM_SYNTAX, p->le = le, "expected crlf line end");
 	else
 		warn(p->m, CPIM_WARN_LF_ONLY, p->line);
-	if (p->le - p->pos > p->o.max_line)
-		return fail(p, CPIM_TOOBIG, p->pos + p->o.max_line,
+	p->le = le;
+	if (le - pos > p->o.max_line)
+		return fail(p, CPIM_TOOBIG, pos + p->o.max_line,
 		    "header line too long");
 	return 0;
 }
@@ -204,22 +211,24 @@ bad_byte(struct ps *p, size_t off)
 static int
 param_value(struct ps *p, size_t *i, const char **val)
 {
+	const unsigned char *b = p->b;
 	const char *what = NULL;
 	size_t s = *i, k, at;
 
-	if (p->b[*i] == '"') {
-		k = cpim__qstring(&p->m->arena, val, (const char *)p->b + *i,
-		    p->le - *i, &what, &at);
+	if (b[s] == '"') {
+		k = cpim__qstring(&p->m->arena, val, (const char *)b + s,
+		    p->le - s, &what, &at);
 		if (!k)
-			return fail(p, CPIM_SYNTAX, *i + at, what);
-		*i += k;
+			return fail(p, CPIM_SYNTAX, s + at, what);
+		*i = s + k;
 		return 0;
 	}
-	while (*i < p->le && cpim__tokenchar(p->b[*i]))
-		(*i)++;
-	if (*i == s)
-		return fail(p, CPIM_SYNTAX, *i, "expected parameter value");
-	*val = cpim__strndup(&p->m->arena, (const char *)p->b + s, *i - s);
+	for (k = s; cpim__tokenchar(b[k]); k++)
+		;
+	*i = k;
+	if (k == s)
+		return fail(p, CPIM_SYNTAX, k, "expected parameter value");
+	*val = cpim__strndup(&p->m->arena, (const char *)b + s, k - s);
 	return *val ? 0 : CPIM_NOMEM;
 }
 
@@ -227,80 +236,87 @@ param_value(struct ps *p, size_t *i, const char **val)
 static int
 params(struct ps *p, size_t *i, struct cpim__hdr *h)
 {
+	const unsigned char *b = p->b;
 	const char *val = NULL;
-	size_t s;
+	size_t s, e, k = *i;
 	int rc;
 
-	while (*i < p->le && p->b[*i] == ';') {
-		s = ++(*i);
-		while (*i < p->le && cpim__namechar(p->b[*i]))
-			(*i)++;
-		if (*i == s)
-			return fail(p, CPIM_SYNTAX, *i, "expected parameter name");
-		if (*i >= p->le || p->b[*i] != '=')
-			return fail(p, CPIM_SYNTAX, *i,
+	while (b[k] == ';') {
+		for (s = e = k + 1; cpim__namechar(b[e]); e++)
+			;
+		if (e == s)
+			return fail(p, CPIM_SYNTAX, e, "expected parameter name");
+		if (b[e] != '=')
+			return fail(p, CPIM_SYNTAX, e,
 			    "expected '=' after parameter name");
-		(*i)++;
-		if ((rc = param_value(p, i, &val)))
+		k = e + 1;
+		if ((rc = param_value(p, &k, &val)))
 			return rc;
-		if (cpim__memcaseeq((const char *)p->b + s, 4, "lang") &&
-		    p->b[s + 4] == '=')
+		if (CPIM__IS((const char *)b + s, e - s, "lang"))
 			h->lang = val;
 	}
+	*i = k;
 	return 0;
 }
 
-/* Header-name = [ Name-prefix "." ] Name; returns the ':' position */
+/* Header-name = [ Name-prefix "." ] Name; *i: the ':' position */
 static int
 cpim_name(struct ps *p, size_t *i, size_t *dot)
 {
-	size_t s = p->pos;
+	const unsigned char *b = p->b;
+	size_t s = p->pos, k = s;
 
 	*dot = 0;
-	while (*i < p->le && cpim__namechar(p->b[*i]))
-		(*i)++;
-	if (*i == s)
-		return fail(p, CPIM_SYNTAX, *i, is_wsp(p->b[*i]) ?
+	while (cpim__namechar(b[k]))
+		k++;
+	if (k == s)
+		return fail(p, CPIM_SYNTAX, k, is_wsp(b[k]) ?
 		    "unexpected whitespace, expected header name" :
 		    "expected header name");
-	if (*i < p->le && p->b[*i] == '.') {
-		*dot = (*i)++;
-		s = *i;
-		while (*i < p->le && cpim__namechar(p->b[*i]))
-			(*i)++;
-		if (*i == s)
-			return fail(p, CPIM_SYNTAX, *i,
+	if (b[k] == '.') {
+		*dot = k++;
+		s = k;
+		while (cpim__namechar(b[k]))
+			k++;
+		if (k == s)
+			return fail(p, CPIM_SYNTAX, k,
 			    "expected header name after '.'");
 	}
-	if (*i >= p->le || p->b[*i] != ':')
-		return fail(p, CPIM_SYNTAX, *i, "expected ':' after header name");
+	*i = k;
+	if (b[k] != ':')
+		return fail(p, CPIM_SYNTAX, k, "expected ':' after header name");
 	return 0;
 }
 
-/* the SP before the value and the value itself; returns its start */
+/* the SP before the value and the value itself; *i: its start */
 static int
 cpim_value(struct ps *p, size_t *i)
 {
-	size_t k;
+	const unsigned char *b = p->b;
+	size_t k = *i, le = p->le, bad;
 
-	if (*i < p->le && (p->b[*i] == ' ' || (!p->strict && p->b[*i] == '\t'))) {
-		(*i)++;
-		while (!p->strict && *i < p->le && is_wsp(p->b[*i]))
-			(*i)++;
-	} else if (*i < p->le || p->strict) {
-		return fail(p, CPIM_SYNTAX, *i, "expected ' ' after ':'");
+	if (b[k] == ' ' || (!p->strict && b[k] == '\t')) {
+		k++;
+		while (!p->strict && is_wsp(b[k]))
+			k++;
+	} else if (k < le || p->strict) {
+		return fail(p, CPIM_SYNTAX, k, "expected ' ' after ':'");
 	}
-	k = cpim__check_value((const char *)p->b + *i, p->le - *i, !p->strict);
-	if (*i + k < p->le)
-		return bad_byte(p, *i + k);
+	*i = k;
+	bad = k + cpim__check_value((const char *)b + k, le - k, !p->strict);
+	if (bad < le)
+		return bad_byte(p, bad);
 	return 0;
 }
 
+/* one CPIM header line; scans by character class stop at b[le], the CR or
+ * LF that ends the line */
 static int
 cpim_line(struct ps *p)
 {
-	size_t i = p->pos, dot, colon, pend, vs;
+	size_t i = p->pos, le = p->le, dot, colon, pend, vs, ns;
 	struct cpim__hdr *h = cpim__msg_push(p->m, 0);
+	unsigned char *b = p->b;
 	int rc;
 
 	if (!h)
@@ -314,17 +330,20 @@ cpim_line(struct ps *p)
 	if ((rc = cpim_value(p, &i)))
 		return rc;
 	vs = i;
-	if ((colon - p->pos) + (pend - colon) + 1 + (p->le - vs) > p->o.max_line)
+	if ((colon - p->pos) + (pend - colon) + 1 + (le - vs) > p->o.max_line)
 		return fail(p, CPIM_TOOBIG, p->pos, "header line too long");
-	p->b[colon] = '\0';
+	b[colon] = '\0';
 	if (dot)
-		p->b[dot] = '\0';
-	h->prefix = dot ? (const char *)p->b + p->pos : "";
-	h->name = (const char *)p->b + (dot ? dot + 1 : p->pos);
-	h->params = pend > colon + 1 ? (const char *)p->b + colon + 1 : "";
-	p->b[pend] = '\0';   /* the SP, or the line end when the value is empty */
-	h->value = vs < p->le ? (const char *)p->b + vs : "";
-	p->b[p->le] = '\0';
+		b[dot] = '\0';
+	ns = dot ? dot + 1 : p->pos;
+	h->prefix = dot ? (const char *)b + p->pos : "";
+	h->name = (const char *)b + ns;
+	h->nlen = colon - ns;
+	h->params = pend > colon + 1 ? (const char *)b + colon + 1 : "";
+	b[pend] = '\0';   /* the SP, or the line end when the value is empty */
+	h->value = vs < le ? (const char *)b + vs : "";
+	h->vlen = le - vs;
+	b[le] = '\0';
 	h->line = p->line;
 	h->loff = p->pos;
 	h->voff = vs;
@@ -428,46 +447,62 @@ unfold(struct ps *p, size_t *vend)
 	}
 }
 
-/* one MIME header with its continuation lines; leaves the next line current */
+/* a MIME header name and the ':' after it; *i: the first byte of the
+ * value, *nend: the end of the name */
+static int
+mime_name(struct ps *p, size_t *i, size_t *nend)
+{
+	const unsigned char *b = p->b;
+	size_t k = p->pos;
+
+	while (cpim__ctype[b[k]] & CPIM__C_MIME)
+		k++;
+	if (k == p->pos)
+		return fail(p, CPIM_SYNTAX, k, "expected header name");
+	*nend = k;
+	while (!p->strict && is_wsp(b[k]))
+		k++;
+	if (b[k] != ':')
+		return fail(p, CPIM_SYNTAX, k, "expected ':' after header name");
+	for (k++; is_wsp(b[k]); k++)
+		;
+	*i = k;
+	return 0;
+}
+
+/* one MIME header with its continuation lines; leaves the next line current;
+ * scans by character class stop at b[le], the CR or LF that ends the line */
 static int
 mime_line(struct ps *p)
 {
-	size_t i = p->pos, nend, vs, vend, k;
+	size_t i, nend, vs, vend, k;
 	struct cpim__hdr *h = cpim__msg_push(p->m, 1);
+	unsigned char *b = p->b;
 	int rc;
 
 	if (!h)
 		return CPIM_NOMEM;
-	if ((rc = count_header(p)))
+	if ((rc = count_header(p)) || (rc = mime_name(p, &i, &nend)))
 		return rc;
-	while (i < p->le && p->b[i] > 0x20 && p->b[i] < 0x7f && p->b[i] != ':')
-		i++;
-	if (i == p->pos)
-		return fail(p, CPIM_SYNTAX, i, "expected header name");
-	nend = i;
-	while (!p->strict && i < p->le && is_wsp(p->b[i]))
-		i++;
-	if (i >= p->le || p->b[i] != ':')
-		return fail(p, CPIM_SYNTAX, i, "expected ':' after header name");
-	for (i++; i < p->le && is_wsp(p->b[i]); i++)
-		;
-	k = cpim__check_value((const char *)p->b + i, p->le - i, 1);
+	k = cpim__check_value((const char *)b + i, p->le - i, 1);
 	if (i + k < p->le)
 		return bad_byte(p, i + k);
 	h->line = p->line;
 	h->loff = p->pos;
 	h->voff = vs = i;
-	h->name = (const char *)p->b + p->pos;
-	p->b[nend] = '\0';
+	h->name = (const char *)b + p->pos;
+	h->nlen = nend - p->pos;
+	b[nend] = '\0';
 	vend = p->le;
 	if ((rc = unfold(p, &vend)))
 		return rc;
-	while (vs < vend && is_wsp(p->b[vs]))
+	while (vs < vend && is_wsp(b[vs]))
 		vs++;
 	if ((nend - h->loff) + 2 + (vend - vs) > p->o.max_line)
 		return fail(p, CPIM_TOOBIG, p->pos, "header too long");
-	p->b[vend] = '\0';
-	h->value = (const char *)p->b + vs;
+	b[vend] = '\0';
+	h->value = (const char *)b + vs;
+	h->vlen = vend - vs;
 	return 0;
 }
 

@@ -3,17 +3,31 @@
 
 #include "msg.h"
 
+/* header arrays a message starts with, enough for a typical one */
+#define HDRS0 8
+#define MIME0 4
+#define NS0 4
+#define ARRAYS0 (HDRS0 * sizeof(struct cpim__hdr) + \
+	MIME0 * sizeof(struct cpim__hdr) + NS0 * sizeof(struct cpim__ns))
+
+/* a message, its arrays and reserve more bytes in one allocation */
 int
 cpim__msg_alloc(cpim_msg **out, size_t reserve)
 {
 	cpim__arena a = { NULL };
 	cpim_msg *m;
 
-	if (reserve > SIZE_MAX - sizeof *m - 64 ||
-	    cpim__arena_reserve(&a, sizeof *m + 64 + reserve))
+	if (reserve > SIZE_MAX - sizeof *m - ARRAYS0 - 64 ||
+	    cpim__arena_reserve(&a, sizeof *m + ARRAYS0 + 64 + reserve))
 		return CPIM_NOMEM;
-	m = cpim__alloc(&a, sizeof *m);
+	m = cpim__alloc(&a, sizeof *m + ARRAYS0);
 	memset(m, 0, sizeof *m);
+	m->hdrs = (struct cpim__hdr *)(m + 1);
+	m->hcap = HDRS0;
+	m->mime = m->hdrs + HDRS0;
+	m->mcap = MIME0;
+	m->ns = (struct cpim__ns *)(m->mime + MIME0);
+	m->nscap = NS0;
 	m->arena = a;
 	m->coff = SIZE_MAX;
 	*out = m;
@@ -125,7 +139,7 @@ static int
 add_ns_decl(cpim_msg *m, const char *prefix, const char *urn,
     struct cpim__verr *ve)
 {
-	size_t i;
+	size_t i, n;
 
 	for (i = 0; i < m->nns; i++) {
 		if (strcmp(m->ns[i].pub.prefix, prefix))
@@ -141,8 +155,9 @@ add_ns_decl(cpim_msg *m, const char *prefix, const char *urn,
 		return CPIM_NOMEM;
 	m->ns[m->nns].pub.prefix = prefix;
 	m->ns[m->nns].pub.urn = urn;
-	m->ns[m->nns++].known = cpim__strcaseeq(urn, CPIM_NS_IMDN) ? NS_IMDN :
-	    cpim__strcaseeq(urn, CPIM_NS_FINAL_REPORT) ? NS_FINAL_REPORT : 0;
+	n = strlen(urn);
+	m->ns[m->nns++].known = CPIM__IS(urn, n, CPIM_NS_IMDN) ? NS_IMDN :
+	    CPIM__IS(urn, n, CPIM_NS_FINAL_REPORT) ? NS_FINAL_REPORT : 0;
 	return 0;
 }
 

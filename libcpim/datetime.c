@@ -58,10 +58,11 @@ digits(struct dtp *p, unsigned k, unsigned *out, const char *what)
 	return 0;
 }
 
+/* one byte, c or alt */
 static int
-expect(struct dtp *p, const char *set, const char *what)
+expect(struct dtp *p, char c, char alt, const char *what)
 {
-	if (p->i >= p->n || !p->s[p->i] || !strchr(set, p->s[p->i])) {
+	if (p->i >= p->n || (p->s[p->i] != c && p->s[p->i] != alt)) {
 		p->what = what;
 		return -1;
 	}
@@ -109,7 +110,7 @@ offset(struct dtp *p, int *mins)
 	}
 	sign = p->s[p->i++];
 	if (digits(p, 2, &h, "expected offset hours") ||
-	    expect(p, ":", "expected ':' in offset") ||
+	    expect(p, ':', ':', "expected ':' in offset") ||
 	    digits(p, 2, &m, "expected offset minutes"))
 		return -1;
 	if (h > 23 || m > 59) {
@@ -125,9 +126,9 @@ static int
 date_part(struct dtp *p, unsigned *y, unsigned *mo, unsigned *d)
 {
 	if (digits(p, 4, y, "expected four-digit year") ||
-	    expect(p, "-", "expected '-' after year") ||
+	    expect(p, '-', '-', "expected '-' after year") ||
 	    digits(p, 2, mo, "expected two-digit month") ||
-	    expect(p, "-", "expected '-' after month") ||
+	    expect(p, '-', '-', "expected '-' after month") ||
 	    digits(p, 2, d, "expected two-digit day"))
 		return -1;
 	if (!cpim__valid_date((int)*y, *mo, *d)) {
@@ -141,11 +142,11 @@ date_part(struct dtp *p, unsigned *y, unsigned *mo, unsigned *d)
 static int
 time_part(struct dtp *p, unsigned *h, unsigned *mi, unsigned *s)
 {
-	if (expect(p, "Tt", "expected 'T' after date") ||
+	if (expect(p, 'T', 't', "expected 'T' after date") ||
 	    digits(p, 2, h, "expected two-digit hour") ||
-	    expect(p, ":", "expected ':' after hour") ||
+	    expect(p, ':', ':', "expected ':' after hour") ||
 	    digits(p, 2, mi, "expected two-digit minute") ||
-	    expect(p, ":", "expected ':' after minute") ||
+	    expect(p, ':', ':', "expected ':' after minute") ||
 	    digits(p, 2, s, "expected two-digit second"))
 		return -1;
 	if (*h > 23 || *mi > 59 || *s > 60) {

@@ -10,14 +10,40 @@
 #include "cpim.h"
 
 /* ---- arena: bump allocation in a few chunks, freed at once ---- */
-struct cpim__chunk;
+struct cpim__chunk {
+	struct cpim__chunk *next;
+	size_t cap;
+	size_t used;
+};
 
 typedef struct cpim__arena {
 	struct cpim__chunk *head;  /* chunk being filled; older ones follow */
 } cpim__arena;
 
+#define CPIM__ALIGN 16
+#define CPIM__CHUNK_HDR ((sizeof(struct cpim__chunk) + CPIM__ALIGN - 1) & \
+	~(size_t)(CPIM__ALIGN - 1))
+
 int cpim__arena_reserve(cpim__arena *a, size_t n);
-void *cpim__alloc(cpim__arena *a, size_t n);
+void *cpim__alloc_new(cpim__arena *a, size_t n);
+
+/* n bytes aligned to CPIM__ALIGN; NULL when out of memory.  The common
+ * case, room in the head chunk, is inline */
+static inline void *
+cpim__alloc(cpim__arena *a, size_t n)
+{
+	struct cpim__chunk *c = a->head;
+	void *p;
+
+	if (n > SIZE_MAX - CPIM__ALIGN)
+		return NULL;
+	n = (n + CPIM__ALIGN - 1) & ~(size_t)(CPIM__ALIGN - 1);
+	if (!c || c->cap - c->used < n)
+		return cpim__alloc_new(a, n);
+	p = (unsigned char *)c + CPIM__CHUNK_HDR + c->used;
+	c->used += n;
+	return p;
+}
 char *cpim__strndup(cpim__arena *a, const char *s, size_t n);
 int cpim__grow(cpim__arena *a, void **arr, size_t *cap, size_t n, size_t size);
 void cpim__arena_free(cpim__arena *a);

@@ -5,14 +5,7 @@
 
 #include "internal.h"
 
-struct cpim__chunk {
-	struct cpim__chunk *next;
-	size_t cap;
-	size_t used;
-};
-
-#define ALIGN 16
-#define CHUNK_HDR ((sizeof(struct cpim__chunk) + ALIGN - 1) & ~(size_t)(ALIGN - 1))
+#define CHUNK_HDR CPIM__CHUNK_HDR
 
 static unsigned char *
 chunk_data(struct cpim__chunk *c)
@@ -46,14 +39,12 @@ cpim__arena_reserve(cpim__arena *a, size_t n)
 	return 0;
 }
 
+/* cpim__alloc() of n aligned bytes when the head chunk is full */
 void *
-cpim__alloc(cpim__arena *a, size_t n)
+cpim__alloc_new(cpim__arena *a, size_t n)
 {
 	void *p;
 
-	if (n > SIZE_MAX - ALIGN)
-		return NULL;
-	n = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
 	if (cpim__arena_reserve(a, n))
 		return NULL;
 	p = chunk_data(a->head) + a->head->used;

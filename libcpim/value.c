@@ -19,14 +19,11 @@ printable8(const unsigned char *p)
 	    (((w + ONES * (127 - 0x7e)) | w) & HIGHS));
 }
 
-size_t
-cpim__check_value(const char *v, size_t n, int tab_ok)
+static size_t
+check_bytes(const unsigned char *p, size_t i, size_t n, int tab_ok)
 {
-	const unsigned char *p = (const unsigned char *)v;
-	size_t i = 0, k;
+	size_t k;
 
-	while (i + 8 <= n && printable8(p + i))
-		i += 8;
 	while (i < n) {
 		if (cpim__ctype[p[i]] & CPIM__C_VALUE) {
 			i++;
@@ -42,6 +39,20 @@ cpim__check_value(const char *v, size_t n, int tab_ok)
 		}
 	}
 	return n;
+}
+
+size_t
+cpim__check_value(const char *v, size_t n, int tab_ok)
+{
+	const unsigned char *p = (const unsigned char *)v;
+	size_t i = 0;
+
+	while (i + 8 <= n && printable8(p + i))
+		i += 8;
+	/* the last bytes as one word overlapping the checked ones */
+	if (i < n && n >= 8 && i + 8 > n && printable8(p + n - 8))
+		return n;
+	return check_bytes(p, i, n, tab_ok);
 }
 
 static int
@@ -210,16 +221,16 @@ formal_name(cpim__arena *a, const char *v, size_t *i, int strict,
 			(*i)++;
 		return 0;
 	}
-	while (v[*i] && v[*i] != '<' && v[*i] != '"') {
-		if (strict && v[*i] != ' ' && !cpim__tokenchar((unsigned char)v[*i]))
-			return verr(ve, *i, "expected token or '<' in address");
-		(*i)++;
-	}
-	end = *i;
+	for (k = start; v[k] && v[k] != '<' && v[k] != '"'; k++)
+		if (strict && v[k] != ' ' && !cpim__tokenchar((unsigned char)v[k]))
+			return verr(ve, k, "expected token or '<' in address");
+	*i = end = k;
+	if (end == start)
+		return 0;   /* no name: *name stays NULL */
 	while (end > start && (v[end - 1] == ' ' || v[end - 1] == '\t'))
 		end--;
-	if (end > start && strict && end == *i)
-		return verr(ve, *i, "expected ' ' before '<'");
+	if (end > start && strict && end == k)
+		return verr(ve, k, "expected ' ' before '<'");
 	*name = end > start ? cpim__strndup(a, v + start, end - start) : NULL;
 	if (end > start && !*name)
 		return verr(ve, start, "out of memory");
@@ -231,21 +242,22 @@ static int
 angle_uri(cpim__arena *a, const char *v, size_t *i, const char **uri,
     struct cpim__verr *ve)
 {
-	size_t s;
+	const unsigned char *u = (const unsigned char *)v;
+	size_t s = *i, k;
 
-	if (v[*i] != '<')
-		return verr(ve, *i, "expected '<' before uri");
-	s = ++(*i);
-	while (cpim__ctype[(unsigned char)v[*i]] & CPIM__C_URI)
-		(*i)++;
-	if (v[*i] != '>')
-		return verr(ve, *i, "expected '>' after uri");
-	if (*i == s)
-		return verr(ve, *i, "expected uri between '<' and '>'");
-	*uri = cpim__strndup(a, v + s, *i - s);
+	if (u[s] != '<')
+		return verr(ve, s, "expected '<' before uri");
+	for (k = ++s; cpim__ctype[u[k]] & CPIM__C_URI; k++)
+		;
+	*i = k;
+	if (u[k] != '>')
+		return verr(ve, k, "expected '>' after uri");
+	if (k == s)
+		return verr(ve, k, "expected uri between '<' and '>'");
+	*uri = cpim__strndup(a, v + s, k - s);
 	if (!*uri)
 		return verr(ve, s, "out of memory");
-	(*i)++;
+	*i = k + 1;
 	return 0;
 }
 

@@ -171,12 +171,13 @@ cpim__hdr_core(cpim_msg *m, struct cpim__hdr *h, int strict,
 	h->kind = cpim__core_kind(h->name, h->nlen);
 	switch (h->kind) {
 	case HK_FROM: case HK_TO: case HK_CC:
-		return cpim__parse_addr(&m->arena, h->value, strict, &h->a_name,
-		    &h->a_uri, ve);
+		return cpim__parse_addr(&m->arena, h->value, h->vlen, strict,
+		    &h->a_name, &h->a_uri, ve);
 	case HK_DATETIME:
 		return typed_datetime(h, strict, ve);
 	case HK_NS:
-		rc = cpim__parse_ns(&m->arena, h->value, &h->a_name, &h->a_uri, ve);
+		rc = cpim__parse_ns(&m->arena, h->value, h->vlen, &h->a_name,
+		    &h->a_uri, ve);
 		return rc ? rc : add_ns_decl(m, h->a_name, h->a_uri, ve);
 	default:
 		return 0;
@@ -214,8 +215,8 @@ typed_imdn(cpim_msg *m, struct cpim__hdr *h, int strict, struct cpim__verr *ve)
 	case HK_IMDN_DN:
 		return cpim__parse_dn(h->value, &h->bits, ve);
 	case HK_IMDN_ORIGINAL_TO: case HK_IMDN_RECORD_ROUTE: case HK_IMDN_ROUTE:
-		return cpim__parse_addr(&m->arena, h->value, strict, &h->a_name,
-		    &h->a_uri, ve);
+		return cpim__parse_addr(&m->arena, h->value, h->vlen, strict,
+		    &h->a_name, &h->a_uri, ve);
 	default:
 		return 0;
 	}

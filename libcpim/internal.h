@@ -49,6 +49,8 @@ int cpim__grow(cpim__arena *a, void **arr, size_t *cap, size_t n, size_t size);
 void cpim__arena_free(cpim__arena *a);
 
 /* ---- errors ---- */
+/* error paths: kept out of line so the parser's hot functions stay small */
+#define CPIM__COLD __attribute__((cold, noinline))
 void cpim__err_at(cpim_error *err, int code, unsigned line, unsigned col,
     size_t off, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 int cpim__err(cpim_error *err, int code, const char *fmt, ...)
@@ -80,6 +82,8 @@ size_t cpim__utf8_len(const unsigned char *p, size_t n); /* 0: invalid */
 int cpim__utf8_valid(const unsigned char *p, size_t n);
 /* first byte not allowed in a header value (controls, bad UTF-8), n if none */
 size_t cpim__check_value(const char *v, size_t n, int tab_ok);
+/* the number of CPIM__C_URI bytes at the start of s[0..n) */
+size_t cpim__uri_span(const char *s, size_t n);
 /* ASCII case folding: 'A'..'Z' to 'a'..'z', every other byte itself */
 extern const unsigned char cpim__fold[256];
 static inline int
@@ -92,11 +96,11 @@ cpim__lower(int c)
 static inline int
 cpim__strcaseeq(const char *a, const char *b)
 {
-	while (*a && cpim__fold[(unsigned char)*a] == cpim__fold[(unsigned char)*b]) {
+	while (*a && cpim__lower(*a) == cpim__lower(*b)) {
 		a++;
 		b++;
 	}
-	return cpim__fold[(unsigned char)*a] == cpim__fold[(unsigned char)*b];
+	return cpim__lower(*a) == cpim__lower(*b);
 }
 
 /* a[0..n) equals b[0..n) ignoring ASCII case */
@@ -106,7 +110,7 @@ cpim__caseeqn(const char *a, const char *b, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (cpim__fold[(unsigned char)a[i]] != cpim__fold[(unsigned char)b[i]])
+		if (cpim__lower(a[i]) != cpim__lower(b[i]))
 			return 0;
 	return 1;
 }
@@ -124,8 +128,7 @@ cpim__memcaseeq(const char *a, size_t n, const char *b)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (!b[i] || cpim__fold[(unsigned char)a[i]] !=
-		    cpim__fold[(unsigned char)b[i]])
+		if (!b[i] || cpim__lower(a[i]) != cpim__lower(b[i]))
 			return 0;
 	return b[n] == '\0';
 }

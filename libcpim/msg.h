@@ -67,10 +67,11 @@ int cpim__hdr_ext(cpim_msg *m, struct cpim__hdr *h, int strict,
     struct cpim__verr *ve);
 
 /* value.c */
-int cpim__parse_addr(cpim__arena *a, const char *v, int strict,
+/* v: a NUL-terminated value of n bytes */
+int cpim__parse_addr(cpim__arena *a, const char *v, size_t n, int strict,
     const char **name, const char **uri, struct cpim__verr *ve);
-int cpim__parse_ns(cpim__arena *a, const char *v, const char **prefix,
-    const char **urn, struct cpim__verr *ve);
+int cpim__parse_ns(cpim__arena *a, const char *v, size_t n,
+    const char **prefix, const char **urn, struct cpim__verr *ve);
 int cpim__parse_dn(const char *v, unsigned *bits, struct cpim__verr *ve);
 
 #endif

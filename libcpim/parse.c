@@ -18,7 +18,7 @@ struct ps {
 	cpim_error *err;
 };
 
-static int
+CPIM__COLD static int
 fail(struct ps *p, int code, size_t off, const char *what)
 {
 	cpim__err_at(p->err, code, p->line, (unsigned)(off - p->pos + 1), off,
@@ -26,7 +26,7 @@ fail(struct ps *p, int code, size_t off, const char *what)
 	return code;
 }
 
-static void
+CPIM__COLD static void
 warn(cpim_msg *m, int code, unsigned line)
 {
 	size_t i;
@@ -42,7 +42,7 @@ warn(cpim_msg *m, int code, unsigned line)
 
 /* find the current line; eof names what was expected at end of input */
 /* no LF within the line limit: the line is too long or the input ends */
-static int
+CPIM__COLD static int
 no_line_end(struct ps *p, const char *eof)
 {
 	char msg[64];
@@ -67,7 +67,8 @@ line_get(struct ps *p, const char *eof)
 	if (le > pos && b[le - 1] == '\r')
 		le--;
 	else if (p->strict)
-		return fail(p, CPIM_SYNTAX, p->le = le, "expected crlf line end");
+		return fail(p, CPIM_SYNTAX, p->le = le,
+		    "expected crlf line end");
 	else
 		warn(p->m, CPIM_WARN_LF_ONLY, p->line);
 	p->le = le;
@@ -197,7 +198,7 @@ outer_blocks(struct ps *p)
 	}
 }
 
-static int
+CPIM__COLD static int
 bad_byte(struct ps *p, size_t off)
 {
 	char msg[64];
@@ -245,7 +246,8 @@ params(struct ps *p, size_t *i, struct cpim__hdr *h)
 		for (s = e = k + 1; cpim__namechar(b[e]); e++)
 			;
 		if (e == s)
-			return fail(p, CPIM_SYNTAX, e, "expected parameter name");
+			return fail(p, CPIM_SYNTAX, e,
+			    "expected parameter name");
 		if (b[e] != '=')
 			return fail(p, CPIM_SYNTAX, e,
 			    "expected '=' after parameter name");
@@ -369,7 +371,7 @@ cpim_block(struct ps *p)
 	return 0;
 }
 
-static int
+CPIM__COLD static int
 typed_fail(struct ps *p, const struct cpim__hdr *h, int rc,
     const struct cpim__verr *ve)
 {
@@ -383,7 +385,7 @@ typed_fail(struct ps *p, const struct cpim__hdr *h, int rc,
 	return rc;
 }
 
-static int
+CPIM__COLD static int
 undeclared(struct ps *p, const struct cpim__hdr *h)
 {
 	if (!p->strict) {
@@ -475,7 +477,7 @@ mime_name(struct ps *p, size_t *i, size_t *nend)
 static int
 mime_line(struct ps *p)
 {
-	size_t i, nend, vs, vend, k;
+	size_t i = 0, nend = 0, vs, vend, k;
 	struct cpim__hdr *h = cpim__msg_push(p->m, 1);
 	unsigned char *b = p->b;
 	int rc;

@@ -3,58 +3,6 @@
 
 #include "msg.h"
 
-/* position of the first byte not allowed in a header value, n when none:
- * printable ASCII, well-formed UTF-8, and HTAB when tab_ok */
-#define ONES  0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-
-/* 8 bytes all in 0x20..0x7e (has-less / has-more bit tricks) */
-static int
-printable8(const unsigned char *p)
-{
-	uint64_t w;
-
-	memcpy(&w, p, 8);
-	return !(((w - ONES * 0x20) & ~w & HIGHS) |
-	    (((w + ONES * (127 - 0x7e)) | w) & HIGHS));
-}
-
-static size_t
-check_bytes(const unsigned char *p, size_t i, size_t n, int tab_ok)
-{
-	size_t k;
-
-	while (i < n) {
-		if (cpim__ctype[p[i]] & CPIM__C_VALUE) {
-			i++;
-		} else if (p[i] >= 0x80) {
-			k = cpim__utf8_len(p + i, n - i);
-			if (!k)
-				return i;
-			i += k;
-		} else if (p[i] == '\t' && tab_ok) {
-			i++;
-		} else {
-			return i;
-		}
-	}
-	return n;
-}
-
-size_t
-cpim__check_value(const char *v, size_t n, int tab_ok)
-{
-	const unsigned char *p = (const unsigned char *)v;
-	size_t i = 0;
-
-	while (i + 8 <= n && printable8(p + i))
-		i += 8;
-	/* the last bytes as one word overlapping the checked ones */
-	if (i < n && n >= 8 && i + 8 > n && printable8(p + n - 8))
-		return n;
-	return check_bytes(p, i, n, tab_ok);
-}
-
 static int
 hexval(int c)
 {
@@ -237,20 +185,20 @@ formal_name(cpim__arena *a, const char *v, size_t *i, int strict,
 	return 0;
 }
 
-/* "<" URI ">" at v + *i; URI without spaces, quotes or angle brackets */
+/* "<" URI ">" at v + *i, v of n bytes; URI without spaces, quotes or
+ * angle brackets */
 static int
-angle_uri(cpim__arena *a, const char *v, size_t *i, const char **uri,
-    struct cpim__verr *ve)
+angle_uri(cpim__arena *a, const char *v, size_t n, size_t *i,
+    const char **uri, struct cpim__verr *ve)
 {
-	const unsigned char *u = (const unsigned char *)v;
 	size_t s = *i, k;
 
-	if (u[s] != '<')
+	if (v[s] != '<')
 		return verr(ve, s, "expected '<' before uri");
-	for (k = ++s; cpim__ctype[u[k]] & CPIM__C_URI; k++)
-		;
+	s++;
+	k = s + cpim__uri_span(v + s, n - s);
 	*i = k;
-	if (u[k] != '>')
+	if (v[k] != '>')
 		return verr(ve, k, "expected '>' after uri");
 	if (k == s)
 		return verr(ve, k, "expected uri between '<' and '>'");
@@ -272,7 +220,7 @@ trailing(const char *v, size_t i, int strict, struct cpim__verr *ve)
 }
 
 int
-cpim__parse_addr(cpim__arena *a, const char *v, int strict,
+cpim__parse_addr(cpim__arena *a, const char *v, size_t n, int strict,
     const char **name, const char **uri, struct cpim__verr *ve)
 {
 	size_t i = 0;
@@ -283,14 +231,14 @@ cpim__parse_addr(cpim__arena *a, const char *v, int strict,
 		while (v[i] == ' ' || v[i] == '\t')
 			i++;
 	if ((rc = formal_name(a, v, &i, strict, name, ve)) ||
-	    (rc = angle_uri(a, v, &i, uri, ve)))
+	    (rc = angle_uri(a, v, n, &i, uri, ve)))
 		return rc;
 	return trailing(v, i, strict, ve);
 }
 
 /* NS value: [ Name-prefix SP ] "<" URI ">" */
 int
-cpim__parse_ns(cpim__arena *a, const char *v, const char **prefix,
+cpim__parse_ns(cpim__arena *a, const char *v, size_t n, const char **prefix,
     const char **urn, struct cpim__verr *ve)
 {
 	size_t i = 0;
@@ -305,7 +253,7 @@ cpim__parse_ns(cpim__arena *a, const char *v, const char **prefix,
 		return verr(ve, i, "expected ' ' after namespace prefix");
 	while (v[i] == ' ')
 		i++;
-	if ((rc = angle_uri(a, v, &i, urn, ve)))
+	if ((rc = angle_uri(a, v, n, &i, urn, ve)))
 		return rc;
 	return trailing(v, i, 0, ve);
 }

@@ -130,8 +130,8 @@ main(int argc, char **argv)
 		rates[p] = (double)total / 1e6 / (now() - t);
 	}
 	qsort(rates, (size_t)passes, sizeof rates[0], cmp_d);
-	printf("messages %d avg %.1f B passes %d median %.1f MB/s (min %.1f max %.1f)\n",
-	    N, (double)total / N, passes, rates[passes / 2], rates[0],
+	printf("messages %d avg %.1f B passes %d median %.1f MB/s "
+	    "(min %.1f max %.1f)\n", N, (double)total / N, passes, rates[passes / 2], rates[0],
 	    rates[passes - 1]);
 	return 0;
 }

@@ -34,21 +34,15 @@ cpim__msg_alloc(cpim_msg **out, size_t reserve)
 	return 0;
 }
 
-struct cpim__hdr *
-cpim__msg_push(cpim_msg *m, int mime)
+/* room for one more CPIM or MIME header (cpim__msg_push()) */
+int
+cpim__msg_grow(cpim_msg *m, int mime)
 {
-	struct cpim__hdr **arr = mime ? &m->mime : &m->hdrs;
-	size_t *n = mime ? &m->nmime : &m->nhdrs;
-	size_t *cap = mime ? &m->mcap : &m->hcap;
-	struct cpim__hdr *h;
-
-	if (*n == *cap &&
-	    cpim__grow(&m->arena, (void **)arr, cap, *n + 1, sizeof **arr))
-		return NULL;
-	h = &(*arr)[(*n)++];
-	memset(h, 0, sizeof *h);
-	h->prefix = h->params = "";
-	return h;
+	if (mime)
+		return cpim__grow(&m->arena, (void **)&m->mime, &m->mcap,
+		    m->nmime + 1, sizeof *m->mime);
+	return cpim__grow(&m->arena, (void **)&m->hdrs, &m->hcap, m->nhdrs + 1,
+	    sizeof *m->hdrs);
 }
 
 CPIM_API int

@@ -11,7 +11,8 @@ enum cpim__kind {
 	HK_IMDN_RECORD_ROUTE, HK_IMDN_ROUTE, HK_FINAL_REPORT
 };
 
-/* one header; strings are NUL-terminated and live in the message arena */
+/* one header; strings are NUL-terminated and live in the message arena;
+ * cpim__msg_push() sets every field */
 struct cpim__hdr {
 	const char *prefix;   /* "" when none */
 	const char *name;
@@ -59,7 +60,28 @@ struct cpim__verr {
 };
 
 int cpim__msg_alloc(cpim_msg **out, size_t reserve);
-struct cpim__hdr *cpim__msg_push(cpim_msg *m, int mime);
+int cpim__msg_grow(cpim_msg *m, int mime);
+
+/* a new empty header at the end of the CPIM or the MIME headers; NULL when
+ * out of memory.  Inline, and every field stored one by one (a memset of
+ * the struct is a rep stos), so a parser's stores of its own values make
+ * most of these dead */
+static inline struct cpim__hdr *
+cpim__msg_push(cpim_msg *m, int mime)
+{
+	struct cpim__hdr *h;
+
+	if ((mime ? m->nmime == m->mcap : m->nhdrs == m->hcap) &&
+	    cpim__msg_grow(m, mime))
+		return NULL;
+	h = mime ? &m->mime[m->nmime++] : &m->hdrs[m->nhdrs++];
+	h->prefix = h->params = "";
+	h->name = h->lang = h->value = h->ns = h->a_name = h->a_uri = NULL;
+	h->nlen = h->vlen = h->loff = h->voff = 0;
+	h->time = 0;
+	h->line = h->kind = h->bits = 0;
+	return h;
+}
 unsigned cpim__core_kind(const char *name, size_t n);
 int cpim__hdr_core(cpim_msg *m, struct cpim__hdr *h, int strict,
     struct cpim__verr *ve);

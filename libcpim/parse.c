@@ -40,7 +40,6 @@ warn(cpim_msg *m, int code, unsigned line)
 	}
 }
 
-/* find the current line; eof names what was expected at end of input */
 /* no LF within the line limit: the line is too long or the input ends */
 CPIM__COLD static int
 no_line_end(struct ps *p, const char *eof)
@@ -53,13 +52,14 @@ no_line_end(struct ps *p, const char *eof)
 	return fail(p, CPIM_TOOBIG, p->pos + p->o.max_line, msg);
 }
 
-static int
-line_get(struct ps *p, const char *eof)
+/* line_get() of a line that does not end in CR LF, or of none; nl is the
+ * LF memchr() found, or NULL */
+CPIM__COLD static int
+line_other(struct ps *p, const char *eof, const unsigned char *nl)
 {
-	const unsigned char *b = p->b, *nl;
-	size_t pos = p->pos, avail = p->n - pos, lim = p->o.max_line + 2, le;
+	const unsigned char *b = p->b;
+	size_t pos = p->pos, le;
 
-	nl = memchr(b + pos, '\n', avail < lim ? avail : lim);
 	if (!nl)
 		return no_line_end(p, eof);
 	le = (size_t)(nl - b);
@@ -75,6 +75,22 @@ line_get(struct ps *p, const char *eof)
 	if (le - pos > p->o.max_line)
 		return fail(p, CPIM_TOOBIG, pos + p->o.max_line,
 		    "header line too long");
+	return 0;
+}
+
+/* find the current line; eof names what was expected at end of input.  A
+ * CR LF within max_line + 2 bytes is a line of at most max_line bytes */
+static inline int
+line_get(struct ps *p, const char *eof)
+{
+	const unsigned char *s = p->b + p->pos, *nl;
+	size_t avail = p->n - p->pos, lim = p->o.max_line + 2;
+
+	nl = memchr(s, '\n', avail < lim ? avail : lim);
+	if (!nl || nl == s || nl[-1] != '\r')
+		return line_other(p, eof, nl);
+	p->le = (size_t)(nl - p->b) - 1;
+	p->next = p->le + 2;
 	return 0;
 }
 
@@ -235,7 +251,7 @@ param_value(struct ps *p, size_t *i, const char **val)
 
 /* *( ";" Param-name "=" Param-value ); remembers a lang parameter */
 static int
-params(struct ps *p, size_t *i, struct cpim__hdr *h)
+params(struct ps *p, size_t *i, const char **lang)
 {
 	const unsigned char *b = p->b;
 	const char *val = NULL;
@@ -255,7 +271,7 @@ params(struct ps *p, size_t *i, struct cpim__hdr *h)
 		if ((rc = param_value(p, &k, &val)))
 			return rc;
 		if (CPIM__IS((const char *)b + s, e - s, "lang"))
-			h->lang = val;
+			*lang = val;
 	}
 	*i = k;
 	return 0;
@@ -317,16 +333,15 @@ static int
 cpim_line(struct ps *p)
 {
 	size_t i = p->pos, le = p->le, dot, colon, pend, vs, ns;
-	struct cpim__hdr *h = cpim__msg_push(p->m, 0);
+	const char *lang = NULL;
+	struct cpim__hdr *h;
 	unsigned char *b = p->b;
 	int rc;
 
-	if (!h)
-		return CPIM_NOMEM;
 	if ((rc = count_header(p)) || (rc = cpim_name(p, &i, &dot)))
 		return rc;
 	colon = i++;
-	if ((rc = params(p, &i, h)))
+	if ((rc = params(p, &i, &lang)))
 		return rc;
 	pend = i;
 	if ((rc = cpim_value(p, &i)))
@@ -334,21 +349,26 @@ cpim_line(struct ps *p)
 	vs = i;
 	if ((colon - p->pos) + (pend - colon) + 1 + (le - vs) > p->o.max_line)
 		return fail(p, CPIM_TOOBIG, p->pos, "header line too long");
-	b[colon] = '\0';
-	if (dot)
-		b[dot] = '\0';
+	if (!(h = cpim__msg_push(p->m, 0)))
+		return CPIM_NOMEM;
 	ns = dot ? dot + 1 : p->pos;
 	h->prefix = dot ? (const char *)b + p->pos : "";
 	h->name = (const char *)b + ns;
 	h->nlen = colon - ns;
 	h->params = pend > colon + 1 ? (const char *)b + colon + 1 : "";
-	b[pend] = '\0';   /* the SP, or the line end when the value is empty */
+	h->lang = lang;
 	h->value = vs < le ? (const char *)b + vs : "";
 	h->vlen = le - vs;
-	b[le] = '\0';
 	h->line = p->line;
 	h->loff = p->pos;
 	h->voff = vs;
+	/* the fields end in place: ':', '.', the SP (or the line end when the
+	 * value is empty) and the CR or LF become NULs */
+	b[colon] = '\0';
+	if (dot)
+		b[dot] = '\0';
+	b[pend] = '\0';
+	b[le] = '\0';
 	return 0;
 }
 

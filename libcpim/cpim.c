@@ -144,8 +144,8 @@ add_ns_decl(cpim_msg *m, const char *prefix, const char *urn,
 	}
 	if (m->nns >= CPIM__MAX_NS)
 		return verr(ve, 0, "too many namespace declarations");
-	if (cpim__grow(&m->arena, (void **)&m->ns, &m->nscap, m->nns + 1,
-	    sizeof *m->ns))
+	if (m->nns == m->nscap && cpim__grow(&m->arena, (void **)&m->ns,
+	    &m->nscap, m->nns + 1, sizeof *m->ns))
 		return CPIM_NOMEM;
 	m->ns[m->nns].pub.prefix = prefix;
 	m->ns[m->nns].pub.urn = urn;

@@ -44,7 +44,19 @@ cpim__alloc(cpim__arena *a, size_t n)
 	c->used += n;
 	return p;
 }
-char *cpim__strndup(cpim__arena *a, const char *s, size_t n);
+/* s[0..n) and a NUL in the arena; NULL when out of memory */
+static inline char *
+cpim__strndup(cpim__arena *a, const char *s, size_t n)
+{
+	char *p = n < SIZE_MAX ? cpim__alloc(a, n + 1) : NULL;
+
+	if (!p)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
 int cpim__grow(cpim__arena *a, void **arr, size_t *cap, size_t n, size_t size);
 void cpim__arena_free(cpim__arena *a);
 

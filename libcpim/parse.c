@@ -277,16 +277,25 @@ params(struct ps *p, size_t *i, const char **lang)
 	return 0;
 }
 
+/* the end of the run of NAMECHARs at b + k */
+static size_t
+name_end(const unsigned char *b, size_t k)
+{
+	const unsigned char *q = b + k;
+
+	while (cpim__namechar(*q))
+		q++;
+	return (size_t)(q - b);
+}
+
 /* Header-name = [ Name-prefix "." ] Name; *i: the ':' position */
 static int
 cpim_name(struct ps *p, size_t *i, size_t *dot)
 {
 	const unsigned char *b = p->b;
-	size_t s = p->pos, k = s;
+	size_t s = p->pos, k = name_end(b, s);
 
 	*dot = 0;
-	while (cpim__namechar(b[k]))
-		k++;
 	if (k == s)
 		return fail(p, CPIM_SYNTAX, k, is_wsp(b[k]) ?
 		    "unexpected whitespace, expected header name" :
@@ -294,8 +303,7 @@ cpim_name(struct ps *p, size_t *i, size_t *dot)
 	if (b[k] == '.') {
 		*dot = k++;
 		s = k;
-		while (cpim__namechar(b[k]))
-			k++;
+		k = name_end(b, s);
 		if (k == s)
 			return fail(p, CPIM_SYNTAX, k,
 			    "expected header name after '.'");

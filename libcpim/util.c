@@ -52,18 +52,6 @@ cpim__alloc_new(cpim__arena *a, size_t n)
 	return p;
 }
 
-char *
-cpim__strndup(cpim__arena *a, const char *s, size_t n)
-{
-	char *p = cpim__alloc(a, n + 1);
-
-	if (!p)
-		return NULL;
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
-
 /* make room for n elements in an arena array, doubling its capacity */
 int
 cpim__grow(cpim__arena *a, void **arr, size_t *cap, size_t n, size_t size)

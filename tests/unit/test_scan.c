@@ -194,11 +194,58 @@ test_exact_buffers(void)
 	is_int(fails, 0, "builder values of every length in exact buffers");
 }
 
+/* the limits hold for every CPIM line, the first (found by line_get())
+ * and the others (found by the value scan): max_line bytes are accepted,
+ * one more is refused, and so is the header after max_headers */
+static int
+limited(size_t line, size_t width, size_t max_line, size_t max_headers,
+    cpim_error *err)
+{
+	cpim_parse_opts o = CPIM_PARSE_OPTS_INIT;
+	char s[1024], *q = s;
+	cpim_msg *m = NULL;
+	size_t i;
+	int rc;
+
+	o.max_line = max_line;
+	o.max_headers = max_headers;
+	for (i = 1; i <= 4; i++) {
+		q += sprintf(q, "Subject: ");
+		memset(q, 'a', width - 9);
+		q += i == line ? width - 9 : 1;
+		q += sprintf(q, "\r\n");
+	}
+	q += sprintf(q, BODY);
+	rc = cpim_parse(&m, s, (size_t)(q - s), &o, err);
+	cpim_msg_free(m);
+	return rc;
+}
+
+static void
+test_limits(void)
+{
+	cpim_error err;
+	size_t line, fails = 0;
+
+	for (line = 1; line <= 4; line++) {
+		fails += limited(line, 40, 40, 0, &err) != 0;
+		fails += limited(line, 41, 40, 0, &err) != CPIM_TOOBIG ||
+		    err.line != line || !strstr(err.message, "line longer than");
+		fails += limited(line, 39, 40, 0, &err) != 0;
+	}
+	is_int(fails, 0, "max_line on every cpim line");
+	is_int(limited(2, 20, 0, 5, &err), 0, "5 of 5 headers (4 cpim, 1 mime)");
+	is_int(limited(2, 20, 0, 3, &err), CPIM_TOOBIG, "4 of 3 headers");
+	is_int(err.line, 4, "refused at the fourth");
+	ok(strstr(err.message, "too many headers") != NULL, "%s", err.message);
+}
+
 int
 main(void)
 {
 	test_values();
 	test_uris();
 	test_exact_buffers();
+	test_limits();
 	return done_testing();
 }

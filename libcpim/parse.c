@@ -335,19 +335,31 @@ cpim_value(struct ps *p, size_t *i)
 	return 0;
 }
 
-/* store the CPIM header of the current line, its parts found: the name at
- * p->pos, dot the '.' after a prefix (0: none), colon the ':', pend the
- * end of the parameters, vs the start of the value, p->le the line end */
-static inline int
-cpim_store(struct ps *p, size_t dot, size_t colon, size_t pend, size_t vs,
-    const char *lang)
+/* one CPIM header line; scans by character class stop at b[le], the CR or
+ * LF that ends the line */
+static int
+cpim_line(struct ps *p)
 {
-	size_t le = p->le, ns = dot ? dot + 1 : p->pos;
-	unsigned char *b = p->b;
+	size_t i = p->pos, le = p->le, dot, colon, pend, vs, ns;
+	const char *lang = NULL;
 	struct cpim__hdr *h;
+	unsigned char *b = p->b;
+	int rc;
 
+	if ((rc = count_header(p)) || (rc = cpim_name(p, &i, &dot)))
+		return rc;
+	colon = i++;
+	if ((rc = params(p, &i, &lang)))
+		return rc;
+	pend = i;
+	if ((rc = cpim_value(p, &i)))
+		return rc;
+	vs = i;
+	if ((colon - p->pos) + (pend - colon) + 1 + (le - vs) > p->o.max_line)
+		return fail(p, CPIM_TOOBIG, p->pos, "header line too long");
 	if (!(h = cpim__msg_push(p->m, 0)))
 		return CPIM_NOMEM;
+	ns = dot ? dot + 1 : p->pos;
 	h->prefix = dot ? (const char *)b + p->pos : "";
 	h->name = (const char *)b + ns;
 	h->nlen = colon - ns;
@@ -368,67 +380,6 @@ cpim_store(struct ps *p, size_t dot, size_t colon, size_t pend, size_t vs,
 	return 0;
 }
 
-/* one CPIM header line; scans by character class stop at b[le], the CR or
- * LF that ends the line */
-static int
-cpim_line(struct ps *p)
-{
-	size_t i = p->pos, le = p->le, dot, colon, pend, vs;
-	const char *lang = NULL;
-	int rc;
-
-	if ((rc = count_header(p)) || (rc = cpim_name(p, &i, &dot)))
-		return rc;
-	colon = i++;
-	if ((rc = params(p, &i, &lang)))
-		return rc;
-	pend = i;
-	if ((rc = cpim_value(p, &i)))
-		return rc;
-	vs = i;
-	if ((colon - p->pos) + (pend - colon) + 1 + (le - vs) > p->o.max_line)
-		return fail(p, CPIM_TOOBIG, p->pos, "header line too long");
-	return cpim_store(p, dot, colon, pend, vs, lang);
-}
-
-/* the current line, not yet found, when it is a CPIM header of the plain
- * shape Name ": " value CR LF (no parameters, one SP after the colon)
- * within the limits: parsed in one pass, the value scan finding the CR.
- * 1 when done; 0 when the line is anything else, and line_get() and
- * cpim_line() give the same result or the error; < 0 out of memory */
-static int
-cpim_line_fast(struct ps *p)
-{
-	const unsigned char *b = p->b;
-	size_t pos = p->pos, avail = p->n - pos, lim = p->o.max_line + 2;
-	size_t win = avail < lim ? avail : lim, dot = 0, k, vs, le;
-	int rc;
-
-	if (p->nheaders >= p->o.max_headers || (k = name_end(b, pos)) == pos)
-		return 0;
-	if (b[k] == '.') {
-		dot = k;
-		if ((k = name_end(b, dot + 1)) == dot + 1)
-			return 0;
-	}
-	if (b[k] != ':' || b[k + 1] != ' ' || (!p->strict && is_wsp(b[k + 2])))
-		return 0;
-	vs = k + 2;
-	if (vs > pos + win)
-		return 0;
-	/* no LF before le: names, ':', SP and value bytes are not LF */
-	le = vs + cpim__check_value((const char *)b + vs, pos + win - vs,
-	    !p->strict);
-	if (le + 1 >= pos + win || b[le] != '\r' || b[le + 1] != '\n')
-		return 0;
-	p->nheaders++;
-	p->le = le;
-	p->next = le + 2;
-	if ((rc = cpim_store(p, dot, k, k + 1, vs, NULL)))
-		return rc;
-	return 1;
-}
-
 static int
 cpim_block(struct ps *p)
 {
@@ -440,9 +391,7 @@ cpim_block(struct ps *p)
 		if ((rc = cpim_line(p)))
 			return rc;
 		advance(p);
-		while ((rc = cpim_line_fast(p)) > 0)
-			advance(p);
-		if (rc < 0 || (rc = line_get(p,
+		if ((rc = line_get(p,
 		    "unexpected end of input, expected blank line after cpim headers")))
 			return rc;
 	}

@@ -1,6 +1,5 @@
 /* datetime.c - RFC 3339 date-times and civil date arithmetic */
 #include <stdio.h>
-#include <string.h>
 
 #include "internal.h"
 

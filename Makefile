@@ -207,7 +207,18 @@ EXPORT_N ?= 200000
 bench-export: $(O)/imstore
 	python3 tests/bench/export.py $(O)/imstore $(O)/bench $(EXPORT_N)
 
-.PHONY: bench bench-quick bench-deps bench-export
+# the CPIM parser workload alone, for callgrind and repeated timing:
+# make bench-cpim; see BENCHMARKS.md, "CPIM parsing"
+$(O)/bench/cpim-parse: tests/bench/tools/cpim_parse.c tests/bench/dataset.c tests/bench/bench.h $(O)/libcpim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ tests/bench/tools/cpim_parse.c \
+	  tests/bench/dataset.c $(O)/libcpim.a $(LIBS) -lm
+
+bench-cpim: $(O)/bench/cpim-parse
+	$(O)/bench/cpim-parse 0
+	$(O)/bench/cpim-parse 15
+
+.PHONY: bench bench-quick bench-deps bench-export bench-cpim
 
 # ---------------------------------------------------------------- setup
 DEB_PKGS = build-essential clang pkg-config liblmdb-dev lmdb-utils libxml2-dev \

@@ -30,7 +30,7 @@ typed(cpim_msg *m, struct cpim__hdr *h, cpim_error *err)
 	struct cpim__verr ve = { 0, NULL };
 	int rc;
 
-	if (!*h->prefix && cpim__core_kind(h->name) != HK_EXT)
+	if (!*h->prefix && cpim__core_kind(h->name, h->nlen) != HK_EXT)
 		rc = cpim__hdr_core(m, h, 1, &ve);
 	else
 		rc = cpim__hdr_ext(m, h, 1, &ve);
@@ -63,6 +63,8 @@ add_hdr(cpim_msg *m, const char *prefix, const char *name,
 	h->params = cpim__strndup(&m->arena, params, strlen(params));
 	h->lang = lang ? cpim__strndup(&m->arena, lang, strlen(lang)) : NULL;
 	h->value = cpim__strndup(&m->arena, value, strlen(value));
+	h->nlen = strlen(name);
+	h->vlen = strlen(value);
 	rc = h->prefix && h->name && h->params && h->value &&
 	    (!lang || h->lang) ? typed(m, h, err) : CPIM_NOMEM;
 	if (rc)
@@ -252,6 +254,8 @@ cpim_msg_add_mime_header(cpim_msg *m, const char *name, const char *value)
 		return CPIM_NOMEM;
 	h->name = cpim__strndup(&m->arena, name, strlen(name));
 	h->value = cpim__strndup(&m->arena, value, strlen(value));
+	h->nlen = strlen(name);
+	h->vlen = strlen(value);
 	if (h->name && h->value)
 		return 0;
 	m->nmime--;
@@ -277,6 +281,7 @@ cpim_msg_set_content(cpim_msg *m, const char *content_type, const void *data,
 		return rc;
 	if (i < m->nmime - 1) {
 		m->mime[i].value = m->mime[m->nmime - 1].value;
+		m->mime[i].vlen = m->mime[m->nmime - 1].vlen;
 		m->nmime--;
 	}
 	if (len)

@@ -3,38 +3,46 @@
 
 #include "msg.h"
 
+/* header arrays a message starts with, enough for a typical one */
+#define HDRS0 8
+#define MIME0 4
+#define NS0 4
+#define ARRAYS0 (HDRS0 * sizeof(struct cpim__hdr) + \
+	MIME0 * sizeof(struct cpim__hdr) + NS0 * sizeof(struct cpim__ns))
+
+/* a message, its arrays and reserve more bytes in one allocation */
 int
 cpim__msg_alloc(cpim_msg **out, size_t reserve)
 {
 	cpim__arena a = { NULL };
 	cpim_msg *m;
 
-	if (reserve > SIZE_MAX - sizeof *m - 64 ||
-	    cpim__arena_reserve(&a, sizeof *m + 64 + reserve))
+	if (reserve > SIZE_MAX - sizeof *m - ARRAYS0 - 64 ||
+	    cpim__arena_reserve(&a, sizeof *m + ARRAYS0 + 64 + reserve))
 		return CPIM_NOMEM;
-	m = cpim__alloc(&a, sizeof *m);
+	m = cpim__alloc(&a, sizeof *m + ARRAYS0);
 	memset(m, 0, sizeof *m);
+	m->hdrs = (struct cpim__hdr *)(m + 1);
+	m->hcap = HDRS0;
+	m->mime = m->hdrs + HDRS0;
+	m->mcap = MIME0;
+	m->ns = (struct cpim__ns *)(m->mime + MIME0);
+	m->nscap = NS0;
 	m->arena = a;
 	m->coff = SIZE_MAX;
 	*out = m;
 	return 0;
 }
 
-struct cpim__hdr *
-cpim__msg_push(cpim_msg *m, int mime)
+/* room for one more CPIM or MIME header (cpim__msg_push()) */
+int
+cpim__msg_grow(cpim_msg *m, int mime)
 {
-	struct cpim__hdr **arr = mime ? &m->mime : &m->hdrs;
-	size_t *n = mime ? &m->nmime : &m->nhdrs;
-	size_t *cap = mime ? &m->mcap : &m->hcap;
-	struct cpim__hdr *h;
-
-	if (*n == *cap &&
-	    cpim__grow(&m->arena, (void **)arr, cap, *n + 1, sizeof **arr))
-		return NULL;
-	h = &(*arr)[(*n)++];
-	memset(h, 0, sizeof *h);
-	h->prefix = h->params = "";
-	return h;
+	if (mime)
+		return cpim__grow(&m->arena, (void **)&m->mime, &m->mcap,
+		    m->nmime + 1, sizeof *m->mime);
+	return cpim__grow(&m->arena, (void **)&m->hdrs, &m->hcap, m->nhdrs + 1,
+	    sizeof *m->hdrs);
 }
 
 CPIM_API int
@@ -56,42 +64,47 @@ cpim_msg_free(cpim_msg *m)
 	cpim__arena_free(&a);
 }
 
-static int
-is(const char *name, const char *want, unsigned kind)
-{
-	return cpim__strcaseeq(name, want) ? (int)kind : HK_EXT;
-}
-
+/* the kind of a header of the core namespace; n is strlen(name) */
 unsigned
-cpim__core_kind(const char *name)
+cpim__core_kind(const char *name, size_t n)
 {
-	switch (name[0] | 0x20) {
-	case 'f': return (unsigned)is(name, "From", HK_FROM);
-	case 't': return (unsigned)is(name, "To", HK_TO);
-	case 'c': return (unsigned)is(name, "cc", HK_CC);
-	case 'd': return (unsigned)is(name, "DateTime", HK_DATETIME);
-	case 's': return (unsigned)is(name, "Subject", HK_SUBJECT);
-	case 'n': return (unsigned)is(name, "NS", HK_NS);
-	case 'r': return (unsigned)is(name, "Require", HK_REQUIRE);
-	default: return HK_EXT;
+	switch (n) {
+	case 2:
+		return CPIM__IS(name, n, "To") ? HK_TO :
+		    CPIM__IS(name, n, "NS") ? HK_NS :
+		    CPIM__IS(name, n, "cc") ? HK_CC : HK_EXT;
+	case 4:
+		return CPIM__IS(name, n, "From") ? HK_FROM : HK_EXT;
+	case 7:
+		return CPIM__IS(name, n, "Subject") ? HK_SUBJECT :
+		    CPIM__IS(name, n, "Require") ? HK_REQUIRE : HK_EXT;
+	case 8:
+		return CPIM__IS(name, n, "DateTime") ? HK_DATETIME : HK_EXT;
+	default:
+		return HK_EXT;
 	}
 }
 
 static unsigned
-imdn_kind(const char *name)
+imdn_kind(const char *name, size_t n)
 {
-	switch (name[0] | 0x20) {
-	case 'm': return (unsigned)is(name, "Message-ID", HK_IMDN_MSGID);
-	case 'o': return (unsigned)is(name, "Original-To", HK_IMDN_ORIGINAL_TO);
-	case 'd':
-		if (cpim__strcaseeq(name, "DateTime"))
-			return HK_IMDN_DATETIME;
-		return (unsigned)is(name, "Disposition-Notification", HK_IMDN_DN);
-	case 'i':
-		if (cpim__strcaseeq(name, "IMDN-Route"))
-			return HK_IMDN_ROUTE;
-		return (unsigned)is(name, "IMDN-Record-Route", HK_IMDN_RECORD_ROUTE);
-	default: return HK_EXT;
+	switch (n) {
+	case 8:
+		return CPIM__IS(name, n, "DateTime") ? HK_IMDN_DATETIME : HK_EXT;
+	case 10:
+		return CPIM__IS(name, n, "Message-ID") ? HK_IMDN_MSGID :
+		    CPIM__IS(name, n, "IMDN-Route") ? HK_IMDN_ROUTE : HK_EXT;
+	case 11:
+		return CPIM__IS(name, n, "Original-To") ? HK_IMDN_ORIGINAL_TO :
+		    HK_EXT;
+	case 17:
+		return CPIM__IS(name, n, "IMDN-Record-Route") ?
+		    HK_IMDN_RECORD_ROUTE : HK_EXT;
+	case 24:
+		return CPIM__IS(name, n, "Disposition-Notification") ?
+		    HK_IMDN_DN : HK_EXT;
+	default:
+		return HK_EXT;
 	}
 }
 
@@ -106,7 +119,7 @@ verr(struct cpim__verr *ve, size_t pos, const char *what)
 static int
 typed_datetime(struct cpim__hdr *h, int strict, struct cpim__verr *ve)
 {
-	size_t n = strlen(h->value), pos = 0;
+	size_t n = h->vlen, pos = 0;
 	const char *what = NULL;
 
 	while (!strict && n && (h->value[n - 1] == ' ' || h->value[n - 1] == '\t'))
@@ -120,7 +133,7 @@ static int
 add_ns_decl(cpim_msg *m, const char *prefix, const char *urn,
     struct cpim__verr *ve)
 {
-	size_t i;
+	size_t i, n;
 
 	for (i = 0; i < m->nns; i++) {
 		if (strcmp(m->ns[i].pub.prefix, prefix))
@@ -131,13 +144,14 @@ add_ns_decl(cpim_msg *m, const char *prefix, const char *urn,
 	}
 	if (m->nns >= CPIM__MAX_NS)
 		return verr(ve, 0, "too many namespace declarations");
-	if (cpim__grow(&m->arena, (void **)&m->ns, &m->nscap, m->nns + 1,
-	    sizeof *m->ns))
+	if (m->nns == m->nscap && cpim__grow(&m->arena, (void **)&m->ns,
+	    &m->nscap, m->nns + 1, sizeof *m->ns))
 		return CPIM_NOMEM;
 	m->ns[m->nns].pub.prefix = prefix;
 	m->ns[m->nns].pub.urn = urn;
-	m->ns[m->nns++].known = cpim__strcaseeq(urn, CPIM_NS_IMDN) ? NS_IMDN :
-	    cpim__strcaseeq(urn, CPIM_NS_FINAL_REPORT) ? NS_FINAL_REPORT : 0;
+	n = strlen(urn);
+	m->ns[m->nns++].known = CPIM__IS(urn, n, CPIM_NS_IMDN) ? NS_IMDN :
+	    CPIM__IS(urn, n, CPIM_NS_FINAL_REPORT) ? NS_FINAL_REPORT : 0;
 	return 0;
 }
 
@@ -148,15 +162,16 @@ cpim__hdr_core(cpim_msg *m, struct cpim__hdr *h, int strict,
 {
 	int rc;
 
-	h->kind = cpim__core_kind(h->name);
+	h->kind = cpim__core_kind(h->name, h->nlen);
 	switch (h->kind) {
 	case HK_FROM: case HK_TO: case HK_CC:
-		return cpim__parse_addr(&m->arena, h->value, strict, &h->a_name,
-		    &h->a_uri, ve);
+		return cpim__parse_addr(&m->arena, h->value, h->vlen, strict,
+		    &h->a_name, &h->a_uri, ve);
 	case HK_DATETIME:
 		return typed_datetime(h, strict, ve);
 	case HK_NS:
-		rc = cpim__parse_ns(&m->arena, h->value, &h->a_name, &h->a_uri, ve);
+		rc = cpim__parse_ns(&m->arena, h->value, h->vlen, &h->a_name,
+		    &h->a_uri, ve);
 		return rc ? rc : add_ns_decl(m, h->a_name, h->a_uri, ve);
 	default:
 		return 0;
@@ -185,7 +200,7 @@ cpim_msg_ns_lookup(const cpim_msg *m, const char *prefix)
 static int
 typed_imdn(cpim_msg *m, struct cpim__hdr *h, int strict, struct cpim__verr *ve)
 {
-	h->kind = imdn_kind(h->name);
+	h->kind = imdn_kind(h->name, h->nlen);
 	switch (h->kind) {
 	case HK_IMDN_MSGID:
 		return *h->value ? 0 : verr(ve, 0, "expected message-id value");
@@ -194,8 +209,8 @@ typed_imdn(cpim_msg *m, struct cpim__hdr *h, int strict, struct cpim__verr *ve)
 	case HK_IMDN_DN:
 		return cpim__parse_dn(h->value, &h->bits, ve);
 	case HK_IMDN_ORIGINAL_TO: case HK_IMDN_RECORD_ROUTE: case HK_IMDN_ROUTE:
-		return cpim__parse_addr(&m->arena, h->value, strict, &h->a_name,
-		    &h->a_uri, ve);
+		return cpim__parse_addr(&m->arena, h->value, h->vlen, strict,
+		    &h->a_name, &h->a_uri, ve);
 	default:
 		return 0;
 	}
@@ -204,12 +219,12 @@ typed_imdn(cpim_msg *m, struct cpim__hdr *h, int strict, struct cpim__verr *ve)
 static int
 typed_final_report(struct cpim__hdr *h, struct cpim__verr *ve)
 {
-	if (!cpim__strcaseeq(h->name, "Final-Report"))
+	if (!CPIM__IS(h->name, h->nlen, "Final-Report"))
 		return 0;
 	h->kind = HK_FINAL_REPORT;
-	if (cpim__strcaseeq(h->value, "yes"))
+	if (CPIM__IS(h->value, h->vlen, "yes"))
 		h->bits = 1;
-	else if (!cpim__strcaseeq(h->value, "no"))
+	else if (!CPIM__IS(h->value, h->vlen, "no"))
 		return verr(ve, 0, "expected 'yes' or 'no'");
 	return 0;
 }

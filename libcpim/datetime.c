@@ -1,6 +1,5 @@
 /* datetime.c - RFC 3339 date-times and civil date arithmetic */
 #include <stdio.h>
-#include <string.h>
 
 #include "internal.h"
 
@@ -59,9 +58,62 @@ digits(struct dtp *p, unsigned k, unsigned *out, const char *what)
 }
 
 static int
-expect(struct dtp *p, const char *set, const char *what)
+dig(const char *s, size_t i)
 {
-	if (p->i >= p->n || !p->s[p->i] || !strchr(set, p->s[p->i])) {
+	return (unsigned char)(s[i] - '0') <= 9;
+}
+
+/* the value of the k digits at s, all checked with dig() */
+static unsigned
+num(const char *s, unsigned k)
+{
+	unsigned v = 0, j;
+
+	for (j = 0; j < k; j++)
+		v = v * 10 + (unsigned)(s[j] - '0');
+	return v;
+}
+
+/* "YYYY-MM-DD" at p->i in one go; 0 when it is not that shape, and the
+ * field by field parse says what is wrong */
+static int
+date_fast(struct dtp *p, unsigned *y, unsigned *mo, unsigned *d)
+{
+	const char *s = p->s + p->i;
+
+	if (p->n - p->i < 10 || !dig(s, 0) || !dig(s, 1) || !dig(s, 2) ||
+	    !dig(s, 3) || s[4] != '-' || !dig(s, 5) || !dig(s, 6) ||
+	    s[7] != '-' || !dig(s, 8) || !dig(s, 9))
+		return 0;
+	*y = num(s, 4);
+	*mo = num(s + 5, 2);
+	*d = num(s + 8, 2);
+	p->i += 10;
+	return 1;
+}
+
+/* "THH:MM:SS" likewise */
+static int
+time_fast(struct dtp *p, unsigned *h, unsigned *mi, unsigned *sec)
+{
+	const char *s = p->s + p->i;
+
+	if (p->n - p->i < 9 || (s[0] != 'T' && s[0] != 't') || !dig(s, 1) ||
+	    !dig(s, 2) || s[3] != ':' || !dig(s, 4) || !dig(s, 5) ||
+	    s[6] != ':' || !dig(s, 7) || !dig(s, 8))
+		return 0;
+	*h = num(s + 1, 2);
+	*mi = num(s + 4, 2);
+	*sec = num(s + 7, 2);
+	p->i += 9;
+	return 1;
+}
+
+/* one byte, c or alt */
+static int
+expect(struct dtp *p, char c, char alt, const char *what)
+{
+	if (p->i >= p->n || (p->s[p->i] != c && p->s[p->i] != alt)) {
 		p->what = what;
 		return -1;
 	}
@@ -73,21 +125,25 @@ expect(struct dtp *p, const char *set, const char *what)
 static int
 fraction(struct dtp *p, int64_t *us)
 {
-	int64_t v = 0, scale = 100000;
+	static const int64_t scale[7] =
+	    { 1000000, 100000, 10000, 1000, 100, 10, 1 };
+	const char *s = p->s;
+	size_t i = p->i + 1, n = p->n, k;
+	int64_t v = 0;
 
 	*us = 0;
-	if (p->i >= p->n || p->s[p->i] != '.')
+	if (p->i >= n || s[p->i] != '.')
 		return 0;
-	p->i++;
-	if (p->i >= p->n || p->s[p->i] < '0' || p->s[p->i] > '9') {
+	if (i >= n || !dig(s, i)) {
+		p->i = i;
 		p->what = "expected digit after '.'";
 		return -1;
 	}
-	while (p->i < p->n && p->s[p->i] >= '0' && p->s[p->i] <= '9') {
-		v += (p->s[p->i++] - '0') * scale;
-		scale /= 10;
-	}
-	*us = v;
+	for (k = 0; i < n && dig(s, i); i++, k++)
+		if (k < 6)
+			v = v * 10 + (s[i] - '0');
+	*us = v * scale[k < 6 ? k : 6];
+	p->i = i;
 	return 0;
 }
 
@@ -109,7 +165,7 @@ offset(struct dtp *p, int *mins)
 	}
 	sign = p->s[p->i++];
 	if (digits(p, 2, &h, "expected offset hours") ||
-	    expect(p, ":", "expected ':' in offset") ||
+	    expect(p, ':', ':', "expected ':' in offset") ||
 	    digits(p, 2, &m, "expected offset minutes"))
 		return -1;
 	if (h > 23 || m > 59) {
@@ -124,11 +180,12 @@ offset(struct dtp *p, int *mins)
 static int
 date_part(struct dtp *p, unsigned *y, unsigned *mo, unsigned *d)
 {
-	if (digits(p, 4, y, "expected four-digit year") ||
-	    expect(p, "-", "expected '-' after year") ||
+	if (!date_fast(p, y, mo, d) && (
+	    digits(p, 4, y, "expected four-digit year") ||
+	    expect(p, '-', '-', "expected '-' after year") ||
 	    digits(p, 2, mo, "expected two-digit month") ||
-	    expect(p, "-", "expected '-' after month") ||
-	    digits(p, 2, d, "expected two-digit day"))
+	    expect(p, '-', '-', "expected '-' after month") ||
+	    digits(p, 2, d, "expected two-digit day")))
 		return -1;
 	if (!cpim__valid_date((int)*y, *mo, *d)) {
 		p->i -= 2;
@@ -141,12 +198,13 @@ date_part(struct dtp *p, unsigned *y, unsigned *mo, unsigned *d)
 static int
 time_part(struct dtp *p, unsigned *h, unsigned *mi, unsigned *s)
 {
-	if (expect(p, "Tt", "expected 'T' after date") ||
+	if (!time_fast(p, h, mi, s) && (
+	    expect(p, 'T', 't', "expected 'T' after date") ||
 	    digits(p, 2, h, "expected two-digit hour") ||
-	    expect(p, ":", "expected ':' after hour") ||
+	    expect(p, ':', ':', "expected ':' after hour") ||
 	    digits(p, 2, mi, "expected two-digit minute") ||
-	    expect(p, ":", "expected ':' after minute") ||
-	    digits(p, 2, s, "expected two-digit second"))
+	    expect(p, ':', ':', "expected ':' after minute") ||
+	    digits(p, 2, s, "expected two-digit second")))
 		return -1;
 	if (*h > 23 || *mi > 59 || *s > 60) {
 		p->i -= *h > 23 ? 8 : *mi > 59 ? 5 : 2; /* the field out of range */

@@ -11,7 +11,8 @@ enum cpim__kind {
 	HK_IMDN_RECORD_ROUTE, HK_IMDN_ROUTE, HK_FINAL_REPORT
 };
 
-/* one header; strings are NUL-terminated and live in the message arena */
+/* one header; strings are NUL-terminated and live in the message arena;
+ * cpim__msg_push() sets every field */
 struct cpim__hdr {
 	const char *prefix;   /* "" when none */
 	const char *name;
@@ -21,6 +22,7 @@ struct cpim__hdr {
 	const char *ns;       /* resolved URN, NULL for core / MIME */
 	const char *a_name;   /* address formal name / NS prefix */
 	const char *a_uri;    /* address URI / NS URN */
+	size_t nlen, vlen;    /* strlen of name and value */
 	int64_t time;         /* DateTime values */
 	size_t loff;          /* offset of the line in the input */
 	size_t voff;          /* offset of the value in the input */
@@ -58,18 +60,40 @@ struct cpim__verr {
 };
 
 int cpim__msg_alloc(cpim_msg **out, size_t reserve);
-struct cpim__hdr *cpim__msg_push(cpim_msg *m, int mime);
-unsigned cpim__core_kind(const char *name);
+int cpim__msg_grow(cpim_msg *m, int mime);
+
+/* a new empty header at the end of the CPIM or the MIME headers; NULL when
+ * out of memory.  Inline, and every field stored one by one (a memset of
+ * the struct is a rep stos), so a parser's stores of its own values make
+ * most of these dead */
+static inline struct cpim__hdr *
+cpim__msg_push(cpim_msg *m, int mime)
+{
+	struct cpim__hdr *h;
+
+	if ((mime ? m->nmime == m->mcap : m->nhdrs == m->hcap) &&
+	    cpim__msg_grow(m, mime))
+		return NULL;
+	h = mime ? &m->mime[m->nmime++] : &m->hdrs[m->nhdrs++];
+	h->prefix = h->params = "";
+	h->name = h->lang = h->value = h->ns = h->a_name = h->a_uri = NULL;
+	h->nlen = h->vlen = h->loff = h->voff = 0;
+	h->time = 0;
+	h->line = h->kind = h->bits = 0;
+	return h;
+}
+unsigned cpim__core_kind(const char *name, size_t n);
 int cpim__hdr_core(cpim_msg *m, struct cpim__hdr *h, int strict,
     struct cpim__verr *ve);
 int cpim__hdr_ext(cpim_msg *m, struct cpim__hdr *h, int strict,
     struct cpim__verr *ve);
 
 /* value.c */
-int cpim__parse_addr(cpim__arena *a, const char *v, int strict,
+/* v: a NUL-terminated value of n bytes */
+int cpim__parse_addr(cpim__arena *a, const char *v, size_t n, int strict,
     const char **name, const char **uri, struct cpim__verr *ve);
-int cpim__parse_ns(cpim__arena *a, const char *v, const char **prefix,
-    const char **urn, struct cpim__verr *ve);
+int cpim__parse_ns(cpim__arena *a, const char *v, size_t n,
+    const char **prefix, const char **urn, struct cpim__verr *ve);
 int cpim__parse_dn(const char *v, unsigned *bits, struct cpim__verr *ve);
 
 #endif

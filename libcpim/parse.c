@@ -18,7 +18,7 @@ struct ps {
 	cpim_error *err;
 };
 
-static int
+CPIM__COLD static int
 fail(struct ps *p, int code, size_t off, const char *what)
 {
 	cpim__err_at(p->err, code, p->line, (unsigned)(off - p->pos + 1), off,
@@ -26,7 +26,7 @@ fail(struct ps *p, int code, size_t off, const char *what)
 	return code;
 }
 
-static void
+CPIM__COLD static void
 warn(cpim_msg *m, int code, unsigned line)
 {
 	size_t i;
@@ -40,33 +40,57 @@ warn(cpim_msg *m, int code, unsigned line)
 	}
 }
 
-/* find the current line; eof names what was expected at end of input */
-static int
-line_get(struct ps *p, const char *eof)
+/* no LF within the line limit: the line is too long or the input ends */
+CPIM__COLD static int
+no_line_end(struct ps *p, const char *eof)
 {
-	size_t avail = p->n - p->pos, lim = p->o.max_line + 2;
-	const unsigned char *nl;
 	char msg[64];
 
-	nl = memchr(p->b + p->pos, '\n', avail < lim ? avail : lim);
-	if (!nl && avail >= lim) {
-		snprintf(msg, sizeof msg, "line longer than %zu bytes",
-		    p->o.max_line);
-		return fail(p, CPIM_TOOBIG, p->pos + p->o.max_line, msg);
-	}
-	if (!nl)
+	if (p->n - p->pos < p->o.max_line + 2)
 		return fail(p, CPIM_SYNTAX, p->n, eof);
-	p->le = (size_t)(nl - p->b);
-	p->next = p->le + 1;
-	if (p->le > p->pos && p->b[p->le - 1] == '\r')
-		p->le--;
+	snprintf(msg, sizeof msg, "line longer than %zu bytes", p->o.max_line);
+	return fail(p, CPIM_TOOBIG, p->pos + p->o.max_line, msg);
+}
+
+/* line_get() of a line that does not end in CR LF, or of none; nl is the
+ * LF memchr() found, or NULL */
+CPIM__COLD static int
+line_other(struct ps *p, const char *eof, const unsigned char *nl)
+{
+	const unsigned char *b = p->b;
+	size_t pos = p->pos, le;
+
+	if (!nl)
+		return no_line_end(p, eof);
+	le = (size_t)(nl - b);
+	p->next = le + 1;
+	if (le > pos && b[le - 1] == '\r')
+		le--;
 	else if (p->strict)
-		return fail(p, CPIM_SYNTAX, p->le, "expected crlf line end");
+		return fail(p, CPIM_SYNTAX, p->le = le,
+		    "expected crlf line end");
 	else
 		warn(p->m, CPIM_WARN_LF_ONLY, p->line);
-	if (p->le - p->pos > p->o.max_line)
-		return fail(p, CPIM_TOOBIG, p->pos + p->o.max_line,
+	p->le = le;
+	if (le - pos > p->o.max_line)
+		return fail(p, CPIM_TOOBIG, pos + p->o.max_line,
 		    "header line too long");
+	return 0;
+}
+
+/* find the current line; eof names what was expected at end of input.  A
+ * CR LF within max_line + 2 bytes is a line of at most max_line bytes */
+static inline int
+line_get(struct ps *p, const char *eof)
+{
+	const unsigned char *s = p->b + p->pos, *nl;
+	size_t avail = p->n - p->pos, lim = p->o.max_line + 2;
+
+	nl = memchr(s, '\n', avail < lim ? avail : lim);
+	if (!nl || nl == s || nl[-1] != '\r')
+		return line_other(p, eof, nl);
+	p->le = (size_t)(nl - p->b) - 1;
+	p->next = p->le + 2;
 	return 0;
 }
 
@@ -190,7 +214,7 @@ outer_blocks(struct ps *p)
 	}
 }
 
-static int
+CPIM__COLD static int
 bad_byte(struct ps *p, size_t off)
 {
 	char msg[64];
@@ -204,130 +228,155 @@ bad_byte(struct ps *p, size_t off)
 static int
 param_value(struct ps *p, size_t *i, const char **val)
 {
+	const unsigned char *b = p->b;
 	const char *what = NULL;
 	size_t s = *i, k, at;
 
-	if (p->b[*i] == '"') {
-		k = cpim__qstring(&p->m->arena, val, (const char *)p->b + *i,
-		    p->le - *i, &what, &at);
+	if (b[s] == '"') {
+		k = cpim__qstring(&p->m->arena, val, (const char *)b + s,
+		    p->le - s, &what, &at);
 		if (!k)
-			return fail(p, CPIM_SYNTAX, *i + at, what);
-		*i += k;
+			return fail(p, CPIM_SYNTAX, s + at, what);
+		*i = s + k;
 		return 0;
 	}
-	while (*i < p->le && cpim__tokenchar(p->b[*i]))
-		(*i)++;
-	if (*i == s)
-		return fail(p, CPIM_SYNTAX, *i, "expected parameter value");
-	*val = cpim__strndup(&p->m->arena, (const char *)p->b + s, *i - s);
+	for (k = s; cpim__tokenchar(b[k]); k++)
+		;
+	*i = k;
+	if (k == s)
+		return fail(p, CPIM_SYNTAX, k, "expected parameter value");
+	*val = cpim__strndup(&p->m->arena, (const char *)b + s, k - s);
 	return *val ? 0 : CPIM_NOMEM;
 }
 
 /* *( ";" Param-name "=" Param-value ); remembers a lang parameter */
 static int
-params(struct ps *p, size_t *i, struct cpim__hdr *h)
+params(struct ps *p, size_t *i, const char **lang)
 {
+	const unsigned char *b = p->b;
 	const char *val = NULL;
-	size_t s;
+	size_t s, e, k = *i;
 	int rc;
 
-	while (*i < p->le && p->b[*i] == ';') {
-		s = ++(*i);
-		while (*i < p->le && cpim__namechar(p->b[*i]))
-			(*i)++;
-		if (*i == s)
-			return fail(p, CPIM_SYNTAX, *i, "expected parameter name");
-		if (*i >= p->le || p->b[*i] != '=')
-			return fail(p, CPIM_SYNTAX, *i,
+	while (b[k] == ';') {
+		for (s = e = k + 1; cpim__namechar(b[e]); e++)
+			;
+		if (e == s)
+			return fail(p, CPIM_SYNTAX, e,
+			    "expected parameter name");
+		if (b[e] != '=')
+			return fail(p, CPIM_SYNTAX, e,
 			    "expected '=' after parameter name");
-		(*i)++;
-		if ((rc = param_value(p, i, &val)))
+		k = e + 1;
+		if ((rc = param_value(p, &k, &val)))
 			return rc;
-		if (cpim__memcaseeq((const char *)p->b + s, 4, "lang") &&
-		    p->b[s + 4] == '=')
-			h->lang = val;
+		if (CPIM__IS((const char *)b + s, e - s, "lang"))
+			*lang = val;
 	}
+	*i = k;
 	return 0;
 }
 
-/* Header-name = [ Name-prefix "." ] Name; returns the ':' position */
+/* the end of the run of NAMECHARs at b + k */
+static size_t
+name_end(const unsigned char *b, size_t k)
+{
+	const unsigned char *q = b + k;
+
+	while (cpim__namechar(*q))
+		q++;
+	return (size_t)(q - b);
+}
+
+/* Header-name = [ Name-prefix "." ] Name; *i: the ':' position */
 static int
 cpim_name(struct ps *p, size_t *i, size_t *dot)
 {
-	size_t s = p->pos;
+	const unsigned char *b = p->b;
+	size_t s = p->pos, k = name_end(b, s);
 
 	*dot = 0;
-	while (*i < p->le && cpim__namechar(p->b[*i]))
-		(*i)++;
-	if (*i == s)
-		return fail(p, CPIM_SYNTAX, *i, is_wsp(p->b[*i]) ?
+	if (k == s)
+		return fail(p, CPIM_SYNTAX, k, is_wsp(b[k]) ?
 		    "unexpected whitespace, expected header name" :
 		    "expected header name");
-	if (*i < p->le && p->b[*i] == '.') {
-		*dot = (*i)++;
-		s = *i;
-		while (*i < p->le && cpim__namechar(p->b[*i]))
-			(*i)++;
-		if (*i == s)
-			return fail(p, CPIM_SYNTAX, *i,
+	if (b[k] == '.') {
+		*dot = k++;
+		s = k;
+		k = name_end(b, s);
+		if (k == s)
+			return fail(p, CPIM_SYNTAX, k,
 			    "expected header name after '.'");
 	}
-	if (*i >= p->le || p->b[*i] != ':')
-		return fail(p, CPIM_SYNTAX, *i, "expected ':' after header name");
+	*i = k;
+	if (b[k] != ':')
+		return fail(p, CPIM_SYNTAX, k, "expected ':' after header name");
 	return 0;
 }
 
-/* the SP before the value and the value itself; returns its start */
+/* the SP before the value and the value itself; *i: its start */
 static int
 cpim_value(struct ps *p, size_t *i)
 {
-	size_t k;
+	const unsigned char *b = p->b;
+	size_t k = *i, le = p->le, bad;
 
-	if (*i < p->le && (p->b[*i] == ' ' || (!p->strict && p->b[*i] == '\t'))) {
-		(*i)++;
-		while (!p->strict && *i < p->le && is_wsp(p->b[*i]))
-			(*i)++;
-	} else if (*i < p->le || p->strict) {
-		return fail(p, CPIM_SYNTAX, *i, "expected ' ' after ':'");
+	if (b[k] == ' ' || (!p->strict && b[k] == '\t')) {
+		k++;
+		while (!p->strict && is_wsp(b[k]))
+			k++;
+	} else if (k < le || p->strict) {
+		return fail(p, CPIM_SYNTAX, k, "expected ' ' after ':'");
 	}
-	k = cpim__check_value((const char *)p->b + *i, p->le - *i, !p->strict);
-	if (*i + k < p->le)
-		return bad_byte(p, *i + k);
+	*i = k;
+	bad = k + cpim__check_value((const char *)b + k, le - k, !p->strict);
+	if (bad < le)
+		return bad_byte(p, bad);
 	return 0;
 }
 
+/* one CPIM header line; scans by character class stop at b[le], the CR or
+ * LF that ends the line */
 static int
 cpim_line(struct ps *p)
 {
-	size_t i = p->pos, dot, colon, pend, vs;
-	struct cpim__hdr *h = cpim__msg_push(p->m, 0);
+	size_t i = p->pos, le = p->le, dot, colon, pend, vs, ns;
+	const char *lang = NULL;
+	struct cpim__hdr *h;
+	unsigned char *b = p->b;
 	int rc;
 
-	if (!h)
-		return CPIM_NOMEM;
 	if ((rc = count_header(p)) || (rc = cpim_name(p, &i, &dot)))
 		return rc;
 	colon = i++;
-	if ((rc = params(p, &i, h)))
+	if ((rc = params(p, &i, &lang)))
 		return rc;
 	pend = i;
 	if ((rc = cpim_value(p, &i)))
 		return rc;
 	vs = i;
-	if ((colon - p->pos) + (pend - colon) + 1 + (p->le - vs) > p->o.max_line)
+	if ((colon - p->pos) + (pend - colon) + 1 + (le - vs) > p->o.max_line)
 		return fail(p, CPIM_TOOBIG, p->pos, "header line too long");
-	p->b[colon] = '\0';
-	if (dot)
-		p->b[dot] = '\0';
-	h->prefix = dot ? (const char *)p->b + p->pos : "";
-	h->name = (const char *)p->b + (dot ? dot + 1 : p->pos);
-	h->params = pend > colon + 1 ? (const char *)p->b + colon + 1 : "";
-	p->b[pend] = '\0';   /* the SP, or the line end when the value is empty */
-	h->value = vs < p->le ? (const char *)p->b + vs : "";
-	p->b[p->le] = '\0';
+	if (!(h = cpim__msg_push(p->m, 0)))
+		return CPIM_NOMEM;
+	ns = dot ? dot + 1 : p->pos;
+	h->prefix = dot ? (const char *)b + p->pos : "";
+	h->name = (const char *)b + ns;
+	h->nlen = colon - ns;
+	h->params = pend > colon + 1 ? (const char *)b + colon + 1 : "";
+	h->lang = lang;
+	h->value = vs < le ? (const char *)b + vs : "";
+	h->vlen = le - vs;
 	h->line = p->line;
 	h->loff = p->pos;
 	h->voff = vs;
+	/* the fields end in place: ':', '.', the SP (or the line end when the
+	 * value is empty) and the CR or LF become NULs */
+	b[colon] = '\0';
+	if (dot)
+		b[dot] = '\0';
+	b[pend] = '\0';
+	b[le] = '\0';
 	return 0;
 }
 
@@ -350,7 +399,7 @@ cpim_block(struct ps *p)
 	return 0;
 }
 
-static int
+CPIM__COLD static int
 typed_fail(struct ps *p, const struct cpim__hdr *h, int rc,
     const struct cpim__verr *ve)
 {
@@ -364,7 +413,7 @@ typed_fail(struct ps *p, const struct cpim__hdr *h, int rc,
 	return rc;
 }
 
-static int
+CPIM__COLD static int
 undeclared(struct ps *p, const struct cpim__hdr *h)
 {
 	if (!p->strict) {
@@ -428,46 +477,62 @@ unfold(struct ps *p, size_t *vend)
 	}
 }
 
-/* one MIME header with its continuation lines; leaves the next line current */
+/* a MIME header name and the ':' after it; *i: the first byte of the
+ * value, *nend: the end of the name */
+static int
+mime_name(struct ps *p, size_t *i, size_t *nend)
+{
+	const unsigned char *b = p->b;
+	size_t k = p->pos;
+
+	while (cpim__ctype[b[k]] & CPIM__C_MIME)
+		k++;
+	if (k == p->pos)
+		return fail(p, CPIM_SYNTAX, k, "expected header name");
+	*nend = k;
+	while (!p->strict && is_wsp(b[k]))
+		k++;
+	if (b[k] != ':')
+		return fail(p, CPIM_SYNTAX, k, "expected ':' after header name");
+	for (k++; is_wsp(b[k]); k++)
+		;
+	*i = k;
+	return 0;
+}
+
+/* one MIME header with its continuation lines; leaves the next line current;
+ * scans by character class stop at b[le], the CR or LF that ends the line */
 static int
 mime_line(struct ps *p)
 {
-	size_t i = p->pos, nend, vs, vend, k;
+	size_t i = 0, nend = 0, vs, vend, k;
 	struct cpim__hdr *h = cpim__msg_push(p->m, 1);
+	unsigned char *b = p->b;
 	int rc;
 
 	if (!h)
 		return CPIM_NOMEM;
-	if ((rc = count_header(p)))
+	if ((rc = count_header(p)) || (rc = mime_name(p, &i, &nend)))
 		return rc;
-	while (i < p->le && p->b[i] > 0x20 && p->b[i] < 0x7f && p->b[i] != ':')
-		i++;
-	if (i == p->pos)
-		return fail(p, CPIM_SYNTAX, i, "expected header name");
-	nend = i;
-	while (!p->strict && i < p->le && is_wsp(p->b[i]))
-		i++;
-	if (i >= p->le || p->b[i] != ':')
-		return fail(p, CPIM_SYNTAX, i, "expected ':' after header name");
-	for (i++; i < p->le && is_wsp(p->b[i]); i++)
-		;
-	k = cpim__check_value((const char *)p->b + i, p->le - i, 1);
+	k = cpim__check_value((const char *)b + i, p->le - i, 1);
 	if (i + k < p->le)
 		return bad_byte(p, i + k);
 	h->line = p->line;
 	h->loff = p->pos;
 	h->voff = vs = i;
-	h->name = (const char *)p->b + p->pos;
-	p->b[nend] = '\0';
+	h->name = (const char *)b + p->pos;
+	h->nlen = nend - p->pos;
+	b[nend] = '\0';
 	vend = p->le;
 	if ((rc = unfold(p, &vend)))
 		return rc;
-	while (vs < vend && is_wsp(p->b[vs]))
+	while (vs < vend && is_wsp(b[vs]))
 		vs++;
 	if ((nend - h->loff) + 2 + (vend - vs) > p->o.max_line)
 		return fail(p, CPIM_TOOBIG, p->pos, "header too long");
-	p->b[vend] = '\0';
-	h->value = (const char *)p->b + vs;
+	b[vend] = '\0';
+	h->value = (const char *)b + vs;
+	h->vlen = vend - vs;
 	return 0;
 }
 

@@ -3,47 +3,6 @@
 
 #include "msg.h"
 
-/* position of the first byte not allowed in a header value, n when none:
- * printable ASCII, well-formed UTF-8, and HTAB when tab_ok */
-#define ONES  0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-
-/* 8 bytes all in 0x20..0x7e (has-less / has-more bit tricks) */
-static int
-printable8(const unsigned char *p)
-{
-	uint64_t w;
-
-	memcpy(&w, p, 8);
-	return !(((w - ONES * 0x20) & ~w & HIGHS) |
-	    (((w + ONES * (127 - 0x7e)) | w) & HIGHS));
-}
-
-size_t
-cpim__check_value(const char *v, size_t n, int tab_ok)
-{
-	const unsigned char *p = (const unsigned char *)v;
-	size_t i = 0, k;
-
-	while (i + 8 <= n && printable8(p + i))
-		i += 8;
-	while (i < n) {
-		if (cpim__ctype[p[i]] & CPIM__C_VALUE) {
-			i++;
-		} else if (p[i] >= 0x80) {
-			k = cpim__utf8_len(p + i, n - i);
-			if (!k)
-				return i;
-			i += k;
-		} else if (p[i] == '\t' && tab_ok) {
-			i++;
-		} else {
-			return i;
-		}
-	}
-	return n;
-}
-
 static int
 hexval(int c)
 {
@@ -210,42 +169,43 @@ formal_name(cpim__arena *a, const char *v, size_t *i, int strict,
 			(*i)++;
 		return 0;
 	}
-	while (v[*i] && v[*i] != '<' && v[*i] != '"') {
-		if (strict && v[*i] != ' ' && !cpim__tokenchar((unsigned char)v[*i]))
-			return verr(ve, *i, "expected token or '<' in address");
-		(*i)++;
-	}
-	end = *i;
+	for (k = start; v[k] && v[k] != '<' && v[k] != '"'; k++)
+		if (strict && v[k] != ' ' && !cpim__tokenchar((unsigned char)v[k]))
+			return verr(ve, k, "expected token or '<' in address");
+	*i = end = k;
+	if (end == start)
+		return 0;   /* no name: *name stays NULL */
 	while (end > start && (v[end - 1] == ' ' || v[end - 1] == '\t'))
 		end--;
-	if (end > start && strict && end == *i)
-		return verr(ve, *i, "expected ' ' before '<'");
+	if (end > start && strict && end == k)
+		return verr(ve, k, "expected ' ' before '<'");
 	*name = end > start ? cpim__strndup(a, v + start, end - start) : NULL;
 	if (end > start && !*name)
 		return verr(ve, start, "out of memory");
 	return 0;
 }
 
-/* "<" URI ">" at v + *i; URI without spaces, quotes or angle brackets */
+/* "<" URI ">" at v + *i, v of n bytes; URI without spaces, quotes or
+ * angle brackets */
 static int
-angle_uri(cpim__arena *a, const char *v, size_t *i, const char **uri,
-    struct cpim__verr *ve)
+angle_uri(cpim__arena *a, const char *v, size_t n, size_t *i,
+    const char **uri, struct cpim__verr *ve)
 {
-	size_t s;
+	size_t s = *i, k;
 
-	if (v[*i] != '<')
-		return verr(ve, *i, "expected '<' before uri");
-	s = ++(*i);
-	while (cpim__ctype[(unsigned char)v[*i]] & CPIM__C_URI)
-		(*i)++;
-	if (v[*i] != '>')
-		return verr(ve, *i, "expected '>' after uri");
-	if (*i == s)
-		return verr(ve, *i, "expected uri between '<' and '>'");
-	*uri = cpim__strndup(a, v + s, *i - s);
+	if (v[s] != '<')
+		return verr(ve, s, "expected '<' before uri");
+	s++;
+	k = s + cpim__uri_span(v + s, n - s);
+	*i = k;
+	if (v[k] != '>')
+		return verr(ve, k, "expected '>' after uri");
+	if (k == s)
+		return verr(ve, k, "expected uri between '<' and '>'");
+	*uri = cpim__strndup(a, v + s, k - s);
 	if (!*uri)
 		return verr(ve, s, "out of memory");
-	(*i)++;
+	*i = k + 1;
 	return 0;
 }
 
@@ -260,7 +220,7 @@ trailing(const char *v, size_t i, int strict, struct cpim__verr *ve)
 }
 
 int
-cpim__parse_addr(cpim__arena *a, const char *v, int strict,
+cpim__parse_addr(cpim__arena *a, const char *v, size_t n, int strict,
     const char **name, const char **uri, struct cpim__verr *ve)
 {
 	size_t i = 0;
@@ -271,14 +231,14 @@ cpim__parse_addr(cpim__arena *a, const char *v, int strict,
 		while (v[i] == ' ' || v[i] == '\t')
 			i++;
 	if ((rc = formal_name(a, v, &i, strict, name, ve)) ||
-	    (rc = angle_uri(a, v, &i, uri, ve)))
+	    (rc = angle_uri(a, v, n, &i, uri, ve)))
 		return rc;
 	return trailing(v, i, strict, ve);
 }
 
 /* NS value: [ Name-prefix SP ] "<" URI ">" */
 int
-cpim__parse_ns(cpim__arena *a, const char *v, const char **prefix,
+cpim__parse_ns(cpim__arena *a, const char *v, size_t n, const char **prefix,
     const char **urn, struct cpim__verr *ve)
 {
 	size_t i = 0;
@@ -293,7 +253,7 @@ cpim__parse_ns(cpim__arena *a, const char *v, const char **prefix,
 		return verr(ve, i, "expected ' ' after namespace prefix");
 	while (v[i] == ' ')
 		i++;
-	if ((rc = angle_uri(a, v, &i, urn, ve)))
+	if ((rc = angle_uri(a, v, n, &i, urn, ve)))
 		return rc;
 	return trailing(v, i, 0, ve);
 }

@@ -197,8 +197,17 @@ read_field(struct rd *r, const xmlNode *n)
 		return 0;   /* extension element: ignored */
 	if (r->f[k])
 		return fail(r, CPIM_SYNTAX, n, "element appears twice");
-	r->f[k] = xmlNodeGetContent(n);
-	return r->f[k] ? 0 : CPIM_NOMEM;
+	if (!(r->f[k] = xmlNodeGetContent(n)))
+		return CPIM_NOMEM;
+	/* what cpim_imdn_write() would refuse is not read either: a
+	 * Message-ID with a line break would not match its message */
+	if (cpim__check_value((const char *)r->f[k], strlen((const char *)r->f[k]), 1) !=
+	    strlen((const char *)r->f[k])) {
+		char what[64];
+		snprintf(what, sizeof what, "control character in %s", names[k]);
+		return fail(r, CPIM_SYNTAX, n, what);
+	}
+	return 0;
 }
 
 static int

@@ -419,8 +419,10 @@ fill_message(mf_reader *r, mf_item *it, xmlNodePtr n)
 	m->cc = r->rcpt + m->nto;
 	m->ncc = ncc;
 	m->headers = r->hdrs;
-	if (!m->owner || !m->message_id || m->received == IMS_TIME_NONE)
-		return mf_fail(r, "message %s: no owner, message-id or received time", id);
+	/* what the store requires: verify-archive must not pass what import
+	 * would refuse (fuzz_manifest found a message without <from>) */
+	if (!m->owner || !m->from.uri || !m->message_id || m->received == IMS_TIME_NONE)
+		return mf_fail(r, "message %s: no owner, from, message-id or received time", id);
 	return 0;
 }
 

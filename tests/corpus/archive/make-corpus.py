@@ -102,3 +102,17 @@ for name, data in (
     sums = ("%s  manifest.xml\n" % hashlib.sha256(data).hexdigest()).encode()
     tar(name + ".tar", [reg("manifest.xml", data), reg("SHA256SUMS", sums)])
     expect(name, "only UTF-8 documents are accepted")
+
+# a message without <from>: verify-archive must not pass what import refuses
+body = b"hello"
+digest = hashlib.sha256(body).hexdigest()
+mf = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+      '<manifest xmlns="urn:imstore:xml:export:1" version="1"><export tool="x" layout="raw"'
+      ' time="2026-01-01T00:00:00Z"><store>s</store><filter/></export>'
+      '<message id="%s" file="%s" sha256="%s" size="5" folder="deferred" mode="pager"'
+      ' state="pending"><owner>sip:bob@example.com</owner><message-id>m1</message-id>'
+      '<received>2026-01-01T00:00:00Z</received></message>'
+      '<counts messages="1" bytes="5" transcripts="0"/></manifest>\n' % (ID, MSG, digest)).encode()
+sums = ("%s  %s\n%s  manifest.xml\n" % (digest, MSG, hashlib.sha256(mf).hexdigest())).encode()
+tar("no-from.tar", [reg(MSG, body), reg("manifest.xml", mf), reg("SHA256SUMS", sums)])
+expect("no-from", "no owner, from, message-id or received time")

@@ -52,9 +52,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > CPIM_IMDN_MAX_SIZE || memchr(data, '\0', size) || has_doctype(data, size) ||
 	    !d->message_id)
 		abort();
-	if (cpim_imdn_write(&out, d) || cpim_imdn_parse(&d2, out.ptr, out.size, &err)) {
-		fprintf(stderr, "written back, refused: %s\n%.*s\n", err.message,
-		        (int)out.size, (const char *)out.ptr);
+	if (cpim_imdn_write(&out, d))
+		abort();
+	/* escaped on writing ('>' as &gt;), a document may pass the size cap */
+	if (out.size > CPIM_IMDN_MAX_SIZE)
+		goto done;
+	if (cpim_imdn_parse(&d2, out.ptr, out.size, &err)) {
+		fprintf(stderr, "written back, refused: %s\n%.2000s\n", err.message, out.ptr);
 		abort();
 	}
 	if (d->kind != d2->kind || d->status != d2->status ||
@@ -63,6 +67,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    !same(d->original_recipient_uri, d2->original_recipient_uri) ||
 	    !same(d->subject, d2->subject))
 		abort();
+done:
 	cpim_buf_free(&out);
 	cpim_imdn_free(d2);
 	cpim_imdn_free(d);

@@ -97,6 +97,7 @@ contents(size_t *len, int fd)
 
 	if (n < 0 || !s || pread(fd, s, (size_t)n, 0) != n)
 		abort();
+	s[n] = '\0';
 	*len = (size_t)n;
 	return s;
 }
@@ -117,15 +118,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((a = rewrite(in)) >= 0) {
 		if ((b = rewrite(a)) < 0) {
 			sa = contents(&la, a);
-			fprintf(stderr, "a manifest written from one read is refused:\n%.*s\n",
-			        (int)la, sa);
+			fprintf(stderr, "a manifest written from one read is refused:\n%.2000s\n",
+			        sa);
 			abort();
 		}
 		sa = contents(&la, a);
 		sb = contents(&lb, b);
 		if (la != lb || memcmp(sa, sb, la) != 0) {
-			fprintf(stderr, "written twice, two manifests:\n%.*s\n---\n%.*s\n",
-			        (int)la, sa, (int)lb, sb);
+			fprintf(stderr, "written twice, two manifests:\n%.2000s\n---\n%.2000s\n",
+			        sa, sb);
 			abort();
 		}
 		free(sa);

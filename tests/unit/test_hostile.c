@@ -212,21 +212,24 @@ test_xml(void)
 	}
 }
 
-/* ascii, then text in charset: a malloc()ed document of *len bytes */
+/* ascii, then text in charset: a malloc()ed document of *len bytes, or
+ * NULL when this iconv has no such converter */
 static char *
 encoded(size_t *len, const char *ascii, const char *charset, const char *text)
 {
 	size_t a = strlen(ascii), in = strlen(text), cap = a + 8 * in + 16, left;
-	char *s = malloc(cap), *src = (char *)(uintptr_t)text, *dst;
+	char *s, *src = (char *)(uintptr_t)text, *dst;
 	iconv_t cd = iconv_open(charset, "UTF-8");
 
-	if (!s || cd == (iconv_t)-1)
-		{ printf("Bail out! iconv to %s\n", charset); exit(1); }
+	if (cd == (iconv_t)-1)
+		return NULL;
+	if (!(s = malloc(cap)))
+		abort();
 	memcpy(s, ascii, a);
 	dst = s + a;
 	left = cap - a;
 	if (iconv(cd, &src, &in, &dst, &left) == (size_t)-1)
-		{ printf("Bail out! iconv to %s\n", charset); exit(1); }
+		abort();
 	iconv_close(cd);
 	*len = (size_t)(dst - s);
 	return s;
@@ -264,7 +267,12 @@ test_encodings(void)
 			int rc;
 
 			snprintf(text, n, "%s%s%s", enc[i].prolog, rd->open, rd->close);
-			s = encoded(&len, enc[i].ascii, enc[i].charset, text);
+			if (!(s = encoded(&len, enc[i].ascii, enc[i].charset, text))) {
+				ok(1, "# skip %s: %s: no %s converter", rd->name, enc[i].what,
+				   enc[i].charset);
+				free(text);
+				continue;
+			}
 			rc = rd->read(s, len);
 			if (enc[i].ok)
 				is_int(rc, 0, "%s: %s accepted", rd->name, enc[i].what);

@@ -14,6 +14,9 @@
 
 enum { C_ID, C_SRC, C_DST, C_USER, C_DOMAIN, C_INC, C_EXP, C_SND, C_CTYPE,
        C_BODY, C_HDRS, C_CALLID, C_STATUS, NCOLS };
+static const char *const col_names[NCOLS] = { "id", "src_addr", "dst_addr",
+	"username", "domain", "inc_time", "exp_time", "snd_time", "ctype", "body",
+	"extra_hdrs", "callid", "status" };
 
 /* Undo mysql -B's escapes in place; the length (a body may hold NUL). */
 static size_t
@@ -123,7 +126,7 @@ domain_bad(const char *d)
 {
 	size_t n = strlen(d), v6 = d[0] == '[';
 
-	if (v6 && (n < 3 || d[n - 1] != ']'))
+	if (n == 0 || (v6 && (n < 3 || d[n - 1] != ']')))
 		return 0;
 	for (size_t i = v6; i < n - v6; i++) {
 		unsigned char ch = (unsigned char)d[i];
@@ -187,6 +190,13 @@ msilo_parse(msilo_row *r, char *line, int first, int64_t now, char *err,
 	}
 	if (first && col[C_ID] && strcmp(col[C_ID], "id") == 0)
 		return 1; /* mysql -B's column names */
+	/* only the body may hold a NUL (\0): elsewhere it would cut the value,
+	 * "bob\0x" reading as the user bob */
+	for (int k = 0; k < NCOLS; k++)
+		if (k != C_BODY && col[k] && strlen(col[k]) != len[k]) {
+			snprintf(err, errcap, "column %s holds a NUL byte", col_names[k]);
+			return -1;
+		}
 	r->m = m0;
 	if (!col[C_ID] || !col[C_SRC] || !col[C_USER] || !col[C_DOMAIN] ||
 	    seconds(&r->m.received, col[C_INC]) || seconds(&r->m.expires, col[C_EXP])) {

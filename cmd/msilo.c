@@ -169,7 +169,12 @@ owner_of(msilo_row *r, char **col, char *err, size_t cap)
 		return refuse(err, cap, "username", col[C_USER], (unsigned char)col[C_USER][bad]);
 	if ((bad = domain_bad(col[C_DOMAIN])) >= 0)
 		return refuse(err, cap, "domain", col[C_DOMAIN], (unsigned char)col[C_DOMAIN][bad]);
-	snprintf(r->owner, sizeof(r->owner), "sip:%s@%s", col[C_USER], col[C_DOMAIN]);
+	/* cut short, "sip:%41...%41@example.com" could end "@exam" */
+	if ((size_t)snprintf(r->owner, sizeof(r->owner), "sip:%s@%s", col[C_USER],
+	                     col[C_DOMAIN]) >= sizeof(r->owner)) {
+		snprintf(err, cap, "username and domain longer than an address");
+		return -1;
+	}
 	return 0;
 }
 

@@ -265,6 +265,10 @@ test_expect_success 'an msilo username or domain that would name another user is
 	printf "11\tsip:a@x.org\tsip:b@y.org\tbob\\\\0x\ty.org\t1764700000\t0\t0\tNULL\tx\tNULL\tNULL\t0\n" >who.tsv &&
 	test_expect_code 1 imstore --store st5 import --from-msilo who.tsv 2>err &&
 	grep "who.tsv. line 1: column username holds a NUL byte" err &&
+	u=$(python3 -c "print(\"%41\" * 178)") &&
+	printf "12\tsip:a@x.org\tsip:b@y.org\t%s\texample.com\t1764700000\t0\t0\tNULL\tx\tNULL\tNULL\t0\n" "$u" >who.tsv &&
+	test_expect_code 1 imstore --store st5 import --from-msilo who.tsv 2>err &&
+	grep "who.tsv. line 1: username and domain longer than an address" err &&
 	imstore --store st5 list --count owner:sip:alice@evil.org >got && echo 0 >expect && test_cmp expect got &&
 	imstore --store st5 list --count >after && test_cmp before after &&
 	printf "10\tsip:a@x.org\tsip:b@y.org\tb.o%%41-_~!*()&=+\$,/\t[2001:db8::1]\t1764700000\t0\t0\tNULL\tx\tNULL\tNULL\t0\n" >ok.tsv &&

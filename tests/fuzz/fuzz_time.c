@@ -1,8 +1,9 @@
 /* fuzz_time.c - the small text decoders: the filter language's dates and
  * durations (libstore/timeparse.c), the command's times, sizes and
  * durations (cli_parse_time, cli_parse_u64 in cmd/util.c), RFC 3339
- * DateTime (cpim_datetime_parse), message ids (ims_id_parse) and the
- * folder, mode and state names.
+ * DateTime (cpim_datetime_parse), SIP Date (cpim_sip_date_parse), message
+ * ids (ims_id_parse), the folder, mode and state names, and addresses
+ * (ims_addr_canon).
  *
  * Invariants: every success reads back: a date range described by
  * ims__date_describe() parses to the same range, a time formatted parses to
@@ -69,6 +70,22 @@ cli_values(const char *s)
 }
 
 static void
+address(const char *s)
+{
+	char a[IMS_ADDR_MAX + 1], b[IMS_ADDR_MAX + 1];
+	int rc = ims_addr_canon(a, sizeof(a), s);
+
+	if (rc == 0) {
+		if (strlen(a) > IMS_ADDR_MAX || ims_addr_canon(b, sizeof(b), a) || strcmp(a, b)) {
+			fprintf(stderr, "'%s' canonicalises to '%s', then to '%s'\n", s, a, b);
+			abort();
+		}
+	} else if (rc != IMS_INVALID && rc != IMS_TOOBIG) {
+		abort();
+	}
+}
+
+static void
 others(const char *s, size_t n)
 {
 	char f[CPIM_DATETIME_MAX], idf[IMS_ID_STRLEN + 1];
@@ -78,6 +95,8 @@ others(const char *s, size_t n)
 	ims_mode mo;
 	ims_state st;
 
+	cpim_sip_date_parse(&t, s, n);
+	address(s);
 	if (!cpim_datetime_parse(&t, s, n) && !cpim_datetime_format(f, sizeof(f), t) &&
 	    (cpim_datetime_parse(&t2, f, strlen(f)) || t2 != t))
 		abort();

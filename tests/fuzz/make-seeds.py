@@ -189,5 +189,9 @@ for n, s in enumerate(("2024-02-29", "2024-03-01T12:00", "2024-03-01T12:00:30.5Z
                        "2008-04-04T23:59:60Z", "1985-04-12T23:20:50.52Z", "01M8X6W5S0NSD82QBVA9KN4S8H",
                        "01m8x6w5s0nsd82qbva9kn4s8h", "0IL8X6W5S0NSD82QBVA9KN4S8H", "ZZZZZZZZZZZZZZZZZZZZZZZZZZ",
                        "deferred", "HISTORY", "pager", "session", "large", "stored", "pending",
-                       "delivering", "delivered", "failed", "")):
+                       "delivering", "delivered", "failed", "",
+                       "sip:bob@example.com", '"Bob" <sip:Bob@EXAMPLE.com;transport=tcp>',
+                       "tel:+1-212-555-0100", "tel:5550100;phone-context=example.com",
+                       "im:alice@[2001:db8::1]:5060", "sips:%61lice:pw@host?x=y", "pres:x@y",
+                       "sip:%40@x", "Sat, 13 Nov 2010 23:29:00 GMT", "Mon, 29 Feb 2021 00:00:00 GMT")):
     put("time", "seed-%02d" % n, s)

@@ -134,11 +134,18 @@ FUZZ_NAMES = $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
 REPLAY_BIN = $(FUZZ_NAMES:%=$(O)/fuzz/replay_%)
 FUZZ_TIME ?= 60
 
-# the archive target reads archives with the command's own code
+# targets that read with the command's own code link its objects
 FUZZ_ARCHIVE_OBJ = $(O)/cmd/archive.o $(O)/cmd/arcverify.o $(O)/cmd/manifest.o $(O)/cmd/util.o \
                    $(O)/cmd/fatal.o
-$(O)/fuzz/replay_archive: FUZZ_EXTRA = $(FUZZ_ARCHIVE_OBJ) $(CMD_LIBS)
-$(O)/fuzz/replay_archive: $(FUZZ_ARCHIVE_OBJ)
+FUZZ_OBJ_archive = $(FUZZ_ARCHIVE_OBJ)
+FUZZ_OBJ_manifest = $(FUZZ_ARCHIVE_OBJ)
+FUZZ_OBJ_msilo = $(O)/cmd/msilo.o $(O)/cmd/util.o $(O)/cmd/fatal.o
+FUZZ_OBJ_time = $(O)/cmd/util.o $(O)/cmd/fatal.o
+$(O)/fuzz/replay_archive $(O)/fuzz/fuzz_archive: $(FUZZ_OBJ_archive)
+$(O)/fuzz/replay_manifest $(O)/fuzz/fuzz_manifest: $(FUZZ_OBJ_manifest)
+$(O)/fuzz/replay_msilo $(O)/fuzz/fuzz_msilo: $(FUZZ_OBJ_msilo)
+$(O)/fuzz/replay_time $(O)/fuzz/fuzz_time: $(FUZZ_OBJ_time)
+FUZZ_EXTRA = $(FUZZ_OBJ_$*) $(if $(FUZZ_OBJ_$*),$(CMD_LIBS))
 
 $(O)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(O)/libimstore.a $(O)/libcpim.a
 	@mkdir -p $(dir $@)
@@ -150,20 +157,24 @@ check-fuzz: $(REPLAY_BIN)
 	  dirs="tests/fuzz/corpus/$$n"; [ -d tests/corpus/$$n ] && dirs="$$dirs tests/corpus/$$n"; \
 	  printf 'fuzz replay %s: ' $$n; $(O)/fuzz/replay_$$n $$dirs || exit 1; done
 
-# libFuzzer runs on demand: make fuzz FUZZ_TIME=300
+# libFuzzer runs on demand: make fuzz FUZZ_TIME=300 [FUZZ_NAMES="settings imdn"];
+# new inputs go to build-fuzz/corpus-NAME, crashes to ./crash-*
 fuzz:
 	$(MAKE) O=build-fuzz CC=clang CFLAGS="-O1 -g" \
 	  XCFLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
-	  XLDFLAGS="-fsanitize=address,undefined" build-fuzz/libimstore.a build-fuzz/libcpim.a \
-	  $(FUZZ_ARCHIVE_OBJ:$(O)/%=build-fuzz/%)
+	  XLDFLAGS="-fsanitize=address,undefined" fuzz-run
+
+fuzz-run: $(FUZZ_NAMES:%=$(O)/fuzz/fuzz_%)
 	@for n in $(FUZZ_NAMES); do \
-	  extra=""; [ $$n = archive ] && extra="$(FUZZ_ARCHIVE_OBJ:$(O)/%=build-fuzz/%) $(CMD_LIBS)"; \
-	  clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined \
-	    -Ilibstore -Ilibcpim -Icmd $(XML_CFLAGS) -o build-fuzz/fuzz_$$n tests/fuzz/fuzz_$$n.c \
-	    $$extra build-fuzz/libimstore.a build-fuzz/libcpim.a $(LIBS) || exit 1; \
-	  mkdir -p build-fuzz/corpus-$$n; dict=""; [ -f tests/fuzz/$$n.dict ] && dict="-dict=tests/fuzz/$$n.dict"; \
-	  build-fuzz/fuzz_$$n -max_total_time=$(FUZZ_TIME) $$dict build-fuzz/corpus-$$n tests/fuzz/corpus/$$n \
+	  mkdir -p $(O)/corpus-$$n; dict=""; [ -f tests/fuzz/$$n.dict ] && dict="-dict=tests/fuzz/$$n.dict"; \
+	  $(O)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_TIME) $$dict $(O)/corpus-$$n tests/fuzz/corpus/$$n \
 	    || exit 1; done
+
+$(O)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(O)/libimstore.a $(O)/libcpim.a
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined \
+	  -Ilibstore -Ilibcpim -Icmd $(XML_CFLAGS) -o $@ $< \
+	  $(FUZZ_EXTRA) $(O)/libimstore.a $(O)/libcpim.a $(LIBS)
 
 check-symbols: $(O)/libimstore.so.$(SOMAJOR) $(O)/libcpim.so.$(SOMAJOR)
 	sh tests/check-symbols.sh $(O)
@@ -265,4 +276,4 @@ clean:
 	rm -rf build build-asan build-tsan build-fuzz demo-store demo-export.tar.gz
 
 .PHONY: all check check-all check-unit check-cli torture check-symbols check-docs \
-        check-asan check-tsan check-fuzz check-install fuzz deps demo install uninstall clean
+        check-asan check-tsan check-fuzz check-install fuzz fuzz-run deps demo install uninstall clean

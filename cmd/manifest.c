@@ -262,21 +262,31 @@ errors_off(void *ctx, const char *msg, ...)
 	(void)msg;
 }
 
-/* A DOCTYPE comes before the root element: look for one there, so that
- * no DTD is ever handed to the parser, whatever its entities. */
+/* The head of the manifest, before libxml2 reads it: UTF-8 only (a
+ * document in UTF-16 or declared UTF-7 would hide its DOCTYPE from the
+ * search below), and no DOCTYPE before the root element, so that no DTD is
+ * ever handed to the parser, whatever its entities. */
 static int
-has_doctype(int fd)
+head_refused(int fd, char *err, size_t errcap)
 {
-	char buf[65536 + 1];
+	char buf[65536 + 1], why[160];
 	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
 	char *root, *dt;
 
 	if (n <= 0)
 		return 0;
+	if (ims__xml_utf8_only(buf, (size_t)n, why, sizeof(why))) {
+		snprintf(err, errcap, "the manifest is refused: %s", why);
+		return 1;
+	}
 	buf[n] = '\0';
 	root = strstr(buf, "<manifest");
 	dt = strstr(buf, "<!DOCTYPE");
-	return dt && (!root || dt < root);
+	if (dt && (!root || dt < root)) {
+		snprintf(err, errcap, "the manifest has a DOCTYPE (refused)");
+		return 1;
+	}
+	return 0;
 }
 
 int
@@ -287,8 +297,7 @@ mf_read_open(mf_reader **out, int fd, char *err, size_t errcap)
 	*out = NULL;
 	if (!r)
 		return ENOMEM;
-	if (has_doctype(fd)) {
-		snprintf(err, errcap, "the manifest has a DOCTYPE (refused)");
+	if (head_refused(fd, err, errcap)) {
 		free(r);
 		return IMS_INVALID;
 	}
@@ -410,8 +419,10 @@ fill_message(mf_reader *r, mf_item *it, xmlNodePtr n)
 	m->cc = r->rcpt + m->nto;
 	m->ncc = ncc;
 	m->headers = r->hdrs;
-	if (!m->owner || !m->message_id || m->received == IMS_TIME_NONE)
-		return mf_fail(r, "message %s: no owner, message-id or received time", id);
+	/* what the store requires: verify-archive must not pass what import
+	 * would refuse (fuzz_manifest found a message without <from>) */
+	if (!m->owner || !m->from.uri || !m->message_id || m->received == IMS_TIME_NONE)
+		return mf_fail(r, "message %s: no owner, from, message-id or received time", id);
 	return 0;
 }
 

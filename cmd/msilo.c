@@ -3,6 +3,7 @@
  * status) as printed by `mysql -B` or `sqlite3 -separator '\t'`, into
  * deferred messages.  mysql's escapes (\\ \t \n \r \0) are undone; NULL and
  * empty fields are absent values. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,9 @@
 
 enum { C_ID, C_SRC, C_DST, C_USER, C_DOMAIN, C_INC, C_EXP, C_SND, C_CTYPE,
        C_BODY, C_HDRS, C_CALLID, C_STATUS, NCOLS };
+static const char *const col_names[NCOLS] = { "id", "src_addr", "dst_addr",
+	"username", "domain", "inc_time", "exp_time", "snd_time", "ctype", "body",
+	"extra_hdrs", "callid", "status" };
 
 /* Undo mysql -B's escapes in place; the length (a body may hold NUL). */
 static size_t
@@ -98,43 +102,150 @@ headers(ims_header *h, size_t cap, char *s)
 	return n;
 }
 
+/* RFC 3261 unreserved and user-unreserved but ';' and '?' (which end the
+ * user part), and %HH escapes: what the user part may hold so that
+ * "sip:USER@DOMAIN" names USER at DOMAIN.  The offset of the first byte
+ * it may not hold, or -1. */
+static long
+user_bad(const char *u)
+{
+	for (size_t i = 0; u[i]; i++) {
+		unsigned char ch = (unsigned char)u[i];
+		if (ch == '%' && isxdigit((unsigned char)u[i + 1]) &&
+		    isxdigit((unsigned char)u[i + 2]))
+			i += 2;
+		else if (ch >= 0x80 || (!isalnum(ch) && !strchr("-_.!~*'()&=+$,/", ch)))
+			return (long)i;
+	}
+	return -1;
+}
+
+/* a host name, an IPv4 address or an IPv6 reference: as user_bad() */
+static long
+domain_bad(const char *d)
+{
+	size_t n = strlen(d), v6 = d[0] == '[';
+
+	if (n == 0 || (v6 && (n < 3 || d[n - 1] != ']')))
+		return 0;
+	for (size_t i = v6; i < n - v6; i++) {
+		unsigned char ch = (unsigned char)d[i];
+		if (ch >= 0x80 || (v6 ? !isxdigit(ch) && ch != ':' && ch != '.'
+		                      : !isalnum(ch) && ch != '-' && ch != '.' && ch != '_'))
+			return (long)i;
+	}
+	return -1;
+}
+
+/* "username 'x' would not form ... (it has '@')" */
 static int
-row(ims_bulk *b, char **col, size_t *len, uint64_t *expired, int64_t now,
+refuse(char *err, size_t cap, const char *what, const char *v, unsigned char c)
+{
+	char has[32], shown[81];
+	size_t i;
+
+	for (i = 0; v[i] && i < sizeof(shown) - 1; i++)
+		shown[i] = (unsigned char)v[i] < 0x20 || v[i] == 0x7f ? '?' : v[i];
+	shown[i] = '\0';
+	if (c < 0x20 || c == 0x7f)
+		snprintf(has, sizeof(has), "a control character");
+	else if (c >= 0x80)
+		snprintf(has, sizeof(has), "a byte that is not ASCII");
+	else if (c == '[')
+		snprintf(has, sizeof(has), "an unclosed '['");
+	else
+		snprintf(has, sizeof(has), "'%c'", c);
+	snprintf(err, cap, "%s '%s' would not form the address of one user (it has %s)",
+	         what, shown, has);
+	return -1;
+}
+
+static int
+owner_of(msilo_row *r, char **col, char *err, size_t cap)
+{
+	long bad;
+
+	if ((bad = user_bad(col[C_USER])) >= 0)
+		return refuse(err, cap, "username", col[C_USER], (unsigned char)col[C_USER][bad]);
+	if ((bad = domain_bad(col[C_DOMAIN])) >= 0)
+		return refuse(err, cap, "domain", col[C_DOMAIN], (unsigned char)col[C_DOMAIN][bad]);
+	/* cut short, "sip:%41...%41@example.com" could end "@exam" */
+	if ((size_t)snprintf(r->owner, sizeof(r->owner), "sip:%s@%s", col[C_USER],
+	                     col[C_DOMAIN]) >= sizeof(r->owner)) {
+		snprintf(err, cap, "username and domain longer than an address");
+		return -1;
+	}
+	return 0;
+}
+
+int
+msilo_parse(msilo_row *r, char *line, int first, int64_t now, char *err,
+            size_t errcap)
+{
+	ims_msg m0 = IMS_MSG_INIT;
+	char *col[NCOLS];
+	size_t len[NCOLS];
+
+	err[0] = '\0';
+	if (line[0] == '\n' || line[0] == '\0')
+		return 1;
+	if (split(col, len, line)) {
+		snprintf(err, errcap, "expected %d tab-separated columns", NCOLS);
+		return -1;
+	}
+	if (first && col[C_ID] && strcmp(col[C_ID], "id") == 0)
+		return 1; /* mysql -B's column names */
+	/* only the body may hold a NUL (\0): elsewhere it would cut the value,
+	 * "bob\0x" reading as the user bob */
+	for (int k = 0; k < NCOLS; k++)
+		if (k != C_BODY && col[k] && strlen(col[k]) != len[k]) {
+			snprintf(err, errcap, "column %s holds a NUL byte", col_names[k]);
+			return -1;
+		}
+	r->m = m0;
+	if (!col[C_ID] || !col[C_SRC] || !col[C_USER] || !col[C_DOMAIN] ||
+	    seconds(&r->m.received, col[C_INC]) || seconds(&r->m.expires, col[C_EXP])) {
+		snprintf(err, errcap, "not an msilo row (id, src_addr, username, domain, "
+		         "inc_time, exp_time…)");
+		return -1;
+	}
+	if (owner_of(r, col, err, errcap))
+		return -1;
+	snprintf(r->msgid, sizeof(r->msgid), "msilo-%.40s", col[C_ID]);
+	r->id = col[C_ID];
+	r->to.uri = col[C_DST];
+	r->to.name = NULL;
+	r->m.owner = r->owner;
+	r->m.from.uri = col[C_SRC];
+	r->m.to = col[C_DST] ? &r->to : NULL;
+	r->m.nto = col[C_DST] ? 1 : 0;
+	r->m.message_id = col[C_CALLID] ? col[C_CALLID] : r->msgid;
+	r->m.content_type = col[C_CTYPE];
+	r->m.headers = r->hdrs;
+	r->m.nheaders = col[C_HDRS] ? headers(r->hdrs, IMS_HEADERS_MAX, col[C_HDRS]) : 0;
+	if (r->m.received == IMS_TIME_NONE)
+		r->m.received = now;
+	r->body = col[C_BODY] ? col[C_BODY] : "";
+	r->body_len = col[C_BODY] ? len[C_BODY] : 0;
+	return 0;
+}
+
+static int
+row(ims_bulk *b, msilo_row *r, uint64_t *expired, int64_t now,
     const char *path, size_t lineno)
 {
-	char owner[IMS_ADDR_MAX + 64], msgid[64];
-	ims_header hdrs[IMS_HEADERS_MAX];
-	ims_addr to = { col[C_DST], NULL };
-	ims_msg m = IMS_MSG_INIT;
 	ims_errinfo e;
 	int rc;
 
-	if (!col[C_ID] || !col[C_SRC] || !col[C_USER] || !col[C_DOMAIN] ||
-	    seconds(&m.received, col[C_INC]) || seconds(&m.expires, col[C_EXP])) {
-		cli_err("'%s' line %zu: not an msilo row (id, src_addr, username, domain, "
-		        "inc_time, exp_time…)", path, lineno);
-		return EXIT_ERR;
-	}
-	if (m.expires != IMS_TIME_NONE && m.expires <= now) {
+	if (r->m.expires != IMS_TIME_NONE && r->m.expires <= now) {
 		(*expired)++;
 		return 0;
 	}
-	snprintf(owner, sizeof(owner), "sip:%s@%s", col[C_USER], col[C_DOMAIN]);
-	snprintf(msgid, sizeof(msgid), "msilo-%.40s", col[C_ID]);
-	m.owner = owner;
-	m.from.uri = col[C_SRC];
-	m.to = col[C_DST] ? &to : NULL;
-	m.nto = col[C_DST] ? 1 : 0;
-	m.message_id = col[C_CALLID] ? col[C_CALLID] : msgid;
-	m.content_type = col[C_CTYPE];
-	m.headers = hdrs;
-	m.nheaders = col[C_HDRS] ? headers(hdrs, IMS_HEADERS_MAX, col[C_HDRS]) : 0;
-	if (m.received == IMS_TIME_NONE)
-		m.received = now;
-	if ((rc = ims_msg_check(&m, &e)) ||
-	    (rc = ims_bulk_put(b, &m, col[C_BODY] ? col[C_BODY] : "", col[C_BODY] ? len[C_BODY] : 0))) {
+	e.message[0] = '\0';
+	if ((rc = ims_msg_check(&r->m, &e)) ||
+	    (rc = ims_bulk_put(b, &r->m, r->body, r->body_len))) {
 		if (rc == IMS_INVALID || rc == IMS_TOOBIG)
-			cli_err("'%s' line %zu (msilo id %s): %s", path, lineno, col[C_ID],
+			cli_err("'%s' line %zu (msilo id %s): %s", path, lineno, r->id,
 			        e.message[0] ? e.message : ims_strerror(rc));
 		else
 			cli_fail(rc, "'%s' line %zu: cannot store", path, lineno);
@@ -147,8 +258,9 @@ int
 msilo_import(ims_bulk *b, const char *path, uint64_t *expired)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	char *line = NULL, *col[NCOLS];
-	size_t cap = 0, len[NCOLS], lineno = 0;
+	msilo_row *r;
+	char *line = NULL, err[256];
+	size_t cap = 0, lineno = 0;
 	int64_t now = (int64_t)time(NULL) * 1000000;
 	int rc = 0;
 
@@ -156,18 +268,18 @@ msilo_import(ims_bulk *b, const char *path, uint64_t *expired)
 		cli_err("cannot open '%s': %s", path, strerror(errno));
 		return EXIT_ERR;
 	}
+	if (!(r = malloc(sizeof(*r)))) {
+		cli_err("out of memory");
+		rc = EXIT_ERR;
+	}
 	while (rc == 0 && getline(&line, &cap, f) > 0) {
+		int k;
 		lineno++;
-		if (line[0] == '\n' || line[0] == '\0')
-			continue;
-		if (split(col, len, line)) {
-			cli_err("'%s' line %zu: expected %d tab-separated columns", path,
-			        lineno, NCOLS);
+		if ((k = msilo_parse(r, line, lineno == 1, now, err, sizeof(err))) < 0) {
+			cli_err("'%s' line %zu: %s", path, lineno, err);
 			rc = EXIT_ERR;
-		} else if (lineno == 1 && col[C_ID] && strcmp(col[C_ID], "id") == 0) {
-			continue; /* mysql -B's column names */
-		} else {
-			rc = row(b, col, len, expired, now, path, lineno);
+		} else if (k == 0) {
+			rc = row(b, r, expired, now, path, lineno);
 		}
 	}
 	if (rc == 0 && ferror(f)) {
@@ -175,6 +287,7 @@ msilo_import(ims_bulk *b, const char *path, uint64_t *expired)
 		rc = EXIT_ERR;
 	}
 	free(line);
+	free(r);
 	if (f != stdin)
 		fclose(f);
 	return rc;

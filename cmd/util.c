@@ -108,7 +108,13 @@ cli_parse_u64(uint64_t *out, const char *s)
 	return 0;
 }
 
-/* A duration like 90s, 30m, 72h, 4d, 1w; seconds.  -1 if invalid. */
+/* the longest duration: 9999 years of 366 days, in seconds */
+#define DURATION_MAX (INT64_C(9999) * 366 * 86400)
+/* 10000-01-01T00:00:00Z, in microseconds: times end before it */
+#define TIME_END (INT64_C(253402300800) * 1000000)
+
+/* A duration like 90s, 30m, 72h, 4d, 1w; seconds.  -1 if invalid or
+ * longer than DURATION_MAX (its microseconds then fit, added to any time). */
 static int64_t
 parse_duration(const char *s)
 {
@@ -130,6 +136,8 @@ parse_duration(const char *s)
 		case 'w': unit = 604800; break;
 		default: return -1;
 		}
+		if (v * unit > DURATION_MAX - total)
+			return -1;
 		total += v * unit;
 		s = end + 1;
 	}
@@ -150,6 +158,9 @@ cli_parse_time(int64_t *out, const char *s, int64_t now)
 		return 0;
 	}
 	if ((d = parse_duration(s)) >= 0) {
+		/* before the fix, 20000000w overflowed to a time long past */
+		if (now < 0 || now >= TIME_END || d * 1000000 >= TIME_END - now)
+			return IMS_INVALID;
 		*out = now + d * 1000000;
 		return 0;
 	}

@@ -56,6 +56,46 @@ has_doctype(const unsigned char *p, size_t n)
 	return 0;
 }
 
+static int
+xml_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The encoding the XML declaration names, if any, is UTF-8.  Checked
+ * before libxml2 sees the bytes: it would decode a document declared UTF-7
+ * (valid UTF-8 all the same) and find there a DOCTYPE that has_doctype()
+ * cannot see. */
+static int
+declared_utf8(const unsigned char *p, size_t n)
+{
+	const unsigned char *end, *e, *v;
+	unsigned char q;
+
+	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+		p += 3;
+		n -= 3;
+	}
+	if (n < 6 || memcmp(p, "<?xml", 5) != 0 || !xml_space(p[5]))
+		return 1;
+	if (!(end = memmem(p, n, "?>", 2)))
+		return 0;
+	if (!(e = memmem(p, (size_t)(end - p), "encoding", 8)))
+		return 1;
+	for (e += 8; e < end && xml_space(*e); e++)
+		;
+	if (e >= end || *e++ != '=')
+		return 0;
+	while (e < end && xml_space(*e))
+		e++;
+	if (e >= end || (*e != '"' && *e != '\''))
+		return 0;
+	q = *e++;
+	for (v = e; e < end && *e != q; e++)
+		;
+	return e < end && e - v == 5 && cpim__memcaseeq((const char *)v, 5, "utf-8");
+}
+
 /* ---------------------------------------------------------------- reading */
 
 enum { F_MSGID, F_DATETIME, F_RCPT, F_ORIG, F_SUBJECT, F_MAX };
@@ -157,8 +197,17 @@ read_field(struct rd *r, const xmlNode *n)
 		return 0;   /* extension element: ignored */
 	if (r->f[k])
 		return fail(r, CPIM_SYNTAX, n, "element appears twice");
-	r->f[k] = xmlNodeGetContent(n);
-	return r->f[k] ? 0 : CPIM_NOMEM;
+	if (!(r->f[k] = xmlNodeGetContent(n)))
+		return CPIM_NOMEM;
+	/* what cpim_imdn_write() would refuse is not read either: a
+	 * Message-ID with a line break would not match its message */
+	if (cpim__check_value((const char *)r->f[k], strlen((const char *)r->f[k]), 1) !=
+	    strlen((const char *)r->f[k])) {
+		char what[64];
+		snprintf(what, sizeof what, "control character in %s", names[k]);
+		return fail(r, CPIM_SYNTAX, n, what);
+	}
+	return 0;
 }
 
 static int
@@ -251,6 +300,8 @@ check_input(const void *xml, size_t len, cpim_error *err)
 		    CPIM_IMDN_MAX_SIZE);
 	if (memchr(xml, '\0', len) || !cpim__utf8_valid(xml, len))
 		return cpim__err(err, CPIM_SYNTAX, "imdn document not valid utf-8");
+	if (!declared_utf8(xml, len))
+		return cpim__err(err, CPIM_SYNTAX, "imdn encoding must be utf-8");
 	if (has_doctype(xml, len))
 		return cpim__err(err, CPIM_UNSAFE, "doctype not allowed in imdn");
 	return 0;

@@ -959,6 +959,8 @@ IMS_API int ims_settings_get(ims_settings *out, ims_store *st, const char *user)
 
 /**
  * Store a user's settings durably.
+ * @return 0, IMS_INVALID (bad or overlong address, as ims_settings_get()),
+ *         or another error.
  * @since 0.1
  */
 IMS_API int ims_settings_set(ims_store *st, const char *user,

@@ -335,6 +335,9 @@ void ims__putreq_release(ims__putreq *p);
 struct _xmlDoc;
 int ims__xml_read(struct _xmlDoc **out, const void *data, size_t len,
                   ims_errinfo *err);
+/* 0 when the first len bytes of a document are UTF-8 as libxml2 will read
+ * them; IMS_INVALID with why otherwise (cmd/manifest.c uses it too). */
+int ims__xml_utf8_only(const void *data, size_t len, char *why, size_t cap);
 
 /* ---- xmlwrite.c ---- */
 typedef struct ims__xb {

@@ -181,7 +181,8 @@ ims_settings_set(ims_store *st, const char *user, const ims_settings *s)
 
 	if (!user || !s || s->version < 1)
 		return IMS_INVALID;
+	/* as ims_settings_get(): an overlong user is not an address */
 	if ((rc = ims_addr_canon(canon, sizeof(canon), user)))
-		return rc;
+		return IMS_INVALID;
 	return ims__write(st, settings_txn, &c);
 }

@@ -1,8 +1,9 @@
-/* xml.c - reading XML documents that may be hostile: no DTD of any kind,
- * no entities, no network, bounded size and depth (libxml2). */
+/* xml.c - reading XML documents that may be hostile: UTF-8 only, no DTD of
+ * any kind, no entities, no network, bounded size and depth (libxml2). */
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <stdio.h>
+#include <string.h>
 #include <strings.h>
 
 #include "internal.h"
@@ -19,6 +20,87 @@ has_markup_decl(const char *p, size_t len)
 		if (p[i] == '<' && p[i + 1] == '!' && p[i + 2] != '-' && p[i + 2] != '[')
 			return 1;
 	return 0;
+}
+
+static int
+xml_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The pseudo-attributes of an XML declaration, p just after "<?xml": the
+ * value of encoding in enc ("" when none); -1 when it cannot be read. */
+static int
+decl_encoding(char *enc, size_t cap, const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+	enc[0] = '\0';
+	for (;;) {
+		size_t name, nlen, val;
+		unsigned char q;
+		while (i < n && xml_space(p[i]))
+			i++;
+		if (i + 1 < n && p[i] == '?' && p[i + 1] == '>')
+			return 0;
+		for (name = i; i < n && ((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'z'); i++)
+			;
+		nlen = i - name;
+		while (i < n && xml_space(p[i]))
+			i++;
+		if (!nlen || i >= n || p[i++] != '=')
+			return -1;
+		while (i < n && xml_space(p[i]))
+			i++;
+		if (i >= n || (p[i] != '"' && p[i] != '\''))
+			return -1;
+		q = p[i++];
+		for (val = i; i < n && p[i] != q && p[i] != '<' && p[i] != '>'; i++)
+			;
+		if (i >= n || p[i] != q)
+			return -1;
+		if (nlen == 8 && memcmp(p + name, "encoding", 8) == 0)
+			snprintf(enc, cap, "%.*s", (int)(i - val), (const char *)p + val);
+		i++;
+	}
+}
+
+/*
+ * Only UTF-8 reaches libxml2, which would otherwise decode what a
+ * byte-order mark or the XML declaration names (UTF-16, UTF-32, EBCDIC,
+ * UTF-7 through iconv), so that the byte-level DOCTYPE check would not see
+ * the "<!" of a DOCTYPE.  Of the first len bytes: no NUL, no byte-order mark
+ * but UTF-8's, '<' or white space first, and no encoding declared but UTF-8.
+ */
+int
+ims__xml_utf8_only(const void *data, size_t len, char *why, size_t cap)
+{
+	const unsigned char *p = data;
+	char enc[64];
+	int rc;
+
+	if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
+		p += 3;
+		len -= 3;
+	}
+	if (len == 0)
+		return 0;
+	if (memchr(p, '\0', len) || p[0] == 0xfe || p[0] == 0xff)
+		snprintf(why, cap, "only UTF-8 documents are accepted "
+		         "(NUL bytes or a byte-order mark: UTF-16 or UTF-32)");
+	else if (p[0] != '<' && !xml_space(p[0]))
+		snprintf(why, cap, "only UTF-8 documents are accepted "
+		         "(the document does not begin with '<')");
+	else if (len < 6 || memcmp(p, "<?xml", 5) != 0 || !xml_space(p[5]))
+		return 0;
+	else if ((rc = decl_encoding(enc, sizeof(enc), p + 5, len - 5)) < 0)
+		snprintf(why, cap, "only UTF-8 documents are accepted "
+		         "(unreadable XML declaration)");
+	else if (!enc[0] || strcasecmp(enc, "UTF-8") == 0)
+		return 0;
+	else
+		snprintf(why, cap, "only UTF-8 documents are accepted, not '%s'", enc);
+	return IMS_INVALID;
 }
 
 /* libxml2 capitalises its messages; ours are lowercase */
@@ -48,10 +130,13 @@ ims__xml_read(xmlDoc **out, const void *data, size_t len, ims_errinfo *err)
 	xmlParserCtxt *ctx;
 	xmlDoc *doc;
 	const char *why = NULL;
+	char enc[160];
 
 	*out = NULL;
 	if (len > XML_MAX_BYTES)
 		why = "document larger than 64 KiB";
+	else if (ims__xml_utf8_only(data, len, enc, sizeof(enc)))
+		why = enc;
 	else if (has_markup_decl(data, len))
 		why = "document type declarations and entities are not accepted";
 	if (!why && !(ctx = xmlNewParserCtxt()))

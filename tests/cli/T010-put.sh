@@ -308,4 +308,16 @@ test_expect_success 'received times with an offset and fractions are stored in U
 	test_cmp expect out
 '
 
+test_expect_success 'an --expires duration past the year 9999 is refused, not wrapped into the past' '
+	imstore list --count >before &&
+	for d in 20000000w 100000000w 99999999d1w 5000000w; do
+		printf x | test_expect_code 2 imstore put -o sip:dur@example.com -f sip:a@example.com \
+			-m "dur-$d" --expires "$d" 2>err &&
+		grep "invalid time .$d. for --expires" err || return 1
+	done &&
+	imstore list --count >after && test_cmp before after &&
+	printf x | imstore put -o sip:dur@example.com -f sip:a@example.com -m dur-ok --expires 300000w >/dev/null &&
+	imstore list --format json msgid:dur-ok | json_get expires | grep "^[78][0-9][0-9][0-9]-"
+'
+
 test_done

@@ -246,6 +246,35 @@ test_expect_success 'a bad msilo row is named by its line' '
 	grep "bad.tsv. line 1: expected 13 tab-separated columns" err
 '
 
+test_expect_success 'an msilo username or domain that would name another user is refused' '
+	imstore --store st5 list --count >before &&
+	for u in "alice@evil.org;x" "alice@evil.org" "bob:secret" "b>" "b;lr" "b?x" "a b" \
+	         "$(printf "b\001")" "$(printf "b\303\251")"; do
+		printf "8\tsip:a@x.org\tsip:b@y.org\t%s\ty.org\t1764700000\t0\t0\tNULL\tx\tNULL\tNULL\t0\n" "$u" >who.tsv &&
+		test_expect_code 1 imstore --store st5 import --from-msilo who.tsv 2>err &&
+		grep "who.tsv. line 1: username .* would not form the address of one user (it has " err ||
+		{ echo "username $u: $(cat err)"; return 1; }
+	done &&
+	grep "(it has a byte that is not ASCII)" err &&
+	for d in "y.org;x" "y.org:5060" "evil.org>" "y .org" "[::1" "y.org@evil.org"; do
+		printf "9\tsip:a@x.org\tsip:b@y.org\tb\t%s\t1764700000\t0\t0\tNULL\tx\tNULL\tNULL\t0\n" "$d" >who.tsv &&
+		test_expect_code 1 imstore --store st5 import --from-msilo who.tsv 2>err &&
+		grep "who.tsv. line 1: domain .* would not form the address of one user (it has " err ||
+		{ echo "domain $d: $(cat err)"; return 1; }
+	done &&
+	printf "11\tsip:a@x.org\tsip:b@y.org\tbob\\\\0x\ty.org\t1764700000\t0\t0\tNULL\tx\tNULL\tNULL\t0\n" >who.tsv &&
+	test_expect_code 1 imstore --store st5 import --from-msilo who.tsv 2>err &&
+	grep "who.tsv. line 1: column username holds a NUL byte" err &&
+	u=$(python3 -c "print(\"%41\" * 178)") &&
+	printf "12\tsip:a@x.org\tsip:b@y.org\t%s\texample.com\t1764700000\t0\t0\tNULL\tx\tNULL\tNULL\t0\n" "$u" >who.tsv &&
+	test_expect_code 1 imstore --store st5 import --from-msilo who.tsv 2>err &&
+	grep "who.tsv. line 1: username and domain longer than an address" err &&
+	imstore --store st5 list --count owner:sip:alice@evil.org >got && echo 0 >expect && test_cmp expect got &&
+	imstore --store st5 list --count >after && test_cmp before after &&
+	printf "10\tsip:a@x.org\tsip:b@y.org\tb.o%%41-_~!*()&=+\$,/\t[2001:db8::1]\t1764700000\t0\t0\tNULL\tx\tNULL\tNULL\t0\n" >ok.tsv &&
+	imstore --store st5 import --from-msilo ok.tsv >out && grep "imported 1 message " out
+'
+
 test_expect_success SQLITE3 'msilo migration from sqlite3 -separator' '
 	sqlite3 silo.db "create table silo (id integer primary key, src_addr text,
 		dst_addr text, username text, domain text, inc_time integer, exp_time integer,

@@ -3,6 +3,7 @@
  * header caps, before any quadratic work), and XML attacks on every reader
  * (settings, URI-lists, IMDN): entity expansion (billion laughs, quadratic
  * blowup), external entities and DTDs, size and depth, encodings. */
+#include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,14 +81,18 @@ test_sip_cpim_sizes(void)
 
 #define SETTINGS_NS "urn:oma:xml:im:service-settings"
 
-/* the three XML readers: 0 accepted, else their error */
+/* the three XML readers: 0 accepted, else their error (and why) */
+static char why[256];
+
 static int
 read_settings(const char *xml, size_t len)
 {
 	ims_settings s = IMS_SETTINGS_INIT;
 	ims_errinfo e;
+	int rc = ims_settings_parse(&s, xml, len, &e);
 
-	return ims_settings_parse(&s, xml, len, &e);
+	snprintf(why, sizeof(why), "%s", rc ? e.message : "");
+	return rc;
 }
 
 static int
@@ -98,6 +103,7 @@ read_urilist(const char *xml, size_t len)
 	ims_errinfo e;
 	int rc = ims_urilist_parse(&uris, &n, xml, len, &e);
 
+	snprintf(why, sizeof(why), "%s", rc ? e.message : "");
 	if (rc == 0)
 		ims_strings_free(uris, n);
 	return rc;
@@ -110,6 +116,7 @@ read_imdn(const char *xml, size_t len)
 	cpim_error e;
 	int rc = cpim_imdn_parse(&d, xml, len, &e);
 
+	snprintf(why, sizeof(why), "%s", rc ? e.message : "");
 	cpim_imdn_free(d);
 	return rc;
 }
@@ -205,10 +212,84 @@ test_xml(void)
 	}
 }
 
+/* ascii, then text in charset: a malloc()ed document of *len bytes, or
+ * NULL when this iconv has no such converter */
+static char *
+encoded(size_t *len, const char *ascii, const char *charset, const char *text)
+{
+	size_t a = strlen(ascii), in = strlen(text), cap = a + 8 * in + 16, left;
+	char *s, *src = (char *)(uintptr_t)text, *dst;
+	iconv_t cd = iconv_open(charset, "UTF-8");
+
+	if (cd == (iconv_t)-1)
+		return NULL;
+	if (!(s = malloc(cap)))
+		abort();
+	memcpy(s, ascii, a);
+	dst = s + a;
+	left = cap - a;
+	if (iconv(cd, &src, &in, &dst, &left) == (size_t)-1)
+		abort();
+	iconv_close(cd);
+	*len = (size_t)(dst - s);
+	return s;
+}
+
+/* Only UTF-8 reaches libxml2: a document marked or declared otherwise is
+ * refused before it is parsed, so that a DOCTYPE cannot hide from the
+ * byte-level check in UTF-7 (or UTF-16, UTF-32, EBCDIC). */
+static void
+test_encodings(void)
+{
+	static const struct { const char *what, *ascii, *charset, *prolog; int ok; } enc[] = {
+		{ "UTF-7 hiding a DOCTYPE", "<?xml version=\"1.0\" encoding=\"UTF-7\"?>",
+		  "UTF-7", "<!DOCTYPE r [<!ENTITY x \"y\">]>", 0 },
+		{ "UTF-7", "<?xml version=\"1.0\" encoding='utf-7'?>", "UTF-7", "", 0 },
+		{ "UTF-16 with a byte-order mark", "", "UTF-16",
+		  "<?xml version=\"1.0\" encoding=\"UTF-16\"?><!DOCTYPE r>", 0 },
+		{ "UTF-16BE without a mark", "", "UTF-16BE", "<?xml version=\"1.0\"?>", 0 },
+		{ "UTF-32 with a byte-order mark", "", "UTF-32", "", 0 },
+		{ "EBCDIC (IBM037)", "", "IBM037",
+		  "<?xml version=\"1.0\" encoding=\"IBM037\"?><!DOCTYPE r>", 0 },
+		{ "ISO-8859-1 declared", "<?xml version=\"1.0\" encoding = \"ISO-8859-1\" ?>",
+		  "ISO-8859-1", "", 0 },
+		{ "an unreadable declaration", "<?xml version=\"1.0\" encoding=UTF-7?>", "UTF-8", "", 0 },
+		{ "utf-8 declared", "<?xml version='1.0' encoding='utf-8' standalone='yes'?>",
+		  "UTF-8", "", 1 },
+		{ "a UTF-8 byte-order mark", "\xef\xbb\xbf<?xml version=\"1.0\"?>", "UTF-8", "", 1 },
+	};
+
+	for (size_t r = 0; r < sizeof(readers) / sizeof(readers[0]); r++) {
+		const struct reader *rd = &readers[r];
+		for (size_t i = 0; i < sizeof(enc) / sizeof(enc[0]); i++) {
+			size_t n = strlen(enc[i].prolog) + strlen(rd->open) + strlen(rd->close) + 1, len;
+			char *text = malloc(n), *s;
+			int rc;
+
+			snprintf(text, n, "%s%s%s", enc[i].prolog, rd->open, rd->close);
+			if (!(s = encoded(&len, enc[i].ascii, enc[i].charset, text))) {
+				ok(1, "# skip %s: %s: no %s converter", rd->name, enc[i].what,
+				   enc[i].charset);
+				free(text);
+				continue;
+			}
+			rc = rd->read(s, len);
+			if (enc[i].ok)
+				is_int(rc, 0, "%s: %s accepted", rd->name, enc[i].what);
+			else
+				ok(rc != 0 && strcasestr(why, "utf-8"), "%s: %s refused as not UTF-8 (%s)",
+				   rd->name, enc[i].what, why);
+			free(s);
+			free(text);
+		}
+	}
+}
+
 int
 main(void)
 {
 	test_sip_cpim_sizes();
 	test_xml();
+	test_encodings();
 	return done_testing();
 }

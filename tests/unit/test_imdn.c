@@ -176,6 +176,20 @@ test_unsafe(void)
 	    "<datetime>2024-01-01T00:00:00Z</datetime><delivery-notification>"
 	    "<status><delivered/></status></delivery-notification></imdn>", NULL),
 	    CPIM_SYNTAX, "non-utf-8 encoding refused");
+	/* what the writer refuses is not read (found by fuzz_imdn: a
+	 * message-id holding a line break parsed, and could not be written) */
+	is_int(parse(&d, "<imdn xmlns=\"urn:ietf:params:xml:ns:imdn\"><message-id>m\n1"
+	    "</message-id><datetime>2024-01-01T00:00:00Z</datetime><delivery-notification>"
+	    "<status><delivered/></status></delivery-notification></imdn>", &err),
+	    CPIM_SYNTAX, "a line break in message-id refused");
+	ok(strstr(err.message, "control character in message-id") != NULL, "says where (%s)",
+	    err.message);
+	is_int(parse(&d, "<imdn xmlns=\"urn:ietf:params:xml:ns:imdn\"><message-id>m</message-id>"
+	    "<datetime>2024-01-01T00:00:00Z</datetime><subject>a&#13;b</subject>"
+	    "<delivery-notification><status><delivered/></status></delivery-notification></imdn>",
+	    &err), CPIM_SYNTAX, "a carriage return in subject refused");
+	ok(strstr(err.message, "control character in subject") != NULL, "says where (%s)",
+	    err.message);
 	big = calloc(1, CPIM_IMDN_MAX_SIZE + 2);
 	memset(big, ' ', CPIM_IMDN_MAX_SIZE + 1);
 	is_int(parse(&d, big, NULL), CPIM_TOOBIG, "oversized document refused");

@@ -214,6 +214,13 @@ test_lookups(void)
 		rc = ims_settings_set(st, user, &s);
 		ok(rc == 0 || rc == IMS_TOOBIG || rc == IMS_INVALID,
 		   "settings_set, %zu-byte user: %s", lens[i], ims_strerror(rc));
+		if (strlen(user) > IMS_ADDR_MAX) {
+			/* the two answer alike: an overlong user is not an address */
+			is_int(ims_settings_get(&s, st, user), IMS_INVALID,
+			       "settings_get, %zu-byte user: IMS_INVALID", lens[i]);
+			is_int(ims_settings_set(st, user, &s), IMS_INVALID,
+			       "settings_set, %zu-byte user: IMS_INVALID", lens[i]);
+		}
 		free(id);
 		free(user);
 	}

@@ -86,3 +86,33 @@ lol = (b'<?xml version="1.0"?>\n<!DOCTYPE manifest [<!ENTITY a "lol">'
 sums = ("%s  manifest.xml\n" % hashlib.sha256(lol).hexdigest()).encode()
 tar("doctype.tar", [reg("manifest.xml", lol), reg("SHA256SUMS", sums)])
 expect("doctype", "DOCTYPE")
+
+# manifests in other encodings, their sums right: UTF-7 spells the DOCTYPE's
+# "<!" as "+ADwAIQ-", UTF-16 puts NULs between its bytes, so neither shows
+# a "<!DOCTYPE" to a byte search; only UTF-8 is read
+body = ('<!DOCTYPE manifest [<!ENTITY a "lol">]>\n'
+        '<manifest xmlns="urn:imstore:xml:export:1" version="1"><export tool="x" layout="raw"'
+        ' time="2026-01-01T00:00:00Z"><store>&a;</store><filter/></export>'
+        '<counts messages="0" bytes="0" transcripts="0"/></manifest>\n')
+for name, data in (
+        ("utf7-doctype", b'<?xml version="1.0" encoding="UTF-7"?>\n' +
+         body.replace("<!", "+ADwAIQ-").encode("ascii")),
+        ("utf16-doctype", ('<?xml version="1.0" encoding="UTF-16"?>\n' + body).encode("utf-16")),
+        ("ebcdic-doctype", ('<?xml version="1.0" encoding="IBM037"?>\n' + body).encode("cp037"))):
+    sums = ("%s  manifest.xml\n" % hashlib.sha256(data).hexdigest()).encode()
+    tar(name + ".tar", [reg("manifest.xml", data), reg("SHA256SUMS", sums)])
+    expect(name, "only UTF-8 documents are accepted")
+
+# a message without <from>: verify-archive must not pass what import refuses
+body = b"hello"
+digest = hashlib.sha256(body).hexdigest()
+mf = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+      '<manifest xmlns="urn:imstore:xml:export:1" version="1"><export tool="x" layout="raw"'
+      ' time="2026-01-01T00:00:00Z"><store>s</store><filter/></export>'
+      '<message id="%s" file="%s" sha256="%s" size="5" folder="deferred" mode="pager"'
+      ' state="pending"><owner>sip:bob@example.com</owner><message-id>m1</message-id>'
+      '<received>2026-01-01T00:00:00Z</received></message>'
+      '<counts messages="1" bytes="5" transcripts="0"/></manifest>\n' % (ID, MSG, digest)).encode()
+sums = ("%s  %s\n%s  manifest.xml\n" % (digest, MSG, hashlib.sha256(mf).hexdigest())).encode()
+tar("no-from.tar", [reg(MSG, body), reg("manifest.xml", mf), reg("SHA256SUMS", sums)])
+expect("no-from", "no owner, from, message-id or received time")

@@ -27,9 +27,9 @@ test_expect_success CRASHWRITER 'the store verifies after the kills' '
 '
 
 test_expect_success CRASHWRITER 'a single-threaded writer killed too' '
-	"$CRASHWRITER" loop store acks1 $((cycles / 4)) 1 >out &&
-	"$CRASHWRITER" check store acks1 >out &&
-	imstore verify >/dev/null
+	"$CRASHWRITER" loop store acks1 $((cycles / 4)) 1 >out 2>&1 || { cat out; false; } &&
+	"$CRASHWRITER" check store acks1 >out 2>&1 || { cat out; false; } &&
+	cat out && imstore verify >/dev/null
 '
 
 test_done

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -94,6 +95,24 @@ cmd_write(const char *path, int threads)
 	return 1;
 }
 
+static off_t
+file_size(int fd)
+{
+	struct stat sb;
+
+	return fstat(fd, &sb) == 0 ? sb.st_size : 0;
+}
+
+/* Wait, up to 30 s, until the acknowledgement file has grown past size. */
+static void
+wait_for_ack(int fd, off_t size)
+{
+	struct timespec ms = { 0, 1000000 };
+
+	for (int i = 0; i < 30000 && file_size(fd) <= size; i++)
+		nanosleep(&ms, NULL);
+}
+
 static int
 cmd_loop(const char *self, const char *path, const char *acks, int cycles,
          const char *threads)
@@ -113,14 +132,21 @@ cmd_loop(const char *self, const char *path, const char *acks, int cycles,
 		char ctag[32];
 		struct timespec ts;
 		int status;
+		off_t before;
 		pid_t pid;
 
 		snprintf(ctag, sizeof(ctag), "p%ldc%d", (long)getpid(), c);
+		before = file_size(fd);
 		if ((pid = fork()) == 0) {
 			dup2(fd, 1);
 			execl(self, self, "write", path, ctag, threads, (char *)NULL);
 			_exit(127);
 		}
+		/* the last writer acknowledges something first (under a sanitizer
+		 * on a loaded machine every 40 ms may end before the first
+		 * commit, and a run with nothing acknowledged proves nothing) */
+		if (c == cycles - 1)
+			wait_for_ack(fd, before);
 		/* 0 to 40 ms: some kills land during open or the first commit */
 		ts.tv_sec = 0;
 		ts.tv_nsec = (long)(rand() % 40000) * 1000;

@@ -90,7 +90,8 @@ cli_parse_u64(uint64_t *out, const char *s)
 	unsigned long long v;
 	uint64_t mul = 1;
 
-	if (!s || !*s || *s == '-' || *s == '+')
+	/* digits first: strtoull would take leading blanks and a sign */
+	if (!s || *s < '0' || *s > '9')
 		return IMS_INVALID;
 	errno = 0;
 	v = strtoull(s, &end, 10);
@@ -124,9 +125,12 @@ parse_duration(const char *s)
 		return -1;
 	while (*s) {
 		char *end;
-		long long v = strtoll(s, &end, 10);
+		long long v;
 		int64_t unit;
-		if (end == s || v < 0 || v > 100000000)
+		if (*s < '0' || *s > '9')   /* no blank, no sign */
+			return -1;
+		v = strtoll(s, &end, 10);
+		if (v > 100000000)
 			return -1;
 		switch (*end) {
 		case 's': unit = 1; break;

@@ -292,6 +292,10 @@ test_expect_success 'invalid --limit and --cursor are usage errors' '
 	test_cmp expect err &&
 	test_expect_code 2 imstore list --limit -3 2>err &&
 	test_expect_code 2 imstore list --limit x 2>err &&
+	test_expect_code 2 imstore list --limit " 5" 2>err &&
+	test_expect_code 2 imstore list --limit " -1" 2>err &&
+	echo "imstore: invalid limit ${SQ} -1${SQ} (expected a positive number)" >expect &&
+	test_cmp expect err &&
 	test_expect_code 2 imstore list --cursor bogus 2>err &&
 	echo "imstore: invalid cursor ${SQ}bogus${SQ}" >expect &&
 	test_cmp expect err

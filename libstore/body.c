@@ -1,6 +1,9 @@
 /* body.c - body bytes in chunks of 1 MiB, each deflated when that saves at
  * least an eighth, each checksummed:
  *   0 crc32c of bytes 4..end  4 method  5-7 zero  8 raw length  12 payload
+ * Methods: 0 stored, 1 raw deflate, 2 raw deflate with the preset dictionary
+ * below (chunk 0 only, where the Message/CPIM headers are); chunk 0 is no
+ * longer written with method 1, but such chunks are still read.
  */
 #include <stdlib.h>
 #include <zlib.h>
@@ -9,6 +12,46 @@
 
 #define MIN_DEFLATE 256
 #define OUTBUF (64 * 1024)
+
+/* Method 2's dictionary: strings of Message/CPIM, IMDN, SIP and MIME
+ * payloads, the most frequent last (deflate finds the nearest match).
+ * Part of the store format: never change a byte (test_store checks its
+ * CRC-32C against imstore(5)); a different one would be a new method. */
+static const char zdict[] =
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
+	"<file xmlns=\"urn:gsma:params:xml:ns:rcs:rcs:fthttp\"><file-info "
+	"type=\"thumbnail\"><file-size></file-size><file-name></file-name>"
+	"<content-type>image/jpeg</content-type><data url=\"https://\" unt"
+	"il=\"\"/></file-info></file>\r\n"
+	"<imdn xmlns=\"urn:ietf:params:xml:ns:imdn\"><message-id></message"
+	"-id><datetime></datetime><recipient-uri></recipient-uri><original"
+	"-recipient-uri></original-recipient-uri><delivery-notification><s"
+	"tatus><delivered/></status></delivery-notification><display-notif"
+	"ication><status><displayed/></status></display-notification></imd"
+	"n>\r\n"
+	"MIME-Version: 1.0\r\n"
+	"Content-Transfer-Encoding: base64\r\n"
+	"Content-Disposition: render\r\n"
+	"Content-Length: \r\n"
+	"Contribution-ID: \r\n"
+	"Conversation-ID: \r\n"
+	"P-Asserted-Identity: <tel:+\r\n"
+	"@ims.mnc001.mcc001.3gppnetwork.org>\r\n"
+	"application/vnd.gsma.rcs-ft-http+xml\r\n"
+	"message/imdn+xml\r\n"
+	"Subject: Re: \r\n"
+	"From: \"\" <sip:\r\n"
+	"To: <sip:\r\n"
+	"DateTime: 20T00:00:00.000Z\r\n"
+	"NS: imdn <urn:ietf:params:imdn>\r\n"
+	"imdn.Message-ID: \r\n"
+	"imdn.Disposition-Notification: positive-delivery, display\r\n"
+	"\r\n"
+	"Content-Type: text/plain; charset=utf-8\r\n"
+	"\r\n";
+
+const unsigned char *const ims__zdict_p = (const unsigned char *)zdict;
+const size_t ims__zdict_len = sizeof(zdict) - 1;
 
 static int
 window_bits(size_t n)
@@ -20,10 +63,11 @@ window_bits(size_t n)
 	return bits;
 }
 
-/* Deflate raw into out (cap bytes); 0 and *out_len, or 1 if it does not fit. */
+/* Deflate raw into out (cap bytes), with the dictionary when dict is set;
+ * 0 and *out_len, or 1 if it does not fit. */
 static int
 try_deflate(unsigned char *out, size_t cap, size_t *out_len,
-            const unsigned char *raw, size_t len)
+            const unsigned char *raw, size_t len, int dict)
 {
 	z_stream zs;
 	int rc;
@@ -32,9 +76,14 @@ try_deflate(unsigned char *out, size_t cap, size_t *out_len,
 	/* memLevel 7: the same output as zlib's default 8 on messages, half
 	 * the time (its 128 KiB of hash state is no longer allocated and
 	 * cleared for every body: tests/bench, issue 7's note) */
-	if (deflateInit2(&zs, 6, Z_DEFLATED, -window_bits(len), 7,
+	if (deflateInit2(&zs, 6, Z_DEFLATED,
+	                 -window_bits(len + (dict ? ims__zdict_len : 0)), 7,
 	                 Z_DEFAULT_STRATEGY) != Z_OK)
 		return ENOMEM;
+	if (dict && deflateSetDictionary(&zs, ims__zdict_p, (uInt)ims__zdict_len) != Z_OK) {
+		deflateEnd(&zs);
+		return ENOMEM;
+	}
 	zs.next_in = (Bytef *)(uintptr_t)raw;
 	zs.avail_in = (uInt)len;
 	zs.next_out = out;
@@ -59,13 +108,13 @@ chunk_build(unsigned char **out, size_t *out_len, const ims__body_in *b,
 		return ENOMEM;
 	memset(buf, 0, IMS__CHUNK_HDR);
 	if (rl >= MIN_DEFLATE) {
-		rc = try_deflate(buf + IMS__CHUNK_HDR, cap, &zl, b->data + off, rl);
+		rc = try_deflate(buf + IMS__CHUNK_HDR, cap, &zl, b->data + off, rl, i == 0);
 		if (rc == ENOMEM) {
 			free(buf);
 			return rc;
 		}
 		if (rc == 0)
-			method = IMS__Z_DEFLATE;
+			method = i == 0 ? IMS__Z_DEFLATE_DICT : IMS__Z_DEFLATE;
 	}
 	if (method == IMS__Z_NONE) {
 		memcpy(buf + IMS__CHUNK_HDR, b->data + off, rl);
@@ -178,7 +227,7 @@ chunk_get(const unsigned char **payload, size_t *plen, int *method,
 	p = v.mv_data;
 	if (v.mv_size < IMS__CHUNK_HDR || !ims__val_in_file(st, txn, &v) ||
 	    (verify && ims__rd_le32(p) != ims__crc32c(0, p + 4, v.mv_size - 4)) ||
-	    p[4] > IMS__Z_DEFLATE || ims__rd_le32(p + 8) > IMS__CHUNK)
+	    !IMS__Z_OK(p[4], i) || ims__rd_le32(p + 8) > IMS__CHUNK)
 		return IMS_CORRUPT;
 	*method = p[4];
 	*raw_len = ims__rd_le32(p + 8);
@@ -206,11 +255,13 @@ emit(body_out *o, const unsigned char *p, size_t n)
 	return n ? o->cb(p, n, o->payload) : 0;
 }
 
-/* Inflate one chunk.  When its whole output fits the buffer, one call with
- * Z_FINISH does it and zlib never allocates its 32 KiB window (the common
- * case: a message of a few hundred bytes). */
+/* Inflate one chunk (method 2: with the dictionary).  When its whole
+ * output fits the buffer, one call with Z_FINISH does it.  The deflate
+ * stream must end exactly at the end of the chunk: trailing bytes are
+ * corrupt. */
 static int
-inflate_chunk(body_out *o, const unsigned char *in, size_t len, uint32_t raw_len)
+inflate_chunk(body_out *o, const unsigned char *in, size_t len, uint32_t raw_len,
+              int method)
 {
 	z_stream zs;
 	uint64_t before = o->total;
@@ -224,6 +275,11 @@ inflate_chunk(body_out *o, const unsigned char *in, size_t len, uint32_t raw_len
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit2(&zs, -15) != Z_OK)
 		return ENOMEM;
+	if (method == IMS__Z_DEFLATE_DICT &&
+	    inflateSetDictionary(&zs, ims__zdict_p, (uInt)ims__zdict_len) != Z_OK) {
+		inflateEnd(&zs);
+		return ENOMEM;
+	}
 	zs.next_in = (Bytef *)(uintptr_t)in;
 	zs.avail_in = (uInt)len;
 	while (rc == 0 && zr != Z_STREAM_END) {
@@ -237,9 +293,9 @@ inflate_chunk(body_out *o, const unsigned char *in, size_t len, uint32_t raw_len
 		else
 			rc = emit(o, o->buf, o->cap - zs.avail_out);
 	}
-	inflateEnd(&zs);
-	if (rc == 0 && o->total - before != raw_len)
+	if (rc == 0 && (o->total - before != raw_len || zs.avail_in != 0))
 		rc = IMS_CORRUPT;
+	inflateEnd(&zs);
 	return rc;
 }
 
@@ -264,7 +320,7 @@ ims__body_read(ims_store *st, MDB_txn *txn, const ims_id *id,
 		if (rc == 0 && method == IMS__Z_NONE)
 			rc = emit(&o, p, plen);
 		else if (rc == 0)
-			rc = inflate_chunk(&o, p, plen, rl);
+			rc = inflate_chunk(&o, p, plen, rl, method);
 	}
 	free(o.buf);
 	if (rc == 0 && (o.total != size || o.crc != x->raw_crc))

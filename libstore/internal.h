@@ -45,6 +45,15 @@ enum {
 #define IMS__CHUNK_HDR 12 /* crc(4) method(1) pad(3) raw_len(4) */
 #define IMS__Z_NONE 0
 #define IMS__Z_DEFLATE 1
+#define IMS__Z_DEFLATE_DICT 2 /* raw deflate with ims__zdict preset; chunk 0 only */
+#define IMS__Z_MAX IMS__Z_DEFLATE_DICT
+/* Whether method is valid for chunk i. */
+#define IMS__Z_OK(method, i) \
+	((method) <= IMS__Z_DEFLATE || ((method) == IMS__Z_DEFLATE_DICT && (i) == 0))
+/* The preset dictionary of method 2 (body.c): part of the format, never
+ * to change; its CRC-32C is in imstore(5) and checked by test_store. */
+extern const unsigned char *const ims__zdict_p;
+extern const size_t ims__zdict_len;
 
 /* A write waiting for the next group commit (env.c). */
 typedef int (*ims__write_fn)(ims_store *st, MDB_txn *txn, void *ctx);

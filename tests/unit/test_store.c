@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "internal.h" /* commit counters */
 #include "tap.h"
@@ -737,6 +738,176 @@ test_resize_across_processes(void)
 	ims_store_close(st);
 }
 
+/* ---- body chunk methods: 2 (preset dictionary) for chunk 0, 1 after it;
+ * method 1 chunk 0 (stores of earlier builds) still read; trailing bytes
+ * after the deflate stream, and method 2 beyond chunk 0, are corrupt ---- */
+
+static int
+chunk_fetch(unsigned char **out, size_t *len, ims_store *st, const ims_id *id,
+            uint32_t i)
+{
+	unsigned char key[20];
+	MDB_val k = { 20, key }, v;
+	MDB_txn *txn;
+	int rc;
+
+	memcpy(key, id->b, 16);
+	ims__be32(key + 16, i);
+	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)))
+		return rc;
+	if ((rc = mdb_get(txn, st->dbi[IMS__DB_BODY], &k, &v)) == 0) {
+		*out = malloc(v.mv_size);
+		memcpy(*out, v.mv_data, v.mv_size);
+		*len = v.mv_size;
+	}
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+/* Replace chunk i with method, payload (resealed: only what the test
+ * means is wrong is wrong). */
+static int
+chunk_replace(ims_store *st, const ims_id *id, uint32_t i, int method,
+              uint32_t raw_len, const unsigned char *pl, size_t plen)
+{
+	unsigned char key[20], *buf = calloc(1, IMS__CHUNK_HDR + plen);
+	MDB_val k = { 20, key }, v = { IMS__CHUNK_HDR + plen, buf };
+	MDB_txn *txn;
+	int rc;
+
+	memcpy(key, id->b, 16);
+	ims__be32(key + 16, i);
+	buf[4] = (unsigned char)method;
+	ims__le32(buf + 8, raw_len);
+	memcpy(buf + IMS__CHUNK_HDR, pl, plen);
+	ims__le32(buf, ims__crc32c(0, buf + 4, v.mv_size - 4));
+	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) == 0) {
+		rc = mdb_put(txn, st->dbi[IMS__DB_BODY], &k, &v, 0);
+		rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
+	}
+	free(buf);
+	return rc;
+}
+
+/* Raw deflate without a dictionary, as method 1 chunks were written. */
+static size_t
+deflate_plain(unsigned char *out, size_t cap, const unsigned char *in, size_t len)
+{
+	z_stream zs;
+	size_t n;
+
+	memset(&zs, 0, sizeof(zs));
+	deflateInit2(&zs, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
+	zs.next_in = (Bytef *)(uintptr_t)in;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	deflate(&zs, Z_FINISH);
+	n = cap - zs.avail_out;
+	deflateEnd(&zs);
+	return n;
+}
+
+static int
+body_is(ims_store *st, const ims_id *id, const unsigned char *want, size_t n)
+{
+	void *got;
+	size_t got_len;
+	int rc = ims_body_get(&got, &got_len, st, id);
+
+	if (rc == 0) {
+		rc = got_len == n && memcmp(got, want, n) == 0 ? 0 : -1;
+		free(got);
+	}
+	return rc;
+}
+
+static void
+test_chunk_methods(void)
+{
+	ims_store *st = create("s-method", 0);
+	const char *hdr = "From: <sip:alice@example.com>\r\nTo: <sip:bob@example.com>\r\n"
+	                  "DateTime: 2026-07-01T10:00:00Z\r\nNS: imdn <urn:ietf:params:imdn>\r\n"
+	                  "imdn.Message-ID: Xy12\r\nimdn.Disposition-Notification: "
+	                  "positive-delivery, display\r\n\r\nContent-Type: text/plain; "
+	                  "charset=utf-8\r\n\r\nsee you at the station at five, ok?\r\n";
+	size_t hl = strlen(hdr), n = IMS__CHUNK + 5000, zl, cl, ol, bl;
+	unsigned char *big = malloc(n), *c0, *c1, *b0, *z = malloc(IMS__CHUNK);
+	ims_msg m = IMS_MSG_INIT;
+	ims_verify_result r;
+	ims_id small, id;
+
+	is_int((int)ims__zdict_len, 1071, "dictionary: 1071 bytes");
+	is_int((int)(ims__crc32c(0, ims__zdict_p, ims__zdict_len) == 0x0EDC787Fu), 1,
+	       "dictionary: CRC-32C 0x0EDC787F, as imstore(5) says");
+	for (size_t i = 0; i < n; i++)
+		big[i] = (unsigned char)("the quick brown fox "[i % 20] + (i / 4096) % 3);
+	memcpy(big, hdr, hl);
+	m.owner = "sip:bob@example.com";
+	m.from.uri = "sip:alice@example.com";
+	m.message_id = "m-small";
+	is_int(ims_put(&small, st, &m, hdr, hl), 0, "put a CPIM-like message");
+	m.message_id = "m-big";
+	is_int(ims_put(&id, st, &m, big, n), 0, "put a two-chunk body");
+	is_int(chunk_fetch(&c0, &cl, st, &small, 0), 0, "its chunk 0");
+	is_int(c0[4], IMS__Z_DEFLATE_DICT, "is method 2");
+	zl = deflate_plain(z, IMS__CHUNK, (const unsigned char *)hdr, hl);
+	ok(cl - IMS__CHUNK_HDR + 40 < zl, "the dictionary saves at least 40 bytes (%zu vs %zu)",
+	   cl - IMS__CHUNK_HDR, zl);
+	free(c0);
+	is_int(chunk_fetch(&c1, &ol, st, &id, 1), 0, "chunk 1 of the big body");
+	is_int(c1[4], IMS__Z_DEFLATE, "is method 1");
+	is_int(body_is(st, &id, big, n), 0, "big body exact");
+	is_int(chunk_fetch(&b0, &bl, st, &id, 0), 0, "its chunk 0, kept");
+
+	/* method 1 in chunk 0, as earlier builds wrote it */
+	zl = deflate_plain(z, IMS__CHUNK, big, IMS__CHUNK);
+	is_int(chunk_replace(st, &id, 0, IMS__Z_DEFLATE, IMS__CHUNK, z, zl), 0,
+	       "chunk 0 rewritten with method 1");
+	is_int(body_is(st, &id, big, n), 0, "still read exactly");
+
+	/* trailing bytes after the end of the deflate stream */
+	memcpy(z + zl, "\x01\x02\x03", 3);
+	chunk_replace(st, &id, 0, IMS__Z_DEFLATE, IMS__CHUNK, z, zl + 3);
+	is_int(body_is(st, &id, big, n), IMS_CORRUPT, "3 bytes after the stream: corrupt");
+	is_int(ims_verify(&r, st, NULL), IMS_CORRUPT, "verify reports it");
+	chunk_replace(st, &id, 0, IMS__Z_DEFLATE, IMS__CHUNK, z, zl + 1);
+	is_int(body_is(st, &id, big, n), IMS_CORRUPT, "1 byte after the stream: corrupt");
+	chunk_replace(st, &id, 0, IMS__Z_DEFLATE, IMS__CHUNK, z, zl);
+	is_int(body_is(st, &id, big, n), 0, "without them: exact again");
+
+	/* method 2 where it is not allowed; method 3 unknown */
+	chunk_replace(st, &id, 1, IMS__Z_DEFLATE_DICT, 5000,
+	              c1 + IMS__CHUNK_HDR, ol - IMS__CHUNK_HDR);
+	is_int(body_is(st, &id, big, n), IMS_CORRUPT, "method 2 in chunk 1: corrupt");
+	is_int(ims_verify(&r, st, NULL), IMS_CORRUPT, "verify reports it");
+	chunk_replace(st, &id, 1, 3, 5000, c1 + IMS__CHUNK_HDR, ol - IMS__CHUNK_HDR);
+	is_int(body_is(st, &id, big, n), IMS_CORRUPT, "method 3: corrupt");
+	chunk_replace(st, &id, 1, IMS__Z_DEFLATE, 5000, c1 + IMS__CHUNK_HDR, ol - IMS__CHUNK_HDR);
+	is_int(body_is(st, &id, big, n), 0, "method 1 back: exact");
+	chunk_replace(st, &id, 0, b0[4], IMS__CHUNK, b0 + IMS__CHUNK_HDR, bl - IMS__CHUNK_HDR);
+	is_int(ims_verify(&r, st, NULL), 0, "the chunks as stored: verify finds them sound");
+
+	/* the small one: method 2 with trailing bytes */
+	is_int(chunk_fetch(&c0, &cl, st, &small, 0), 0, "small chunk 0 again");
+	memcpy(z, c0 + IMS__CHUNK_HDR, cl - IMS__CHUNK_HDR);
+	z[cl - IMS__CHUNK_HDR] = 0;
+	chunk_replace(st, &small, 0, IMS__Z_DEFLATE_DICT, (uint32_t)hl, z, cl - IMS__CHUNK_HDR + 1);
+	is_int(body_is(st, &small, (const unsigned char *)hdr, hl), IMS_CORRUPT,
+	       "method 2 with a trailing byte: corrupt");
+	chunk_replace(st, &small, 0, IMS__Z_DEFLATE, (uint32_t)hl, z, cl - IMS__CHUNK_HDR);
+	is_int(body_is(st, &small, (const unsigned char *)hdr, hl), IMS_CORRUPT,
+	       "method 2's stream read as method 1: corrupt");
+	chunk_replace(st, &small, 0, IMS__Z_DEFLATE_DICT, (uint32_t)hl, z, cl - IMS__CHUNK_HDR);
+	is_int(body_is(st, &small, (const unsigned char *)hdr, hl), 0, "restored: exact");
+	free(c0);
+	free(c1);
+	free(b0);
+	free(z);
+	free(big);
+	ims_store_close(st);
+}
+
 static void
 test_corruption(void)
 {
@@ -1254,6 +1425,7 @@ main(void)
 	test_growth();
 	test_resize_across_processes();
 	test_corruption();
+	test_chunk_methods();
 	test_fork();
 	test_format();
 	test_threads();

@@ -200,9 +200,10 @@ int ims__counter_add(ims_store *st, MDB_txn *txn, uint32_t owner,
                      uint64_t stored);
 int ims__totals_get(ims__counter out[3], ims_store *st, MDB_txn *txn);
 
-/* ---- record.c: the metadata record codec ---- */
-#define IMS__REC_VERSION 1
-#define IMS__REC_FIXED 100
+/* ---- record.c, rec2.c: the metadata record codec ---- */
+#define IMS__REC_V1 1      /* record.c: read, and written by tests only */
+#define IMS__REC_V2 2      /* rec2.c: written */
+#define IMS__REC_FIXED 100 /* version 1's fixed part */
 
 /* Fields of a record that live outside ims_msg. */
 typedef struct ims__recx {
@@ -213,9 +214,9 @@ typedef struct ims__recx {
 	int64_t lease_until;
 } ims__recx;
 
-/* Size of the encoding of msg (addresses already canonical). */
-size_t ims__rec_size(const ims_msg *msg);
-/* Encode into buf of exactly ims__rec_size() bytes, checksum last. */
+/* Size of the encoding of msg and x (addresses already canonical). */
+size_t ims__rec_size(const ims_msg *msg, const ims__recx *x);
+/* Encode into buf of exactly ims__rec_size() bytes, checksum first. */
 void ims__rec_encode(unsigned char *buf, size_t len, const ims_msg *msg,
                      const ims__recx *x);
 
@@ -228,13 +229,30 @@ typedef struct ims__decbuf {
 } ims__decbuf;
 
 void ims__decbuf_free(ims__decbuf *d);
-/* Decode a record in place: strings of msg point into buf.  Checks the
- * checksum and every length; IMS_CORRUPT on any mismatch. */
+int ims__decbuf_reserve(ims__decbuf *d, size_t naddrs, size_t nhdrs);
+/* Decode a record of either version in place: strings of msg point into
+ * buf.  Checks the checksum and every length; IMS_CORRUPT on any
+ * mismatch. */
 int ims__rec_decode(ims_msg *msg, ims__recx *x, ims__decbuf *d,
                     const ims_id *id, const unsigned char *buf, size_t len);
-/* Rewrite the fixed fields (state, flags, delivered, lease) and checksum. */
-void ims__rec_patch(unsigned char *buf, size_t len, ims_state state,
-                    unsigned flags, int64_t delivered, int64_t lease_until);
+/* The record buf with new state, flags, delivery time and lease, as a new
+ * version 2 record in *out (the caller's to free): 0, IMS_CORRUPT when buf
+ * does not decode, or ENOMEM. */
+int ims__rec_patch(unsigned char **out, size_t *out_len, const unsigned char *buf,
+                   size_t len, ims_state state, unsigned flags, int64_t delivered,
+                   int64_t lease_until);
+void ims__rec_seal(unsigned char *buf, size_t len);
+/* One version (the checksum already checked; m cleared). */
+size_t ims__rec1_size(const ims_msg *msg);
+void ims__rec1_encode(unsigned char *buf, size_t len, const ims_msg *msg,
+                      const ims__recx *x);
+int ims__rec1_decode(ims_msg *m, ims__recx *x, ims__decbuf *d,
+                     const unsigned char *buf, size_t len);
+size_t ims__rec2_size(const ims_msg *msg, const ims__recx *x);
+void ims__rec2_encode(unsigned char *buf, size_t len, const ims_msg *msg,
+                      const ims__recx *x);
+int ims__rec2_decode(ims_msg *m, ims__recx *x, ims__decbuf *d,
+                     const unsigned char *buf, size_t len);
 
 /* ---- body.c ---- */
 typedef struct ims__body_in {

@@ -236,7 +236,7 @@ ims__putreq_txn(ims_store *st, MDB_txn *txn, void *ctx)
 	    (rc = ims__body_put(st, txn, &p->id, &p->body)))
 		return rc;
 	x.stored = p->body.stored;
-	v.mv_size = ims__rec_size(&p->c);
+	v.mv_size = ims__rec_size(&p->c, &x);
 	if ((rc = ims__put_tail(txn, st->dbi[IMS__DB_MSG], &k, &v, MDB_NOOVERWRITE | MDB_RESERVE)))
 		return ims__map_err(rc);
 	ims__rec_encode(v.mv_data, v.mv_size, &p->c, &x);

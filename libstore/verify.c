@@ -206,11 +206,11 @@ bad_record(ims__vfy *v, const ims_id *id, const MDB_val *val)
 		return ims__vfy_report(v, IMS_PROBLEM_RECORD_CHECKSUM, id,
 		                       "record checksum mismatch (stored %08x, computed %08x)",
 		                       le32(p), ims__crc32c(0, p + 4, val->mv_size - 4));
-	if (val->mv_size < IMS__REC_FIXED)
+	if (val->mv_size < 5 || (p[4] == IMS__REC_V1 && val->mv_size < IMS__REC_FIXED))
 		return ims__vfy_report(v, IMS_PROBLEM_RECORD_INVALID, id,
 		                       "record of %zu bytes, shorter than its fixed part",
 		                       val->mv_size);
-	if (p[4] != IMS__REC_VERSION)
+	if (p[4] != IMS__REC_V1 && p[4] != IMS__REC_V2)
 		return ims__vfy_report(v, IMS_PROBLEM_RECORD_INVALID, id,
 		                       "unknown record version %u", p[4]);
 	return ims__vfy_report(v, IMS_PROBLEM_RECORD_INVALID, id,

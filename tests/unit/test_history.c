@@ -132,11 +132,15 @@ hold_txn(ims_store *st, MDB_txn *txn, void *arg)
 		return IMS_NOTFOUND;
 	memcpy(copy, v.mv_data, v.mv_size);
 	if ((rc = ims__rec_decode(&m, &x, &d, id, copy, v.mv_size)) == 0) {
-		ims__rec_patch(copy, v.mv_size, m.state, m.flags | IMS_MSGF_HELD,
-		               m.delivered, x.lease_until);
-		v.mv_data = copy;
+		unsigned char *rec;
+		if ((rc = ims__rec_patch(&rec, &v.mv_size, copy, v.mv_size, m.state,
+		                         m.flags | IMS_MSGF_HELD, m.delivered, x.lease_until)))
+			goto out;
+		v.mv_data = rec;
 		rc = mdb_put(txn, st->dbi[IMS__DB_MSG], &k, &v, 0) ? IMS_INTERNAL : 0;
+		free(rec);
 	}
+out:
 	ims__decbuf_free(&d);
 	free(copy);
 	return rc;

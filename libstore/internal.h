@@ -265,14 +265,22 @@ typedef struct ims__body_in {
 	size_t chunk0_len;
 } ims__body_in;
 
-int ims__body_prepare(ims__body_in *b, const void *data, size_t len);
+/* m: the message as its record will hold it (method 2's dictionary). */
+int ims__body_prepare(ims__body_in *b, const void *data, size_t len,
+                      const ims_msg *m);
 void ims__body_release(ims__body_in *b);
 int ims__body_put(ims_store *st, MDB_txn *txn, const ims_id *id,
                   ims__body_in *b);
 int ims__body_del(ims_store *st, MDB_txn *txn, const ims_id *id);
+/* The body of the message m (as decoded from its record), its size
+ * m->size. */
 int ims__body_read(ims_store *st, MDB_txn *txn, const ims_id *id,
-                   const ims__recx *x, uint64_t size, ims_body_cb cb,
+                   const ims_msg *m, const ims__recx *x, ims_body_cb cb,
                    void *payload);
+/* Method 2's dictionary for m into out of IMS__ZDICT_MAX bytes; its length. */
+#define IMS__ZDICT_MSG_MAX 2048
+#define IMS__ZDICT_MAX (1071 + IMS__ZDICT_MSG_MAX)
+size_t ims__zdict_build(unsigned char *out, const ims_msg *m);
 
 /* ---- index.c ---- */
 int ims__index_add(ims_store *st, MDB_txn *txn, const ims_id *id,

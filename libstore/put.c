@@ -272,7 +272,7 @@ ims__putreq_prepare(ims__putreq *p, ims_store *st, const ims_msg *msg,
 	p->c.size = len;
 	if (p->c.received == IMS_TIME_NONE)
 		p->c.received = ims__now_us();
-	return ims__body_prepare(&p->body, body, len);
+	return ims__body_prepare(&p->body, body, len, &p->c);
 }
 
 void

@@ -357,9 +357,10 @@ ims__rec2_decode(ims_msg *m, ims__recx *x, ims__decbuf *d,
 	for (size_t i = 0; i < m->nheaders; i++)
 		if (!d->hdrs[i].name || !d->hdrs[i].value)
 			return IMS_CORRUPT;
-	m->to = m->nto ? d->addrs : NULL;
-	m->cc = m->ncc ? d->addrs + m->nto : NULL;
-	m->headers = m->nheaders ? d->hdrs : NULL;
+	/* as version 1: cc follows To in one array */
+	m->to = d->addrs;
+	m->cc = d->addrs ? d->addrs + m->nto : NULL;
+	m->headers = d->hdrs;
 	return 0;
 }
 

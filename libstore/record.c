@@ -241,6 +241,13 @@ decode_strs(ims_msg *m, ims__decbuf *d, const unsigned char *buf, size_t len)
 	}
 	if (rc == 0 && (pos != len || !m->owner || !m->from.uri || !m->message_id))
 		rc = IMS_CORRUPT;
+	/* no writer leaves these out: a record that does is damaged */
+	for (size_t i = 0; i < na && rc == 0; i++)
+		if (!d->addrs[i].uri)
+			rc = IMS_CORRUPT;
+	for (size_t i = 0; i < m->nheaders && rc == 0; i++)
+		if (!d->hdrs[i].name || !d->hdrs[i].value)
+			rc = IMS_CORRUPT;
 	return rc;
 }
 

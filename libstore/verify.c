@@ -319,7 +319,7 @@ check_body(ims__vfy *v, MDB_txn *txn, const ims_id *id, const ims_msg *m,
 		                       x->nchunks);
 	if (rc != MDB_NOTFOUND)
 		return ims__map_err(rc);
-	rc = ims__body_read(v->st, txn, id, x, m->size, discard, NULL);
+	rc = ims__body_read(v->st, txn, id, m, x, discard, NULL);
 	if (rc == IMS_CORRUPT)
 		return ims__vfy_report(v, IMS_PROBLEM_BODY_CORRUPT, id,
 		                       "body does not inflate to its recorded size and checksum");

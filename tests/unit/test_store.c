@@ -908,6 +908,97 @@ test_chunk_methods(void)
 	ims_store_close(st);
 }
 
+/* Method 2's dictionary holds fields of the message's record: a body reads
+ * back exactly whatever they are (many long recipients, past the cap; none
+ * of the optional ones), and not once the record's Message-ID changes. */
+static int
+record_set_msgid(ims_store *st, const ims_id *id, const char *msgid)
+{
+	MDB_val k = { 16, ims__uc(id->b) }, v;
+	ims__decbuf d = { 0 };
+	unsigned char *copy = NULL, *rec = NULL;
+	MDB_txn *txn;
+	ims__recx x;
+	ims_msg m;
+	int rc;
+
+	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)))
+		return rc;
+	if ((rc = mdb_get(txn, st->dbi[IMS__DB_MSG], &k, &v)) == 0) {
+		copy = malloc(v.mv_size);
+		memcpy(copy, v.mv_data, v.mv_size);
+		rc = ims__rec_decode(&m, &x, &d, id, copy, v.mv_size);
+	}
+	if (rc == 0) {
+		m.message_id = msgid;
+		v.mv_size = ims__rec_size(&m, &x);
+		rec = malloc(v.mv_size);
+		ims__rec_encode(rec, v.mv_size, &m, &x);
+		v.mv_data = rec;
+		rc = mdb_put(txn, st->dbi[IMS__DB_MSG], &k, &v, 0);
+	}
+	rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
+	ims__decbuf_free(&d);
+	free(copy);
+	free(rec);
+	return rc;
+}
+
+static void
+test_chunk_dictionary(void)
+{
+	ims_store *st = create("s-dict", 0);
+	enum { NTO = 40 };
+	static char uris[NTO][128];
+	ims_addr to[NTO];
+	char body[4096];
+	size_t n = 0;
+	ims_msg m = IMS_MSG_INIT;
+	ims_id id, bare;
+	unsigned char *c0;
+	size_t cl;
+
+	for (int i = 0; i < NTO; i++) {
+		snprintf(uris[i], sizeof(uris[i]), "sip:recipient-with-a-long-name-%02d@"
+		         "a-long-domain-name.example.com", i);
+		to[i].uri = uris[i];
+		to[i].name = i % 2 ? "Someone" : NULL;
+	}
+	n += (size_t)snprintf(body + n, sizeof(body) - n, "From: <sip:alice@example.com>\r\n");
+	for (int i = 0; i < NTO; i++)
+		n += (size_t)snprintf(body + n, sizeof(body) - n, "To: <%s>\r\n", uris[i]);
+	n += (size_t)snprintf(body + n, sizeof(body) - n,
+	                      "NS: imdn <urn:ietf:params:imdn>\r\nimdn.Message-ID: dict-1\r\n"
+	                      "\r\nContent-Type: text/plain\r\n\r\nhi all\r\n");
+	m.owner = "sip:alice@example.com";
+	m.from.uri = "sip:alice@example.com";
+	m.from.name = "Alice";
+	m.message_id = "dict-1";
+	m.subject = "to forty";
+	m.content_type = "text/plain";
+	m.sent_text = "2026-07-01T10:00:00Z";
+	m.to = to;
+	m.nto = NTO;
+	is_int(ims_put(&id, st, &m, body, n), 0, "put to %d long addresses (%zu bytes of them)",
+	       NTO, (size_t)NTO * strlen(uris[0]));
+	is_int(body_is(st, &id, (const unsigned char *)body, n), 0, "body exact");
+	m = (ims_msg)IMS_MSG_INIT;
+	m.owner = "sip:bob@example.com";
+	m.from.uri = "sip:bob@example.com";
+	m.message_id = "dict-2";
+	is_int(ims_put(&bare, st, &m, body, 300), 0, "put with no optional field");
+	is_int(body_is(st, &bare, (const unsigned char *)body, 300), 0, "body exact");
+	is_int(chunk_fetch(&c0, &cl, st, &bare, 0), 0, "its chunk 0");
+	is_int(c0[4], IMS__Z_DEFLATE_DICT, "method 2");
+	free(c0);
+	is_int(record_set_msgid(st, &id, "dict-X"), 0, "the record's Message-ID changed");
+	is_int(body_is(st, &id, (const unsigned char *)body, n), IMS_CORRUPT,
+	       "the body no longer inflates with its dictionary: corrupt");
+	is_int(record_set_msgid(st, &id, "dict-1"), 0, "and changed back");
+	is_int(body_is(st, &id, (const unsigned char *)body, n), 0, "body exact again");
+	ims_store_close(st);
+}
+
 static void
 test_corruption(void)
 {
@@ -1426,6 +1517,7 @@ main(void)
 	test_resize_across_processes();
 	test_corruption();
 	test_chunk_methods();
+	test_chunk_dictionary();
 	test_fork();
 	test_format();
 	test_threads();

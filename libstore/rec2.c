@@ -7,7 +7,8 @@
  *     [flags] nchunks size stored received [sent] [expires] [delivered]
  *     [lease_until] owner_atom from_atom [conv_atom] nto [ncc nheaders]
  *   then the strings of version 1 in its order, each either 0xff (absent:
- *   a byte no UTF-8 string starts with) or its bytes and a NUL.
+ *   a byte no UTF-8 string starts with) or its bytes and a NUL; the URI of
+ *   the originator and of each recipient is 0xfe when it is the owner's.
  *
  * Varints are LEB128 (7 bits a byte, low first), minimal; times are
  * zigzag-encoded, the others relative to received.  Every encoding is the
@@ -28,6 +29,7 @@
 #define SH_KNOWN     0x7fu
 #define V2_HEAD      11
 #define ABSENT       0xffu
+#define OWNER        0xfeu /* an address URI that is the owner's */
 #define NFIXED_STR   8
 
 static unsigned char
@@ -129,6 +131,13 @@ s_size(const char *s)
 	return s ? strlen(s) + 1 : 1;
 }
 
+/* An address URI: 1 byte when it is the owner's. */
+static size_t
+a_size(const char *s, const char *owner)
+{
+	return s && strcmp(s, owner) == 0 ? 1 : s_size(s);
+}
+
 size_t
 ims__rec2_size(const ims_msg *m, const ims__recx *x)
 {
@@ -140,11 +149,11 @@ ims__rec2_size(const ims_msg *m, const ims__recx *x)
 	for (size_t i = 0; i < ni; i++)
 		n += vlen(ints[i]);
 	for (size_t i = 0; i < NFIXED_STR; i++)
-		n += s_size(fixed[i]);
+		n += i == 1 ? a_size(fixed[i], m->owner) : s_size(fixed[i]);
 	for (size_t i = 0; i < m->nto; i++)
-		n += s_size(m->to[i].uri) + s_size(m->to[i].name);
+		n += a_size(m->to[i].uri, m->owner) + s_size(m->to[i].name);
 	for (size_t i = 0; i < m->ncc; i++)
-		n += s_size(m->cc[i].uri) + s_size(m->cc[i].name);
+		n += a_size(m->cc[i].uri, m->owner) + s_size(m->cc[i].name);
 	for (size_t i = 0; i < m->nheaders; i++)
 		n += s_size(m->headers[i].name) + s_size(m->headers[i].value);
 	return n;
@@ -162,6 +171,16 @@ s_put(unsigned char *p, const char *s)
 	n = strlen(s);
 	memcpy(p, s, n + 1);
 	return p + n + 1;
+}
+
+static unsigned char *
+a_put(unsigned char *p, const char *s, const char *owner)
+{
+	if (s && strcmp(s, owner) == 0) {
+		*p = OWNER;
+		return p + 1;
+	}
+	return s_put(p, s);
 }
 
 void
@@ -182,13 +201,13 @@ ims__rec2_encode(unsigned char *buf, size_t len, const ims_msg *m,
 	for (size_t i = 0; i < ni; i++)
 		p = vput(p, ints[i]);
 	for (size_t i = 0; i < NFIXED_STR; i++)
-		p = s_put(p, fixed[i]);
+		p = i == 1 ? a_put(p, fixed[i], m->owner) : s_put(p, fixed[i]);
 	for (size_t i = 0; i < m->nto; i++) {
-		p = s_put(p, m->to[i].uri);
+		p = a_put(p, m->to[i].uri, m->owner);
 		p = s_put(p, m->to[i].name);
 	}
 	for (size_t i = 0; i < m->ncc; i++) {
-		p = s_put(p, m->cc[i].uri);
+		p = a_put(p, m->cc[i].uri, m->owner);
 		p = s_put(p, m->cc[i].name);
 	}
 	for (size_t i = 0; i < m->nheaders; i++) {
@@ -279,6 +298,25 @@ s_get(rd *r)
 	return s;
 }
 
+/* An address URI: the owner's (decoded first) for 0xfe; a literal one
+ * that is the owner's would not be this record's only encoding. */
+static const char *
+a_get(rd *r, const char *owner)
+{
+	const char *s;
+
+	if (r->pos < r->len && r->p[r->pos] == OWNER) {
+		r->pos++;
+		if (!owner)
+			r->bad = 1;
+		return owner;
+	}
+	s = s_get(r);
+	if (s && owner && strcmp(s, owner) == 0)
+		r->bad = 1;
+	return s;
+}
+
 static void
 ints_get(ims_msg *m, ims__recx *x, rd *r, unsigned sh)
 {
@@ -314,9 +352,9 @@ strs_get(ims_msg *m, ims__decbuf *d, rd *r)
 	};
 
 	for (int i = 0; i < NFIXED_STR; i++)
-		*fixed[i] = s_get(r);
+		*fixed[i] = i == 1 ? a_get(r, m->owner) : s_get(r);
 	for (size_t i = 0; i < m->nto + m->ncc; i++) {
-		d->addrs[i].uri = s_get(r);
+		d->addrs[i].uri = a_get(r, m->owner);
 		d->addrs[i].name = s_get(r);
 	}
 	for (size_t i = 0; i < m->nheaders; i++) {

@@ -1,5 +1,6 @@
 /* test_record.c - the record codec: round trip and corruption detection. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 #include "tap.h"
@@ -217,6 +218,30 @@ test_v2_noncanonical(void)
 	ims__rec_seal(big, len + 1);
 	is_int(ims__rec_decode(&d, &dx, &db, &id, big, len + 1), IMS_CORRUPT,
 	       "a byte after the last string: refused");
+	/* a recipient who is the owner: one byte, read back as the owner */
+	{
+		ims_addr me = { "sip:zz@example.com", NULL };
+		ims_msg o = m;
+		unsigned char *ob;
+		size_t ol, lit;
+		o.owner = "sip:zz@example.com";
+		o.to = &me;
+		o.nto = 1;
+		o.ncc = 0;
+		ol = encode(&ob, 2, &o, &x);
+		o.owner = "sip:zz@example.con";
+		lit = ims__rec_size(&o, &x);
+		is_int(lit - ol, strlen(me.uri), "the owner as recipient takes one byte");
+		is_int(ims__rec_decode(&d, &dx, &db, &id, ob, ol), 0, "decodes");
+		ok(d.to[0].uri == d.owner, "as the owner's string");
+		free(ob);
+		ol = encode(&ob, 2, &o, &x);
+		((unsigned char *)memmem(ob, ol, "example.con", 11))[10] = 'm'; /* the owner */
+		ims__rec_seal(ob, ol);
+		is_int(ims__rec_decode(&d, &dx, &db, &id, ob, ol), IMS_CORRUPT,
+		       "a literal URI that is the owner's: refused");
+		free(ob);
+	}
 	/* an unknown version */
 	memcpy(big, buf, len);
 	big[4] = 3;

@@ -12,6 +12,18 @@ test_expect_success 'setup: the store loaded from its dump' '
 	test -s store/data.mdb
 '
 
+# the format key of the store: 1 or 2
+format_is () {
+	mdb_dump -p -s meta store >meta.dump &&
+	grep -A1 -x " format" meta.dump | tail -1 >got &&
+	printf " \\\\00\\\\00\\\\00\\\\0%s\n" "$1" >want &&
+	test_cmp want got
+}
+
+test_expect_success 'the dump is of format 1' '
+	format_is 1
+'
+
 test_expect_success 'verify finds the old store sound' '
 	imstore verify >out &&
 	grep "store is sound: 5 messages checked" out
@@ -29,6 +41,10 @@ test_expect_success 'show --raw: every body byte for byte' '
 	done <"$FX/v1-store.sha256"
 '
 
+test_expect_success 'reading leaves it at format 1' '
+	format_is 1
+'
+
 test_expect_success 'new messages beside the old, then a change to an old record' '
 	printf "hello again, hello again, hello again, hello again\n" |
 		imstore put -o sip:bob@example.com -f sip:alice@example.com -m new1 \
@@ -43,6 +59,10 @@ test_expect_success 'new messages beside the old, then a change to an old record
 	imstore list --format json msgid:bin1 >out &&
 	grep "\"held\":true" out &&
 	test "$(imstore show --raw "$(cat id.new)")" = "hello again, hello again, hello again, hello again"
+'
+
+test_expect_success 'a writable open marked it format 2' '
+	format_is 2
 '
 
 test_expect_success 'export of the mixed store verifies' '

@@ -1065,6 +1065,51 @@ test_fork(void)
 	ims_store_close(st);
 }
 
+/* The meta "format" of a store, read and set with LMDB itself. */
+static int
+format_of(const char *name)
+{
+	MDB_val k = { 6, "format" }, v;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	int f = -1;
+
+	mdb_env_create(&env);
+	mdb_env_set_maxdbs(env, 32);
+	if (mdb_env_open(env, path(name), MDB_RDONLY, 0600) == 0 &&
+	    mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) == 0) {
+		if (mdb_dbi_open(txn, "meta", 0, &dbi) == 0 && mdb_get(txn, dbi, &k, &v) == 0 &&
+		    v.mv_size == 4)
+			f = (int)ims__rd_be32(v.mv_data);
+		mdb_txn_abort(txn);
+	}
+	mdb_env_close(env);
+	return f;
+}
+
+static void
+format_set(const char *name, uint32_t f)
+{
+	MDB_val k = { 6, "format" }, v;
+	unsigned char buf[4];
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+
+	ims__be32(buf, f);
+	v.mv_size = 4;
+	v.mv_data = buf;
+	mdb_env_create(&env);
+	mdb_env_set_maxdbs(env, 32);
+	mdb_env_open(env, path(name), 0, 0600);
+	mdb_txn_begin(env, NULL, 0, &txn);
+	mdb_dbi_open(txn, "meta", 0, &dbi);
+	mdb_put(txn, dbi, &k, &v, 0);
+	mdb_txn_commit(txn);
+	mdb_env_close(env);
+}
+
 static void
 test_format(void)
 {
@@ -1072,22 +1117,23 @@ test_format(void)
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi dbi;
-	MDB_val k = { 6, "format" }, v;
-	unsigned char two[4] = { 0, 0, 0, 2 };
+	ims_open_opts rdo = IMS_OPEN_OPTS_INIT;
 
+	rdo.flags = IMS_OPEN_RDONLY;
+	is_int(format_of("s-format"), 2, "a new store is of format 2");
 	ims_store_close(st);
-	mdb_env_create(&env);
-	mdb_env_set_maxdbs(env, 32);
-	mdb_env_open(env, path("s-format"), 0, 0600);
-	mdb_txn_begin(env, NULL, 0, &txn);
-	mdb_dbi_open(txn, "meta", 0, &dbi);
-	v.mv_size = 4;
-	v.mv_data = two;
-	mdb_put(txn, dbi, &k, &v, 0);
-	mdb_txn_commit(txn);
-	mdb_env_close(env);
+	format_set("s-format", 3);
 	is_int(ims_store_open(&st, path("s-format"), NULL), IMS_VERSION,
 	       "newer format refused");
+	format_set("s-format", 0);
+	is_int(ims_store_open(&st, path("s-format"), NULL), IMS_VERSION, "format 0 refused");
+	format_set("s-format", 1);
+	is_int(ims_store_open(&st, path("s-format"), &rdo), 0, "format 1 opens read-only");
+	ims_store_close(st);
+	is_int(format_of("s-format"), 1, "and stays format 1");
+	is_int(ims_store_open(&st, path("s-format"), NULL), 0, "format 1 opens writable");
+	ims_store_close(st);
+	is_int(format_of("s-format"), 2, "and is then marked format 2");
 
 	/* a database added later in format 1: made by the first writable open */
 	st = create("s-added", 0);

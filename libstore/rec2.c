@@ -222,35 +222,41 @@ ims__rec2_encode(unsigned char *buf, size_t len, const ims_msg *m,
 typedef struct rd {
 	const unsigned char *p;
 	size_t len, pos;
+	size_t slen;           /* length of the string s_get last returned */
+	size_t olen;           /* length of the owner's URI */
 	int bad;
 } rd;
 
-/* A minimal LEB128 varint of at most 64 bits. */
+/* A minimal LEB128 varint of at most 64 bits, of more than one byte. */
 static uint64_t
-vget(rd *r)
+vget_long(rd *r)
 {
+	const unsigned char *p = r->p + r->pos, *end = r->p + r->len;
 	uint64_t v = 0;
 	unsigned shift = 0;
 
-	for (;;) {
-		unsigned char b;
-		if (r->pos >= r->len || shift > 63) {
-			r->bad = 1;
-			return 0;
-		}
-		b = r->p[r->pos++];
-		if (shift == 63 && b > 1) {
-			r->bad = 1;
-			return 0;
-		}
+	/* at most 10 bytes, the 10th 0 or 1; the last byte not 0 */
+	while (p < end && shift <= 63) {
+		unsigned b = *p++;
 		v |= (uint64_t)(b & 0x7f) << shift;
 		if (!(b & 0x80)) {
-			if (b == 0 && shift > 0) /* not minimal */
-				r->bad = 1;
+			if (b == 0 || (shift == 63 && b > 1))
+				break;
+			r->pos = (size_t)(p - r->p);
 			return v;
 		}
 		shift += 7;
 	}
+	r->bad = 1;
+	return 0;
+}
+
+static inline uint64_t
+vget(rd *r)
+{
+	if (r->pos < r->len && r->p[r->pos] < 0x80) /* most are one byte */
+		return r->p[r->pos++];
+	return vget_long(r);
 }
 
 /* A varint that must fit max. */
@@ -294,7 +300,8 @@ s_get(rd *r)
 		return NULL;
 	}
 	s = (const char *)r->p + r->pos;
-	r->pos = (size_t)(end - r->p) + 1;
+	r->slen = (size_t)(end - r->p) - r->pos;
+	r->pos += r->slen + 1;
 	return s;
 }
 
@@ -312,7 +319,7 @@ a_get(rd *r, const char *owner)
 		return owner;
 	}
 	s = s_get(r);
-	if (s && owner && strcmp(s, owner) == 0)
+	if (s && owner && r->slen == r->olen && memcmp(s, owner, r->olen) == 0)
 		r->bad = 1;
 	return s;
 }
@@ -351,7 +358,9 @@ strs_get(ims_msg *m, ims__decbuf *d, rd *r)
 		&m->conversation, &m->sent_text, &m->content_type, &m->subject,
 	};
 
-	for (int i = 0; i < NFIXED_STR; i++)
+	m->owner = s_get(r);
+	r->olen = r->slen;
+	for (int i = 1; i < NFIXED_STR; i++)
 		*fixed[i] = i == 1 ? a_get(r, m->owner) : s_get(r);
 	for (size_t i = 0; i < m->nto + m->ncc; i++) {
 		d->addrs[i].uri = a_get(r, m->owner);
@@ -368,7 +377,7 @@ int
 ims__rec2_decode(ims_msg *m, ims__recx *x, ims__decbuf *d,
                  const unsigned char *buf, size_t len)
 {
-	rd r = { buf, len, V2_HEAD, 0 };
+	rd r = { buf, len, V2_HEAD, 0, 0, 0 };
 	unsigned sh;
 	int rc;
 

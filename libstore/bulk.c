@@ -75,7 +75,7 @@ item_fill(bulk_item *it, ims_store *st, const ims_msg *msg, const void *body,
 	if (len > IMS_BODY_MAX)
 		return IMS_TOOBIG;
 	memset(&x, 0, sizeof(x));
-	n = ims__rec_size(msg);
+	n = ims__rec_size(msg, &x);
 	if (!(it->rec = malloc(n)) || (len && !(it->body = malloc(len))))
 		return ENOMEM;
 	ims__rec_encode(it->rec, n, msg, &x);

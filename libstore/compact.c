@@ -65,7 +65,8 @@ check_format(MDB_txn *txn)
 		return rc == MDB_NOTFOUND ? IMS_NOTSTORE : ims__map_err(rc);
 	if ((rc = mdb_get(txn, meta, &k, &v)))
 		return rc == MDB_NOTFOUND ? IMS_NOTSTORE : ims__map_err(rc);
-	if (v.mv_size != 4 || ims__rd_be32(v.mv_data) != IMS_FORMAT_VERSION)
+	if (v.mv_size != 4 || ims__rd_be32(v.mv_data) < IMS_FORMAT_OLDEST ||
+	    ims__rd_be32(v.mv_data) > IMS_FORMAT_VERSION)
 		return IMS_VERSION;
 	return 0;
 }

@@ -418,7 +418,7 @@ refile_history(ims_store *st, MDB_txn *txn, const ims_id *id, int64_t now)
 	m.delivered = now;
 	m.expires = IMS_TIME_NONE; /* history has its own retention */
 	x.lease_until = IMS_TIME_NONE;
-	v.mv_size = ims__rec_size(&m);
+	v.mv_size = ims__rec_size(&m, &x);
 	if ((rc = ims__map_err(mdb_put(txn, st->dbi[IMS__DB_MSG], &k, &v, MDB_RESERVE))))
 		goto out;
 	ims__rec_encode(v.mv_data, v.mv_size, &m, &x);

@@ -59,7 +59,8 @@ typedef struct state_ctx {
 	int64_t delivered;
 } state_ctx;
 
-/* Rewrite a record's state, flags, delivery time and lease in place. */
+/* Rewrite a record with a new state, flags, delivery time and lease (as a
+ * version 2 record, whatever its version was). */
 int
 ims__rec_rewrite(ims_store *st, MDB_txn *txn, const ims_id *id, ims_state state,
                  unsigned flags, int64_t delivered, int64_t lease_until)
@@ -70,10 +71,9 @@ ims__rec_rewrite(ims_store *st, MDB_txn *txn, const ims_id *id, ims_state state,
 
 	if (rc)
 		return ims__map_err(rc);
-	if (!(copy = malloc(v.mv_size)))
-		return ENOMEM;
-	memcpy(copy, v.mv_data, v.mv_size);
-	ims__rec_patch(copy, v.mv_size, state, flags, delivered, lease_until);
+	if ((rc = ims__rec_patch(&copy, &v.mv_size, v.mv_data, v.mv_size, state, flags,
+	                         delivered, lease_until)))
+		return rc;
 	v.mv_data = copy;
 	rc = ims__map_err(mdb_put(txn, st->dbi[IMS__DB_MSG], &k, &v, 0));
 	free(copy);

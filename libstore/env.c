@@ -446,18 +446,25 @@ meta_get_u32(uint32_t *out, ims_store *st, MDB_txn *txn, const char *key)
 }
 
 static int
+format_put(ims_store *st, MDB_txn *txn)
+{
+	unsigned char buf[4];
+	MDB_val k = { 6, "format" }, v = { 4, buf };
+
+	ims__be32(buf, IMS_FORMAT_VERSION);
+	return mdb_put(txn, st->dbi[IMS__DB_META], &k, &v, 0);
+}
+
+static int
 init_meta(ims_store *st, MDB_txn *txn)
 {
 	unsigned char buf[8];
-	MDB_val k = { 6, "format" }, v = { 4, buf };
+	MDB_val k = { 7, "created" }, v = { 8, buf };
 	int rc;
 
-	ims__be32(buf, IMS_FORMAT_VERSION);
-	if ((rc = mdb_put(txn, st->dbi[IMS__DB_META], &k, &v, MDB_NOOVERWRITE)))
+	if ((rc = format_put(st, txn)))
 		return ims__map_err(rc);
 	ims__be_time(buf, ims__now_us());
-	k.mv_size = 7; k.mv_data = "created";
-	v.mv_size = 8;
 	return ims__map_err(mdb_put(txn, st->dbi[IMS__DB_META], &k, &v, 0));
 }
 
@@ -545,9 +552,20 @@ open_dbs(ims_store *st, int create, int add)
 	}
 	if ((rc = meta_get_u32(&format, st, txn, "format")))
 		goto fail_format;
-	if (format != IMS_FORMAT_VERSION) {
+	if (format < IMS_FORMAT_OLDEST || format > IMS_FORMAT_VERSION) {
 		rc = IMS_VERSION;
 		goto fail;
+	}
+	/* format 1: a writable open marks it 2 before anything is written
+	 * (then releases that read only format 1 refuse it); read-only, it
+	 * stays as it is */
+	if (format != IMS_FORMAT_VERSION && !(st->flags & IMS_OPEN_RDONLY)) {
+		if (!add) {
+			mdb_txn_abort(txn);
+			return open_dbs(st, 0, 1);
+		}
+		if ((rc = ims__map_err(format_put(st, txn))))
+			goto fail;
 	}
 	for (int i = 1; i < IMS__DB_N && rc == 0; i++) {
 		int made = 0;

@@ -53,8 +53,12 @@ extern "C" {
 #define IMS_VERSION_PATCH 0
 #define IMS_VERSION_STRING "0.1.0"
 
-/** On-disk format version written by this library (see imstore(5)). */
-#define IMS_FORMAT_VERSION 1
+/** On-disk format version written by this library (see imstore(5)).  It
+ * also reads format 1, and a writable open upgrades a store of format 1 to
+ * 2 (the records and bodies of format 1 stay and are read as they are). */
+#define IMS_FORMAT_VERSION 2
+/** The oldest format this library reads. @since 0.1 */
+#define IMS_FORMAT_OLDEST 1
 
 /** @name Error codes
  * Library errors are negative and never renumbered; new codes are added last.

@@ -45,6 +45,15 @@ enum {
 #define IMS__CHUNK_HDR 12 /* crc(4) method(1) pad(3) raw_len(4) */
 #define IMS__Z_NONE 0
 #define IMS__Z_DEFLATE 1
+#define IMS__Z_DEFLATE_DICT 2 /* raw deflate with ims__zdict preset; chunk 0 only */
+#define IMS__Z_MAX IMS__Z_DEFLATE_DICT
+/* Whether method is valid for chunk i. */
+#define IMS__Z_OK(method, i) \
+	((method) <= IMS__Z_DEFLATE || ((method) == IMS__Z_DEFLATE_DICT && (i) == 0))
+/* The preset dictionary of method 2 (body.c): part of the format, never
+ * to change; its CRC-32C is in imstore(5) and checked by test_store. */
+extern const unsigned char *const ims__zdict_p;
+extern const size_t ims__zdict_len;
 
 /* A write waiting for the next group commit (env.c). */
 typedef int (*ims__write_fn)(ims_store *st, MDB_txn *txn, void *ctx);
@@ -191,9 +200,10 @@ int ims__counter_add(ims_store *st, MDB_txn *txn, uint32_t owner,
                      uint64_t stored);
 int ims__totals_get(ims__counter out[3], ims_store *st, MDB_txn *txn);
 
-/* ---- record.c: the metadata record codec ---- */
-#define IMS__REC_VERSION 1
-#define IMS__REC_FIXED 100
+/* ---- record.c, rec2.c: the metadata record codec ---- */
+#define IMS__REC_V1 1      /* record.c: read, and written by tests only */
+#define IMS__REC_V2 2      /* rec2.c: written */
+#define IMS__REC_FIXED 100 /* version 1's fixed part */
 
 /* Fields of a record that live outside ims_msg. */
 typedef struct ims__recx {
@@ -204,9 +214,9 @@ typedef struct ims__recx {
 	int64_t lease_until;
 } ims__recx;
 
-/* Size of the encoding of msg (addresses already canonical). */
-size_t ims__rec_size(const ims_msg *msg);
-/* Encode into buf of exactly ims__rec_size() bytes, checksum last. */
+/* Size of the encoding of msg and x (addresses already canonical). */
+size_t ims__rec_size(const ims_msg *msg, const ims__recx *x);
+/* Encode into buf of exactly ims__rec_size() bytes, checksum first. */
 void ims__rec_encode(unsigned char *buf, size_t len, const ims_msg *msg,
                      const ims__recx *x);
 
@@ -219,13 +229,30 @@ typedef struct ims__decbuf {
 } ims__decbuf;
 
 void ims__decbuf_free(ims__decbuf *d);
-/* Decode a record in place: strings of msg point into buf.  Checks the
- * checksum and every length; IMS_CORRUPT on any mismatch. */
+int ims__decbuf_reserve(ims__decbuf *d, size_t naddrs, size_t nhdrs);
+/* Decode a record of either version in place: strings of msg point into
+ * buf.  Checks the checksum and every length; IMS_CORRUPT on any
+ * mismatch. */
 int ims__rec_decode(ims_msg *msg, ims__recx *x, ims__decbuf *d,
                     const ims_id *id, const unsigned char *buf, size_t len);
-/* Rewrite the fixed fields (state, flags, delivered, lease) and checksum. */
-void ims__rec_patch(unsigned char *buf, size_t len, ims_state state,
-                    unsigned flags, int64_t delivered, int64_t lease_until);
+/* The record buf with new state, flags, delivery time and lease, as a new
+ * version 2 record in *out (the caller's to free): 0, IMS_CORRUPT when buf
+ * does not decode, or ENOMEM. */
+int ims__rec_patch(unsigned char **out, size_t *out_len, const unsigned char *buf,
+                   size_t len, ims_state state, unsigned flags, int64_t delivered,
+                   int64_t lease_until);
+void ims__rec_seal(unsigned char *buf, size_t len);
+/* One version (the checksum already checked; m cleared). */
+size_t ims__rec1_size(const ims_msg *msg);
+void ims__rec1_encode(unsigned char *buf, size_t len, const ims_msg *msg,
+                      const ims__recx *x);
+int ims__rec1_decode(ims_msg *m, ims__recx *x, ims__decbuf *d,
+                     const unsigned char *buf, size_t len);
+size_t ims__rec2_size(const ims_msg *msg, const ims__recx *x);
+void ims__rec2_encode(unsigned char *buf, size_t len, const ims_msg *msg,
+                      const ims__recx *x);
+int ims__rec2_decode(ims_msg *m, ims__recx *x, ims__decbuf *d,
+                     const unsigned char *buf, size_t len);
 
 /* ---- body.c ---- */
 typedef struct ims__body_in {
@@ -238,14 +265,22 @@ typedef struct ims__body_in {
 	size_t chunk0_len;
 } ims__body_in;
 
-int ims__body_prepare(ims__body_in *b, const void *data, size_t len);
+/* m: the message as its record will hold it (method 2's dictionary). */
+int ims__body_prepare(ims__body_in *b, const void *data, size_t len,
+                      const ims_msg *m);
 void ims__body_release(ims__body_in *b);
 int ims__body_put(ims_store *st, MDB_txn *txn, const ims_id *id,
                   ims__body_in *b);
 int ims__body_del(ims_store *st, MDB_txn *txn, const ims_id *id);
+/* The body of the message m (as decoded from its record), its size
+ * m->size. */
 int ims__body_read(ims_store *st, MDB_txn *txn, const ims_id *id,
-                   const ims__recx *x, uint64_t size, ims_body_cb cb,
+                   const ims_msg *m, const ims__recx *x, ims_body_cb cb,
                    void *payload);
+/* Method 2's dictionary for m into out of IMS__ZDICT_MAX bytes; its length. */
+#define IMS__ZDICT_MSG_MAX 2048
+#define IMS__ZDICT_MAX (1071 + IMS__ZDICT_MSG_MAX)
+size_t ims__zdict_build(unsigned char *out, const ims_msg *m);
 
 /* ---- index.c ---- */
 int ims__index_add(ims_store *st, MDB_txn *txn, const ims_id *id,

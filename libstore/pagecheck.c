@@ -12,7 +12,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "verify.h"
@@ -544,20 +543,24 @@ core_tree(pgc *c, const unsigned char *meta, int which)
 	counts_agree(c, &t, &db, before);
 }
 
-/* Walk every tree of the snapshot whose meta page is meta. */
+/* Walk every tree of the snapshot whose meta page is meta.  The file may
+ * end before the snapshot's last page: pages a commit allocated and freed
+ * again are never written (they are on the free list); a page in use
+ * beyond the end is reported when the walk cannot read it. */
 static void
-check_snapshot(pgc *c, const unsigned char *meta)
+check_snapshot(pgc *c, MDB_env *env, const unsigned char *meta)
 {
-	uint64_t last = rd64(meta + PG_META_LAST), lost = 0;
-	struct stat sb;
+	uint64_t last = rd64(meta + PG_META_LAST), lost = 0, max;
+	MDB_envinfo info;
 
-	if (fstat(c->fd, &sb) == -1) {
-		c->err = errno;
+	if (mdb_env_info(env, &info)) {
+		c->err = EIO;
 		return;
 	}
-	if (last < 1 || last >= (uint64_t)sb.st_size / c->psize) {
-		bad(c, last, "meta", "the last page lies beyond the file's %llu pages",
-		    (unsigned long long)((uint64_t)sb.st_size / c->psize));
+	max = (uint64_t)info.me_mapsize / c->psize;
+	if (last < 1 || last >= max) {
+		bad(c, last, "meta", "the last page lies beyond the map's %llu pages",
+		    (unsigned long long)max);
 		return;
 	}
 	c->npages = last + 1;
@@ -592,7 +595,7 @@ ims__vfy_structure(ims__vfy *v)
 		found = meta_of(&c, txn, meta);
 	}
 	if (found == 0)
-		check_snapshot(&c, meta);
+		check_snapshot(&c, v->st->env, meta);
 	else
 		rc = found == 1 ? IMS_BUSY : IMS_CORRUPT;
 	ims__txn_abort(v->st, txn);

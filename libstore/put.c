@@ -236,7 +236,7 @@ ims__putreq_txn(ims_store *st, MDB_txn *txn, void *ctx)
 	    (rc = ims__body_put(st, txn, &p->id, &p->body)))
 		return rc;
 	x.stored = p->body.stored;
-	v.mv_size = ims__rec_size(&p->c);
+	v.mv_size = ims__rec_size(&p->c, &x);
 	if ((rc = ims__put_tail(txn, st->dbi[IMS__DB_MSG], &k, &v, MDB_NOOVERWRITE | MDB_RESERVE)))
 		return ims__map_err(rc);
 	ims__rec_encode(v.mv_data, v.mv_size, &p->c, &x);
@@ -272,7 +272,7 @@ ims__putreq_prepare(ims__putreq *p, ims_store *st, const ims_msg *msg,
 	p->c.size = len;
 	if (p->c.received == IMS_TIME_NONE)
 		p->c.received = ims__now_us();
-	return ims__body_prepare(&p->body, body, len);
+	return ims__body_prepare(&p->body, body, len, &p->c);
 }
 
 void

@@ -561,8 +561,7 @@ ims_query_body_stream(ims_query *q, ims_body_cb cb, void *payload)
 		return IMS_INVALID;
 	if ((rc = ims__check(q->st)))
 		return rc;
-	return ims__body_read(q->st, q->txn, &q->m.id, &q->x, q->m.size, cb,
-	                      payload);
+	return ims__body_read(q->st, q->txn, &q->m.id, &q->m, &q->x, cb, payload);
 }
 
 int

@@ -132,7 +132,7 @@ ims_body_stream(ims_store *st, const ims_id *id, ims_body_cb cb, void *payload)
 		return rc;
 	rc = ims__msg_load(&m, &x, &d, st, txn, id);
 	if (rc == 0)
-		rc = ims__body_read(st, txn, id, &x, m.size, cb, payload);
+		rc = ims__body_read(st, txn, id, &m, &x, cb, payload);
 	ims__txn_abort(st, txn);
 	ims__decbuf_free(&d);
 	return rc;
@@ -183,7 +183,7 @@ ims_body_get(void **out, size_t *out_len, ims_store *st, const ims_id *id)
 		rc = ENOMEM;
 		goto done;
 	}
-	if ((rc = ims__body_read(st, txn, id, &x, m.size, mem_append, &b)))
+	if ((rc = ims__body_read(st, txn, id, &m, &x, mem_append, &b)))
 		goto done;
 	b.p[b.len] = '\0';
 	*out = b.p;

@@ -1,5 +1,10 @@
-/* record.c - the metadata record codec (layout in imstore(5)).
+/* record.c - the metadata record codec (layouts in imstore(5)).
  *
+ * Version 2, written since format 1.1 (rec2.c):
+ *   0 crc32c of bytes 4..end  4 version 2  5 shape  6 folder|mode<<2|state<<4
+ *   7 raw_crc  11 varints, then strings, absent 0xff, present bytes + NUL
+ *
+ * Version 1, still read:
  *   0 crc32c of bytes 4..end    4 version  5 folder  6 mode  7 state
  *   8 flags  12 raw_crc  16 nchunks  20 reserved  24 size  32 stored
  *  40 received  48 sent  56 expires  64 delivered  72 lease_until
@@ -38,7 +43,7 @@ str_size(const char *s)
 }
 
 size_t
-ims__rec_size(const ims_msg *m)
+ims__rec1_size(const ims_msg *m)
 {
 	size_t n = IMS__REC_FIXED;
 
@@ -68,20 +73,20 @@ put_str(unsigned char *p, const char *s)
 	return p + 4 + n + 1;
 }
 
-static void
-seal(unsigned char *buf, size_t len)
+void
+ims__rec_seal(unsigned char *buf, size_t len)
 {
 	ims__le32(buf, ims__crc32c(0, buf + 4, len - 4));
 }
 
 void
-ims__rec_encode(unsigned char *buf, size_t len, const ims_msg *m,
-                const ims__recx *x)
+ims__rec1_encode(unsigned char *buf, size_t len, const ims_msg *m,
+                 const ims__recx *x)
 {
 	unsigned char *p = buf + IMS__REC_FIXED;
 
 	memset(buf, 0, IMS__REC_FIXED);
-	buf[4] = IMS__REC_VERSION;
+	buf[4] = IMS__REC_V1;
 	buf[5] = (unsigned char)m->folder;
 	buf[6] = (unsigned char)m->mode;
 	buf[7] = (unsigned char)m->state;
@@ -122,18 +127,7 @@ ims__rec_encode(unsigned char *buf, size_t len, const ims_msg *m,
 		p = put_str(p, m->headers[i].name);
 		p = put_str(p, m->headers[i].value);
 	}
-	seal(buf, len);
-}
-
-void
-ims__rec_patch(unsigned char *buf, size_t len, ims_state state,
-               unsigned flags, int64_t delivered, int64_t lease_until)
-{
-	buf[7] = (unsigned char)state;
-	ims__le32(buf + 8, flags);
-	put64(buf + 64, (uint64_t)delivered);
-	put64(buf + 72, (uint64_t)lease_until);
-	seal(buf, len);
+	ims__rec_seal(buf, len);
 }
 
 void
@@ -144,8 +138,8 @@ ims__decbuf_free(ims__decbuf *d)
 	memset(d, 0, sizeof(*d));
 }
 
-static int
-decbuf_reserve(ims__decbuf *d, size_t naddrs, size_t nhdrs)
+int
+ims__decbuf_reserve(ims__decbuf *d, size_t naddrs, size_t nhdrs)
 {
 	if (naddrs > d->addrs_cap) {
 		ims_addr *a = realloc(d->addrs, naddrs * sizeof(*a));
@@ -213,9 +207,9 @@ decode_fixed(ims_msg *m, ims__recx *x, const unsigned char *buf)
 static int
 check_fixed(const ims_msg *m, const unsigned char *buf, size_t len)
 {
-	if (len < IMS__REC_FIXED || ims__rd_le32(buf) != ims__crc32c(0, buf + 4, len - 4))
+	if (len < IMS__REC_FIXED) /* the checksum: ims__rec_decode */
 		return IMS_CORRUPT;
-	if (buf[4] != IMS__REC_VERSION || m->folder < 1 || m->folder > 2 ||
+	if (buf[4] != IMS__REC_V1 || m->folder < 1 || m->folder > 2 ||
 	    m->mode < 1 || m->mode > 3 || (unsigned)m->state > 4)
 		return IMS_CORRUPT;
 	if (m->nto + m->ncc > IMS_RCPT_MAX || m->nheaders > IMS_HEADERS_MAX)
@@ -247,24 +241,29 @@ decode_strs(ims_msg *m, ims__decbuf *d, const unsigned char *buf, size_t len)
 	}
 	if (rc == 0 && (pos != len || !m->owner || !m->from.uri || !m->message_id))
 		rc = IMS_CORRUPT;
+	/* no writer leaves these out: a record that does is damaged */
+	for (size_t i = 0; i < na && rc == 0; i++)
+		if (!d->addrs[i].uri)
+			rc = IMS_CORRUPT;
+	for (size_t i = 0; i < m->nheaders && rc == 0; i++)
+		if (!d->hdrs[i].name || !d->hdrs[i].value)
+			rc = IMS_CORRUPT;
 	return rc;
 }
 
+/* A version 1 record (m cleared, id set). */
 int
-ims__rec_decode(ims_msg *m, ims__recx *x, ims__decbuf *d, const ims_id *id,
-                const unsigned char *buf, size_t len)
+ims__rec1_decode(ims_msg *m, ims__recx *x, ims__decbuf *d,
+                 const unsigned char *buf, size_t len)
 {
 	int rc;
 
-	memset(m, 0, sizeof(*m));
-	m->version = IMS_MSG_VERSION;
-	m->id = *id;
 	if (len < IMS__REC_FIXED)
 		return IMS_CORRUPT;
 	decode_fixed(m, x, buf);
 	if ((rc = check_fixed(m, buf, len)))
 		return rc;
-	if ((rc = decbuf_reserve(d, m->nto + m->ncc, m->nheaders)))
+	if ((rc = ims__decbuf_reserve(d, m->nto + m->ncc, m->nheaders)))
 		return rc;
 	if ((rc = decode_strs(m, d, buf, len)))
 		return rc;

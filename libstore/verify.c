@@ -206,11 +206,11 @@ bad_record(ims__vfy *v, const ims_id *id, const MDB_val *val)
 		return ims__vfy_report(v, IMS_PROBLEM_RECORD_CHECKSUM, id,
 		                       "record checksum mismatch (stored %08x, computed %08x)",
 		                       le32(p), ims__crc32c(0, p + 4, val->mv_size - 4));
-	if (val->mv_size < IMS__REC_FIXED)
+	if (val->mv_size < 5 || (p[4] == IMS__REC_V1 && val->mv_size < IMS__REC_FIXED))
 		return ims__vfy_report(v, IMS_PROBLEM_RECORD_INVALID, id,
 		                       "record of %zu bytes, shorter than its fixed part",
 		                       val->mv_size);
-	if (p[4] != IMS__REC_VERSION)
+	if (p[4] != IMS__REC_V1 && p[4] != IMS__REC_V2)
 		return ims__vfy_report(v, IMS_PROBLEM_RECORD_INVALID, id,
 		                       "unknown record version %u", p[4]);
 	return ims__vfy_report(v, IMS_PROBLEM_RECORD_INVALID, id,
@@ -263,10 +263,10 @@ check_atoms(ims__vfy *v, MDB_txn *txn, const ims_id *id, const ims_msg *m,
 
 /* A chunk's own checks (body.c reads it the same way). */
 static int
-chunk_ok(const unsigned char *p, size_t len)
+chunk_ok(const unsigned char *p, size_t len, uint32_t i)
 {
 	if (len < IMS__CHUNK_HDR || le32(p) != ims__crc32c(0, p + 4, len - 4) ||
-	    p[4] > IMS__Z_DEFLATE || le32(p + 8) > IMS__CHUNK)
+	    !IMS__Z_OK(p[4], i) || le32(p + 8) > IMS__CHUNK)
 		return 0;
 	return p[4] != IMS__Z_NONE || len - IMS__CHUNK_HDR == le32(p + 8);
 }
@@ -302,7 +302,7 @@ check_body(ims__vfy *v, MDB_txn *txn, const ims_id *id, const ims_msg *m,
 			                       "body chunk %u of %u missing", i, x->nchunks);
 		if (rc)
 			return ims__map_err(rc);
-		if (!chunk_ok(d.mv_data, d.mv_size))
+		if (!chunk_ok(d.mv_data, d.mv_size, i))
 			return ims__vfy_report(v, IMS_PROBLEM_BODY_CORRUPT, id,
 			                       "body chunk %u of %u fails its checksum or header",
 			                       i, x->nchunks);
@@ -319,7 +319,7 @@ check_body(ims__vfy *v, MDB_txn *txn, const ims_id *id, const ims_msg *m,
 		                       x->nchunks);
 	if (rc != MDB_NOTFOUND)
 		return ims__map_err(rc);
-	rc = ims__body_read(v->st, txn, id, x, m->size, discard, NULL);
+	rc = ims__body_read(v->st, txn, id, m, x, discard, NULL);
 	if (rc == IMS_CORRUPT)
 		return ims__vfy_report(v, IMS_PROBLEM_BODY_CORRUPT, id,
 		                       "body does not inflate to its recorded size and checksum");

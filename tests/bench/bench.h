@@ -122,6 +122,7 @@ typedef struct config {
 	int bulk_threads, producers;
 	const char *parent;
 	int keep;
+	int ingest_only;     /* stop after the bulk ingest of the large store */
 } config;
 
 /* Figures of one engine, filled by run_engine(). */

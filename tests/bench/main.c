@@ -3,7 +3,7 @@
  * RESULT lines.
  *
  *   imstore-bench [--scale F] [--messages N] [--users N] [--dir DIR]
- *                 [--threads N] [--seed N] [--keep]
+ *                 [--threads N] [--seed N] [--keep] [--ingest-only]
  *
  * The scale also comes from IMSTORE_BENCH_SCALE. */
 #include <errno.h>
@@ -41,7 +41,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: imstore-bench [--scale F] [--messages N] [--users N]"
-	        " [--dir DIR] [--threads N] [--seed N] [--keep]\n");
+	        " [--dir DIR] [--threads N] [--seed N] [--keep] [--ingest-only]\n");
 	exit(2);
 }
 
@@ -94,6 +94,10 @@ main(int argc, char **argv)
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "--keep") == 0) {
 			c.keep = 1;
+			continue;
+		}
+		if (strcmp(a, "--ingest-only") == 0) {
+			c.ingest_only = 1;
 			continue;
 		}
 		if (!v)
@@ -178,6 +182,19 @@ main(int argc, char **argv)
 	memset(&sq, 0, sizeof(sq));
 	run_engine(&bench_imstore, &c, &d, tmp, &si);
 	run_engine(&bench_sqlite, &c, &d, tmp, &sq);
+	if (c.ingest_only) {
+		double payload = (double)d.large.body_bytes / (double)d.large.n;
+		printf("ingest only: %zu messages, payload %.0f B per message\n"
+		       "disk per message: imstore %.0f B (%.3fx), sqlite %.0f B (%.3fx);"
+		       " imstore stored body %.0f B per message\n", d.large.n, payload,
+		       si.disk_per_msg, si.disk_per_msg / payload, sq.disk_per_msg,
+		       sq.disk_per_msg / payload, (double)si.stored / (double)d.large.n);
+		if (c.keep)
+			note("stores kept in %s", tmp);
+		else
+			rm_tree(tmp);
+		return 0;
+	}
 
 	/* ---- the table */
 	{

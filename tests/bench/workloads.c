@@ -338,6 +338,10 @@ run_engine(const engine *e, const config *c, const sets *d, const char *tmp,
 	r->disk_per_msg = (double)r->disk / (double)d->large.n;
 	note("%s: %.0f messages/s, %.1f MiB on disk", e->name, r->bulk_rate,
 	     (double)r->disk / 1048576.0);
+	if (c->ingest_only) {
+		e->close(h);
+		return;
+	}
 
 	/* 1. and 2. durable stores into the loaded store */
 	note("%s: durable stores, 1 producer (%zu)", e->name, c->store1);

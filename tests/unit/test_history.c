@@ -132,11 +132,15 @@ hold_txn(ims_store *st, MDB_txn *txn, void *arg)
 		return IMS_NOTFOUND;
 	memcpy(copy, v.mv_data, v.mv_size);
 	if ((rc = ims__rec_decode(&m, &x, &d, id, copy, v.mv_size)) == 0) {
-		ims__rec_patch(copy, v.mv_size, m.state, m.flags | IMS_MSGF_HELD,
-		               m.delivered, x.lease_until);
-		v.mv_data = copy;
+		unsigned char *rec;
+		if ((rc = ims__rec_patch(&rec, &v.mv_size, copy, v.mv_size, m.state,
+		                         m.flags | IMS_MSGF_HELD, m.delivered, x.lease_until)))
+			goto out;
+		v.mv_data = rec;
 		rc = mdb_put(txn, st->dbi[IMS__DB_MSG], &k, &v, 0) ? IMS_INTERNAL : 0;
+		free(rec);
 	}
+out:
 	ims__decbuf_free(&d);
 	free(copy);
 	return rc;
@@ -424,12 +428,24 @@ test_conversations(void)
 		ims_msg m = msg("dfr", IMS_MODE_PAGER, CAROL, &to, 1, IMS_TIME_NONE);
 		ims_lease *ls = NULL;
 		uint64_t n = 0;
+		char body[400];
+		void *got = NULL;
+		size_t got_len = 0;
+		ims_id did;
+		int bl = snprintf(body, sizeof(body), "From: <%s>\r\nTo: <%s>\r\n"
+		                  "imdn.Message-ID: dfr\r\n\r\nContent-Type: text/plain\r\n\r\n"
+		                  "later, later, and later again: a body long enough to be "
+		                  "deflated with its message's dictionary\r\n", CAROL, BOB);
 		m.owner = BOB;
-		is_int(ims_deferred_store(NULL, NULL, st, &m, "later", 5), 0, "deferred for bob");
+		is_int(ims_deferred_store(&did, NULL, st, &m, body, (size_t)bl), 0, "deferred for bob");
 		ims_deferred_lease(&ls, st, BOB, NULL, 0, 0);
 		is_int(ims_deferred_ack(&n, st, BOB, ims_lease_token(ls)), 0, "delivered");
 		ims_lease_free(ls);
 		is_int(count(st, "owner:" BOB " folder:history msgid:dfr"), 1, "filed into history");
+		is_int(ims_body_get(&got, &got_len, st, &did), 0, "its body, in history");
+		ok(got_len == (size_t)bl && memcmp(got, body, got_len) == 0,
+		   "exact: the record rewritten with a conversation, the body still reads");
+		free(got);
 		ims_history_conversations(&l, st, BOB, NULL);
 		c = find_conv(l, pc);
 		ok(c && c->count == 3 && c == ims_conv_list_get(l, 0),

@@ -1,5 +1,6 @@
 /* test_record.c - the record codec: round trip and corruption detection. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 #include "tap.h"
@@ -45,17 +46,32 @@ sample(void)
 	return m;
 }
 
+/* version: 2 (written) or 1 (stores of earlier builds) */
+static size_t
+encode(unsigned char **out, int version, const ims_msg *m, const ims__recx *x)
+{
+	size_t len = version == 1 ? ims__rec1_size(m) : ims__rec_size(m, x);
+
+	*out = malloc(len);
+	if (version == 1)
+		ims__rec1_encode(*out, len, m, x);
+	else
+		ims__rec_encode(*out, len, m, x);
+	return len;
+}
+
 static void
-test_round_trip(void)
+test_round_trip(int version)
 {
 	ims_msg m = sample(), d;
 	ims__recx x = { 7, 8, 9, 0xdeadbeef, 3, 999, 42 }, dx;
 	ims__decbuf db = { 0 };
-	size_t len = ims__rec_size(&m);
-	unsigned char *buf = malloc(len);
+	unsigned char *buf, *p2;
+	size_t len = encode(&buf, version, &m, &x), l2;
 	ims_id id = { { 1, 2, 3 } };
 
-	ims__rec_encode(buf, len, &m, &x);
+	diag("record version %d: %zu bytes", version, len);
+	is_int(buf[4], version, "version byte");
 	is_int(ims__rec_decode(&d, &dx, &db, &id, buf, len), 0, "decode");
 	ok(memcmp(d.id.b, id.b, 16) == 0, "id from key");
 	is_int(d.folder, IMS_FOLDER_HISTORY, "folder");
@@ -86,27 +102,168 @@ test_round_trip(void)
 	is_int(dx.stored, 999, "stored");
 	is_int(dx.lease_until, 42, "lease");
 
-	ims__rec_patch(buf, len, IMS_STATE_FAILED, 0, 77, 88);
-	is_int(ims__rec_decode(&d, &dx, &db, &id, buf, len), 0, "patched decodes");
+	is_int(ims__rec_patch(&p2, &l2, buf, len, IMS_STATE_FAILED, 0, 77, 88), 0, "patch");
+	is_int(p2[4], 2, "a patched record is version 2");
+	is_int(ims__rec_decode(&d, &dx, &db, &id, p2, l2), 0, "patched decodes");
 	is_int(d.state, IMS_STATE_FAILED, "patched state");
+	is_int(d.flags, 0, "patched flags");
 	is_int(d.delivered, 77, "patched delivered");
 	is_int(dx.lease_until, 88, "patched lease");
+	is_str(d.headers[1].value, hdrs[1].value, "the rest kept");
+	is_int(dx.raw_crc, 0xdeadbeef, "raw crc kept");
+	free(p2);
+	buf[len - 1] ^= 1;
+	is_int(ims__rec_patch(&p2, &l2, buf, len, IMS_STATE_FAILED, 0, 77, 88), IMS_CORRUPT,
+	       "a corrupt record is not patched");
 	ims__decbuf_free(&db);
 	free(buf);
 }
 
+/* Version 2: sizes, the extremes of every field, and one encoding per
+ * record (re-encoding what was decoded gives the same bytes). */
+static void
+test_v2_fields(void)
+{
+	ims_msg m = sample(), d;
+	ims__recx x = { 0, 0, 0, 0, 0, 0, IMS_TIME_NONE }, dx;
+	ims__decbuf db = { 0 };
+	int64_t times[] = { 0, -1, 1, INT64_MAX, INT64_MIN + 1, 1767225600123456LL };
+	unsigned char *buf, *again;
+	size_t len, l1 = ims__rec1_size(&m), same = 0, total = 0;
+	ims_id id = { { 0 } };
+
+	len = encode(&buf, 2, &m, &x);
+	ok(len + 70 < l1, "version 2 is smaller: %zu bytes against %zu", len, l1);
+	free(buf);
+	for (size_t a = 0; a < 6; a++)
+		for (size_t b = 0; b < 6; b++) {
+			m.received = times[a];
+			m.sent = times[b];
+			m.expires = times[(a + b) % 6];
+			m.delivered = b & 1 ? IMS_TIME_NONE : times[5 - b];
+			x.lease_until = a & 1 ? IMS_TIME_NONE : times[b];
+			x.owner_atom = a ? UINT32_MAX : 1;
+			x.conv_atom = (uint32_t)b;
+			x.stored = a * UINT64_MAX / 5;
+			m.size = b * UINT64_MAX / 5;
+			m.flags = a & 2 ? 0 : (unsigned)-1;
+			m.ncc = b & 1;
+			m.nheaders = a & 1 ? 0 : 2;
+			len = encode(&buf, 2, &m, &x);
+			total++;
+			if (ims__rec_decode(&d, &dx, &db, &id, buf, len) == 0 &&
+			    d.received == m.received && d.sent == m.sent && d.expires == m.expires &&
+			    d.delivered == m.delivered && dx.lease_until == x.lease_until &&
+			    dx.owner_atom == x.owner_atom && dx.conv_atom == x.conv_atom &&
+			    dx.stored == x.stored && d.size == m.size && d.flags == m.flags &&
+			    d.ncc == m.ncc && d.nheaders == m.nheaders &&
+			    ims__rec_size(&d, &dx) == len) {
+				again = malloc(len);
+				ims__rec_encode(again, len, &d, &dx);
+				same += memcmp(again, buf, len) == 0;
+				free(again);
+			}
+			free(buf);
+		}
+	is_int(same, total, "%zu records of extreme fields: decoded exactly, re-encoded to the same bytes",
+	       total);
+	ims__decbuf_free(&db);
+}
+
+/* Version 2 encodings the encoder never writes are refused. */
+static void
+test_v2_noncanonical(void)
+{
+	ims_msg m = sample(), d;
+	ims__recx x = { 7, 8, 0, 1, 1, 10, IMS_TIME_NONE }, dx;
+	ims__decbuf db = { 0 };
+	unsigned char *buf, *big;
+	size_t len;
+	ims_id id = { { 0 } };
+
+	m.flags = 0;
+	m.conversation = NULL;
+	len = encode(&buf, 2, &m, &x);
+	is_int(ims__rec_decode(&d, &dx, &db, &id, buf, len), 0, "the sample decodes");
+	/* a shape bit for a field that is not there: flags 0 */
+	big = malloc(len + 1);
+	memcpy(big, buf, 11);
+	big[5] |= 0x01;
+	big[11] = 0;
+	memcpy(big + 12, buf + 11, len - 11);
+	ims__rec_seal(big, len + 1);
+	is_int(ims__rec_decode(&d, &dx, &db, &id, big, len + 1), IMS_CORRUPT,
+	       "flags present but 0: refused");
+	/* a varint longer than it needs: nchunks 1 as 0x81 0x00 */
+	memcpy(big, buf, 11);
+	big[11] = 0x81;
+	big[12] = 0x00;
+	memcpy(big + 13, buf + 12, len - 12);
+	ims__rec_seal(big, len + 1);
+	is_int(ims__rec_decode(&d, &dx, &db, &id, big, len + 1), IMS_CORRUPT,
+	       "a varint not minimal: refused");
+	/* an unknown shape bit */
+	memcpy(big, buf, len);
+	big[5] |= 0x80;
+	ims__rec_seal(big, len);
+	is_int(ims__rec_decode(&d, &dx, &db, &id, big, len), IMS_CORRUPT, "shape bit 0x80: refused");
+	/* folder 3 */
+	memcpy(big, buf, len);
+	big[6] |= 3;
+	ims__rec_seal(big, len);
+	is_int(ims__rec_decode(&d, &dx, &db, &id, big, len), IMS_CORRUPT, "folder 3: refused");
+	/* a byte after the last string */
+	memcpy(big, buf, len);
+	big[len] = 0;
+	ims__rec_seal(big, len + 1);
+	is_int(ims__rec_decode(&d, &dx, &db, &id, big, len + 1), IMS_CORRUPT,
+	       "a byte after the last string: refused");
+	/* a recipient who is the owner: one byte, read back as the owner */
+	{
+		ims_addr me = { "sip:zz@example.com", NULL };
+		ims_msg o = m;
+		unsigned char *ob;
+		size_t ol, lit;
+		o.owner = "sip:zz@example.com";
+		o.to = &me;
+		o.nto = 1;
+		o.ncc = 0;
+		ol = encode(&ob, 2, &o, &x);
+		o.owner = "sip:zz@example.con";
+		lit = ims__rec_size(&o, &x);
+		is_int(lit - ol, strlen(me.uri), "the owner as recipient takes one byte");
+		is_int(ims__rec_decode(&d, &dx, &db, &id, ob, ol), 0, "decodes");
+		ok(d.to[0].uri == d.owner, "as the owner's string");
+		free(ob);
+		ol = encode(&ob, 2, &o, &x);
+		((unsigned char *)memmem(ob, ol, "example.con", 11))[10] = 'm'; /* the owner */
+		ims__rec_seal(ob, ol);
+		is_int(ims__rec_decode(&d, &dx, &db, &id, ob, ol), IMS_CORRUPT,
+		       "a literal URI that is the owner's: refused");
+		free(ob);
+	}
+	/* an unknown version */
+	memcpy(big, buf, len);
+	big[4] = 3;
+	ims__rec_seal(big, len);
+	is_int(ims__rec_decode(&d, &dx, &db, &id, big, len), IMS_CORRUPT, "version 3: refused");
+	free(big);
+	free(buf);
+	ims__decbuf_free(&db);
+}
+
 /* Every single-byte change anywhere in a record is detected. */
 static void
-test_flips(void)
+test_flips(int version)
 {
 	ims_msg m = sample(), d;
 	ims__recx x = { 7, 8, 9, 1, 1, 10, 0 }, dx;
 	ims__decbuf db = { 0 };
-	size_t len = ims__rec_size(&m), missed = 0, trunc = 0;
-	unsigned char *buf = malloc(len);
+	unsigned char *buf;
+	size_t len = encode(&buf, version, &m, &x), missed = 0, trunc = 0;
 	ims_id id = { { 0 } };
 
-	ims__rec_encode(buf, len, &m, &x);
+	diag("record version %d", version);
 	for (size_t i = 0; i < len; i++) {
 		for (int bit = 0; bit < 8; bit++) {
 			buf[i] ^= (unsigned char)(1 << bit);
@@ -160,7 +317,11 @@ int
 main(void)
 {
 	test_crc32c();
-	test_round_trip();
-	test_flips();
+	test_round_trip(1);
+	test_round_trip(2);
+	test_v2_fields();
+	test_v2_noncanonical();
+	test_flips(1);
+	test_flips(2);
 	return done_testing();
 }

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "internal.h" /* commit counters */
 #include "tap.h"
@@ -737,6 +738,312 @@ test_resize_across_processes(void)
 	ims_store_close(st);
 }
 
+/* ---- body chunk methods: 2 (preset dictionary) for chunk 0, 1 after it;
+ * method 1 chunk 0 (stores of earlier builds) still read; trailing bytes
+ * after the deflate stream, and method 2 beyond chunk 0, are corrupt ---- */
+
+static int
+chunk_fetch(unsigned char **out, size_t *len, ims_store *st, const ims_id *id,
+            uint32_t i)
+{
+	unsigned char key[20];
+	MDB_val k = { 20, key }, v;
+	MDB_txn *txn;
+	int rc;
+
+	memcpy(key, id->b, 16);
+	ims__be32(key + 16, i);
+	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)))
+		return rc;
+	if ((rc = mdb_get(txn, st->dbi[IMS__DB_BODY], &k, &v)) == 0) {
+		*out = malloc(v.mv_size);
+		memcpy(*out, v.mv_data, v.mv_size);
+		*len = v.mv_size;
+	}
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+/* Replace chunk i with method, payload (resealed: only what the test
+ * means is wrong is wrong). */
+static int
+chunk_replace(ims_store *st, const ims_id *id, uint32_t i, int method,
+              uint32_t raw_len, const unsigned char *pl, size_t plen)
+{
+	unsigned char key[20], *buf = calloc(1, IMS__CHUNK_HDR + plen);
+	MDB_val k = { 20, key }, v = { IMS__CHUNK_HDR + plen, buf };
+	MDB_txn *txn;
+	int rc;
+
+	memcpy(key, id->b, 16);
+	ims__be32(key + 16, i);
+	buf[4] = (unsigned char)method;
+	ims__le32(buf + 8, raw_len);
+	memcpy(buf + IMS__CHUNK_HDR, pl, plen);
+	ims__le32(buf, ims__crc32c(0, buf + 4, v.mv_size - 4));
+	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) == 0) {
+		rc = mdb_put(txn, st->dbi[IMS__DB_BODY], &k, &v, 0);
+		rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
+	}
+	free(buf);
+	return rc;
+}
+
+/* Raw deflate without a dictionary, as method 1 chunks were written. */
+static size_t
+deflate_plain(unsigned char *out, size_t cap, const unsigned char *in, size_t len)
+{
+	z_stream zs;
+	size_t n;
+
+	memset(&zs, 0, sizeof(zs));
+	deflateInit2(&zs, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
+	zs.next_in = (Bytef *)(uintptr_t)in;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	deflate(&zs, Z_FINISH);
+	n = cap - zs.avail_out;
+	deflateEnd(&zs);
+	return n;
+}
+
+static int
+body_is(ims_store *st, const ims_id *id, const unsigned char *want, size_t n)
+{
+	void *got;
+	size_t got_len;
+	int rc = ims_body_get(&got, &got_len, st, id);
+
+	if (rc == 0) {
+		rc = got_len == n && memcmp(got, want, n) == 0 ? 0 : -1;
+		free(got);
+	}
+	return rc;
+}
+
+static void
+test_chunk_methods(void)
+{
+	ims_store *st = create("s-method", 0);
+	const char *hdr = "From: <sip:alice@example.com>\r\nTo: <sip:bob@example.com>\r\n"
+	                  "DateTime: 2026-07-01T10:00:00Z\r\nNS: imdn <urn:ietf:params:imdn>\r\n"
+	                  "imdn.Message-ID: Xy12\r\nimdn.Disposition-Notification: "
+	                  "positive-delivery, display\r\n\r\nContent-Type: text/plain; "
+	                  "charset=utf-8\r\n\r\nsee you at the station at five, ok?\r\n";
+	size_t hl = strlen(hdr), n = IMS__CHUNK + 5000, zl, cl, ol, bl;
+	unsigned char *big = malloc(n), *c0, *c1, *b0, *z = malloc(IMS__CHUNK);
+	ims_msg m = IMS_MSG_INIT;
+	ims_verify_result r;
+	ims_id small, id;
+
+	is_int((int)ims__zdict_len, 1071, "dictionary: 1071 bytes");
+	is_int((int)(ims__crc32c(0, ims__zdict_p, ims__zdict_len) == 0x0EDC787Fu), 1,
+	       "dictionary: CRC-32C 0x0EDC787F, as imstore(5) says");
+	for (size_t i = 0; i < n; i++)
+		big[i] = (unsigned char)("the quick brown fox "[i % 20] + (i / 4096) % 3);
+	memcpy(big, hdr, hl);
+	m.owner = "sip:bob@example.com";
+	m.from.uri = "sip:alice@example.com";
+	m.message_id = "m-small";
+	is_int(ims_put(&small, st, &m, hdr, hl), 0, "put a CPIM-like message");
+	m.message_id = "m-big";
+	is_int(ims_put(&id, st, &m, big, n), 0, "put a two-chunk body");
+	is_int(chunk_fetch(&c0, &cl, st, &small, 0), 0, "its chunk 0");
+	is_int(c0[4], IMS__Z_DEFLATE_DICT, "is method 2");
+	zl = deflate_plain(z, IMS__CHUNK, (const unsigned char *)hdr, hl);
+	ok(cl - IMS__CHUNK_HDR + 40 < zl, "the dictionary saves at least 40 bytes (%zu vs %zu)",
+	   cl - IMS__CHUNK_HDR, zl);
+	free(c0);
+	is_int(chunk_fetch(&c1, &ol, st, &id, 1), 0, "chunk 1 of the big body");
+	is_int(c1[4], IMS__Z_DEFLATE, "is method 1");
+	is_int(body_is(st, &id, big, n), 0, "big body exact");
+	is_int(chunk_fetch(&b0, &bl, st, &id, 0), 0, "its chunk 0, kept");
+
+	/* method 1 in chunk 0, as earlier builds wrote it */
+	zl = deflate_plain(z, IMS__CHUNK, big, IMS__CHUNK);
+	is_int(chunk_replace(st, &id, 0, IMS__Z_DEFLATE, IMS__CHUNK, z, zl), 0,
+	       "chunk 0 rewritten with method 1");
+	is_int(body_is(st, &id, big, n), 0, "still read exactly");
+
+	/* trailing bytes after the end of the deflate stream */
+	memcpy(z + zl, "\x01\x02\x03", 3);
+	chunk_replace(st, &id, 0, IMS__Z_DEFLATE, IMS__CHUNK, z, zl + 3);
+	is_int(body_is(st, &id, big, n), IMS_CORRUPT, "3 bytes after the stream: corrupt");
+	is_int(ims_verify(&r, st, NULL), IMS_CORRUPT, "verify reports it");
+	chunk_replace(st, &id, 0, IMS__Z_DEFLATE, IMS__CHUNK, z, zl + 1);
+	is_int(body_is(st, &id, big, n), IMS_CORRUPT, "1 byte after the stream: corrupt");
+	chunk_replace(st, &id, 0, IMS__Z_DEFLATE, IMS__CHUNK, z, zl);
+	is_int(body_is(st, &id, big, n), 0, "without them: exact again");
+
+	/* method 2 where it is not allowed; method 3 unknown */
+	chunk_replace(st, &id, 1, IMS__Z_DEFLATE_DICT, 5000,
+	              c1 + IMS__CHUNK_HDR, ol - IMS__CHUNK_HDR);
+	is_int(body_is(st, &id, big, n), IMS_CORRUPT, "method 2 in chunk 1: corrupt");
+	is_int(ims_verify(&r, st, NULL), IMS_CORRUPT, "verify reports it");
+	chunk_replace(st, &id, 1, 3, 5000, c1 + IMS__CHUNK_HDR, ol - IMS__CHUNK_HDR);
+	is_int(body_is(st, &id, big, n), IMS_CORRUPT, "method 3: corrupt");
+	chunk_replace(st, &id, 1, IMS__Z_DEFLATE, 5000, c1 + IMS__CHUNK_HDR, ol - IMS__CHUNK_HDR);
+	is_int(body_is(st, &id, big, n), 0, "method 1 back: exact");
+	chunk_replace(st, &id, 0, b0[4], IMS__CHUNK, b0 + IMS__CHUNK_HDR, bl - IMS__CHUNK_HDR);
+	is_int(ims_verify(&r, st, NULL), 0, "the chunks as stored: verify finds them sound");
+
+	/* the small one: method 2 with trailing bytes */
+	is_int(chunk_fetch(&c0, &cl, st, &small, 0), 0, "small chunk 0 again");
+	memcpy(z, c0 + IMS__CHUNK_HDR, cl - IMS__CHUNK_HDR);
+	z[cl - IMS__CHUNK_HDR] = 0;
+	chunk_replace(st, &small, 0, IMS__Z_DEFLATE_DICT, (uint32_t)hl, z, cl - IMS__CHUNK_HDR + 1);
+	is_int(body_is(st, &small, (const unsigned char *)hdr, hl), IMS_CORRUPT,
+	       "method 2 with a trailing byte: corrupt");
+	chunk_replace(st, &small, 0, IMS__Z_DEFLATE, (uint32_t)hl, z, cl - IMS__CHUNK_HDR);
+	is_int(body_is(st, &small, (const unsigned char *)hdr, hl), IMS_CORRUPT,
+	       "method 2's stream read as method 1: corrupt");
+	chunk_replace(st, &small, 0, IMS__Z_DEFLATE_DICT, (uint32_t)hl, z, cl - IMS__CHUNK_HDR);
+	is_int(body_is(st, &small, (const unsigned char *)hdr, hl), 0, "restored: exact");
+	free(c0);
+	free(c1);
+	free(b0);
+	free(z);
+	free(big);
+	ims_store_close(st);
+}
+
+/* Method 2's dictionary holds fields of the message's record: a body reads
+ * back exactly whatever they are (many long recipients, past the cap; none
+ * of the optional ones), and not once the record's Message-ID changes. */
+static int
+record_set_msgid(ims_store *st, const ims_id *id, const char *msgid)
+{
+	MDB_val k = { 16, ims__uc(id->b) }, v;
+	ims__decbuf d = { 0 };
+	unsigned char *copy = NULL, *rec = NULL;
+	MDB_txn *txn;
+	ims__recx x;
+	ims_msg m;
+	int rc;
+
+	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)))
+		return rc;
+	if ((rc = mdb_get(txn, st->dbi[IMS__DB_MSG], &k, &v)) == 0) {
+		copy = malloc(v.mv_size);
+		memcpy(copy, v.mv_data, v.mv_size);
+		rc = ims__rec_decode(&m, &x, &d, id, copy, v.mv_size);
+	}
+	if (rc == 0) {
+		m.message_id = msgid;
+		v.mv_size = ims__rec_size(&m, &x);
+		rec = malloc(v.mv_size);
+		ims__rec_encode(rec, v.mv_size, &m, &x);
+		v.mv_data = rec;
+		rc = mdb_put(txn, st->dbi[IMS__DB_MSG], &k, &v, 0);
+	}
+	rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
+	ims__decbuf_free(&d);
+	free(copy);
+	free(rec);
+	return rc;
+}
+
+static void
+test_chunk_dictionary(void)
+{
+	ims_store *st = create("s-dict", 0);
+	enum { NTO = 40 };
+	static char uris[NTO][128];
+	ims_addr to[NTO];
+	char body[4096];
+	size_t n = 0;
+	ims_msg m = IMS_MSG_INIT;
+	ims_id id, bare;
+	unsigned char *c0;
+	size_t cl;
+
+	for (int i = 0; i < NTO; i++) {
+		snprintf(uris[i], sizeof(uris[i]), "sip:recipient-with-a-long-name-%02d@"
+		         "a-long-domain-name.example.com", i);
+		to[i].uri = uris[i];
+		to[i].name = i % 2 ? "Someone" : NULL;
+	}
+	n += (size_t)snprintf(body + n, sizeof(body) - n, "From: <sip:alice@example.com>\r\n");
+	for (int i = 0; i < NTO; i++)
+		n += (size_t)snprintf(body + n, sizeof(body) - n, "To: <%s>\r\n", uris[i]);
+	n += (size_t)snprintf(body + n, sizeof(body) - n,
+	                      "NS: imdn <urn:ietf:params:imdn>\r\nimdn.Message-ID: dict-1\r\n"
+	                      "\r\nContent-Type: text/plain\r\n\r\nhi all\r\n");
+	m.owner = "sip:alice@example.com";
+	m.from.uri = "sip:alice@example.com";
+	m.from.name = "Alice";
+	m.message_id = "dict-1";
+	m.subject = "to forty";
+	m.content_type = "text/plain";
+	m.sent_text = "2026-07-01T10:00:00Z";
+	m.to = to;
+	m.nto = NTO;
+	is_int(ims_put(&id, st, &m, body, n), 0, "put to %d long addresses (%zu bytes of them)",
+	       NTO, (size_t)NTO * strlen(uris[0]));
+	is_int(body_is(st, &id, (const unsigned char *)body, n), 0, "body exact");
+	m = (ims_msg)IMS_MSG_INIT;
+	m.owner = "sip:bob@example.com";
+	m.from.uri = "sip:bob@example.com";
+	m.message_id = "dict-2";
+	is_int(ims_put(&bare, st, &m, body, 300), 0, "put with no optional field");
+	is_int(body_is(st, &bare, (const unsigned char *)body, 300), 0, "body exact");
+	is_int(chunk_fetch(&c0, &cl, st, &bare, 0), 0, "its chunk 0");
+	is_int(c0[4], IMS__Z_DEFLATE_DICT, "method 2");
+	free(c0);
+	is_int(record_set_msgid(st, &id, "dict-X"), 0, "the record's Message-ID changed");
+	is_int(body_is(st, &id, (const unsigned char *)body, n), IMS_CORRUPT,
+	       "the body no longer inflates with its dictionary: corrupt");
+	is_int(record_set_msgid(st, &id, "dict-1"), 0, "and changed back");
+	is_int(body_is(st, &id, (const unsigned char *)body, n), 0, "body exact again");
+	ims_store_close(st);
+}
+
+/* A commit that allocates pages and frees them again never writes them:
+ * the file ends before the snapshot's last page, and the structural check
+ * must not take that for a truncated file (it did, now and then, under
+ * T206's concurrent writer). */
+static void
+test_unwritten_tail(void)
+{
+	ims_store *st = create("s-tail", 0);
+	ims_verify_opts o = IMS_VERIFY_OPTS_INIT;
+	ims_verify_result r;
+	static char big[3000];
+	char key[16];
+	MDB_val k = { 16, key }, v = { sizeof(big), big };
+	MDB_envinfo info;
+	MDB_txn *txn;
+	struct stat sb;
+	int fd;
+
+	put_simple(NULL, st, "sip:t@x.org", "sip:f@x.org", "t1", IMS_TIME_NONE, "tail");
+	memset(big, 'q', sizeof(big));
+	for (int round = 0; round < 2; round++) {
+		mdb_txn_begin(st->env, NULL, 0, &txn);
+		for (int i = 0; i < 200; i++) {
+			snprintf(key, sizeof(key), "zz-%d-%09d", round, i);
+			mdb_put(txn, st->dbi[IMS__DB_META], &k, &v, 0);
+		}
+		for (int i = 0; i < 200 && round == 1; i++) {
+			snprintf(key, sizeof(key), "zz-%d-%09d", round, i);
+			mdb_del(txn, st->dbi[IMS__DB_META], &k, NULL);
+		}
+		is_int(mdb_txn_commit(txn), 0, round ? "a commit that allocates 200 pages and frees them"
+		       : "a commit that fills the free list");
+	}
+	mdb_env_info(st->env, &info);
+	mdb_env_get_fd(st->env, &fd);
+	fstat(fd, &sb);
+	ok((uint64_t)sb.st_size / 4096 <= (uint64_t)info.me_last_pgno,
+	   "the file (%lld pages) ends before the last page (%zu)",
+	   (long long)sb.st_size / 4096, info.me_last_pgno);
+	o.pages_only = 1;
+	is_int(ims_verify(&r, st, &o), 0, "the structural check finds it sound");
+	is_int(ims_verify(&r, st, NULL), 0, "and so does the whole check");
+	ims_store_close(st);
+}
+
 static void
 test_corruption(void)
 {
@@ -803,6 +1110,51 @@ test_fork(void)
 	ims_store_close(st);
 }
 
+/* The meta "format" of a store, read and set with LMDB itself. */
+static int
+format_of(const char *name)
+{
+	MDB_val k = { 6, "format" }, v;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	int f = -1;
+
+	mdb_env_create(&env);
+	mdb_env_set_maxdbs(env, 32);
+	if (mdb_env_open(env, path(name), MDB_RDONLY, 0600) == 0 &&
+	    mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) == 0) {
+		if (mdb_dbi_open(txn, "meta", 0, &dbi) == 0 && mdb_get(txn, dbi, &k, &v) == 0 &&
+		    v.mv_size == 4)
+			f = (int)ims__rd_be32(v.mv_data);
+		mdb_txn_abort(txn);
+	}
+	mdb_env_close(env);
+	return f;
+}
+
+static void
+format_set(const char *name, uint32_t f)
+{
+	MDB_val k = { 6, "format" }, v;
+	unsigned char buf[4];
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+
+	ims__be32(buf, f);
+	v.mv_size = 4;
+	v.mv_data = buf;
+	mdb_env_create(&env);
+	mdb_env_set_maxdbs(env, 32);
+	mdb_env_open(env, path(name), 0, 0600);
+	mdb_txn_begin(env, NULL, 0, &txn);
+	mdb_dbi_open(txn, "meta", 0, &dbi);
+	mdb_put(txn, dbi, &k, &v, 0);
+	mdb_txn_commit(txn);
+	mdb_env_close(env);
+}
+
 static void
 test_format(void)
 {
@@ -810,22 +1162,23 @@ test_format(void)
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi dbi;
-	MDB_val k = { 6, "format" }, v;
-	unsigned char two[4] = { 0, 0, 0, 2 };
+	ims_open_opts rdo = IMS_OPEN_OPTS_INIT;
 
+	rdo.flags = IMS_OPEN_RDONLY;
+	is_int(format_of("s-format"), 2, "a new store is of format 2");
 	ims_store_close(st);
-	mdb_env_create(&env);
-	mdb_env_set_maxdbs(env, 32);
-	mdb_env_open(env, path("s-format"), 0, 0600);
-	mdb_txn_begin(env, NULL, 0, &txn);
-	mdb_dbi_open(txn, "meta", 0, &dbi);
-	v.mv_size = 4;
-	v.mv_data = two;
-	mdb_put(txn, dbi, &k, &v, 0);
-	mdb_txn_commit(txn);
-	mdb_env_close(env);
+	format_set("s-format", 3);
 	is_int(ims_store_open(&st, path("s-format"), NULL), IMS_VERSION,
 	       "newer format refused");
+	format_set("s-format", 0);
+	is_int(ims_store_open(&st, path("s-format"), NULL), IMS_VERSION, "format 0 refused");
+	format_set("s-format", 1);
+	is_int(ims_store_open(&st, path("s-format"), &rdo), 0, "format 1 opens read-only");
+	ims_store_close(st);
+	is_int(format_of("s-format"), 1, "and stays format 1");
+	is_int(ims_store_open(&st, path("s-format"), NULL), 0, "format 1 opens writable");
+	ims_store_close(st);
+	is_int(format_of("s-format"), 2, "and is then marked format 2");
 
 	/* a database added later in format 1: made by the first writable open */
 	st = create("s-added", 0);
@@ -1254,6 +1607,9 @@ main(void)
 	test_growth();
 	test_resize_across_processes();
 	test_corruption();
+	test_chunk_methods();
+	test_chunk_dictionary();
+	test_unwritten_tail();
 	test_fork();
 	test_format();
 	test_threads();

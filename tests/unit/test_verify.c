@@ -412,7 +412,7 @@ test_record_checksum(void)
 
 	raw_open(&w, "rec");
 	rec = raw_get(&len, &w, "quarantine", ids[3].b, 16);
-	ok(rec && len > 100 && memcmp(rec + len - 4, "ArK", 3) == 0,
+	ok(rec && len > 20 && memcmp(rec + len - 4, "ArK", 3) == 0,
 	   "the quarantined record is kept as found (flipped byte included)");
 	free(rec);
 	memcpy(key, ids[3].b, 16);
@@ -442,7 +442,7 @@ test_indexes(void)
 	raw_del(&w, "ix_conv", key, n);
 	n = raw_find(key, &w, "ix_time", &ids[2]);     /* a stray one */
 	memcpy(stray.b, ids[2].b, 16);
-	stray.b[15] ^= 0x55;
+	stray.b[6] ^= 0x80; /* not a neighbour: ids of one millisecond differ low */
 	memcpy(key + n - 16, stray.b, 16);
 	raw_put(&w, "ix_time", key, n, "", 0);
 	n = raw_find(key, &w, "ix_from", &ids[5]);     /* one disagreeing */
@@ -552,7 +552,7 @@ test_counters_bodies(void)
 	memcpy(key, ids[10].b, 16);
 	raw_del(&w, "body", key, 20);                  /* a missing chunk */
 	memcpy(lost.b, ids[11].b, 16);
-	lost.b[15] ^= 0x33;
+	lost.b[6] ^= 0x80;  /* likewise */
 	memcpy(key, lost.b, 16);
 	raw_put(&w, "body", key, 20, "chunk", 5);      /* chunks of no record */
 	memcpy(key, ids[0].b, 16);

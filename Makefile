@@ -229,7 +229,21 @@ bench-cpim: $(O)/bench/cpim-parse
 	$(O)/bench/cpim-parse 0
 	$(O)/bench/cpim-parse 15
 
-.PHONY: bench bench-quick bench-deps bench-export bench-cpim
+# one durable LMDB commit by the number of random leaves it dirties:
+# make bench-commit; see BENCHMARKS.md, "One durable commit"
+$(O)/bench/lmdb-dirty: tests/bench/tools/lmdb_dirty.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -llmdb
+
+BENCH_COMMIT_DIR = $(O)/bench/commit
+bench-commit: $(O)/bench/lmdb-dirty
+	rm -rf $(BENCH_COMMIT_DIR) && mkdir -p $(BENCH_COMMIT_DIR)
+	@for r in 1 2; do for t in 1 2 4 8; do \
+	  $(O)/bench/lmdb-dirty $(BENCH_COMMIT_DIR)/t$$t $$t 1 $$([ $$r = 1 ] && echo 200000 || echo 0) 1500 || exit 1; done; done
+	$(O)/bench/lmdb-dirty $(BENCH_COMMIT_DIR)/f8 1 8 200000 1500
+	rm -rf $(BENCH_COMMIT_DIR)
+
+.PHONY: bench bench-quick bench-deps bench-export bench-cpim bench-commit
 
 # ---------------------------------------------------------------- setup
 DEB_PKGS = build-essential clang pkg-config liblmdb-dev lmdb-utils libxml2-dev \

@@ -140,7 +140,8 @@ batch_txn(ims_store *st, MDB_txn *txn, void *ctx)
 	memset(&b->r, 0, sizeof(b->r));
 	for (size_t i = b->from; i < b->n && rc == 0; i++) {
 		b->to = i + 1;
-		if (i > b->from && ims__now_us() - start > b->budget) {
+		/* half the budget for the work, the rest for the commit */
+		if (i > b->from && ims__now_us() - start > b->budget / 2) {
 			b->to = i; /* the rest in the next transaction */
 			break;
 		}
@@ -213,8 +214,36 @@ throttle(double rate, uint64_t done, int64_t t0)
 	}
 }
 
-/* Delete b->ids[0, n) in write transactions of at most cap ids that end
- * after b->budget µs, adding what they did to *total. */
+/* How many messages a transaction may take to end, commit included,
+ * within 4/5 of budget µs, by what they cost lately; FIRST_TXN while that
+ * is not known.  The commit (page writes and two syncs) is most of a
+ * transaction, so the work's own time alone cannot bound it. */
+#define FIRST_TXN 64
+static size_t
+fitting(ims_store *st, int64_t budget)
+{
+	int64_t ns = __atomic_load_n(&st->del_ns, __ATOMIC_RELAXED);
+	int64_t n = ns > 0 ? budget * 800 / ns : FIRST_TXN;
+
+	return (size_t)IMS__MAX(n, 8);
+}
+
+/* A transaction of n messages took us µs: a moving average. */
+static void
+learn(ims_store *st, int64_t us, size_t n)
+{
+	int64_t ns, old;
+
+	if (n == 0)
+		return;
+	ns = IMS__MAX(us * 1000 / (int64_t)n, 1);
+	old = __atomic_load_n(&st->del_ns, __ATOMIC_RELAXED);
+	__atomic_store_n(&st->del_ns, old ? (old * 3 + ns) / 4 : ns, __ATOMIC_RELAXED);
+}
+
+/* Delete b->ids[0, n) in write transactions of at most cap ids that end,
+ * commit included, within about b->budget µs, adding what they did to
+ * *total. */
 static int
 delete_batches(ims_store *st, batch_ctx *b, size_t n, size_t cap, double rate,
                int64_t t0, ims_delete_result *total)
@@ -223,9 +252,10 @@ delete_batches(ims_store *st, batch_ctx *b, size_t n, size_t cap, double rate,
 
 	for (b->from = 0; b->from < n && rc == 0; b->from = b->to) {
 		int64_t ts = ims__now_us();
-		b->n = IMS__MIN(n, b->from + cap);
+		b->n = IMS__MIN(n, b->from + IMS__MIN(cap, fitting(st, b->budget)));
 		if ((rc = ims__write(st, batch_txn, b)))
 			break;
+		learn(st, ims__now_us() - ts, b->to - b->from);
 		total->deleted += b->r.deleted;
 		total->bytes += b->r.bytes;
 		total->held += b->r.held;

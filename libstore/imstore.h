@@ -586,8 +586,9 @@ typedef struct ims_delete_opts {
 	unsigned version;
 	int dry_run;         /**< count only */
 	size_t batch;        /**< messages per write transaction at most; 0: 1000 */
-	int64_t max_txn_us;  /**< a write transaction ends after this long, the
-	                          rest going into the next; 0: 50 ms */
+	int64_t max_txn_us;  /**< a write transaction ends within about this
+	                          long, commit included, the rest going into
+	                          the next; 0: 50 ms */
 	double rate;         /**< at most this many messages a second; 0: no limit */
 } ims_delete_opts;
 

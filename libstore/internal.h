@@ -90,6 +90,10 @@ struct ims_store {
 	 * the file's size last seen: for ims__val_in_file(). */
 	uintptr_t map_lo, map_hi;
 	uint64_t file_end;
+	/* What deleting one message has cost lately, commit included, in ns
+	 * (0: not known yet): bulk deletes size their transactions by it
+	 * (delete.c).  Read and written with __atomic builtins. */
+	int64_t del_ns;
 };
 
 /* Counters per (owner, folder) and for the store (meta "totals.N"). */

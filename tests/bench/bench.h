@@ -98,8 +98,11 @@ typedef struct engine {
 	                   uint64_t *bytes);
 	long (*by_sender)(void *ctx, const char *sender, int64_t lo, int64_t hi);
 	long (*by_type)(void *ctx, const char *type, int64_t lo, int64_t hi);
-	/* delete the messages received in [lo, hi): one write transaction */
-	long (*purge_slice)(void *ctx, int64_t lo, int64_t hi);
+	/* delete the messages received in [lo, hi), in write transactions of
+	 * the engine's choosing: *txns of them, the longest *longest_s seconds
+	 * (< 0: one transaction, timed by the caller) */
+	long (*purge_slice)(void *ctx, int64_t lo, int64_t hi, double *longest_s,
+	                    uint64_t *txns);
 	/* full scan of the store in @p dir (in a child process) */
 	int (*scan)(const char *dir, uint64_t *msgs, uint64_t *bytes);
 	/* body bytes as stored (after compression), 0 when not known */
@@ -135,7 +138,7 @@ typedef struct side {
 	double scan_mbs, scan_secs, scan_rss_mib, scan_anon_mib, scan_file_mib;
 	uint64_t scan_msgs, scan_bytes;
 	double purge_total, purge_max_ms, purge_mean_ms, purge_growth;
-	uint64_t purged, purge_slices;
+	uint64_t purged, purge_slices, purge_txns;
 	uint64_t disk, stored;
 	double disk_per_msg;
 } side;

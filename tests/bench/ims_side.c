@@ -258,9 +258,10 @@ ims_by_type(void *ctx, const char *type, int64_t lo, int64_t hi)
 	return run_filter(ctx, expr);
 }
 
-/* The slices are small enough for one batch: one write transaction. */
+/* As imstore purge does: transactions sized by the library to end within
+ * its default budget (50 ms, commit included). */
 static long
-ims_purge_slice(void *ctx, int64_t lo, int64_t hi)
+ims_purge_slice(void *ctx, int64_t lo, int64_t hi, double *longest_s, uint64_t *txns)
 {
 	char a[CPIM_DATETIME_MAX], b[CPIM_DATETIME_MAX], expr[256];
 	ims_delete_opts o = IMS_DELETE_OPTS_INIT;
@@ -276,6 +277,8 @@ ims_purge_slice(void *ctx, int64_t lo, int64_t hi)
 	o.batch = 100000;
 	rc = ims_delete_filter(&r, ctx, f, &o);
 	ims_filter_free(f);
+	*longest_s = (double)r.longest_txn_us / 1e6;
+	*txns = r.txns;
 	return rc ? -1 : (long)r.deleted;
 }
 

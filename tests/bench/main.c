@@ -287,7 +287,7 @@ main(int argc, char **argv)
 		res_note("store counts: 1 producer %zu, %d producers %zu; raw LMDB %zu"
 		         " records", c.store1, c.producers,
 		         (size_t)c.producers * c.store64_each, c.ceiling_n);
-		res_note("bulk: imstore %d threads calling ims_put (group commit), SQLite one"
+		res_note("bulk: imstore %d threads, each an ims_bulk of 1000-message batches (group commit), SQLite one"
 		         " connection, 10000 per transaction; small store: imstore %.0f/s,"
 		         " sqlite %.0f/s", c.bulk_threads, si.bulk_small_rate,
 		         sq.bulk_small_rate);
@@ -299,8 +299,8 @@ main(int argc, char **argv)
 		         (double)gz_out / 1e6);
 		res_note("purge: imstore %llu msgs in %llu transactions, sqlite %llu msgs in"
 		         " %llu", (unsigned long long)si.purged,
-		         (unsigned long long)si.purge_slices, (unsigned long long)sq.purged,
-		         (unsigned long long)sq.purge_slices);
+		         (unsigned long long)si.purge_txns, (unsigned long long)sq.purged,
+		         (unsigned long long)sq.purge_txns);
 		res_note("scan peak RSS by kind (MiB): imstore anon %.1f file %.1f, sqlite anon"
 		         " %.1f file %.1f", si.scan_anon_mib, si.scan_file_mib,
 		         sq.scan_anon_mib, sq.scan_file_mib);

@@ -447,11 +447,13 @@ sq_by_type(void *ctx, const char *type, int64_t lo, int64_t hi)
 }
 
 static long
-sq_purge_slice(void *ctx, int64_t lo, int64_t hi)
+sq_purge_slice(void *ctx, int64_t lo, int64_t hi, double *longest_s, uint64_t *txns)
 {
 	conn *c = ctx;
 	long n = 0;
 
+	*longest_s = -1;
+	*txns = 1;
 	if (exec1(c, S_BEGIN))
 		return -1;
 	for (int i = S_PURGE_BODY; i <= S_PURGE_MSG; i++) {

@@ -644,6 +644,45 @@ test_delete(void)
 	ims_store_close(st);
 }
 
+/* Bulk deletes size their transactions by what deleting has cost: the
+ * first transaction of a handle is bounded, the next ones fill the budget,
+ * commit included. */
+static void
+test_delete_txn_size(void)
+{
+	ims_store *st = create("s-deltxn", 0);
+	ims_delete_opts o = IMS_DELETE_OPTS_INIT;
+	ims_delete_result r;
+	ims_filter *f;
+	char msgid[16];
+	int fails = 0;
+
+	for (int i = 0; i < 320; i++) {
+		snprintf(msgid, sizeof(msgid), "t%d", i);
+		fails += put_simple(NULL, st, i < 200 ? "sip:a@x.org" : i < 300 ? "sip:b@x.org" : "sip:c@x.org",
+		                    "sip:f@x.org", msgid, IMS_TIME_NONE, "0123456789") != 0;
+	}
+	is_int(fails, 0, "320 stored");
+	o.max_txn_us = 10 * 1000000;
+	ims_filter_parse(&f, "owner:sip:a@x.org", IMS_TIME_NONE, NULL);
+	is_int(ims_delete_filter(&r, st, f, &o), 0, "delete 200 with a 10 s budget");
+	is_int(r.deleted, 200, "200 deleted");
+	is_int(r.txns, 2, "a first transaction of 64, then the rest in one");
+	ok(r.longest_txn_us > 0 && r.longest_txn_us < o.max_txn_us, "longest transaction reported");
+	ims_filter_free(f);
+	ims_filter_parse(&f, "owner:sip:b@x.org", IMS_TIME_NONE, NULL);
+	is_int(ims_delete_filter(&r, st, f, &o), 0, "delete 100 more");
+	is_int(r.txns, 1, "the cost learnt: one transaction");
+	ims_filter_free(f);
+	o.max_txn_us = 1;
+	ims_filter_parse(&f, "owner:sip:c@x.org", IMS_TIME_NONE, NULL);
+	is_int(ims_delete_filter(&r, st, f, &o), 0, "a budget of 1 us");
+	is_int(r.deleted, 20, "all 20 deleted");
+	is_int(r.txns, 20, "one message a transaction");
+	ims_filter_free(f);
+	ims_store_close(st);
+}
+
 static void
 test_growth(void)
 {
@@ -1604,6 +1643,7 @@ main(void)
 	test_paging(0);
 	test_paging(1);
 	test_delete();
+	test_delete_txn_size();
 	test_growth();
 	test_resize_across_processes();
 	test_corruption();

@@ -715,7 +715,7 @@ typedef struct ims_stats {
 	uint64_t map_bytes;    /**< current map size */
 	uint64_t pages_used;   /**< pages in use */
 	unsigned page_size;
-	unsigned format;       /**< on-disk format version */
+	unsigned format;       /**< the store's on-disk format version (a format 1 store opened read-only stays 1) */
 } ims_stats;
 
 /**

@@ -17,7 +17,9 @@ format_is () {
 	mdb_dump -p -s meta store >meta.dump &&
 	grep -A1 -x " format" meta.dump | tail -1 >got &&
 	printf " \\\\00\\\\00\\\\00\\\\0%s\n" "$1" >want &&
-	test_cmp want got
+	test_cmp want got &&
+	imstore stats --format json >stats.json &&
+	grep "\"format\":$1[,}]" stats.json
 }
 
 test_expect_success 'the dump is of format 1' '

@@ -431,8 +431,8 @@ fix_modes(const char *path)
 	return 0;
 }
 
-static int
-meta_get_u32(uint32_t *out, ims_store *st, MDB_txn *txn, const char *key)
+int
+ims__meta_get_u32(uint32_t *out, ims_store *st, MDB_txn *txn, const char *key)
 {
 	MDB_val k = { strlen(key), ims__uc(key) }, v;
 	int rc = mdb_get(txn, st->dbi[IMS__DB_META], &k, &v);
@@ -550,7 +550,7 @@ open_dbs(ims_store *st, int create, int add)
 		rc = rc == MDB_NOTFOUND ? IMS_NOTSTORE : ims__map_err(rc);
 		goto fail;
 	}
-	if ((rc = meta_get_u32(&format, st, txn, "format")))
+	if ((rc = ims__meta_get_u32(&format, st, txn, "format")))
 		goto fail_format;
 	if (format < IMS_FORMAT_OLDEST || format > IMS_FORMAT_VERSION) {
 		rc = IMS_VERSION;

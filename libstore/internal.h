@@ -111,6 +111,9 @@ uint32_t ims__crc32c(uint32_t crc, const void *data, size_t len);
 uint32_t ims__crc32c_sw(uint32_t crc, const void *data, size_t len);
 
 /* ---- env.c: transactions ---- */
+/* A 4-byte big-endian value of the meta database (IMS_CORRUPT if it has
+ * another size). */
+int ims__meta_get_u32(uint32_t *out, ims_store *st, MDB_txn *txn, const char *key);
 /* The stores open in this process (by directory): IMS_BUSY when it is. */
 int ims__registry_add(dev_t dev, ino_t ino);
 void ims__registry_del(dev_t dev, ino_t ino);

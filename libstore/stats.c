@@ -30,22 +30,6 @@ count_owners(uint64_t *out, ims_store *st, MDB_txn *txn)
 	return rc == MDB_NOTFOUND ? 0 : ims__map_err(rc);
 }
 
-/* The store's format (meta "format"), not this build's: a format 1 store
- * opened read-only stays 1. */
-static int
-store_format(unsigned *out, ims_store *st, MDB_txn *txn)
-{
-	MDB_val k = { 6, "format" }, v;
-	int rc = mdb_get(txn, st->dbi[IMS__DB_META], &k, &v);
-
-	if (rc)
-		return ims__map_err(rc);
-	if (v.mv_size != 4)
-		return IMS_CORRUPT;
-	*out = ims__rd_be32(v.mv_data);
-	return 0;
-}
-
 int
 ims_stats_get(ims_stats *out, ims_store *st)
 {
@@ -73,7 +57,9 @@ ims_stats_get(ims_stats *out, ims_store *st)
 	out->map_bytes = info.me_mapsize;
 	out->pages_used = info.me_last_pgno + 1;
 	out->page_size = ms.ms_psize;
-	if ((rc = store_format(&out->format, st, txn)))
+	/* the store's format, not this build's: a format 1 store opened
+	 * read-only stays 1 */
+	if ((rc = ims__meta_get_u32(&out->format, st, txn, "format")))
 		goto done;
 	snprintf(path, sizeof(path), "%s/data.mdb", st->path);
 	if (stat(path, &sb) == 0)

@@ -219,8 +219,8 @@ throttle(double rate, uint64_t done, int64_t t0)
  * is not known.  The commit (page writes and two syncs) is most of a
  * transaction, so the work's own time alone cannot bound it. */
 #define FIRST_TXN 64
-static size_t
-fitting(ims_store *st, int64_t budget)
+size_t
+ims__delete_fit(ims_store *st, int64_t budget)
 {
 	int64_t ns = __atomic_load_n(&st->del_ns, __ATOMIC_RELAXED);
 	int64_t n = ns > 0 ? budget * 800 / ns : FIRST_TXN;
@@ -229,8 +229,8 @@ fitting(ims_store *st, int64_t budget)
 }
 
 /* A transaction of n messages took us µs: a moving average. */
-static void
-learn(ims_store *st, int64_t us, size_t n)
+void
+ims__delete_learn(ims_store *st, int64_t us, size_t n)
 {
 	int64_t ns, old;
 
@@ -252,10 +252,10 @@ delete_batches(ims_store *st, batch_ctx *b, size_t n, size_t cap, double rate,
 
 	for (b->from = 0; b->from < n && rc == 0; b->from = b->to) {
 		int64_t ts = ims__now_us();
-		b->n = IMS__MIN(n, b->from + IMS__MIN(cap, fitting(st, b->budget)));
+		b->n = IMS__MIN(n, b->from + IMS__MIN(cap, ims__delete_fit(st, b->budget)));
 		if ((rc = ims__write(st, batch_txn, b)))
 			break;
-		learn(st, ims__now_us() - ts, b->to - b->from);
+		ims__delete_learn(st, ims__now_us() - ts, b->to - b->from);
 		total->deleted += b->r.deleted;
 		total->bytes += b->r.bytes;
 		total->held += b->r.held;
@@ -275,7 +275,7 @@ ims_delete_filter(ims_delete_result *out, ims_store *st, const ims_filter *f,
 	size_t cap = o->batch ? o->batch : 1000;
 	char cursor[IMS_CURSOR_STRLEN + 1] = "";
 	ims_delete_result total = { 0, 0, 0, 0, 0 };
-	batch_ctx b = { NULL, 0, 0, 0, o->max_txn_us > 0 ? o->max_txn_us : 50000, f,
+	batch_ctx b = { NULL, 0, 0, 0, o->max_txn_us > 0 ? o->max_txn_us : IMS__TXN_BUDGET_US, f,
 	                { 0, 0, 0, 0, 0 } };
 	int64_t t0 = ims__now_us();
 	int rc, more = 1;
@@ -313,7 +313,7 @@ ims_delete_ids(ims_delete_result *out, ims_store *st, const ims_id *ids,
 	size_t cap = o->batch ? o->batch : 1000;
 	ims_delete_result total = { 0, 0, 0, 0, 0 };
 	batch_ctx b = { (ims_id *)(uintptr_t)ids, 0, 0, 0,
-	                o->max_txn_us > 0 ? o->max_txn_us : 50000, NULL,
+	                o->max_txn_us > 0 ? o->max_txn_us : IMS__TXN_BUDGET_US, NULL,
 	                { 0, 0, 0, 0, 0 } };
 	int64_t t0 = ims__now_us();
 	int rc;

@@ -1085,8 +1085,9 @@ IMS_API int ims_deferred_release(uint64_t *count, ims_store *st,
 
 /**
  * Remove the expired deferred messages of every user (never handed out
- * anyway), oldest expiry first, 500 expiry entries examined per write
- * transaction; messages under legal hold stay (and are passed over).  A
+ * anyway), oldest expiry first, at most 500 expiry entries examined per
+ * write transaction (fewer to end within about 50 ms, as
+ * ims_delete_filter()); messages under legal hold stay (and are passed over).  A
  * server daemon calls it on a timer, with ims_history_sweep() for the
  * history retention.
  * @param now IMS_TIME_NONE: the current time.
@@ -1231,7 +1232,8 @@ IMS_API int ims_history_record(ims_id *out, ims_store *st, const char *user,
 /**
  * Remove the history messages kept longer than their owner's retention
  * (ims_quota_get(): the store's history_retention or the user's own; 0
- * keeps them forever), oldest first, 500 examined per write transaction;
+ * keeps them forever), oldest first, at most 500 examined per write
+ * transaction (fewer to end within about 50 ms, as ims_delete_filter());
  * messages under legal hold stay and are counted in @c held.  A server
  * daemon calls it on a timer with ims_deferred_sweep().
  * @param now IMS_TIME_NONE: the current time.

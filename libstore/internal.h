@@ -428,6 +428,12 @@ int ims__user_delete(ims_store *st, MDB_txn *txn, const ims_id *id,
                      const ims_msg *m, const ims__recx *x);
 int ims__delete_txn(ims_store *st, MDB_txn *txn, const ims_id *id,
                     const ims_filter *recheck, uint64_t *bytes);
+/* Bulk deletion in bounded write transactions: how many messages fit in
+ * one that is to end, commit included, within budget µs (by what deleting
+ * has cost on st lately), and what a transaction of n took. */
+#define IMS__TXN_BUDGET_US 50000
+size_t ims__delete_fit(ims_store *st, int64_t budget);
+void ims__delete_learn(ims_store *st, int64_t us, size_t n);
 
 #define IMS__MAX(a, b) ((a) > (b) ? (a) : (b))
 #define IMS__MIN(a, b) ((a) < (b) ? (a) : (b))

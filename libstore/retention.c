@@ -39,6 +39,7 @@ typedef struct ret_ctx {
 	unsigned char start[TIME_KEY];
 	int started;
 	int dry;
+	size_t max;           /* messages examined per transaction */
 	/* of the last run of ret_txn */
 	unsigned char next[TIME_KEY];
 	int more;
@@ -102,7 +103,7 @@ ret_txn(ims_store *st, MDB_txn *txn, void *arg)
 		ims_id id;
 		uint64_t size = 0;
 		int held = 0, past;
-		if (!c->dry && seen == RET_BATCH) {
+		if (!c->dry && seen == c->max) {
 			c->more = 1;
 			break;
 		}
@@ -160,8 +161,10 @@ ims_history_sweep(ims_delete_result *out, ims_store *st, int64_t now, int dry_ru
 		c.more = 1;
 		while (rc == 0 && c.more) {
 			int64_t t0 = ims__now_us();
+			c.max = IMS__MIN(RET_BATCH, ims__delete_fit(st, IMS__TXN_BUDGET_US));
 			if ((rc = ims__write(st, ret_txn, &c)))
 				break;
+			ims__delete_learn(st, ims__now_us() - t0, (size_t)c.r.deleted);
 			total.deleted += c.r.deleted;
 			total.bytes += c.r.bytes;
 			total.held += c.r.held;

@@ -118,11 +118,13 @@ ims_deferred_sweep(uint64_t *count, ims_store *st, int64_t now)
 
 	memset(&c, 0, sizeof(c));
 	c.now = now == IMS_TIME_NONE ? ims__now_us() : now;
-	c.max = SWEEP_BATCH;
 	c.more = 1;
 	while (rc == 0 && c.more) {
+		int64_t t0 = ims__now_us();
+		c.max = IMS__MIN(SWEEP_BATCH, ims__delete_fit(st, IMS__TXN_BUDGET_US));
 		if ((rc = ims__write(st, sweep_txn, &c)))
 			break;
+		ims__delete_learn(st, ims__now_us() - t0, (size_t)c.deleted);
 		total += c.deleted;
 		/* the next transaction starts after what this one examined */
 		memcpy(c.start, c.next, EXPIRY_KEY);

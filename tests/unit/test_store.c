@@ -683,6 +683,39 @@ test_delete_txn_size(void)
 	ims_store_close(st);
 }
 
+/* The history retention sweep sizes its transactions the same way. */
+static void
+test_sweep_txn_size(void)
+{
+	ims_store *st = create("s-sweeptxn", 0);
+	ims_config cfg;
+	ims_delete_result r;
+	int64_t old = ((int64_t)time(NULL) - 10 * 86400) * 1000000;
+	char msgid[16];
+	int fails = 0;
+
+	for (int i = 0; i < 200; i++) {
+		ims_msg m = IMS_MSG_INIT;
+		snprintf(msgid, sizeof(msgid), "h%d", i);
+		m.folder = IMS_FOLDER_HISTORY;
+		m.state = IMS_STATE_STORED;
+		m.owner = "sip:a@x.org";
+		m.from.uri = "sip:f@x.org";
+		m.message_id = msgid;
+		m.received = old + i;
+		fails += ims_put(NULL, st, &m, "x", 1) != 0;
+	}
+	is_int(fails, 0, "200 history messages 10 days old");
+	is_int(ims_config_get(&cfg, st), 0, "config");
+	cfg.history_retention = 86400 * INT64_C(1000000);
+	is_int(ims_config_set(st, &cfg), 0, "history kept a day");
+	is_int(ims_history_sweep(&r, st, IMS_TIME_NONE, 0), 0, "retention sweep");
+	is_int(r.deleted, 200, "all 200 past retention deleted");
+	ok(r.txns >= 2, "a first transaction of at most 64, then sized: %llu",
+	   (unsigned long long)r.txns);
+	ims_store_close(st);
+}
+
 static void
 test_growth(void)
 {
@@ -1644,6 +1677,7 @@ main(void)
 	test_paging(1);
 	test_delete();
 	test_delete_txn_size();
+	test_sweep_txn_size();
 	test_growth();
 	test_resize_across_processes();
 	test_corruption();

@@ -305,7 +305,7 @@ inflate_chunk(body_out *o, const unsigned char *in, size_t len, uint32_t raw_len
 	int zr = Z_OK, rc = 0;
 
 	if (!o->buf) {
-		o->cap = IMS__MIN((size_t)raw_len, (size_t)OUTBUF) + 1;
+		o->cap = IMS__MIN((size_t)raw_len, (size_t)OUTBUF) + 258;
 		if (!(o->buf = malloc(o->cap)))
 			return ENOMEM;
 	}

@@ -15,6 +15,7 @@
  * only one of its record: a decoder refuses anything the encoder would not
  * have written, so encode(decode(r)) == r.
  */
+#include <endian.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -229,7 +230,7 @@ typedef struct rd {
 
 /* A minimal LEB128 varint of at most 64 bits, of more than one byte. */
 static uint64_t
-vget_long(rd *r)
+vget_slow(rd *r)
 {
 	const unsigned char *p = r->p + r->pos, *end = r->p + r->len;
 	uint64_t v = 0;
@@ -249,6 +250,43 @@ vget_long(rd *r)
 	}
 	r->bad = 1;
 	return 0;
+}
+
+/* The 7-bit groups of the first n (2 to 8) bytes of a varint, read as one
+ * little-endian word: three steps of folding pairs together. */
+static inline uint64_t
+vfold(uint64_t w, unsigned n)
+{
+	if (n < 8)
+		w &= ((uint64_t)1 << (8 * n)) - 1;
+	w &= 0x7f7f7f7f7f7f7f7fULL;
+	w = (w & 0x007f007f007f007fULL) | (w & 0x7f007f007f007f00ULL) >> 1;
+	w = (w & 0x00003fff00003fffULL) | (w & 0x3fff00003fff0000ULL) >> 2;
+	return (w & 0x000000000fffffffULL) | (w & 0x0fffffff00000000ULL) >> 4;
+}
+
+/* A minimal LEB128 varint of at most 64 bits, of more than one byte: with
+ * 8 bytes left and its end among them (times, most sizes), in one word. */
+static uint64_t
+vget_long(rd *r)
+{
+	if (r->len - r->pos >= 8) {
+		uint64_t w, stops;
+		unsigned n;
+
+		memcpy(&w, r->p + r->pos, 8);
+		w = le64toh(w);
+		if ((stops = ~w & 0x8080808080808080ULL)) {
+			n = (unsigned)__builtin_ctzll(stops) / 8 + 1;
+			if (n < 2 || (w >> (8 * (n - 1)) & 0xff) == 0) {
+				r->bad = 1; /* not minimal */
+				return 0;
+			}
+			r->pos += n;
+			return vfold(w, n);
+		}
+	}
+	return vget_slow(r);
 }
 
 static inline uint64_t

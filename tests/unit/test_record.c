@@ -202,6 +202,22 @@ test_v2_noncanonical(void)
 	ims__rec_seal(big, len + 1);
 	is_int(ims__rec_decode(&d, &dx, &db, &id, big, len + 1), IMS_CORRUPT,
 	       "a varint not minimal: refused");
+	/* the same in 3 bytes (read as one word) and in 10 (byte by byte) */
+	{
+		unsigned char *w = malloc(len + 9);
+		size_t extra[2] = { 2, 9 };
+		for (int j = 0; j < 2; j++) {
+			memcpy(w, buf, 11);
+			w[11] = 0x81;
+			memset(w + 12, 0x80, extra[j] - 1);
+			w[11 + extra[j]] = 0x00;
+			memcpy(w + 12 + extra[j], buf + 12, len - 12);
+			ims__rec_seal(w, len + extra[j]);
+			is_int(ims__rec_decode(&d, &dx, &db, &id, w, len + extra[j]), IMS_CORRUPT,
+			       "a varint not minimal, %zu bytes: refused", extra[j] + 1);
+		}
+		free(w);
+	}
 	/* an unknown shape bit */
 	memcpy(big, buf, len);
 	big[5] |= 0x80;

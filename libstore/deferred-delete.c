@@ -40,7 +40,7 @@ udel_txn(ims_store *st, MDB_txn *txn, void *arg)
 {
 	udel_ctx *c = arg;
 	unsigned char key[IMS_MSGID_MAX + 8];
-	MDB_val k = { 0, key }, v;
+	MDB_val k = { 0, key };
 	uint32_t owner;
 	int rc;
 
@@ -58,13 +58,10 @@ udel_txn(ims_store *st, MDB_txn *txn, void *arg)
 		if (!c->msgids[i] || strlen(c->msgids[i]) > IMS_MSGID_MAX)
 			continue;
 		k.mv_size = ims__msgid_key(key, c->msgids[i], owner, IMS_FOLDER_DEFERRED);
-		rc = mdb_get(txn, st->dbi[IMS__DB_IX_MSGID], &k, &v);
-		if (rc == MDB_NOTFOUND || (rc == 0 && v.mv_size != 16))
+		rc = ims__msgid_get(&id, st, txn, &k, 1);
+		if (rc == IMS_NOTFOUND || rc == IMS_CORRUPT)
 			continue;
-		if (rc)
-			return ims__map_err(rc);
-		memcpy(id.b, v.mv_data, 16);
-		if ((rc = user_delete(c, st, txn, &id)))
+		if (rc || (rc = user_delete(c, st, txn, &id)))
 			return rc;
 	}
 	return 0;

@@ -159,13 +159,14 @@ lease_candidates(lease_ctx *c, ims_store *st, MDB_txn *txn, uint32_t owner)
 	for (size_t i = 0; i < c->nmsgids && rc == 0; i++) {
 		if (!c->msgids[i] || strlen(c->msgids[i]) > IMS_MSGID_MAX)
 			continue; /* cannot exist */
+		ims_id id;
 		k.mv_size = ims__msgid_key(key, c->msgids[i], owner, IMS_FOLDER_DEFERRED);
-		rc = mdb_get(txn, st->dbi[IMS__DB_IX_MSGID], &k, &v);
-		if (rc == MDB_NOTFOUND || (rc == 0 && v.mv_size != 16)) {
+		rc = ims__msgid_get(&id, st, txn, &k, 1);
+		if (rc == IMS_NOTFOUND || rc == IMS_CORRUPT) {
 			rc = 0;
 			continue;
 		}
-		rc = rc ? ims__map_err(rc) : ids_push(c, (const ims_id *)v.mv_data);
+		rc = rc ? rc : ids_push(c, &id);
 	}
 	if (c->nmsgids || rc)
 		return rc;
@@ -205,7 +206,9 @@ lease_take(lease_ctx *c, ims_store *st, MDB_txn *txn, const ims_id *id)
 	ims_msg m, **v;
 	int rc = ims__msg_load(&m, &x, &d, st, txn, id);
 
-	if (rc == 0 && leasable(&m, &x, c->now))
+	if (rc == IMS_NOTFOUND)
+		rc = 1; /* an index entry whose record is gone */
+	else if (rc == 0 && leasable(&m, &x, c->now))
 		rc = ims__rec_rewrite(st, txn, id, IMS_STATE_DELIVERING, m.flags, m.delivered,
 		                c->l->deadline);
 	else if (rc == 0)
@@ -388,6 +391,7 @@ refile_history(ims_store *st, MDB_txn *txn, const ims_id *id, int64_t now)
 	ims__decbuf d = { 0 };
 	ims__recx x;
 	ims_msg m;
+	ims_id had;
 	int rc = mdb_get(txn, st->dbi[IMS__DB_MSG], &k, &v);
 
 	if (rc)
@@ -400,8 +404,9 @@ refile_history(ims_store *st, MDB_txn *txn, const ims_id *id, int64_t now)
 	if ((rc = ims__rec_decode(&m, &x, &d, id, copy, v.mv_size)))
 		goto out;
 	mk.mv_size = ims__msgid_key(key, m.message_id, x.owner_atom, IMS_FOLDER_HISTORY);
-	if (mdb_get(txn, st->dbi[IMS__DB_IX_MSGID], &mk, &v) == 0) {
-		rc = ims__delete_txn(st, txn, id, NULL, NULL); /* already in history */
+	if ((rc = ims__msgid_get(&had, st, txn, &mk, 1)) != IMS_NOTFOUND) {
+		if (rc == 0 || rc == IMS_CORRUPT) /* already in history */
+			rc = ims__delete_lazy(st, txn, id);
 		goto out;
 	}
 	if ((rc = ims__index_del(st, txn, id, &m, &x)) ||
@@ -463,7 +468,7 @@ settle_one(settle_ctx *c, ims_store *st, MDB_txn *txn, const ims_id *id,
 	if (m.flags & IMS_MSGF_HELD)
 		return ims__rec_rewrite(st, txn, id, IMS_STATE_DELIVERED,
 		                        m.flags | IMS_MSGF_HIDDEN, c->now, IMS_TIME_NONE);
-	return ims__delete_txn(st, txn, id, NULL, NULL);
+	return ims__delete_lazy(st, txn, id);
 }
 
 static int

@@ -89,7 +89,7 @@ ims__user_delete(ims_store *st, MDB_txn *txn, const ims_id *id, const ims_msg *m
 	if (m->flags & IMS_MSGF_HELD)
 		return ims__rec_rewrite(st, txn, id, m->state, m->flags | IMS_MSGF_HIDDEN,
 		                        m->delivered, x->lease_until);
-	return ims__delete_txn(st, txn, id, NULL, NULL);
+	return ims__delete_lazy(st, txn, id);
 }
 
 static int

@@ -16,7 +16,7 @@
 static const char *const ims__db_names[IMS__DB_N] = {
 	"meta", "msg", "body", "atom", "atomid", "ix_owner", "ix_from",
 	"ix_conv", "ix_msgid", "ix_time", "ix_expiry", "count", "settings",
-	"lease", "convmeta", "audit", "quarantine", "ix_type", "quota",
+	"lease", "convmeta", "audit", "quarantine", "ix_type", "quota", "reap",
 };
 
 #define DEFAULT_MAP ((size_t)1 << 30)
@@ -556,9 +556,10 @@ open_dbs(ims_store *st, int create, int add)
 		rc = IMS_VERSION;
 		goto fail;
 	}
-	/* format 1: a writable open marks it 2 before anything is written
-	 * (then releases that read only format 1 refuse it); read-only, it
-	 * stays as it is */
+	/* format 1 or 2: a writable open marks it 3 before anything is
+	 * written (then releases that read only older formats refuse it: they
+	 * would take what deleted messages left for live entries); read-only,
+	 * it stays as it is */
 	if (format != IMS_FORMAT_VERSION && !(st->flags & IMS_OPEN_RDONLY)) {
 		if (!add) {
 			mdb_txn_abort(txn);
@@ -574,6 +575,11 @@ open_dbs(ims_store *st, int create, int add)
 		 * one without overrides */
 		if (rc == MDB_NOTFOUND && i == IMS__DB_QUOTA && (st->flags & IMS_OPEN_RDONLY)) {
 			st->no_quota = 1;
+			rc = 0;
+		}
+		/* nor, before format 3, deletions waiting for the sweep */
+		if (rc == MDB_NOTFOUND && i == IMS__DB_REAP && (st->flags & IMS_OPEN_RDONLY)) {
+			st->no_reap = 1;
 			rc = 0;
 		}
 		if (rc == 0 && made && i == IMS__DB_IX_TYPE)

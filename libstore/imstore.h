@@ -54,9 +54,10 @@ extern "C" {
 #define IMS_VERSION_STRING "0.1.0"
 
 /** On-disk format version written by this library (see imstore(5)).  It
- * also reads format 1, and a writable open upgrades a store of format 1 to
- * 2 (the records and bodies of format 1 stay and are read as they are). */
-#define IMS_FORMAT_VERSION 2
+ * also reads formats 1 and 2, and a writable open upgrades such a store to
+ * 3 (what they hold stays and is read as it is; format 3 adds the list of
+ * deletions that ims_deferred_sweep() finishes). */
+#define IMS_FORMAT_VERSION 3
 /** The oldest format this library reads. @since 0.1 */
 #define IMS_FORMAT_OLDEST 1
 
@@ -1090,6 +1091,14 @@ IMS_API int ims_deferred_release(uint64_t *count, ims_store *st,
  * ims_delete_filter()); messages under legal hold stay (and are passed over).  A
  * server daemon calls it on a timer, with ims_history_sweep() for the
  * history retention.
+ *
+ * It then finishes earlier deletions.  ims_deferred_ack(),
+ * ims_deferred_delete() and ims_history_delete() remove at once what the
+ * user sees (the record, its place in the user's folder, the counts).
+ * What a message leaves in the other indexes and its body chunks waits for
+ * this sweep, which removes it many messages a transaction.  Nothing that
+ * waits is readable: no query, lookup or Message-ID check finds it.  If no
+ * sweep runs, each deletion past 20,000 waiting also finishes two.
  * @param now IMS_TIME_NONE: the current time.
  * @param[out] count messages removed; may be NULL.
  * @since 0.1

@@ -33,6 +33,7 @@ enum {
 	IMS__DB_QUARANTINE, /* id(16) -> undecodable record as found (verify.c) */
 	IMS__DB_IX_TYPE,   /* media type NUL received(8) id(16) -> "" */
 	IMS__DB_QUOTA,     /* owner(4) -> a user's quota overrides (quota.c) */
+	IMS__DB_REAP,      /* id(16) -> record of a deleted message (reap.c) */
 	IMS__DB_N
 };
 
@@ -77,6 +78,7 @@ struct ims_store {
 	ino_t ino;
 	int panicked;
 	int no_quota;            /* read-only open of a store without "quota" */
+	int no_reap;             /* read-only open of a store without "reap" */
 	/* Held for reading by every transaction of this process; held for
 	 * writing to change the map size (LMDB requires no transaction). */
 	pthread_rwlock_t resize_lock;
@@ -424,6 +426,15 @@ void ims__actor(char *out, size_t cap);
 int ims__rec_rewrite(ims_store *st, MDB_txn *txn, const ims_id *id,
                      ims_state state, unsigned flags, int64_t delivered,
                      int64_t lease_until);
+/* reap.c: deleting a deferred message now for its user, the rest later */
+int ims__delete_lazy(ims_store *st, MDB_txn *txn, const ims_id *id);
+int ims__reap(size_t *done, ims_store *st, MDB_txn *txn, size_t max);
+/* What a deleted message of this id left, removed now (an id stored again). */
+int ims__reap_id(ims_store *st, MDB_txn *txn, const ims_id *id);
+int ims__reap_listed(int *yes, ims_store *st, MDB_txn *txn, const ims_id *id);
+/* The id of ix_msgid entry key; IMS_NOTFOUND also for a deleted message's
+ * entry, which fix (a write transaction) removes. */
+int ims__msgid_get(ims_id *out, ims_store *st, MDB_txn *txn, MDB_val *key, int fix);
 int ims__user_delete(ims_store *st, MDB_txn *txn, const ims_id *id,
                      const ims_msg *m, const ims__recx *x);
 int ims__delete_txn(ims_store *st, MDB_txn *txn, const ims_id *id,

@@ -172,19 +172,14 @@ static int
 find_existing(ims_id *out, ims_store *st, MDB_txn *txn, const ims_msg *m)
 {
 	unsigned char key[IMS_MSGID_MAX + 8];
-	MDB_val k = { 0, key }, v;
+	MDB_val k = { 0, key };
 	uint32_t owner;
 	int rc = ims__atom_find(&owner, st, txn, IMS__ATOM_ADDR, m->owner);
 
 	if (rc)
 		return rc;
 	k.mv_size = ims__msgid_key(key, m->message_id, owner, m->folder);
-	if ((rc = mdb_get(txn, st->dbi[IMS__DB_IX_MSGID], &k, &v)))
-		return ims__map_err(rc);
-	if (v.mv_size != 16)
-		return IMS_CORRUPT;
-	memcpy(out->b, v.mv_data, 16);
-	return 0;
+	return ims__msgid_get(out, st, txn, &k, 1);
 }
 
 /* An imported id: not taken, and the ids issued later stay above it. */
@@ -196,6 +191,9 @@ keep_id(ims_store *st, MDB_txn *txn, const ims_id *id)
 
 	if (rc != MDB_NOTFOUND)
 		return rc ? ims__map_err(rc) : IMS_EXISTS;
+	/* a deleted message's leftovers would be taken for this one's */
+	if ((rc = ims__reap_id(st, txn, id)))
+		return rc;
 	k.mv_size = 7;
 	k.mv_data = "last_id";
 	rc = mdb_get(txn, st->dbi[IMS__DB_META], &k, &v);

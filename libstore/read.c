@@ -73,7 +73,7 @@ ims_get_by_msgid(ims_msg **out, ims_store *st, const char *owner,
 {
 	char canon[IMS_ADDR_MAX + 1];
 	unsigned char key[IMS_MSGID_MAX + 8];
-	MDB_val k = { 0, key }, v;
+	MDB_val k = { 0, key };
 	MDB_txn *txn;
 	uint32_t atom;
 	ims_id id;
@@ -90,13 +90,8 @@ ims_get_by_msgid(ims_msg **out, ims_store *st, const char *owner,
 	if ((rc = ims__atom_find(&atom, st, txn, IMS__ATOM_ADDR, canon)))
 		goto done;
 	k.mv_size = ims__msgid_key(key, message_id, atom, folder);
-	if ((rc = ims__map_err(mdb_get(txn, st->dbi[IMS__DB_IX_MSGID], &k, &v))))
+	if ((rc = ims__msgid_get(&id, st, txn, &k, 0)))
 		goto done;
-	if (v.mv_size != 16) {
-		rc = IMS_CORRUPT;
-		goto done;
-	}
-	memcpy(id.b, v.mv_data, 16);
 	rc = ims__msg_owned(out, st, txn, &id);
 	if (rc == IMS_NOTFOUND) /* index without record */
 		rc = IMS_CORRUPT;

@@ -1,5 +1,6 @@
 /* sweep.c - removing expired deferred messages, oldest expiry first, in
- * bounded write transactions (a daemon calls it on a timer). */
+ * bounded write transactions (a daemon calls it on a timer); then what
+ * deleted messages left (reap.c). */
 #include <stdlib.h>
 
 #include "internal.h"
@@ -109,6 +110,37 @@ sweep_txn(ims_store *st, MDB_txn *txn, void *arg)
 	return rc;
 }
 
+typedef struct reap_ctx {
+	size_t max, done;
+} reap_ctx;
+
+static int
+reap_txn(ims_store *st, MDB_txn *txn, void *arg)
+{
+	reap_ctx *r = arg;
+
+	return ims__reap(&r->done, st, txn, r->max);
+}
+
+/* Finish the deletions that acknowledgements and users' deletes left for
+ * later (reap.c), in transactions sized as the expiry sweep's. */
+static int
+reap_all(ims_store *st)
+{
+	reap_ctx r;
+	int rc;
+
+	do {
+		int64_t t0 = ims__now_us();
+		r.max = IMS__MIN(SWEEP_BATCH, ims__delete_fit(st, IMS__TXN_BUDGET_US));
+		r.done = 0;
+		if ((rc = ims__write(st, reap_txn, &r)))
+			return rc;
+		ims__delete_learn(st, ims__now_us() - t0, r.done);
+	} while (r.done == r.max);
+	return 0;
+}
+
 int
 ims_deferred_sweep(uint64_t *count, ims_store *st, int64_t now)
 {
@@ -130,6 +162,8 @@ ims_deferred_sweep(uint64_t *count, ims_store *st, int64_t now)
 		memcpy(c.start, c.next, EXPIRY_KEY);
 		c.started = 1;
 	}
+	if (rc == 0)
+		rc = reap_all(st);
 	if (count)
 		*count = total;
 	return rc;

@@ -15,7 +15,7 @@ static const char *const ims_errstr[] = {
 	"store is full (map cannot grow)",
 	"store is busy",
 	"invalid argument",
-	"unsupported store format version (this imstore reads formats 1 and 2)",
+	"unsupported store format version (this imstore reads formats 1 to 3)",
 	"fatal store error (reopen the store)",
 	"store handle used after fork",
 	"value too large",

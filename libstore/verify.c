@@ -46,6 +46,7 @@ ims__vfy_db_name(int db)
 	case IMS__DB_CONVMETA: return "convmeta";
 	case IMS__DB_QUARANTINE: return "quarantine";
 	case IMS__DB_QUOTA: return "quota";
+	case IMS__DB_REAP: return "reap";
 	default: return "meta";
 	}
 }
@@ -467,6 +468,55 @@ record_entry(ims__vfy *v, MDB_txn *txn, const MDB_val *k, const MDB_val *val)
 	return check_indexed(v, txn, &id, &m, &x);
 }
 
+/* Of a message deleted and listed in reap, whose leftovers the sweep
+ * removes: 0 (not a problem), IMS_NOTFOUND (not listed), or an error. */
+static int
+pending(ims__vfy *v, MDB_txn *txn, const ims_id *id)
+{
+	int listed, rc = ims__reap_listed(&listed, v->st, txn, id);
+
+	return rc ? rc : listed ? 0 : IMS_NOTFOUND;
+}
+
+static int drop_or_report(ims__vfy *v, MDB_txn *txn, const MDB_val *k,
+                          ims_problem_kind kind, const char *what);
+
+/* reap: id -> the record of a deleted message, which must decode (the sweep
+ * needs it to find the leftovers) and must not have a live record. */
+static int
+reap_entry(ims__vfy *v, MDB_txn *txn, const MDB_val *k, const MDB_val *val)
+{
+	ims__vfy_buf *b = &v->b[1];
+	MDB_val d;
+	ims__recx x;
+	ims_msg m;
+	ims_id id;
+	int rc;
+
+	if (k->mv_size != 16)
+		return drop_or_report(v, txn, k, IMS_PROBLEM_INDEX_ORPHAN, "a malformed reap entry");
+	memcpy(id.b, k->mv_data, 16);
+	if ((rc = mdb_get(txn, v->st->dbi[IMS__DB_MSG], ims__uc(k), &d)) != MDB_NOTFOUND) {
+		if ((rc = ims__map_err(rc)))
+			return rc;
+		if (!v->fix)
+			return ims__vfy_report(v, IMS_PROBLEM_INDEX_ORPHAN, &id,
+			                       "entry in reap of a message that has its record");
+		if ((rc = ims__map_err(mdb_del(txn, v->st->dbi[IMS__DB_REAP], ims__uc(k), NULL))))
+			return rc;
+		return ims__vfy_report(v, IMS_PROBLEM_INDEX_ORPHAN, &id, "removed its entry from reap");
+	}
+	if (ims__rec_decode(&m, &x, &b->d, &id, val->mv_data, val->mv_size) == 0)
+		return 0;
+	if (!v->fix)
+		return ims__vfy_report(v, ims__vfy_bad_kind(val->mv_data, val->mv_size), &id,
+		                       "the deleted record in reap does not decode");
+	if ((rc = ims__reap_id(v->st, txn, &id)))
+		return rc;
+	return ims__vfy_report(v, ims__vfy_bad_kind(val->mv_data, val->mv_size), &id,
+	                       "removed the deleted record's body chunks and reap entry");
+}
+
 /* body: chunks of no record, nor of a quarantined one. */
 static int
 body_entry(ims__vfy *v, MDB_txn *txn, const MDB_val *k, const MDB_val *val)
@@ -488,6 +538,8 @@ body_entry(ims__vfy *v, MDB_txn *txn, const MDB_val *k, const MDB_val *val)
 	if ((rc = mdb_get(txn, v->st->dbi[IMS__DB_MSG], &ik, &d)) != MDB_NOTFOUND ||
 	    (rc = mdb_get(txn, v->st->dbi[IMS__DB_QUARANTINE], &ik, &d)) != MDB_NOTFOUND)
 		return ims__map_err(rc);
+	if ((rc = pending(v, txn, &id)) != IMS_NOTFOUND)
+		return rc;
 	if (!v->fix)
 		return ims__vfy_report(v, IMS_PROBLEM_BODY_STRAY, &id, "body chunks of no record");
 	rc = mdb_put(txn, v->st->dbi[IMS__DB_QUARANTINE], &ik, &empty, MDB_NOOVERWRITE);
@@ -540,6 +592,8 @@ index_entry(ims__vfy *v, MDB_txn *txn, const MDB_val *k, const MDB_val *val)
 		                k->mv_size, val->mv_size);
 	memcpy(id.b, (unsigned char *)k->mv_data + want - 16, 16);
 	rc = load_rec(&m, &x, v, txn, &v->b[1], &id);
+	if (rc == IMS_NOTFOUND && (rc = pending(v, txn, &id)) != IMS_NOTFOUND)
+		return rc;
 	if (rc == IMS_NOTFOUND)
 		return v->fix ? drop_entry(v, txn, k, IMS_PROBLEM_INDEX_ORPHAN, &id, "its entry")
 		              : ims__vfy_report(v, IMS_PROBLEM_INDEX_ORPHAN, &id,
@@ -578,6 +632,8 @@ msgid_entry(ims__vfy *v, MDB_txn *txn, const MDB_val *k, const MDB_val *val)
 	memcpy(id.b, val->mv_data, 16);
 	shown_text(shown, sizeof(shown), p, n - 6);
 	rc = load_rec(&m, &x, v, txn, &v->b[1], &id);
+	if (rc == IMS_NOTFOUND && (rc = pending(v, txn, &id)) != IMS_NOTFOUND)
+		return rc;
 	if (rc == IMS_NOTFOUND)
 		return v->fix ? drop_entry(v, txn, k, IMS_PROBLEM_INDEX_ORPHAN, &id, "its entry")
 		              : ims__vfy_report(v, IMS_PROBLEM_INDEX_ORPHAN, &id,
@@ -815,6 +871,7 @@ count_entry(ims__vfy *v, MDB_txn *txn, const MDB_val *k, const MDB_val *val)
 
 const ims__vfy_pass ims__vfy_passes[IMS__VFY_NPASSES] = {
 	{ IMS__DB_MSG, record_entry },
+	{ IMS__DB_REAP, reap_entry },
 	{ IMS__DB_BODY, body_entry },
 	{ IMS__DB_IX_OWNER, index_entry },
 	{ IMS__DB_IX_FROM, index_entry },
@@ -1236,7 +1293,8 @@ ims__vfy_check(ims__vfy *v, ims_verify_result *r)
 	if ((rc = ims__txn_begin(v->st, MDB_RDONLY, &txn)))
 		return rc;
 	for (int i = 0; i < IMS__VFY_NPASSES && rc == 0; i++)
-		if (ims__vfy_passes[i].db != IMS__DB_QUOTA || !v->st->no_quota)
+		if ((ims__vfy_passes[i].db != IMS__DB_QUOTA || !v->st->no_quota) &&
+		    (ims__vfy_passes[i].db != IMS__DB_REAP || !v->st->no_reap))
 			rc = walk_all(v, txn, &ims__vfy_passes[i]);
 	if (rc == 0)
 		rc = ims__vfy_groups(v, txn, &g, SIZE_MAX);

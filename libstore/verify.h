@@ -56,7 +56,7 @@ typedef struct ims__vfy_pass {
 	ims__vfy_fn fn;
 } ims__vfy_pass;
 
-#define IMS__VFY_NPASSES 16
+#define IMS__VFY_NPASSES 17
 extern const ims__vfy_pass ims__vfy_passes[IMS__VFY_NPASSES];
 
 /* Where the counter walk is: after group last when started. */

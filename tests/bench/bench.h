@@ -107,6 +107,9 @@ typedef struct engine {
 	int (*scan)(const char *dir, uint64_t *msgs, uint64_t *bytes);
 	/* body bytes as stored (after compression), 0 when not known */
 	uint64_t (*stored_bytes)(void *h);
+	/* work the engine left for later after the lease+acks (imstore: the
+	 * sweep finishing their deletions): 0 or -1; NULL: none */
+	int (*finish)(void *ctx);
 } engine;
 
 extern const engine bench_imstore;
@@ -134,6 +137,7 @@ typedef struct side {
 	double s1_rate, s1_p50, s1_p99;
 	double s64_rate, s64_p50, s64_p99;
 	double page[2], lease[2], transcript[2], sender[2], type[2]; /* [0] large, [1] small */
+	double lease_finish[2];  /* the deferred part of the lease+acks, all users; NAN: none */
 	long page_n[2], lease_n[2], transcript_n[2], sender_n[2], type_n[2];
 	double scan_mbs, scan_secs, scan_rss_mib, scan_anon_mib, scan_file_mib;
 	uint64_t scan_msgs, scan_bytes;

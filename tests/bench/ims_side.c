@@ -321,8 +321,18 @@ ims_stored_bytes(void *h)
 	return ims_stats_get(&s, h) ? 0 : s.stored_bytes;
 }
 
+/* The deletions the acks left for the sweep (ims_deferred_sweep). */
+static int
+ims_finish(void *ctx)
+{
+	uint64_t n;
+
+	return ims_deferred_sweep(&n, ctx, IMS_TIME_NONE) ? -1 : 0;
+}
+
 const engine bench_imstore = {
 	"imstore", ims_open, ims_close, ims_thread_open, ims_thread_close,
 	ims_put1, ims_bulk_load, ims_deferred_page, ims_lease_ack, ims_transcript,
 	ims_by_sender, ims_by_type, ims_purge_slice, ims_scan, ims_stored_bytes,
+	ims_finish,
 };

@@ -227,6 +227,10 @@ main(int argc, char **argv)
 			         d.p.lease_n, sz);
 			snprintf(key, sizeof(key), "lease_ack%s", suf);
 			res_add(key, label, si.lease[k], sq.lease[k], "ms", LOWER);
+			snprintf(label, sizeof(label), "   then the sweep, all %zu users' deletions",
+			         d.p.lease_users);
+			snprintf(key, sizeof(key), "lease_ack_sweep%s", suf);
+			res_add(key, label, si.lease_finish[k], sq.lease_finish[k], "ms", NONE);
 			snprintf(label, sizeof(label), "6. transcript of %zu (store %s)",
 			         d.p.conv_n, sz);
 			snprintf(key, sizeof(key), "transcript%s", suf);

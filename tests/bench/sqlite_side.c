@@ -513,5 +513,5 @@ sq_stored_bytes(void *h)
 const engine bench_sqlite = {
 	"sqlite", sq_open, sq_close, sq_thread_open, sq_thread_close, sq_put,
 	sq_bulk, sq_deferred_page, sq_lease_ack, sq_transcript, sq_by_sender,
-	sq_by_type, sq_purge_slice, sq_scan, sq_stored_bytes,
+	sq_by_type, sq_purge_slice, sq_scan, sq_stored_bytes, NULL,
 };

@@ -153,6 +153,13 @@ run_queries(const engine *e, void *h, const plan *p, side *r, int k)
 			        e->name, p->lease_user[i], r->lease_n[k]);
 	}
 	r->lease[k] = median_of(v, p->lease_users) * 1e3;
+	r->lease_finish[k] = NAN;
+	if (e->finish) {
+		double t = now_s();
+		if (e->finish(ctx))
+			fprintf(stderr, "%s: finishing the lease+acks failed\n", e->name);
+		r->lease_finish[k] = (now_s() - t) * 1e3;
+	}
 	e->thread_close(ctx);
 }
 

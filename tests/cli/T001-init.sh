@@ -4,7 +4,7 @@
 
 test_expect_success 'init creates a store' '
 	imstore init >out &&
-	echo "created store ${SQ}$IMSTORE_STORE${SQ} (format 2)" >expect &&
+	echo "created store ${SQ}$IMSTORE_STORE${SQ} (format 3)" >expect &&
 	test_cmp expect out &&
 	test -f store/data.mdb && test -f store/lock.mdb
 '
@@ -60,7 +60,7 @@ test_expect_success 'init in an existing empty directory' '
 
 test_expect_success 'init --format json' '
 	imstore --store j --format json init >out &&
-	echo "{\"store\":\"j\",\"format\":2}" >expect &&
+	echo "{\"store\":\"j\",\"format\":3}" >expect &&
 	test_cmp_json expect out
 '
 

@@ -15,7 +15,7 @@ test_expect_success 'stats of an empty store' '
 	imstore stats | stable >out &&
 	cat >expect <<-EOF &&
 	store: $IMSTORE_STORE
-	format: 2
+	format: 3
 	total:
 	  messages: 0
 	  bytes: 0
@@ -38,7 +38,7 @@ test_expect_success 'stats count messages and bytes per folder and owners' '
 	imstore stats | stable >out &&
 	cat >expect <<-EOF &&
 	store: $IMSTORE_STORE
-	format: 2
+	format: 3
 	total:
 	  messages: 4
 	  bytes: 1000
@@ -64,7 +64,7 @@ test_expect_success 'stats --format json' '
 	imstore stats --format json >out &&
 	test_line_count = 1 out &&
 	cat >expect <<-EOF &&
-	{"store":"$IMSTORE_STORE","format":2,"total":{"messages":4,"bytes":1000},
+	{"store":"$IMSTORE_STORE","format":3,"total":{"messages":4,"bytes":1000},
 	 "deferred":{"messages":2,"bytes":400},"history":{"messages":2,"bytes":600},
 	 "owners":3}
 	EOF
@@ -97,7 +97,7 @@ test_expect_success 'stats follow deletes; an owner with no message left is not 
 	imstore stats | stable >out &&
 	cat >expect <<-EOF &&
 	store: $IMSTORE_STORE
-	format: 2
+	format: 3
 	total:
 	  messages: 2
 	  bytes: 500

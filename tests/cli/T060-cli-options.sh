@@ -110,7 +110,7 @@ test_expect_success 'imstore without a command: usage on stderr, exit 2' '
 
 test_expect_success '--version' '
 	imstore --version >out &&
-	grep -E "^imstore [0-9]+\.[0-9]+\.[0-9]+ \(store format 2\)$" out &&
+	grep -E "^imstore [0-9]+\.[0-9]+\.[0-9]+ \(store format 3\)$" out &&
 	test_line_count = 1 out &&
 	imstore list --version >out2 &&
 	test_cmp out out2

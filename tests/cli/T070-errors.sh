@@ -79,7 +79,7 @@ test_expect_success UNPRIV 'a store directory that is not ours to create in' '
 	test ! -e locked/st
 '
 
-test_expect_success MDB_TOOLS 'setup: a store of format 3' '
+test_expect_success MDB_TOOLS 'setup: a store of format 4' '
 	imstore -s newer init >/dev/null &&
 	echo x | imstore -s newer put -o $BOB -f $ALICE -m n1 >/dev/null &&
 	cat >meta.txt <<-\EOF &&
@@ -88,17 +88,17 @@ test_expect_success MDB_TOOLS 'setup: a store of format 3' '
 	type=btree
 	HEADER=END
 	 format
-	 \00\00\00\03
+	 \00\00\00\04
 	DATA=END
 	EOF
 	mdb_load -f meta.txt -s meta newer &&
 	mdb_dump -p -s meta newer >dump &&
-	grep -x " \\\\00\\\\00\\\\00\\\\03" dump
+	grep -x " \\\\00\\\\00\\\\00\\\\04" dump
 '
 
 test_expect_success MDB_TOOLS 'a store of a newer format is refused by every command' '
 	cp newer/data.mdb data.newer &&
-	echo "imstore: cannot open store ${SQ}newer${SQ}: unsupported store format version (this imstore reads formats 1 and 2)" >expect &&
+	echo "imstore: cannot open store ${SQ}newer${SQ}: unsupported store format version (this imstore reads formats 1 to 3)" >expect &&
 	for cmd in list stats "delete --all" "show -o $BOB n1"; do
 		test_expect_code 1 imstore -s newer $cmd >out 2>err &&
 		test_must_be_empty out &&

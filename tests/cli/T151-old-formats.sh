@@ -12,7 +12,7 @@ test_expect_success 'setup: the store loaded from its dump' '
 	test -s store/data.mdb
 '
 
-# the format key of the store: 1 or 2
+# the format key of the store: 1 or 3
 format_is () {
 	mdb_dump -p -s meta store >meta.dump &&
 	grep -A1 -x " format" meta.dump | tail -1 >got &&
@@ -63,8 +63,8 @@ test_expect_success 'new messages beside the old, then a change to an old record
 	test "$(imstore show --raw "$(cat id.new)")" = "hello again, hello again, hello again, hello again"
 '
 
-test_expect_success 'a writable open marked it format 2' '
-	format_is 2
+test_expect_success 'a writable open marked it format 3' '
+	format_is 3
 '
 
 test_expect_success 'export of the mixed store verifies' '

@@ -5,6 +5,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <lmdb.h>
+
 #include "imstore.h"
 #include "tap.h"
 
@@ -357,6 +359,133 @@ test_sweep(void)
 	ims_store_close(st);
 }
 
+/* Entries of one of the store's LMDB databases, read beside the handle. */
+static size_t
+entries(const char *name, const char *db)
+{
+	char path[512];
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_stat ms = { 0 };
+
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	if (mdb_env_create(&env))
+		return 0;
+	mdb_env_set_maxdbs(env, 32);
+	if (mdb_env_open(env, path, MDB_RDONLY, 0600) == 0 &&
+	    mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) == 0) {
+		if (mdb_dbi_open(txn, db, 0, &dbi) == 0)
+			mdb_stat(txn, dbi, &ms);
+		mdb_txn_abort(txn);
+	}
+	mdb_env_close(env);
+	return ms.ms_entries;
+}
+
+static uint64_t
+problems(ims_store *st)
+{
+	ims_verify_result r;
+
+	return ims_verify(&r, st, NULL) ? 999 : r.problems;
+}
+
+/* An acknowledged or deleted message is gone at once for every reader; what
+ * it left in the other indexes and its body wait for the sweep. */
+static void
+test_reap(void)
+{
+	ims_store *st = create("s7");
+	const char *r0[] = { "r0" }, *r1[] = { "r1" };
+	ims_lease *l;
+	ims_msg *got = NULL;
+	uint64_t n;
+
+	for (int i = 0; i < 3; i++) {
+		char msgid[8];
+		snprintf(msgid, sizeof(msgid), "r%d", i);
+		store(st, BOB, msgid, IMS_MODE_PAGER, IMS_TIME_NONE, NULL);
+	}
+	store(st, ALICE, "r0", IMS_MODE_PAGER, IMS_TIME_NONE, NULL);
+	is_int(ims_deferred_lease(&l, st, BOB, NULL, 0, 0), 0, "lease bob's three");
+	is_int(ims_deferred_ack(&n, st, BOB, ims_lease_token(l)), 0, "ack them");
+	is_int(n, 3, "three acknowledged");
+	ims_lease_free(l);
+	is_int(visible(st, BOB), 0, "bob sees none");
+	is_int(count(st, "*"), 1, "a full scan finds only alice's");
+	is_int(count(st, "from:sip:carol@example.net"), 1, "so does the sender's index");
+	is_int(count(st, "msgid:r1"), 0, "and the Message-ID index");
+	is_int(ims_get_by_msgid(&got, st, BOB, IMS_FOLDER_DEFERRED, "r1"), IMS_NOTFOUND,
+	       "lookup by Message-ID: not found");
+	is_int(problems(st), 0, "verify: sound, leftovers pending");
+	is_int(entries("s7", "reap"), 3, "three deletions wait for the sweep");
+	is_int(entries("s7", "ix_from"), 4, "their sender-index entries are still there");
+	is_int(entries("s7", "ix_owner"), 1, "their owner-index entries are not");
+
+	is_int(store(st, BOB, "r0", IMS_MODE_PAGER, IMS_TIME_NONE, NULL), 0,
+	       "the same Message-ID again (a retransmission) is stored, not a duplicate");
+	is_int(visible(st, BOB), 1, "bob sees it");
+	is_int(ims_deferred_sweep(&n, st, IMS_TIME_NONE), 0, "sweep");
+	is_int(n, 0, "nothing expired");
+	is_int(entries("s7", "reap"), 0, "nothing waits");
+	is_int(entries("s7", "ix_from"), 2, "only the two live messages are indexed");
+	is_int(entries("s7", "body"), 2, "and have bodies");
+	is_int(ims_get_by_msgid(&got, st, BOB, IMS_FOLDER_DEFERRED, "r0"), 0,
+	       "the new r0 keeps its Message-ID entry");
+	ims_msg_free(got);
+	is_int(problems(st), 0, "verify: sound after the sweep");
+
+	is_int(ims_deferred_delete(&n, st, BOB, r0, 1, NULL), 0, "bob deletes r0");
+	is_int(n, 1, "one deleted");
+	is_int(ims_deferred_delete(&n, st, BOB, r0, 1, NULL), 0, "and again");
+	is_int(n, 0, "nothing: it is gone");
+	is_int(ims_deferred_delete(&n, st, BOB, r1, 1, NULL), 0, "an acknowledged one");
+	is_int(n, 0, "nothing either");
+	is_int(problems(st), 0, "verify: sound");
+	is_int(ims_deferred_sweep(&n, st, IMS_TIME_NONE), 0, "sweep");
+	is_int(entries("s7", "ix_msgid") + entries("s7", "body"), 2, "alice's alone remains");
+	is_int(count(st, "owner:" ALICE " msgid:r0"), 1, "untouched");
+	ims_store_close(st);
+}
+
+/* Without a sweep, the deletions waiting stay about REAP_BACKLOG (20,000). */
+static void
+test_reap_backlog(void)
+{
+	ims_store *st = create("s8");
+	ims_bulk_opts bo = IMS_BULK_OPTS_INIT;
+	ims_msg m = IMS_MSG_INIT;
+	ims_filter *f;
+	ims_bulk *b;
+	uint64_t n = 0;
+	char msgid[16];
+	int bad = 0;
+
+	m.from.uri = "sip:carol@example.net";
+	ims_bulk_open(&b, st, &bo);
+	for (int i = 0; i < 20300; i++) {
+		snprintf(msgid, sizeof(msgid), "b%d", i);
+		m.owner = i < 20200 ? BOB : ALICE;
+		m.message_id = msgid;
+		bad |= ims_bulk_put(b, &m, "x", 1);
+	}
+	bad |= ims_bulk_commit(b);
+	ims_bulk_free(b);
+	is_int(bad, 0, "20,300 stored");
+	ims_filter_parse(&f, "*", IMS_TIME_NONE, NULL);
+	is_int(ims_deferred_delete(&n, st, BOB, NULL, 0, f), 0, "bob deletes his 20,200");
+	ims_filter_free(f);
+	is_int(n, 20200, "all of them");
+	ok(entries("s8", "reap") <= 20001, "at most 20,001 wait (%zu)", entries("s8", "reap"));
+	ok(entries("s8", "reap") >= 19999, "the rest were finished on the way");
+	is_int(problems(st), 0, "verify: sound");
+	is_int(ims_deferred_sweep(&n, st, IMS_TIME_NONE), 0, "sweep");
+	is_int(entries("s8", "reap"), 0, "nothing waits");
+	is_int(entries("s8", "ix_time"), 100, "alice's 100 remain indexed");
+	ims_store_close(st);
+}
+
 int
 main(void)
 {
@@ -369,6 +498,8 @@ main(void)
 	test_delete();
 	test_register_and_documents();
 	test_sweep();
+	test_reap();
+	test_reap_backlog();
 	{
 		char cmd[300];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);

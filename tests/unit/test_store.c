@@ -1237,9 +1237,9 @@ test_format(void)
 	ims_open_opts rdo = IMS_OPEN_OPTS_INIT;
 
 	rdo.flags = IMS_OPEN_RDONLY;
-	is_int(format_of("s-format"), 2, "a new store is of format 2");
+	is_int(format_of("s-format"), 3, "a new store is of format 3");
 	ims_store_close(st);
-	format_set("s-format", 3);
+	format_set("s-format", 4);
 	is_int(ims_store_open(&st, path("s-format"), NULL), IMS_VERSION,
 	       "newer format refused");
 	format_set("s-format", 0);
@@ -1250,7 +1250,37 @@ test_format(void)
 	is_int(format_of("s-format"), 1, "and stays format 1");
 	is_int(ims_store_open(&st, path("s-format"), NULL), 0, "format 1 opens writable");
 	ims_store_close(st);
-	is_int(format_of("s-format"), 2, "and is then marked format 2");
+	is_int(format_of("s-format"), 3, "and is then marked format 3");
+
+	/* format 2 had no list of deletions: read-only it reads as an empty
+	 * one, a writable open adds it and marks the store 3 */
+	st = create("s-f2", 0);
+	put_simple(NULL, st, "sip:f2@x.org", "sip:b@x.org", "f2", IMS_TIME_NONE, "x");
+	ims_store_close(st);
+	mdb_env_create(&env);
+	mdb_env_set_maxdbs(env, 32);
+	mdb_env_open(env, path("s-f2"), 0, 0600);
+	mdb_txn_begin(env, NULL, 0, &txn);
+	mdb_dbi_open(txn, "reap", 0, &dbi);
+	mdb_drop(txn, dbi, 1);
+	mdb_txn_commit(txn);
+	mdb_env_close(env);
+	format_set("s-f2", 2);
+	{
+		ims_verify_result vr;
+		ims_msg *got = NULL;
+		is_int(ims_store_open(&st, path("s-f2"), &rdo), 0, "format 2 opens read-only");
+		is_int(ims_get_by_msgid(&got, st, "sip:f2@x.org", IMS_FOLDER_DEFERRED, "f2"), 0,
+		       "its message is read by Message-ID");
+		ims_msg_free(got);
+		is_int(ims_verify(&vr, st, NULL), 0, "and verifies");
+		is_int((int)vr.problems, 0, "with no problem");
+		ims_store_close(st);
+		is_int(format_of("s-f2"), 2, "and stays format 2");
+		is_int(ims_store_open(&st, path("s-f2"), NULL), 0, "format 2 opens writable");
+		ims_store_close(st);
+		is_int(format_of("s-f2"), 3, "and is then marked format 3");
+	}
 
 	/* a database added later in format 1: made by the first writable open */
 	st = create("s-added", 0);

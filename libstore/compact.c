@@ -12,7 +12,8 @@
  *
  * The copy is logical, not a page copy: new pages hold only live entries,
  * so that the bytes of deleted messages, which may linger in the free space
- * of pages still in use, are not carried over. */
+ * of pages still in use, are not carried over; nor is what messages
+ * deleted but not yet swept left (reap.c). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,7 +76,42 @@ typedef struct copier {
 	MDB_env *dst;
 	MDB_txn *dtxn;
 	uint64_t pending;   /* bytes put in dtxn */
+	MDB_dbi reap;       /* the source's deletions waiting for the sweep */
+	int has_reap;
 } copier;
+
+/* Where an entry of database name holds a message's id: 1 in the last 16
+ * bytes of the key (time-keyed indexes), 2 the first 16 (body), 3 the value
+ * (ix_msgid), 0 nowhere. */
+static int
+id_place(const char *name)
+{
+	static const char *const tail[] = { "ix_owner", "ix_from", "ix_conv",
+	                                    "ix_time", "ix_expiry", "ix_type" };
+
+	for (size_t i = 0; i < sizeof(tail) / sizeof(tail[0]); i++)
+		if (strcmp(name, tail[i]) == 0)
+			return 1;
+	return strcmp(name, "body") == 0 ? 2 : strcmp(name, "ix_msgid") == 0 ? 3 : 0;
+}
+
+/* Whether an entry is what a deleted message listed in reap left: the copy
+ * is the store as the sweep would leave it (reap.c).  1, 0, or an LMDB
+ * code. */
+static int
+leftover(copier *c, MDB_txn *stxn, int place, const MDB_val *k, const MDB_val *v)
+{
+	const MDB_val *in = place == 3 ? v : k;
+	MDB_val id, d;
+	int rc;
+
+	if (!c->has_reap || !place || in->mv_size < 16)
+		return 0;
+	id.mv_size = 16;
+	id.mv_data = (unsigned char *)in->mv_data + (place == 1 ? in->mv_size - 16 : 0);
+	rc = mdb_get(stxn, c->reap, &id, &d);
+	return rc == 0 ? 1 : rc == MDB_NOTFOUND ? 0 : rc;
+}
 
 /* Commit every COMMIT_BYTES, so that the dirty pages stay few.  An LMDB
  * code. */
@@ -100,7 +136,7 @@ copy_db(copier *c, MDB_txn *stxn, const char *name)
 	MDB_cursor *cur;
 	MDB_val k, v;
 	unsigned flags, put;
-	int rc;
+	int place = id_place(name), gone = strcmp(name, "reap") == 0, rc;
 
 	if ((rc = mdb_dbi_open(stxn, name, 0, &sdbi)))
 		return rc == MDB_INCOMPATIBLE ? IMS_NOTSTORE : ims__map_err(rc);
@@ -109,22 +145,24 @@ copy_db(copier *c, MDB_txn *stxn, const char *name)
 	    (rc = mdb_cursor_open(stxn, sdbi, &cur)))
 		return ims__map_err(rc);
 	put = flags & MDB_DUPSORT ? MDB_APPENDDUP : MDB_APPEND;
-	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
-		if ((rc = mdb_put(c->dtxn, ddbi, &k, &v, put)))
+	while (!gone && (rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+		if ((rc = leftover(c, stxn, place, &k, &v)) == 1)
+			continue;
+		if (rc || (rc = mdb_put(c->dtxn, ddbi, &k, &v, put)))
 			break;
 		c->pending += k.mv_size + v.mv_size;
 		if ((rc = maybe_commit(c)))
 			break;
 	}
 	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND ? 0 : ims__map_err(rc);
+	return rc == MDB_NOTFOUND || gone ? 0 : ims__map_err(rc);
 }
 
 /* Every database named in src's main database, into dst. */
 static int
 copy_all(MDB_env *dst, MDB_env *src)
 {
-	copier c = { dst, NULL, 0 };
+	copier c = { dst, NULL, 0, 0, 0 };
 	MDB_txn *stxn;
 	MDB_cursor *cur;
 	MDB_dbi main_dbi;
@@ -136,6 +174,13 @@ copy_all(MDB_env *dst, MDB_env *src)
 		return ims__map_err(rc);
 	if ((rc = check_format(stxn)))
 		goto fail_src;
+	/* format 3: leave out what deleted messages left (not their bytes) */
+	if ((rc = mdb_dbi_open(stxn, "reap", 0, &c.reap)) == 0)
+		c.has_reap = 1;
+	else if (rc != MDB_NOTFOUND) {
+		rc = ims__map_err(rc);
+		goto fail_src;
+	}
 	if ((rc = mdb_dbi_open(stxn, NULL, 0, &main_dbi)) ||
 	    (rc = mdb_cursor_open(stxn, main_dbi, &cur))) {
 		rc = ims__map_err(rc);

@@ -351,7 +351,8 @@ typedef struct ims_compact_result {
  * Every entry of every database is copied into fresh pages of a temporary
  * file in the store directory (synchronised, mode 0600, the old file's
  * owner), so that neither free pages nor the slack of pages in use carry
- * bytes of deleted messages over.  The store must not be open anywhere:
+ * bytes of deleted messages over; what deleted messages left for
+ * ims_deferred_sweep() is left out too.  The store must not be open anywhere:
  * the exclusive lock taken on the first byte of lock.mdb (where every
  * process that has the store open holds a shared one) is refused when
  * another process has it open, and opens by other processes wait until the

@@ -119,6 +119,23 @@ test_expect_success 'writers that open the store during a compaction wait, then 
 	imstore verify >out && grep "^store is sound" out
 '
 
+test_expect_success 'deleted messages wait for the sweep, but not past a compaction' '
+	i=0 && while test $i -lt 10; do
+		put_canary sip:c@example.com c$i CANARYC-$i 700 || return 1
+		i=$((i + 1))
+	done &&
+	imstore deferred delete sip:c@example.com c0 c1 c2 c3 c4 c5 c6 c7 c8 c9 >out &&
+	test "$(imstore list --count owner:sip:c@example.com)" = 0 &&
+	n=$(count store/data.mdb "CANARYC-[0-9]*") &&
+	echo "CANARYC left in data.mdb before the sweep: $n" &&
+	test "$n" = 10 &&
+	imstore verify >out && grep "^store is sound" out &&
+	imstore compact >out &&
+	test $(count store/data.mdb "CANARYC-[0-9]*") = 0 &&
+	test $(count store/data.mdb "KEEPME-[0-9]*") = 19 &&
+	imstore verify >out && grep "^store is sound" out
+'
+
 test_expect_success 'recorded in the audit trail' '
 	imstore audit | grep -c "	compact	" >got &&
 	test $(cat got) -ge 4 &&

@@ -110,6 +110,10 @@ typedef struct engine {
 	/* work the engine left for later after the lease+acks (imstore: the
 	 * sweep finishing their deletions): 0 or -1; NULL: none */
 	int (*finish)(void *ctx);
+	/* write the store, as tight as the engine can make it, into the new
+	 * directory @p dest while it is open (imstore: a backup, then
+	 * ims_store_compact on it; SQLite: VACUUM INTO): 0 or -1 */
+	int (*compact_copy)(void *h, const char *dest);
 } engine;
 
 extern const engine bench_imstore;
@@ -143,8 +147,8 @@ typedef struct side {
 	uint64_t scan_msgs, scan_bytes;
 	double purge_total, purge_max_ms, purge_mean_ms, purge_growth;
 	uint64_t purged, purge_slices, purge_txns;
-	uint64_t disk, stored;
-	double disk_per_msg;
+	uint64_t disk, stored, disk_compact;
+	double disk_per_msg, disk_compact_per_msg;
 } side;
 
 typedef struct sets {
@@ -171,6 +175,7 @@ double now_s(void);
 int64_t now_us(void);
 double pct(double *v, size_t n, double p);   /* sorts v */
 uint64_t dir_bytes(const char *dir);         /* allocated bytes of the files */
+void rm_tree(const char *dir);               /* rm -rf */
 void fs_describe(char *out, size_t cap, const char *dir);
 #define BENCH_PRINTF(a, b) __attribute__((format(printf, a, b)))
 void die(const char *fmt, ...) BENCH_PRINTF(1, 2) __attribute__((noreturn));

@@ -330,9 +330,24 @@ ims_finish(void *ctx)
 	return ims_deferred_sweep(&n, ctx, IMS_TIME_NONE) ? -1 : 0;
 }
 
+/* A backup, then the compaction an operator runs (imstore compact): every
+ * entry copied into fresh, full pages. */
+static int
+ims_compact_copy(void *h, const char *dest)
+{
+	int rc;
+
+	if ((rc = ims_store_backup(h, dest, IMS_BACKUP_COMPACT)) ||
+	    (rc = ims_store_compact(NULL, dest))) {
+		fprintf(stderr, "imstore: compacted copy '%s': %s\n", dest, ims_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
 const engine bench_imstore = {
 	"imstore", ims_open, ims_close, ims_thread_open, ims_thread_close,
 	ims_put1, ims_bulk_load, ims_deferred_page, ims_lease_ack, ims_transcript,
 	ims_by_sender, ims_by_type, ims_purge_slice, ims_scan, ims_stored_bytes,
-	ims_finish,
+	ims_finish, ims_compact_copy,
 };

@@ -45,16 +45,6 @@ usage(void)
 	exit(2);
 }
 
-static void
-rm_tree(const char *dir)
-{
-	char cmd[PATH_MAX + 32];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "imstore-bench: cannot remove '%s'\n", dir);
-}
-
 static size_t
 at_least(double v, size_t min)
 {
@@ -186,9 +176,13 @@ main(int argc, char **argv)
 		double payload = (double)d.large.body_bytes / (double)d.large.n;
 		printf("ingest only: %zu messages, payload %.0f B per message\n"
 		       "disk per message: imstore %.0f B (%.3fx), sqlite %.0f B (%.3fx);"
-		       " imstore stored body %.0f B per message\n", d.large.n, payload,
-		       si.disk_per_msg, si.disk_per_msg / payload, sq.disk_per_msg,
-		       sq.disk_per_msg / payload, (double)si.stored / (double)d.large.n);
+		       " imstore stored body %.0f B per message\n"
+		       "compacted copy: imstore %.0f B (%.3fx), sqlite %.0f B (%.3fx)\n",
+		       d.large.n, payload, si.disk_per_msg, si.disk_per_msg / payload,
+		       sq.disk_per_msg, sq.disk_per_msg / payload,
+		       (double)si.stored / (double)d.large.n, si.disk_compact_per_msg,
+		       si.disk_compact_per_msg / payload, sq.disk_compact_per_msg,
+		       sq.disk_compact_per_msg / payload);
 		if (c.keep)
 			note("stores kept in %s", tmp);
 		else
@@ -263,6 +257,11 @@ main(int argc, char **argv)
 		        si.disk_per_msg, sq.disk_per_msg, "B", LOWER);
 		res_add("disk_vs_payload", "   disk / raw payload", si.disk_per_msg / payload,
 		        sq.disk_per_msg / payload, "x", LOWER);
+		res_add("disk_compacted_per_msg", "disk bytes per message (compacted copy)",
+		        si.disk_compact_per_msg, sq.disk_compact_per_msg, "B", LOWER);
+		res_add("disk_compacted_vs_payload", "   compacted / raw payload",
+		        si.disk_compact_per_msg / payload, sq.disk_compact_per_msg / payload,
+		        "x", LOWER);
 
 		res_note("machine: %ld CPUs; stores under %s", sysconf(_SC_NPROCESSORS_ONLN),
 		         fsdesc);

@@ -51,6 +51,16 @@ pct(double *v, size_t n, double p)
 	return v[i < n ? i : n - 1];
 }
 
+void
+rm_tree(const char *dir)
+{
+	char cmd[PATH_MAX + 32];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "imstore-bench: cannot remove '%s'\n", dir);
+}
+
 uint64_t
 dir_bytes(const char *dir)
 {

@@ -739,6 +739,59 @@ test_growth(void)
 	ims_store_close(st);
 }
 
+/* How full the leaves of database @p dbi are: the bytes of their entries
+ * (with the node header and its pointer) over the room the leaves give. */
+static double
+leaf_fill(ims_store *st, int dbi)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	MDB_stat ms;
+	double used = 0;
+	int rc;
+
+	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))
+		return 0;
+	mdb_stat(txn, st->dbi[dbi], &ms);
+	mdb_cursor_open(txn, st->dbi[dbi], &cur);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+		used += (double)(k.mv_size + v.mv_size + 8 + 2);
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return ms.ms_leaf_pages ? used / ((double)ms.ms_leaf_pages * (ms.ms_psize - 16)) : 0;
+}
+
+/* Messages arrive in time order, and so do their expiry times: the time and
+ * expiry indexes grow at their end, where LMDB splits a full leaf so that
+ * the old one stays full; a key layout that did not start with the time
+ * would leave them half empty (twice the pages to read and to cache). */
+static void
+test_index_fill(void)
+{
+	ims_store *st = create("s-fill", 0);
+	char msgid[16];
+	int fails = 0;
+
+	for (int i = 0; i < 4000; i++) {
+		ims_msg m = IMS_MSG_INIT;
+		snprintf(msgid, sizeof(msgid), "f%d", i);
+		m.owner = i % 2 ? "sip:a@x.org" : "sip:b@x.org";
+		m.from.uri = "sip:f@x.org";
+		m.message_id = msgid;
+		m.received = 1700000000000000LL + i * 1000000LL;
+		m.expires = m.received + 86400000000LL;
+		fails += ims_put(NULL, st, &m, "hi", 2) != 0;
+	}
+	is_int(fails, 0, "4000 messages in time order stored");
+	ok(leaf_fill(st, IMS__DB_IX_TIME) > 0.9, "time index leaves %.0f%% full",
+	   leaf_fill(st, IMS__DB_IX_TIME) * 100);
+	ok(leaf_fill(st, IMS__DB_IX_EXPIRY) > 0.9, "expiry index leaves %.0f%% full",
+	   leaf_fill(st, IMS__DB_IX_EXPIRY) * 100);
+	ims_store_close(st);
+}
+
 /* Flip one byte of a marker in the data file: reads fail, never lie. */
 static int
 flip_marker(const char *file, const char *marker)
@@ -1709,6 +1762,7 @@ main(void)
 	test_delete_txn_size();
 	test_sweep_txn_size();
 	test_growth();
+	test_index_fill();
 	test_resize_across_processes();
 	test_corruption();
 	test_chunk_methods();

@@ -130,8 +130,11 @@ expand_all(size_t n, int use_dict)
 			memset(&zs, 0, sizeof(zs));
 			if (inflateInit2(&zs, -15) != Z_OK)
 				return -1;
-			if (use_dict)
-				inflateSetDictionary(&zs, dict[i].b, (uInt)dict[i].n);
+			if (use_dict &&
+			    inflateSetDictionary(&zs, dict[i].b, (uInt)dict[i].n) != Z_OK) {
+				inflateEnd(&zs);
+				return -1;
+			}
 			zs.next_in = z[i].b;
 			zs.avail_in = (uInt)z[i].n;
 			zs.next_out = out;

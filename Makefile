@@ -34,7 +34,7 @@ ALL_LDFLAGS = $(LDFLAGS) $(XLDFLAGS)
 SOMAJOR = 0
 VERSION = 0.1.0
 
-STORE_SRC = $(sort $(wildcard libstore/*.c))
+STORE_SRC = $(sort $(wildcard libstore/*.c libstore/*/*.c))
 CPIM_SRC  = $(sort $(wildcard libcpim/*.c))
 CMD_SRC   = $(sort $(wildcard cmd/*.c))
 UNIT_SRC  = $(sort $(wildcard tests/unit/test_*.c))
@@ -53,7 +53,7 @@ COMMANDS = init put list show cpim delete stats verify deferred history settings
 all: $(O)/imstore $(O)/libimstore.so.$(SOMAJOR) $(O)/libcpim.so.$(SOMAJOR) \
      $(O)/imstore.pc $(O)/cpim.pc
 
-$(O)/%.o: %.c $(wildcard libstore/*.h libcpim/*.h cmd/*.h)
+$(O)/%.o: %.c $(wildcard libstore/*.h libstore/*/*.h libcpim/*.h cmd/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 

@@ -112,24 +112,35 @@ static inline void *ims__uc(const void *p) { return (void *)(uintptr_t)p; }
 uint32_t ims__crc32c(uint32_t crc, const void *data, size_t len);
 uint32_t ims__crc32c_sw(uint32_t crc, const void *data, size_t len);
 
-/* ---- env.c: transactions ---- */
+/* ---- engine/env.c: the environment and its databases ---- */
+/* The handle and its LMDB environment, not yet its databases (*out is set
+ * as soon as there is a handle: ims_store_close() releases it on failure). */
+int ims__env_open(ims_store **out, const char *path, const ims_open_opts *o);
+/* Open, create or upgrade the databases of a handle from ims__env_open. */
+int ims__dbs_open(ims_store *st);
 /* A 4-byte big-endian value of the meta database (IMS_CORRUPT if it has
  * another size). */
 int ims__meta_get_u32(uint32_t *out, ims_store *st, MDB_txn *txn, const char *key);
 /* The stores open in this process (by directory): IMS_BUSY when it is. */
 int ims__registry_add(dev_t dev, ino_t ino);
 void ims__registry_del(dev_t dev, ino_t ino);
-int ims__check(ims_store *st);
+
+/* ---- engine/map.c ---- */
 /* Whether value v that LMDB handed out in txn lies inside the file: a
  * damaged node can claim a size reaching past its end, where reading
  * would fault (SIGBUS).  1 when it does, or when the map cannot be found
  * (no /proc); callers answer IMS_CORRUPT otherwise. */
 int ims__val_in_file(ims_store *st, MDB_txn *txn, const MDB_val *v);
-/* pagecheck.c: 0 when LMDB's pages are sound, IMS_CORRUPT, or an error;
- * needs only the environment (no database handle). */
+
+/* ---- admin/pagecheck.c (called by open.c) ---- */
+/* 0 when LMDB's pages are sound, IMS_CORRUPT, or an error; needs only the
+ * environment (no database handle). */
 int ims__pages_sound(ims_store *st);
-int ims__map_err(int mdb_rc);
-int ims__put_tail(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v, unsigned flags);
+
+/* ---- engine/txn.c: transactions ---- */
+int ims__check(ims_store *st);
+/* Grow the map (IMS_FULL past map_max); no transaction of st may be open. */
+int ims__map_grow(ims_store *st);
 int ims__txn_begin(ims_store *st, unsigned flags, MDB_txn **out);
 void ims__txn_abort(ims_store *st, MDB_txn *txn);
 int ims__txn_commit(ims_store *st, MDB_txn *txn);
@@ -142,10 +153,13 @@ int ims__txn_commit(ims_store *st, MDB_txn *txn);
  * changes. */
 int ims__write(ims_store *st, ims__write_fn fn, void *ctx);
 
-/* ---- backup.c ---- */
+/* ---- admin/backup.c ---- */
 int ims__sync_dir(const char *path);
 
-/* ---- util.c ---- */
+/* ---- engine/util.c ---- */
+/* An LMDB code as an imstore code (errno values pass through). */
+int ims__map_err(int mdb_rc);
+int ims__put_tail(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v, unsigned flags);
 static inline void ims__be32(unsigned char *p, uint32_t v)
 {
 	p[0] = (unsigned char)(v >> 24); p[1] = (unsigned char)(v >> 16);
@@ -197,21 +211,21 @@ int64_t ims__now_us(void);
 int ims__utf8_valid(const char *s, size_t len);
 int ims__random(void *buf, size_t len);
 
-/* ---- atom.c: interned strings (addresses, conversations) ---- */
+/* ---- engine/atom.c: interned strings (addresses, conversations) ---- */
 int ims__atom_find(uint32_t *out, ims_store *st, MDB_txn *txn, int kind,
                    const char *text);
 int ims__atom_intern(uint32_t *out, ims_store *st, MDB_txn *txn, int kind,
                      const char *text);
 
-/* ---- counter.c ---- */
+/* ---- engine/counter.c ---- */
 int ims__counter_add(ims_store *st, MDB_txn *txn, uint32_t owner,
                      ims_folder folder, int64_t sign, uint64_t bytes,
                      uint64_t stored);
 int ims__totals_get(ims__counter out[3], ims_store *st, MDB_txn *txn);
 
-/* ---- record.c, rec2.c: the metadata record codec ---- */
-#define IMS__REC_V1 1      /* record.c: read, and written by tests only */
-#define IMS__REC_V2 2      /* rec2.c: written */
+/* ---- engine/record.c, engine/record-v1.c: the metadata record codec ---- */
+#define IMS__REC_V1 1      /* record-v1.c: read, and written by tests only */
+#define IMS__REC_V2 2      /* record.c: written */
 #define IMS__REC_FIXED 100 /* version 1's fixed part */
 
 /* Fields of a record that live outside ims_msg. */
@@ -263,7 +277,7 @@ void ims__rec2_encode(unsigned char *buf, size_t len, const ims_msg *msg,
 int ims__rec2_decode(ims_msg *m, ims__recx *x, ims__decbuf *d,
                      const unsigned char *buf, size_t len);
 
-/* ---- body.c ---- */
+/* ---- engine/body.c ---- */
 typedef struct ims__body_in {
 	const unsigned char *data;
 	size_t len;
@@ -291,7 +305,7 @@ int ims__body_read(ims_store *st, MDB_txn *txn, const ims_id *id,
 #define IMS__ZDICT_MAX (1071 + IMS__ZDICT_MSG_MAX)
 size_t ims__zdict_build(unsigned char *out, const ims_msg *m);
 
-/* ---- index.c ---- */
+/* ---- engine/index.c ---- */
 int ims__index_add(ims_store *st, MDB_txn *txn, const ims_id *id,
                    const ims_msg *msg, const ims__recx *x);
 int ims__index_del(ims_store *st, MDB_txn *txn, const ims_id *id,
@@ -316,7 +330,7 @@ extern const int ims__index_dbs[IMS__INDEX_N];
 size_t ims__index_key(unsigned char *out, int ix, const ims_id *id,
                       const ims_msg *m, const ims__recx *x);
 
-/* ---- counter.c ---- */
+/* ---- engine/counter.c ---- */
 int ims__counter_get(ims__counter *out, ims_store *st, MDB_txn *txn,
                      uint32_t owner, ims_folder folder);
 /* A counter value as stored (24 bytes): 0, or IMS_CORRUPT. */
@@ -326,10 +340,10 @@ int ims__counter_parse(ims__counter *out, const void *data, size_t len);
 int ims__counter_set(ims_store *st, MDB_txn *txn, uint32_t owner,
                      ims_folder folder, const ims__counter *c);
 
-/* ---- settings.c ---- */
+/* ---- oma/settings.c ---- */
 int ims__config_read(ims_config *out, ims_store *st, MDB_txn *txn);
 
-/* ---- quota.c ---- */
+/* ---- oma/quota.c ---- */
 /* The quota that applies to owner: cfg's limits, with the user's
  * overrides (their bits in out->set). */
 int ims__quota_read(ims_quota *out, ims_store *st, MDB_txn *txn, uint32_t owner,
@@ -343,12 +357,16 @@ int ims__quota_parse(ims_quota *out, const void *data, size_t len);
 int ims__settings_read(ims_settings *out, ims_store *st, MDB_txn *txn,
                        uint32_t owner);
 
-/* ---- read.c ---- */
+/* ---- engine/msgdb.c: the one reader of the message database ---- */
+/* The record of id, checked to lie in the file (borrowed from txn). */
+int ims__rec_get(MDB_val *out, ims_store *st, MDB_txn *txn, const ims_id *id);
+/* ... decoded into a message the caller frees with ims_msg_free(). */
 int ims__msg_owned(ims_msg **out, ims_store *st, MDB_txn *txn, const ims_id *id);
+/* ... decoded into msg, borrowing from txn and d. */
 int ims__msg_load(ims_msg *msg, ims__recx *x, ims__decbuf *d, ims_store *st,
                   MDB_txn *txn, const ims_id *id);
 
-/* ---- put.c ---- */
+/* ---- msg/put.c ---- */
 /* Called inside the write transaction after the duplicate check, with the
  * canonical message: returns 0 to store, or an error that aborts. */
 typedef int (*ims__put_check)(ims_store *st, MDB_txn *txn, const ims_msg *c,
@@ -375,7 +393,7 @@ int ims__putreq_prepare(ims__putreq *p, ims_store *st, const ims_msg *msg,
 int ims__putreq_txn(ims_store *st, MDB_txn *txn, void *ctx);
 void ims__putreq_release(ims__putreq *p);
 
-/* ---- xml.c ---- */
+/* ---- xml/reader.c ---- */
 struct _xmlDoc;
 int ims__xml_read(struct _xmlDoc **out, const void *data, size_t len,
                   ims_errinfo *err);
@@ -383,7 +401,7 @@ int ims__xml_read(struct _xmlDoc **out, const void *data, size_t len,
  * them; IMS_INVALID with why otherwise (cmd/manifest.c uses it too). */
 int ims__xml_utf8_only(const void *data, size_t len, char *why, size_t cap);
 
-/* ---- xmlwrite.c ---- */
+/* ---- xml/writer.c ---- */
 typedef struct ims__xb {
 	char *buf;
 	size_t len, cap;
@@ -398,17 +416,17 @@ int ims__xb_finish(char **out, size_t *out_len, ims__xb *b);
 /* RFC 3339 UTC with microseconds when not zero; cap >= 40 */
 void ims__fmt_time(char *out, size_t cap, int64_t us);
 
-/* ---- scope.c ---- */
+/* ---- query/scope.c ---- */
 /* owner:"USER" folder:FOLDER [and (EXTRA)] [and (F's expression)] */
 int ims__filter_scope(ims_filter **out, const char *canon, ims_folder folder,
                       const char *extra_expr, const ims_filter *f);
 
-/* ---- query.c ---- */
+/* ---- query/query.c ---- */
 int ims__scoped_query(ims_query **out, ims_store *st, const char *canon_user,
                       ims_folder folder, const char *extra_expr,
                       const ims_filter *f, const ims_query_opts *opts);
 
-/* ---- history.c, history-list.c ---- */
+/* ---- oma/history.c, oma/history-list.c ---- */
 /* "p-" and 16 hex digits of FNV-1a 64 over the user and the sorted, distinct
  * peers: the conversation of a pager or large message without one. */
 int ims__history_conv_id(char out[IMS_CONV_MAX + 1], const char *canon_user,
@@ -418,11 +436,11 @@ int ims__history_conv_id(char out[IMS_CONV_MAX + 1], const char *canon_user,
 int ims__conv_first(const ims_addr **from, const ims_addr **to, size_t *nto,
                     const ims_conv_list *l, size_t i);
 
-/* ---- audit.c ---- */
+/* ---- admin/audit.c ---- */
 /* The user the process runs as, for the audit trail. */
 void ims__actor(char *out, size_t cap);
 
-/* ---- delete.c ---- */
+/* ---- msg/delete.c ---- */
 int ims__rec_rewrite(ims_store *st, MDB_txn *txn, const ims_id *id,
                      ims_state state, unsigned flags, int64_t delivered,
                      int64_t lease_until);

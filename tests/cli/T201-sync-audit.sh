@@ -23,12 +23,12 @@ test_expect_success 'no durability-weakening LMDB flag in the sources' '
 	! grep -rn -e MDB_NOSYNC -e MDB_NOMETASYNC -e MDB_WRITEMAP \
 		-e MDB_MAPASYNC -e MDB_NOLOCK \
 		"$IMS_SRCDIR/libstore" "$IMS_SRCDIR/cmd" |
-		grep -v "^$IMS_SRCDIR/libstore/compact.c:" >found &&
+		grep -v "^$IMS_SRCDIR/libstore/admin/compact.c:" >found &&
 	test_must_be_empty found &&
 	! grep -n -e MDB_NOMETASYNC -e MDB_WRITEMAP -e MDB_MAPASYNC \
-		"$IMS_SRCDIR/libstore/compact.c" &&
-	grep -q "mdb_env_sync(dst, 1)" "$IMS_SRCDIR/libstore/compact.c" &&
-	grep -q "rename(" "$IMS_SRCDIR/libstore/compact.c"
+		"$IMS_SRCDIR/libstore/admin/compact.c" &&
+	grep -q "mdb_env_sync(dst, 1)" "$IMS_SRCDIR/libstore/admin/compact.c" &&
+	grep -q "rename(" "$IMS_SRCDIR/libstore/admin/compact.c"
 '
 
 test_expect_success 'eatmydata is not active' '

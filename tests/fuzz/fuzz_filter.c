@@ -4,10 +4,7 @@
  * description reads back to the same description and the same verdict on a
  * sample message.  Seeds: tests/fuzz/corpus/filter/.
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilibstore \
- *     tests/fuzz/fuzz_filter.c libstore/filter*.c libstore/timeparse.c \
- *     libstore/addr.c libstore/util.c -o fuzz_filter
- *   ./fuzz_filter -max_total_time=60 tests/fuzz/corpus/filter
+ *   make fuzz FUZZ_NAMES=filter
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -15,7 +12,7 @@
 #include <string.h>
 
 #include "imstore.h"
-#include "filter.h"
+#include "query/filter.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /* fuzz_settings.c - the IM service settings document reader
- * (ims_settings_parse, libstore/settings-xml.c, through libstore/xml.c).
+ * (ims_settings_parse, libstore/xml/settings-doc.c, through libstore/xml/reader.c).
  *
  * Invariants: a refused document leaves the settings as they were and says
  * why (IMS_INVALID, a message); a document over 64 KiB, not in UTF-8 or with

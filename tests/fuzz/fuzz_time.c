@@ -1,5 +1,5 @@
 /* fuzz_time.c - the small text decoders: the filter language's dates and
- * durations (libstore/timeparse.c), the command's times, sizes and
+ * durations (libstore/query/time.c), the command's times, sizes and
  * durations (cli_parse_time, cli_parse_u64 in cmd/util.c), RFC 3339
  * DateTime (cpim_datetime_parse), SIP Date (cpim_sip_date_parse), message
  * ids (ims_id_parse), the folder, mode and state names, and addresses
@@ -18,7 +18,7 @@
 
 #include "cli.h"
 #include "cpim.h"
-#include "filter.h"
+#include "query/filter.h"
 #include "imstore.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

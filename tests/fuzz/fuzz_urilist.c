@@ -1,5 +1,5 @@
 /* fuzz_urilist.c - URI-lists (RFC 4826 resource-lists) as deferred lease
- * and delete read them (ims_urilist_parse, libstore/deferred-xml.c).
+ * and delete read them (ims_urilist_parse, libstore/xml/deferred-doc.c).
  *
  * Invariants: a refusal returns nothing, with a message; an accepted list
  * has at most 10000 URIs, each valid UTF-8 without a NUL, and written back

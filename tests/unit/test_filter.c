@@ -4,7 +4,7 @@
 #include <time.h>
 
 #include "imstore.h"
-#include "filter.h"
+#include "query/filter.h"
 #include "tap.h"
 
 #define US      INT64_C(1000000)

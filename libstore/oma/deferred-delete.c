@@ -2,7 +2,7 @@
  * them (the REFER to the Delete function, OMA IM 003 §12.3). */
 #include <stdlib.h>
 
-#include "filter.h"
+#include "query/filter.h"
 #include "internal.h"
 
 #define BATCH 500

@@ -50,8 +50,8 @@ struct ims_filter {
 	char *expr;               /* the source text, owned */
 };
 
-/* Shared by the filter files (filter.c, filter-parse.c, filter-match.c,
- * timeparse.c). */
+/* Shared by the filter files (terms.c, filter-parse.c, filter-match.c,
+ * time.c). */
 const char *ims__filter_quote(char dst[64], const char *s, size_t n);
 /* s[0, n) equals the lowercase lit, ignoring ASCII case (whatever the locale) */
 int ims__word_is(const char *s, size_t n, const char *lit);

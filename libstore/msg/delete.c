@@ -67,10 +67,10 @@ ims__rec_rewrite(ims_store *st, MDB_txn *txn, const ims_id *id, ims_state state,
 {
 	MDB_val k = { 16, ims__uc(id->b) }, v;
 	unsigned char *copy;
-	int rc = mdb_get(txn, st->dbi[IMS__DB_MSG], &k, &v);
+	int rc = ims__rec_get(&v, st, txn, id);
 
 	if (rc)
-		return ims__map_err(rc);
+		return rc;
 	if ((rc = ims__rec_patch(&copy, &v.mv_size, v.mv_data, v.mv_size, state, flags,
 	                         delivered, lease_until)))
 		return rc;

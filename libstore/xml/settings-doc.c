@@ -1,4 +1,4 @@
-/* settings-xml.c - the IM service settings document a client PUBLISHes
+/* settings-doc.c - the IM service settings document a client PUBLISHes
  * (Event: poc-settings, OMA IM 004 §5.2.4), schemas/im-service-settings.xsd:
  *
  *   <im-settings xmlns="urn:oma:xml:im:service-settings">

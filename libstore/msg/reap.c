@@ -41,25 +41,6 @@ ims__reap_listed(int *yes, ims_store *st, MDB_txn *txn, const ims_id *id)
 	return ims__map_err(rc);
 }
 
-int
-ims__msgid_get(ims_id *out, ims_store *st, MDB_txn *txn, MDB_val *key, int fix)
-{
-	MDB_val v;
-	int listed, rc = mdb_get(txn, st->dbi[IMS__DB_IX_MSGID], key, &v);
-
-	if (rc)
-		return ims__map_err(rc);
-	if (v.mv_size != 16)
-		return IMS_CORRUPT;
-	memcpy(out->b, v.mv_data, 16);
-	if ((rc = ims__reap_listed(&listed, st, txn, out)) || !listed)
-		return rc;
-	/* a deleted message's: the next message of that Message-ID takes it */
-	if (fix && (rc = mdb_del(txn, st->dbi[IMS__DB_IX_MSGID], key, NULL)))
-		return ims__map_err(rc);
-	return IMS_NOTFOUND;
-}
-
 /* Drop one index entry of a listed record; an ix_msgid entry only while
  * it still names this id (a later message of that Message-ID takes it). */
 static int
@@ -191,10 +172,8 @@ ims__delete_lazy(ims_store *st, MDB_txn *txn, const ims_id *id)
 
 	if (st->no_reap) /* a store not yet upgraded */
 		return ims__delete_txn(st, txn, id, NULL, NULL);
-	if ((rc = mdb_get(txn, st->dbi[IMS__DB_MSG], &k, &v)))
-		return ims__map_err(rc);
-	if (!ims__val_in_file(st, txn, &v))
-		return IMS_CORRUPT;
+	if ((rc = ims__rec_get(&v, st, txn, id)))
+		return rc;
 	if (!(copy = malloc(v.mv_size)))
 		return ENOMEM;
 	memcpy(copy, v.mv_data, v.mv_size);

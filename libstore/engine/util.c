@@ -240,3 +240,36 @@ ims__utf8_valid(const char *s, size_t len)
 	}
 	return 1;
 }
+
+int
+ims__map_err(int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS: return 0;
+	case MDB_NOTFOUND: return IMS_NOTFOUND;
+	case MDB_KEYEXIST: return IMS_EXISTS;
+	case MDB_CORRUPTED: case MDB_PAGE_NOTFOUND: case MDB_BAD_TXN:
+	case MDB_INVALID: case MDB_BAD_DBI: case MDB_INCOMPATIBLE:
+		return IMS_CORRUPT;
+	case MDB_PANIC: return IMS_PANIC;
+	case MDB_MAP_FULL: return IMS_FULL;
+	case MDB_READERS_FULL: return IMS_BUSY;
+	case MDB_VERSION_MISMATCH: return IMS_VERSION;
+	case MDB_BAD_VALSIZE: return IMS_TOOBIG;
+	default: break;
+	}
+	return rc > 0 ? rc : IMS_INTERNAL;
+}
+
+/* Put a key that is usually past every key of its database (ids, atom
+ * numbers, audit times).  MDB_APPEND makes LMDB start a new page when the
+ * last one is full instead of splitting it in half, so such trees stay full
+ * rather than half empty; a key that is not past the last one (an imported
+ * id, an old received time) takes the ordinary path.  An LMDB code. */
+int
+ims__put_tail(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v, unsigned flags)
+{
+	int rc = mdb_put(txn, dbi, k, v, flags | MDB_APPEND);
+
+	return rc == MDB_KEYEXIST ? mdb_put(txn, dbi, k, v, flags) : rc;
+}

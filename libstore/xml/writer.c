@@ -1,4 +1,4 @@
-/* xmlwrite.c - building XML documents: a growing buffer, escaped text. */
+/* writer.c - building XML documents: a growing buffer, escaped text. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

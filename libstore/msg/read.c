@@ -4,51 +4,26 @@
 
 #include "internal.h"
 
-/* An ims_msg returned to the caller owns a copy of its record. */
-typedef struct owned_msg {
-	ims_msg m;
-	ims__decbuf d;
-	size_t len;
-	unsigned char rec[];
-} owned_msg;
-
+/* The id ix_msgid holds for key; IMS_NOTFOUND for a deleted message's
+ * entry waiting for the sweep, which fix drops (the next message of that
+ * Message-ID takes it). */
 int
-ims__msg_load(ims_msg *msg, ims__recx *x, ims__decbuf *d, ims_store *st,
-              MDB_txn *txn, const ims_id *id)
+ims__msgid_get(ims_id *out, ims_store *st, MDB_txn *txn, MDB_val *key, int fix)
 {
-	MDB_val k = { 16, ims__uc(id->b) }, v;
-	int rc = mdb_get(txn, st->dbi[IMS__DB_MSG], &k, &v);
+	MDB_val v;
+	int listed, rc = mdb_get(txn, st->dbi[IMS__DB_IX_MSGID], key, &v);
 
 	if (rc)
 		return ims__map_err(rc);
-	if (!ims__val_in_file(st, txn, &v))
+	if (v.mv_size != 16)
 		return IMS_CORRUPT;
-	return ims__rec_decode(msg, x, d, id, v.mv_data, v.mv_size);
-}
-
-int
-ims__msg_owned(ims_msg **out, ims_store *st, MDB_txn *txn, const ims_id *id)
-{
-	MDB_val k = { 16, ims__uc(id->b) }, v;
-	ims__recx x;
-	owned_msg *o;
-	int rc = mdb_get(txn, st->dbi[IMS__DB_MSG], &k, &v);
-
-	if (rc)
-		return ims__map_err(rc);
-	if (!ims__val_in_file(st, txn, &v))
-		return IMS_CORRUPT;
-	if (!(o = calloc(1, sizeof(*o) + v.mv_size)))
-		return ENOMEM;
-	o->len = v.mv_size;
-	memcpy(o->rec, v.mv_data, v.mv_size);
-	if ((rc = ims__rec_decode(&o->m, &x, &o->d, id, o->rec, o->len))) {
-		ims__decbuf_free(&o->d);
-		free(o);
+	memcpy(out->b, v.mv_data, 16);
+	if ((rc = ims__reap_listed(&listed, st, txn, out)) || !listed)
 		return rc;
-	}
-	*out = &o->m;
-	return 0;
+	/* a deleted message's: the next message of that Message-ID takes it */
+	if (fix && (rc = mdb_del(txn, st->dbi[IMS__DB_IX_MSGID], key, NULL)))
+		return ims__map_err(rc);
+	return IMS_NOTFOUND;
 }
 
 int
@@ -100,17 +75,6 @@ done:
 	return rc;
 }
 
-void
-ims_msg_free(ims_msg *msg)
-{
-	owned_msg *o;
-
-	if (!msg)
-		return;
-	o = (owned_msg *)(void *)((char *)msg - offsetof(owned_msg, m));
-	ims__decbuf_free(&o->d);
-	free(o);
-}
 
 int
 ims_body_stream(ims_store *st, const ims_id *id, ims_body_cb cb, void *payload)

@@ -1,7 +1,7 @@
-/* filter.c - the search terms of the filter language and their values.
+/* terms.c - the search terms of the filter language and their values.
  *
  * filter-parse.c reads the expression and hands each NAME:VALUE here;
- * filter-match.c evaluates and describes the tree; timeparse.c reads dates.
+ * filter-match.c evaluates and describes the tree; time.c reads dates.
  * imstore-search-terms(7) is the user's description.
  */
 #include <errno.h>
@@ -70,22 +70,6 @@ tfail(struct tctx *c, int rc, const char *fmt, ...)
 	vsnprintf(c->msg, c->cap, fmt, ap);
 	va_end(ap);
 	return rc;
-}
-
-/* s[0, n) is the lowercase lit, ignoring ASCII case (whatever the locale) */
-int
-ims__word_is(const char *s, size_t n, const char *lit)
-{
-	size_t i;
-
-	if (strlen(lit) != n)
-		return 0;
-	for (i = 0; i < n; i++) {
-		int c = (unsigned char)s[i];
-		if ((c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c) != lit[i])
-			return 0;
-	}
-	return 1;
 }
 
 /* ---------------------------------------------------------------- values */

@@ -2,7 +2,7 @@
  * an unavailable recipient, two-phase retrieval with leases, deletion. */
 #include <stdlib.h>
 
-#include "filter.h"
+#include "query/filter.h"
 #include "internal.h"
 
 #define LEASE_MAX 10000
@@ -392,12 +392,10 @@ refile_history(ims_store *st, MDB_txn *txn, const ims_id *id, int64_t now)
 	ims__recx x;
 	ims_msg m;
 	ims_id had;
-	int rc = mdb_get(txn, st->dbi[IMS__DB_MSG], &k, &v);
+	int rc = ims__rec_get(&v, st, txn, id);
 
 	if (rc)
-		return ims__map_err(rc);
-	if (!ims__val_in_file(st, txn, &v))
-		return IMS_CORRUPT;
+		return rc;
 	if (!(copy = malloc(v.mv_size)))
 		return ENOMEM;
 	memcpy(copy, v.mv_data, v.mv_size);

@@ -1,8 +1,6 @@
-/* record.c - the metadata record codec (layouts in imstore(5)).
- *
- * Version 2, written since format 1.1 (rec2.c):
- *   0 crc32c of bytes 4..end  4 version 2  5 shape  6 folder|mode<<2|state<<4
- *   7 raw_crc  11 varints, then strings, absent 0xff, present bytes + NUL
+/* record-v1.c - message records, version 1 (layouts in imstore(5)), and
+ * what both versions share: the seal (the record's CRC) and the decode
+ * buffer.  Version 2, written since format 1.1, is record.c.
  *
  * Version 1, still read:
  *   0 crc32c of bytes 4..end    4 version  5 folder  6 mode  7 state

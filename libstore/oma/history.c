@@ -1,7 +1,7 @@
 /* history.c - the Conversation History function (OMA IM 000 §7.4.5.3,
  * 003 §13): recording a user's messages, a conversation's transcript,
  * naming and deleting conversations.  The list of conversations is in
- * history-list.c, the documents in history-xml.c. */
+ * history-list.c, the documents in xml/history-doc.c. */
 #include <stdio.h>
 #include <stdlib.h>
 

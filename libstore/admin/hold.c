@@ -1,7 +1,7 @@
 /* hold.c - legal hold: messages that nothing deletes until released. */
 #include <stdlib.h>
 
-#include "filter.h"
+#include "query/filter.h"
 #include "internal.h"
 
 #define HOLD_BATCH 500

@@ -1,4 +1,4 @@
-/* rec2.c - message records, version 2 (imstore(5)): what version 1 holds
+/* record.c - message records, version 2 (imstore(5)): what version 1 holds
  * in 100 fixed bytes and 4-byte string lengths, in varints and a shape
  * byte that says which optional fields follow.
  *

@@ -1,4 +1,4 @@
-/* deferred-xml.c - the deferred-list document (what a user browses before
+/* deferred-doc.c - the deferred-list document (what a user browses before
  * retrieving), the URI-lists that name Message-IDs (RFC 4826), and what a
  * registration calls for. */
 #include <libxml/tree.h>

@@ -1,4 +1,4 @@
-/* xml.c - reading XML documents that may be hostile: UTF-8 only, no DTD of
+/* reader.c - reading XML documents that may be hostile: UTF-8 only, no DTD of
  * any kind, no entities, no network, bounded size and depth (libxml2). */
 #include <libxml/parser.h>
 #include <libxml/tree.h>

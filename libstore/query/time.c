@@ -1,4 +1,4 @@
-/* timeparse.c - dates and durations of the filter language (date:, older:,
+/* time.c - dates and durations of the filter language (date:, older:,
  * newer:) and their ISO 8601 form in filter descriptions.
  *
  * Times are UTC microseconds since the epoch.  Dates use the proleptic
@@ -9,6 +9,22 @@
 #include <string.h>
 
 #include "filter.h"
+
+/* s[0, n) is the lowercase lit, ignoring ASCII case (whatever the locale) */
+int
+ims__word_is(const char *s, size_t n, const char *lit)
+{
+	size_t i;
+
+	if (strlen(lit) != n)
+		return 0;
+	for (i = 0; i < n; i++) {
+		int c = (unsigned char)s[i];
+		if ((c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c) != lit[i])
+			return 0;
+	}
+	return 1;
+}
 
 
 #define US_SEC  INT64_C(1000000)

@@ -1,4 +1,4 @@
-/* history-xml.c - the documents of the Conversation History function:
+/* history-doc.c - the documents of the Conversation History function:
  *
  *   history-list (urn:oma:xml:im:history-list, schemas/history-list.xsd):
  *     a user's conversations, one <history> each;

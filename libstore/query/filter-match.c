@@ -1,6 +1,6 @@
 /* filter-match.c - evaluating a compiled filter on a message, and describing
  * it (the canonical one-line form shown by --explain).  Terms and their
- * values are in filter.c, the grammar in filter-parse.c, dates in timeparse.c.
+ * values are in terms.c, the grammar in filter-parse.c, dates in time.c.
  */
 #include <stdio.h>
 #include <string.h>

@@ -138,16 +138,122 @@ is_sep(int c)
 	return c == '\0' || is_space(c) || c == '(' || c == ')';
 }
 
+static void lex_unexpected(struct parser *p, size_t i);
+
 static const char *const kw_name[] = { [TK_AND] = "and", [TK_OR] = "or",
 	[TK_NOT] = "not" };
+
+/* A one-character token at p->pos: 1 when it is one (p->tok set). */
+static int
+lex_punct(struct parser *p)
+{
+	const char *s = p->s + p->pos;
+	enum tok t;
+
+	switch (s[0]) {
+	case '\0': p->tok = TK_END; p->len = 0; return 1;
+	case '(': t = TK_LP; break;
+	case ')': t = TK_RP; break;
+	case '*':
+		if (!is_sep((unsigned char)s[1]))
+			return 0;
+		t = TK_STAR;
+		break;
+	case '-':
+		if (!is_alpha((unsigned char)s[1]) && s[1] != '(')
+			return 0;
+		t = TK_MINUS;
+		break;
+	default:
+		return 0;
+	}
+	p->tok = t;
+	p->pos++;
+	return 1;
+}
+
+/* A lexical error at offset at: pre, the token's first n bytes quoted, post. */
+static void
+lex_fail(struct parser *p, size_t at, const char *pre, size_t n, const char *post)
+{
+	char q[64];
+
+	fail(p, IMS_SYNTAX, at, "%s'%s%s", pre, ims__filter_quote(q, p->s + p->off, n), post);
+	p->tok = TK_ERR;
+}
+
+/* The value of a term NAME: (n bytes) whose value starts at i: quoted (up
+ * to the closing quote, backslash escapes) or up to a space or ')'. */
+static void
+lex_value(struct parser *p, size_t i, size_t n)
+{
+	const char *s = p->s;
+
+	p->name_len = n;
+	p->voff = i;
+	if (s[i] == '"') {
+		for (i++; s[i] && s[i] != '"'; i++)
+			if (s[i] == '\\' && s[i + 1])
+				i++;
+		if (!s[i])
+			return lex_fail(p, p->voff, "unterminated quoted value of ", n, ":'");
+		i++;
+		if (s[i] && !is_space((unsigned char)s[i]) && s[i] != ')')
+			return lex_fail(p, i, "expected a space or ')' after the quoted value of ",
+			                n, ":'");
+	} else {
+		while (s[i] && !is_space((unsigned char)s[i]) && s[i] != ')')
+			i++;
+	}
+	p->vlen = i - p->voff;
+	p->tok = TK_TERM;
+	p->len = i - p->off;
+	p->pos = i;
+}
+
+/* A word standing alone (ending at i, n bytes): a keyword, or an error. */
+static void
+lex_word(struct parser *p, size_t i, size_t n)
+{
+	const char *w = p->s + p->off;
+	char q[64];
+
+	for (int k = TK_AND; k <= TK_NOT; k++) {
+		if (ims__word_is(w, n, kw_name[k])) {
+			p->tok = (enum tok)k;
+			p->len = n;
+			p->pos = i;
+			return;
+		}
+	}
+	if (ims__term_find(w, n)) {
+		fail(p, IMS_SYNTAX, i, "search term '%s' needs a value ('%s:VALUE')",
+		     ims__filter_quote(q, w, n), ims__filter_quote(q, w, n));
+		p->tok = TK_ERR;
+		return;
+	}
+	lex_unexpected(p, i);
+}
+
+/* Anything else: refused up to the next separator. */
+static void
+lex_unexpected(struct parser *p, size_t i)
+{
+	const char *s = p->s;
+
+	while (!is_sep((unsigned char)s[i]))
+		i++;
+	if (i == p->off)
+		i++;
+	lex_fail(p, p->off, "unexpected ", i - p->off, "' (search terms look like name:value)");
+}
 
 /* Read the next token into p->tok; on a lexical error TK_ERR. */
 static void
 lex(struct parser *p)
 {
 	const char *s = p->s;
-	size_t i, n;
-	char q[64];
+	size_t i;
 
 	p->prev = p->tok;
 	p->prev_off = p->off;
@@ -156,89 +262,18 @@ lex(struct parser *p)
 		p->pos++;
 	i = p->off = p->pos;
 	p->len = 1;
-	switch (s[i]) {
-	case '\0': p->tok = TK_END; p->len = 0; return;
-	case '(': p->tok = TK_LP; p->pos++; return;
-	case ')': p->tok = TK_RP; p->pos++; return;
-	case '*':
-		if (is_sep((unsigned char)s[i + 1])) {
-			p->tok = TK_STAR;
-			p->pos++;
-			return;
-		}
-		break;
-	case '-':
-		if (is_alpha((unsigned char)s[i + 1]) || s[i + 1] == '(') {
-			p->tok = TK_MINUS;
-			p->pos++;
-			return;
-		}
-		break;
-	default:
-		break;
-	}
-	if (is_alpha((unsigned char)s[i])) {
-		while (is_alpha((unsigned char)s[i]) || (s[i] >= '0' && s[i] <= '9') ||
-		       s[i] == '-' || s[i] == '_')
-			i++;
-		n = i - p->off;
-		if (s[i] == ':') {
-			p->name_len = n;
-			p->voff = ++i;
-			if (s[i] == '"') {
-				for (i++; s[i] && s[i] != '"'; i++)
-					if (s[i] == '\\' && s[i + 1])
-						i++;
-				if (!s[i]) {
-					fail(p, IMS_SYNTAX, p->voff,
-					     "unterminated quoted value of '%s:'",
-					     ims__filter_quote(q, s + p->off, n));
-					p->tok = TK_ERR;
-					return;
-				}
-				i++;
-				if (s[i] && !is_space((unsigned char)s[i]) && s[i] != ')') {
-					fail(p, IMS_SYNTAX, i, "expected a space or ')' "
-					     "after the quoted value of '%s:'",
-					     ims__filter_quote(q, s + p->off, n));
-					p->tok = TK_ERR;
-					return;
-				}
-			} else {
-				while (s[i] && !is_space((unsigned char)s[i]) && s[i] != ')')
-					i++;
-			}
-			p->vlen = i - p->voff;
-			p->tok = TK_TERM;
-			p->len = i - p->off;
-			p->pos = i;
-			return;
-		}
-		if (is_sep((unsigned char)s[i])) {
-			for (int k = TK_AND; k <= TK_NOT; k++) {
-				if (ims__word_is(s + p->off, n, kw_name[k])) {
-					p->tok = (enum tok)k;
-					p->len = n;
-					p->pos = i;
-					return;
-				}
-			}
-			if (ims__term_find(s + p->off, n)) {
-				fail(p, IMS_SYNTAX, i, "search term '%s' needs a value "
-				     "('%s:VALUE')", ims__filter_quote(q, s + p->off, n),
-				     ims__filter_quote(q, s + p->off, n));
-				p->tok = TK_ERR;
-				return;
-			}
-		}
-	}
-	while (!is_sep((unsigned char)s[i]))
+	if (lex_punct(p))
+		return;
+	if (!is_alpha((unsigned char)s[i]))
+		return lex_unexpected(p, i);
+	while (is_alpha((unsigned char)s[i]) || (s[i] >= '0' && s[i] <= '9') ||
+	       s[i] == '-' || s[i] == '_')
 		i++;
-	if (i == p->off)
-		i++;
-	fail(p, IMS_SYNTAX, p->off, "unexpected '%s' (search terms look like "
-	     "name:value)", ims__filter_quote(q, s + p->off, i - p->off));
-	p->tok = TK_ERR;
+	if (s[i] == ':')
+		return lex_value(p, i + 1, i - p->off);
+	if (is_sep((unsigned char)s[i]))
+		return lex_word(p, i, i - p->off);
+	lex_unexpected(p, i);
 }
 
 /*

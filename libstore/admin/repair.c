@@ -223,14 +223,16 @@ int
 ims__vfy_repair(ims__vfy *v, ims_verify_result *r)
 {
 	size_t limit = v->o->batch ? v->o->batch : DEFAULT_BATCH;
+	ims__vfy_pass pass[IMS__VFY_NPASSES];
+	size_t npass = ims__vfy_passes(pass);
 	gbatch g;
 	int rc = 0;
 
 	v->fix = 1;
 	v->nadj = 0;
 	v->max_atom = 0;
-	for (int i = 0; i < IMS__VFY_NPASSES && rc == 0; i++)
-		rc = walk_batches(v, &ims__vfy_passes[i], limit, r);
+	for (size_t i = 0; i < npass && rc == 0; i++)
+		rc = walk_batches(v, &pass[i], limit, r);
 	memset(&g, 0, sizeof(g));
 	g.v = v;
 	g.limit = limit;

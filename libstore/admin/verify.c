@@ -25,32 +25,6 @@ ims_problem_kind_name(ims_problem_kind k)
 	       ? kind_names[k] : kind_names[0];
 }
 
-const char *
-ims__vfy_db_name(int db)
-{
-	switch (db) {
-	case IMS__DB_MSG: return "msg";
-	case IMS__DB_BODY: return "body";
-	case IMS__DB_ATOM: return "atom";
-	case IMS__DB_ATOMID: return "atomid";
-	case IMS__DB_IX_OWNER: return "ix_owner";
-	case IMS__DB_IX_FROM: return "ix_from";
-	case IMS__DB_IX_CONV: return "ix_conv";
-	case IMS__DB_IX_MSGID: return "ix_msgid";
-	case IMS__DB_IX_TIME: return "ix_time";
-	case IMS__DB_IX_EXPIRY: return "ix_expiry";
-	case IMS__DB_IX_TYPE: return "ix_type";
-	case IMS__DB_COUNT: return "count";
-	case IMS__DB_SETTINGS: return "settings";
-	case IMS__DB_LEASE: return "lease";
-	case IMS__DB_CONVMETA: return "convmeta";
-	case IMS__DB_QUARANTINE: return "quarantine";
-	case IMS__DB_QUOTA: return "quota";
-	case IMS__DB_REAP: return "reap";
-	default: return "meta";
-	}
-}
-
 /* ---------------------------------------------------------------- reports */
 
 /* A problem found (check) or a repair made (fix: kept until its commit). */
@@ -352,33 +326,34 @@ adj_add(ims__vfy *v, const ims_msg *m, const ims__recx *x)
 }
 
 static int
-index_missing(ims__vfy *v, MDB_txn *txn, int ix, MDB_val *k, const ims_id *id,
-              const ims_msg *m, const ims__recx *x)
+index_missing(ims__vfy *v, MDB_txn *txn, const ims__index *ix, MDB_val *k,
+              const ims_id *id, const ims_msg *m, const ims__recx *x)
 {
 	MDB_val d = { 0, "" };
 	int rc;
 
 	if (!v->fix) {
-		if (ix == IMS__DB_IX_OWNER && (rc = adj_add(v, m, x)))
+		/* the counters are checked against the groups of ix_owner */
+		if (ix->db == IMS__DB_IX_OWNER && (rc = adj_add(v, m, x)))
 			return rc;
 		return ims__vfy_report(v, IMS_PROBLEM_INDEX_MISSING, id, "no entry in %s",
-		                       ims__vfy_db_name(ix));
+		                       ix->name);
 	}
-	if (ix == IMS__DB_IX_MSGID) {
+	if (ix->flags & IMS__IX_UNIQUE) {
 		d.mv_size = 16;
 		d.mv_data = ims__uc(id->b);
 	}
-	if ((rc = ims__map_err(mdb_put(txn, v->st->dbi[ix], k, &d, MDB_NOOVERWRITE))))
+	if ((rc = ims__map_err(mdb_put(txn, v->st->dbi[ix->db], k, &d, MDB_NOOVERWRITE))))
 		return rc;
-	return ims__vfy_report(v, IMS_PROBLEM_INDEX_MISSING, id, "added to %s",
-	                       ims__vfy_db_name(ix));
+	return ims__vfy_report(v, IMS_PROBLEM_INDEX_MISSING, id, "added to %s", ix->name);
 }
 
-/* Its Message-ID key names another record: a duplicate when that record
- * has the same key (left alone), else the entry is wrong. */
+/* Its key in unique index ix (ix_msgid: the Message-ID's) names another
+ * record: a duplicate when that record has the same key (left alone), else
+ * the entry is wrong. */
 static int
-msgid_elsewhere(ims__vfy *v, MDB_txn *txn, MDB_val *k, const MDB_val *d,
-                const ims_id *id, const ims_msg *m)
+msgid_elsewhere(ims__vfy *v, MDB_txn *txn, const ims__index *ix, MDB_val *k,
+                const MDB_val *d, const ims_id *id, const ims_msg *m)
 {
 	unsigned char key[IMS__INDEX_KEY_MAX];
 	char other_s[IMS_ID_STRLEN + 1] = "a malformed id", shown[128];
@@ -396,19 +371,20 @@ msgid_elsewhere(ims__vfy *v, MDB_txn *txn, MDB_val *k, const MDB_val *d,
 			return rc;
 	}
 	shown_text(shown, sizeof(shown), m->message_id, strlen(m->message_id));
-	if (rc == 0 && ims__index_key(key, IMS__DB_IX_MSGID, &other, &om, &ox) == k->mv_size &&
+	if (rc == 0 && ims__index_key(key, ix, &other, &om, &ox) == k->mv_size &&
 	    memcmp(key, k->mv_data, k->mv_size) == 0)
 		return v->fix ? 0 : ims__vfy_report(v, IMS_PROBLEM_MSGID_ELSEWHERE, id,
 		        "message-id %s is indexed for %s, which has the same owner, folder and "
 		        "message-id", shown, other_s);
 	if (!v->fix)
 		return ims__vfy_report(v, IMS_PROBLEM_MSGID_ELSEWHERE, id,
-		                       "ix_msgid maps its message-id %s to %s", shown, other_s);
-	if ((rc = ims__map_err(mdb_put(txn, v->st->dbi[IMS__DB_IX_MSGID], k, &idv, 0))))
+		                       "%s maps its message-id %s to %s", ix->name, shown,
+		                       other_s);
+	if ((rc = ims__map_err(mdb_put(txn, v->st->dbi[ix->db], k, &idv, 0))))
 		return rc;
 	return ims__vfy_report(v, IMS_PROBLEM_MSGID_ELSEWHERE, id,
-	                       "ix_msgid maps its message-id %s to it again (was %s)", shown,
-	                       other_s);
+	                       "%s maps its message-id %s to it again (was %s)", ix->name,
+	                       shown, other_s);
 }
 
 static int
@@ -420,17 +396,17 @@ check_indexed(ims__vfy *v, MDB_txn *txn, const ims_id *id, const ims_msg *m,
 	int rc = 0;
 
 	for (int i = 0; i < IMS__INDEX_N && rc == 0; i++) {
-		int ix = ims__index_dbs[i];
+		const ims__index *ix = &ims__indexes[i];
 		if (!(k.mv_size = ims__index_key(key, ix, id, m, x)))
 			continue;
-		rc = mdb_get(txn, v->st->dbi[ix], &k, &d);
+		rc = mdb_get(txn, v->st->dbi[ix->db], &k, &d);
 		if (rc == MDB_NOTFOUND)
 			rc = index_missing(v, txn, ix, &k, id, m, x);
 		else if (rc)
 			rc = ims__map_err(rc);
-		else if (ix == IMS__DB_IX_MSGID &&
+		else if ((ix->flags & IMS__IX_UNIQUE) &&
 		         (d.mv_size != 16 || memcmp(d.mv_data, id->b, 16) != 0))
-			rc = msgid_elsewhere(v, txn, &k, &d, id, m);
+			rc = msgid_elsewhere(v, txn, ix, &k, &d, id, m);
 	}
 	return rc;
 }
@@ -562,35 +538,29 @@ drop_entry(ims__vfy *v, MDB_txn *txn, const MDB_val *k, ims_problem_kind kind,
 	if ((rc = ims__map_err(rc)))
 		return rc;
 	return ims__vfy_report(v, kind, id, "removed %s from %s", what,
-	                       ims__vfy_db_name(v->db));
+	                       ims__db_name(v->db));
 }
 
-/* ix_owner, ix_from, ix_conv, ix_time, ix_expiry: prefix, time, id -> "" */
+/* A time-ordered index (ix_owner, ix_from, ix_time...): prefix, time, id
+ * -> "" */
 static int
 index_entry(ims__vfy *v, MDB_txn *txn, const MDB_val *k, const MDB_val *val)
 {
 	unsigned char key[IMS__INDEX_KEY_MAX];
-	const char *name = ims__vfy_db_name(v->db);
-	size_t want = v->db == IMS__DB_IX_OWNER ? 29 : v->db == IMS__DB_IX_FROM ||
-	              v->db == IMS__DB_IX_CONV ? 28 : 24;
-
-	/* ix_type: a media type of 1 to IMS__TYPE_MAX bytes, NUL, time, id */
-	if (v->db == IMS__DB_IX_TYPE)
-		want = k->mv_size >= 26 && k->mv_size <= IMS__TYPE_MAX + 25 &&
-		       ((const unsigned char *)k->mv_data)[k->mv_size - 25] == '\0'
-		       ? k->mv_size : 0;
+	const ims__index *ix = ims__index_of(v->db);
+	const char *name = ix->name;
 	ims__recx x;
 	ims_msg m;
 	ims_id id;
 	int rc;
 
-	if (k->mv_size != want || val->mv_size != 0)
+	if (!ims__index_key_ok(ix, k->mv_data, k->mv_size) || val->mv_size != 0)
 		return v->fix ? drop_entry(v, txn, k, IMS_PROBLEM_INDEX_ORPHAN, NULL,
 		                           "a malformed entry")
 		              : ims__vfy_report(v, IMS_PROBLEM_INDEX_ORPHAN, NULL,
 		                "malformed entry in %s (%zu-byte key, %zu-byte value)", name,
 		                k->mv_size, val->mv_size);
-	memcpy(id.b, (unsigned char *)k->mv_data + want - 16, 16);
+	memcpy(id.b, (unsigned char *)k->mv_data + k->mv_size - 16, 16);
 	rc = load_rec(&m, &x, v, txn, &v->b[1], &id);
 	if (rc == IMS_NOTFOUND && (rc = pending(v, txn, &id)) != IMS_NOTFOUND)
 		return rc;
@@ -600,7 +570,7 @@ index_entry(ims__vfy *v, MDB_txn *txn, const MDB_val *k, const MDB_val *val)
 		                                "entry in %s of no record", name);
 	if (rc)
 		return rc == IMS_CORRUPT ? 0 : rc; /* the record's own problem */
-	if (ims__index_key(key, v->db, &id, &m, &x) == k->mv_size &&
+	if (ims__index_key(key, ix, &id, &m, &x) == k->mv_size &&
 	    memcmp(key, k->mv_data, k->mv_size) == 0)
 		return 0;
 	return v->fix ? drop_entry(v, txn, k, IMS_PROBLEM_INDEX_MISMATCH, &id,
@@ -609,10 +579,11 @@ index_entry(ims__vfy *v, MDB_txn *txn, const MDB_val *k, const MDB_val *val)
 	                                "entry in %s does not match the record", name);
 }
 
-/* ix_msgid: Message-ID NUL owner(4) folder(1) -> id */
+/* A unique index, ix_msgid: Message-ID NUL owner(4) folder(1) -> id */
 static int
 msgid_entry(ims__vfy *v, MDB_txn *txn, const MDB_val *k, const MDB_val *val)
 {
+	const ims__index *ix = ims__index_of(v->db);
 	const unsigned char *p = k->mv_data;
 	unsigned char key[IMS__INDEX_KEY_MAX];
 	char shown[128];
@@ -622,13 +593,12 @@ msgid_entry(ims__vfy *v, MDB_txn *txn, const MDB_val *k, const MDB_val *val)
 	ims_id id;
 	int rc;
 
-	if (n < 7 || p[n - 6] != 0 || memchr(p, 0, n - 6) || p[n - 1] < 1 || p[n - 1] > 2 ||
-	    val->mv_size != 16)
+	if (!ims__index_key_ok(ix, p, n) || val->mv_size != 16)
 		return v->fix ? drop_entry(v, txn, k, IMS_PROBLEM_INDEX_ORPHAN, NULL,
 		                           "a malformed entry")
 		              : ims__vfy_report(v, IMS_PROBLEM_INDEX_ORPHAN, NULL,
-		                "malformed entry in ix_msgid (%zu-byte key, %zu-byte value)",
-		                n, val->mv_size);
+		                "malformed entry in %s (%zu-byte key, %zu-byte value)",
+		                ix->name, n, val->mv_size);
 	memcpy(id.b, val->mv_data, 16);
 	shown_text(shown, sizeof(shown), p, n - 6);
 	rc = load_rec(&m, &x, v, txn, &v->b[1], &id);
@@ -637,15 +607,16 @@ msgid_entry(ims__vfy *v, MDB_txn *txn, const MDB_val *k, const MDB_val *val)
 	if (rc == IMS_NOTFOUND)
 		return v->fix ? drop_entry(v, txn, k, IMS_PROBLEM_INDEX_ORPHAN, &id, "its entry")
 		              : ims__vfy_report(v, IMS_PROBLEM_INDEX_ORPHAN, &id,
-		                "entry in ix_msgid for message-id %s of no record", shown);
+		                "entry in %s for message-id %s of no record", ix->name, shown);
 	if (rc)
 		return rc == IMS_CORRUPT ? 0 : rc;
-	if (ims__index_key(key, IMS__DB_IX_MSGID, &id, &m, &x) == n && memcmp(key, p, n) == 0)
+	if (ims__index_key(key, ix, &id, &m, &x) == n && memcmp(key, p, n) == 0)
 		return 0;
 	return v->fix ? drop_entry(v, txn, k, IMS_PROBLEM_INDEX_MISMATCH, &id,
 	                           "an entry not matching the record")
 	              : ims__vfy_report(v, IMS_PROBLEM_INDEX_MISMATCH, &id,
-	                "entry in ix_msgid for message-id %s does not match the record", shown);
+	                "entry in %s for message-id %s does not match the record", ix->name,
+	                shown);
 }
 
 /* ---------------------------------------------------------------- atoms */
@@ -665,7 +636,7 @@ atom_malformed(ims__vfy *v, const MDB_val *k, const MDB_val *d)
 {
 	return v->fix ? 0 : ims__vfy_report(v, IMS_PROBLEM_ATOM, NULL,
 	                    "malformed entry in %s (%zu-byte key, %zu-byte value)",
-	                    ims__vfy_db_name(v->db), k->mv_size, d->mv_size);
+	                    ims__db_name(v->db), k->mv_size, d->mv_size);
 }
 
 /* atom: kind text -> atom, named back by atomid. */
@@ -869,25 +840,39 @@ count_entry(ims__vfy *v, MDB_txn *txn, const MDB_val *k, const MDB_val *val)
 	return drop_or_report(v, txn, k, IMS_PROBLEM_COUNTER, what);
 }
 
-const ims__vfy_pass ims__vfy_passes[IMS__VFY_NPASSES] = {
-	{ IMS__DB_MSG, record_entry },
-	{ IMS__DB_REAP, reap_entry },
-	{ IMS__DB_BODY, body_entry },
-	{ IMS__DB_IX_OWNER, index_entry },
-	{ IMS__DB_IX_FROM, index_entry },
-	{ IMS__DB_IX_CONV, index_entry },
-	{ IMS__DB_IX_TIME, index_entry },
-	{ IMS__DB_IX_EXPIRY, index_entry },
-	{ IMS__DB_IX_TYPE, index_entry },
-	{ IMS__DB_IX_MSGID, msgid_entry },
-	{ IMS__DB_ATOM, atom_entry },
-	{ IMS__DB_ATOMID, atomid_entry },
-	{ IMS__DB_COUNT, count_entry },
-	{ IMS__DB_LEASE, lease_entry },
-	{ IMS__DB_SETTINGS, settings_entry },
-	{ IMS__DB_CONVMETA, convmeta_entry },
-	{ IMS__DB_QUOTA, quota_entry },
-};
+/* The walks, in order: the records, the deletions waiting, the bodies,
+ * each index of ims__indexes (the time-ordered ones, then the unique
+ * ones), then atoms, counters and what users set.  n of them. */
+size_t
+ims__vfy_passes(ims__vfy_pass out[IMS__VFY_NPASSES])
+{
+	static const ims__vfy_pass head[] = {
+		{ IMS__DB_MSG, record_entry },
+		{ IMS__DB_REAP, reap_entry },
+		{ IMS__DB_BODY, body_entry },
+	}, tail[] = {
+		{ IMS__DB_ATOM, atom_entry },
+		{ IMS__DB_ATOMID, atomid_entry },
+		{ IMS__DB_COUNT, count_entry },
+		{ IMS__DB_LEASE, lease_entry },
+		{ IMS__DB_SETTINGS, settings_entry },
+		{ IMS__DB_CONVMETA, convmeta_entry },
+		{ IMS__DB_QUOTA, quota_entry },
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
+		out[n++] = head[i];
+	for (int i = 0; i < IMS__INDEX_N; i++)
+		if (!(ims__indexes[i].flags & IMS__IX_UNIQUE))
+			out[n++] = (ims__vfy_pass){ ims__indexes[i].db, index_entry };
+	for (int i = 0; i < IMS__INDEX_N; i++)
+		if (ims__indexes[i].flags & IMS__IX_UNIQUE)
+			out[n++] = (ims__vfy_pass){ ims__indexes[i].db, msgid_entry };
+	for (size_t i = 0; i < sizeof(tail) / sizeof(tail[0]); i++)
+		out[n++] = tail[i];
+	return n;
+}
 
 /* ---------------------------------------------------------------- counters */
 
@@ -961,6 +946,7 @@ next_group(unsigned char out[5], ims__vfy *v, MDB_txn *txn, const ims__vfy_gpos 
 static int
 group_check(ims__vfy *v, MDB_txn *txn, const unsigned char gk[5], size_t *entries)
 {
+	const ims__index *owner_ix = ims__index_of(IMS__DB_IX_OWNER);
 	unsigned char key[IMS__INDEX_KEY_MAX];
 	ims__counter sum = { 0, 0, 0 }, have = { 0, 0, 0 };
 	MDB_val k = { 5, ims__uc(gk) }, d;
@@ -983,7 +969,7 @@ group_check(ims__vfy *v, MDB_txn *txn, const unsigned char gk[5], size_t *entrie
 		lrc = load_rec(&m, &x, v, txn, &v->b[1], &id);
 		if (lrc && lrc != IMS_NOTFOUND && lrc != IMS_CORRUPT)
 			break;
-		if (lrc || ims__index_key(key, IMS__DB_IX_OWNER, &id, &m, &x) != 29 ||
+		if (lrc || ims__index_key(key, owner_ix, &id, &m, &x) != 29 ||
 		    memcmp(key, k.mv_data, 29) != 0)
 			continue; /* not this group's: reported by the index walk */
 		sum.count++;
@@ -1233,7 +1219,7 @@ void
 ims__vfy_progress(ims__vfy *v, int db, uint64_t done, uint64_t total)
 {
 	if (v->o->progress)
-		v->o->progress(ims__vfy_db_name(db), done, total, v->o->payload);
+		v->o->progress(ims__db_name(db), done, total, v->o->payload);
 }
 
 uint64_t
@@ -1275,6 +1261,8 @@ walk_all(ims__vfy *v, MDB_txn *txn, const ims__vfy_pass *p)
 int
 ims__vfy_check(ims__vfy *v, ims_verify_result *r)
 {
+	ims__vfy_pass pass[IMS__VFY_NPASSES];
+	size_t npass;
 	ims__vfy_gpos g;
 	MDB_txn *txn;
 	int rc;
@@ -1292,10 +1280,11 @@ ims__vfy_check(ims__vfy *v, ims_verify_result *r)
 	}
 	if ((rc = ims__txn_begin(v->st, MDB_RDONLY, &txn)))
 		return rc;
-	for (int i = 0; i < IMS__VFY_NPASSES && rc == 0; i++)
-		if ((ims__vfy_passes[i].db != IMS__DB_QUOTA || !v->st->no_quota) &&
-		    (ims__vfy_passes[i].db != IMS__DB_REAP || !v->st->no_reap))
-			rc = walk_all(v, txn, &ims__vfy_passes[i]);
+	npass = ims__vfy_passes(pass);
+	for (size_t i = 0; i < npass && rc == 0; i++)
+		if ((pass[i].db != IMS__DB_QUOTA || !v->st->no_quota) &&
+		    (pass[i].db != IMS__DB_REAP || !v->st->no_reap))
+			rc = walk_all(v, txn, &pass[i]);
 	if (rc == 0)
 		rc = ims__vfy_groups(v, txn, &g, SIZE_MAX);
 	if (rc == 0)

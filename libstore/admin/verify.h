@@ -56,8 +56,10 @@ typedef struct ims__vfy_pass {
 	ims__vfy_fn fn;
 } ims__vfy_pass;
 
-#define IMS__VFY_NPASSES 17
-extern const ims__vfy_pass ims__vfy_passes[IMS__VFY_NPASSES];
+/* records, reap, body, the indexes, atom, atomid, count, lease, settings,
+ * convmeta, quota */
+#define IMS__VFY_NPASSES (3 + IMS__INDEX_N + 7)
+size_t ims__vfy_passes(ims__vfy_pass out[IMS__VFY_NPASSES]);
 
 /* Where the counter walk is: after group last when started. */
 typedef struct ims__vfy_gpos {
@@ -69,7 +71,6 @@ typedef struct ims__vfy_gpos {
 int ims__vfy_report(ims__vfy *v, ims_problem_kind kind, const ims_id *id,
                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 ims_problem_kind ims__vfy_bad_kind(const unsigned char *p, size_t len);
-const char *ims__vfy_db_name(int db);
 uint64_t ims__vfy_entries(MDB_txn *txn, MDB_dbi dbi);
 int ims__vfy_groups(ims__vfy *v, MDB_txn *txn, ims__vfy_gpos *g, size_t limit);
 int ims__vfy_totals(ims__vfy *v, MDB_txn *txn);

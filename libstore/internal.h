@@ -493,23 +493,32 @@ int ims__conv_first(const ims_addr **from, const ims_addr **to, size_t *nto,
 /* The user the process runs as, for the audit trail. */
 void ims__actor(char *out, size_t cap);
 
-/* ---- msg/delete.c ---- */
-int ims__rec_rewrite(ims_store *st, MDB_txn *txn, const ims_id *id,
-                     ims_state state, unsigned flags, int64_t delivered,
-                     int64_t lease_until);
-/* reap.c: deleting a deferred message now for its user, the rest later */
+/* ---- msg/remove.c ---- */
+/* Delete one message inside txn, at once.  With recheck, a message that no
+ * longer matches is left alone (IMS_NOTFOUND); IMS_HELD under legal hold;
+ * *bytes (may be NULL) its body size. */
+int ims__delete_txn(ims_store *st, MDB_txn *txn, const ims_id *id,
+                    const ims_filter *recheck, uint64_t *bytes);
+
+/* ---- msg/reap.c: deleting a deferred message now for its user, the rest
+ * later ---- */
 int ims__delete_lazy(ims_store *st, MDB_txn *txn, const ims_id *id);
 int ims__reap(size_t *done, ims_store *st, MDB_txn *txn, size_t max);
 /* What a deleted message of this id left, removed now (an id stored again). */
 int ims__reap_id(ims_store *st, MDB_txn *txn, const ims_id *id);
 int ims__reap_listed(int *yes, ims_store *st, MDB_txn *txn, const ims_id *id);
+
+/* ---- msg/read.c ---- */
 /* The id of ix_msgid entry key; IMS_NOTFOUND also for a deleted message's
  * entry, which fix (a write transaction) removes. */
 int ims__msgid_get(ims_id *out, ims_store *st, MDB_txn *txn, MDB_val *key, int fix);
+
+/* ---- msg/delete.c ---- */
+int ims__rec_rewrite(ims_store *st, MDB_txn *txn, const ims_id *id,
+                     ims_state state, unsigned flags, int64_t delivered,
+                     int64_t lease_until);
 int ims__user_delete(ims_store *st, MDB_txn *txn, const ims_id *id,
                      const ims_msg *m, const ims__recx *x);
-int ims__delete_txn(ims_store *st, MDB_txn *txn, const ims_id *id,
-                    const ims_filter *recheck, uint64_t *bytes);
 /* Bulk deletion in bounded write transactions: how many messages fit in
  * one that is to end, commit included, within budget µs (by what deleting
  * has cost on st lately), and what a transaction of n took. */

@@ -94,17 +94,16 @@ next_group(unsigned char out[5], ims__vfy *v, MDB_txn *txn, const ims__vfy_gpos 
 	return found;
 }
 
-/* Sum the valid ix_owner entries of a group (and its records missing
- * from ix_owner) and compare with its counter. */
+/* Sum the valid ix_owner entries of group gk and its records missing from
+ * ix_owner into *sum, counting the entries read in *entries. */
 static int
-group_check(ims__vfy *v, MDB_txn *txn, const unsigned char gk[5], size_t *entries)
+group_sum(ims__counter *sum, ims__vfy *v, MDB_txn *txn, const unsigned char gk[5],
+          size_t *entries)
 {
 	const ims__index *owner_ix = ims__index_of(IMS__DB_IX_OWNER);
 	unsigned char key[IMS__INDEX_KEY_MAX];
-	ims__counter sum = { 0, 0, 0 }, have = { 0, 0, 0 };
 	MDB_val k = { 5, ims__uc(gk) }, d;
 	MDB_cursor *c;
-	char owner[160];
 	int rc, lrc = 0;
 
 	if ((rc = mdb_cursor_open(txn, v->st->dbi[IMS__DB_IX_OWNER], &c)))
@@ -125,9 +124,9 @@ group_check(ims__vfy *v, MDB_txn *txn, const unsigned char gk[5], size_t *entrie
 		if (lrc || ims__index_key(key, owner_ix, &id, &m, &x) != 29 ||
 		    memcmp(key, k.mv_data, 29) != 0)
 			continue; /* not this group's: reported by the index walk */
-		sum.count++;
-		sum.bytes += m.size;
-		sum.stored += x.stored;
+		sum->count++;
+		sum->bytes += m.size;
+		sum->stored += x.stored;
 	}
 	mdb_cursor_close(c);
 	if (lrc && lrc != IMS_NOTFOUND && lrc != IMS_CORRUPT)
@@ -135,12 +134,25 @@ group_check(ims__vfy *v, MDB_txn *txn, const unsigned char gk[5], size_t *entrie
 	if (rc && rc != MDB_NOTFOUND)
 		return ims__map_err(rc);
 	for (size_t i = v->adj_i; i < v->nadj && memcmp(v->adjs[i].group, gk, 5) == 0; i++) {
-		sum.count++;
-		sum.bytes += v->adjs[i].bytes;
-		sum.stored += v->adjs[i].stored;
+		sum->count++;
+		sum->bytes += v->adjs[i].bytes;
+		sum->stored += v->adjs[i].stored;
 	}
-	k.mv_size = 5;
-	k.mv_data = ims__uc(gk);
+	return 0;
+}
+
+/* Sum the valid ix_owner entries of a group (and its records missing
+ * from ix_owner) and compare with its counter. */
+static int
+group_check(ims__vfy *v, MDB_txn *txn, const unsigned char gk[5], size_t *entries)
+{
+	ims__counter sum = { 0, 0, 0 }, have = { 0, 0, 0 };
+	MDB_val k = { 5, ims__uc(gk) }, d;
+	char owner[160];
+	int rc;
+
+	if ((rc = group_sum(&sum, v, txn, gk, entries)))
+		return rc;
 	rc = mdb_get(txn, v->st->dbi[IMS__DB_COUNT], &k, &d);
 	if (rc == 0 && !v->fix &&
 	    (ims__counter_parse(&have, d.mv_data, d.mv_size) || have.count == 0))
@@ -219,58 +231,74 @@ totals_get(ims__counter *out, int *malformed, ims__vfy *v, MDB_txn *txn, int f)
 	return 0;
 }
 
+/* The folder totals the counters add up to (fix). */
+static int
+totals_of_counters(ims__counter want[3], ims__vfy *v, MDB_txn *txn)
+{
+	MDB_cursor *c;
+	MDB_val k, d;
+	int rc;
+
+	memset(want, 0, 3 * sizeof(*want));
+	if ((rc = mdb_cursor_open(txn, v->st->dbi[IMS__DB_COUNT], &c)))
+		return ims__map_err(rc);
+	while ((rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) == 0) {
+		const unsigned char *p = k.mv_data;
+		ims__counter e;
+		if (k.mv_size != 5 || p[4] < 1 || p[4] > 2 ||
+		    ims__counter_parse(&e, d.mv_data, d.mv_size))
+			continue;
+		want[p[4]].count += e.count;
+		want[p[4]].bytes += e.bytes;
+		want[p[4]].stored += e.stored;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : ims__map_err(rc);
+}
+
+/* Folder f's totals against want: reported, or (fix) set. */
+static int
+totals_agree(ims__vfy *v, MDB_txn *txn, int f, const ims__counter *want)
+{
+	ims__counter have;
+	int rc, bad;
+
+	if ((rc = totals_get(&have, &bad, v, txn, f)))
+		return rc;
+	if (!bad && have.count == want->count && have.bytes == want->bytes &&
+	    have.stored == want->stored)
+		return 0;
+	if (!v->fix && bad)
+		return ims__vfy_report(v, IMS_PROBLEM_COUNTER, NULL,
+		                       "totals.%d of the %s folder malformed", f, folder_word(f));
+	if (!v->fix)
+		return ims__vfy_report(v, IMS_PROBLEM_COUNTER, NULL,
+		        "totals of the %s folder: %llu messages, %llu bytes (%llu stored); "
+		        "its records: %llu, %llu (%llu)", folder_word(f),
+		        (unsigned long long)have.count, (unsigned long long)have.bytes,
+		        (unsigned long long)have.stored, (unsigned long long)want->count,
+		        (unsigned long long)want->bytes, (unsigned long long)want->stored);
+	if ((rc = ims__counter_set(v->st, txn, 0, (ims_folder)f, want)))
+		return rc;
+	return ims__vfy_report(v, IMS_PROBLEM_COUNTER, NULL,
+	        "totals of the %s folder set to %llu messages, %llu bytes (%llu "
+	        "stored)", folder_word(f), (unsigned long long)want->count,
+	        (unsigned long long)want->bytes, (unsigned long long)want->stored);
+}
+
 /* The folder totals: against the records (check), or set from the
  * counters (fix, in one transaction). */
 int
 ims__vfy_totals(ims__vfy *v, MDB_txn *txn)
 {
-	ims__counter want[3], have;
-	MDB_cursor *c;
-	MDB_val k, d;
-	int rc = 0, bad;
+	ims__counter want[3];
+	int rc = 0;
 
 	memcpy(want, v->totals, sizeof(want));
-	if (v->fix) {
-		memset(want, 0, sizeof(want));
-		if ((rc = mdb_cursor_open(txn, v->st->dbi[IMS__DB_COUNT], &c)))
-			return ims__map_err(rc);
-		while ((rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) == 0) {
-			const unsigned char *p = k.mv_data;
-			ims__counter e;
-			if (k.mv_size != 5 || p[4] < 1 || p[4] > 2 ||
-			    ims__counter_parse(&e, d.mv_data, d.mv_size))
-				continue;
-			want[p[4]].count += e.count;
-			want[p[4]].bytes += e.bytes;
-			want[p[4]].stored += e.stored;
-		}
-		mdb_cursor_close(c);
-		if (rc != MDB_NOTFOUND)
-			return ims__map_err(rc);
-		rc = 0;
-	}
-	for (int f = 1; f <= 2 && rc == 0; f++) {
-		if ((rc = totals_get(&have, &bad, v, txn, f)))
-			break;
-		if (!bad && have.count == want[f].count && have.bytes == want[f].bytes &&
-		    have.stored == want[f].stored)
-			continue;
-		if (!v->fix && bad)
-			rc = ims__vfy_report(v, IMS_PROBLEM_COUNTER, NULL,
-			                     "totals.%d of the %s folder malformed", f, folder_word(f));
-		else if (!v->fix)
-			rc = ims__vfy_report(v, IMS_PROBLEM_COUNTER, NULL,
-			        "totals of the %s folder: %llu messages, %llu bytes (%llu stored); "
-			        "its records: %llu, %llu (%llu)", folder_word(f),
-			        (unsigned long long)have.count, (unsigned long long)have.bytes,
-			        (unsigned long long)have.stored, (unsigned long long)want[f].count,
-			        (unsigned long long)want[f].bytes, (unsigned long long)want[f].stored);
-		else if ((rc = ims__counter_set(v->st, txn, 0, (ims_folder)f, &want[f])) == 0)
-			rc = ims__vfy_report(v, IMS_PROBLEM_COUNTER, NULL,
-			        "totals of the %s folder set to %llu messages, %llu bytes (%llu "
-			        "stored)", folder_word(f), (unsigned long long)want[f].count,
-			        (unsigned long long)want[f].bytes, (unsigned long long)want[f].stored);
-	}
+	if (v->fix && (rc = totals_of_counters(want, v, txn)))
+		return rc;
+	for (int f = 1; f <= 2 && rc == 0; f++)
+		rc = totals_agree(v, txn, f, &want[f]);
 	return rc;
 }
 
@@ -294,12 +322,11 @@ last_key(unsigned char *out, size_t size, MDB_txn *txn, MDB_dbi dbi)
 	return found ? 1 : rc == MDB_NOTFOUND || rc == 0 ? 0 : ims__map_err(rc);
 }
 
-/* last_id is at least every id issued, next_atom above every atom; the
- * configuration readable. */
-int
-ims__vfy_meta(ims__vfy *v, MDB_txn *txn)
+/* last_id is at least every id issued (of a record, or quarantined). */
+static int
+meta_last_id(ims__vfy *v, MDB_txn *txn)
 {
-	unsigned char max[16], q[16], buf[4], atom[4];
+	unsigned char max[16], q[16];
 	char idtext[IMS_ID_STRLEN + 1];
 	MDB_val k = { 7, "last_id" }, d;
 	int has, hq, rc;
@@ -313,48 +340,57 @@ ims__vfy_meta(ims__vfy *v, MDB_txn *txn)
 	rc = mdb_get(txn, v->st->dbi[IMS__DB_META], &k, &d);
 	if (rc && rc != MDB_NOTFOUND)
 		return ims__map_err(rc);
-	if ((has || hq) && (rc || d.mv_size != 16 || memcmp(d.mv_data, max, 16) < 0)) {
-		ims_id_fmt(idtext, (const ims_id *)max);
-		if (!v->fix)
-			rc = ims__vfy_report(v, IMS_PROBLEM_META, NULL,
-			                     "last_id is missing, malformed or below the id %s", idtext);
-		else if (!(rc = ims__map_err(mdb_put(txn, v->st->dbi[IMS__DB_META], &k,
-		                                     &(MDB_val){ 16, max }, 0))))
-			rc = ims__vfy_report(v, IMS_PROBLEM_META, NULL, "last_id set to %s", idtext);
-		if (rc)
-			return rc;
-	}
+	if (!(has || hq) || !(rc || d.mv_size != 16 || memcmp(d.mv_data, max, 16) < 0))
+		return 0;
+	ims_id_fmt(idtext, (const ims_id *)max);
+	if (!v->fix)
+		return ims__vfy_report(v, IMS_PROBLEM_META, NULL,
+		                       "last_id is missing, malformed or below the id %s", idtext);
+	if ((rc = ims__map_err(mdb_put(txn, v->st->dbi[IMS__DB_META], &k,
+	                               &(MDB_val){ 16, max }, 0))))
+		return rc;
+	return ims__vfy_report(v, IMS_PROBLEM_META, NULL, "last_id set to %s", idtext);
+}
+
+/* next_atom is above every atom (of atomid, or seen by the walks). */
+static int
+meta_next_atom(ims__vfy *v, MDB_txn *txn)
+{
+	unsigned char buf[4], atom[4];
+	MDB_val k = { 9, "next_atom" }, d;
+	int has, rc;
+
 	if ((has = last_key(atom, 4, txn, v->st->dbi[IMS__DB_ATOMID])) < 0)
 		return has;
 	if (has)
 		v->max_atom = IMS__MAX(v->max_atom, ims__rd_be32(atom));
-	k.mv_size = 9;
-	k.mv_data = "next_atom";
 	rc = mdb_get(txn, v->st->dbi[IMS__DB_META], &k, &d);
 	if (rc && rc != MDB_NOTFOUND)
 		return ims__map_err(rc);
-	if (v->max_atom && (rc || d.mv_size != 4 || ims__rd_be32(d.mv_data) <= v->max_atom)) {
-		if (v->max_atom == UINT32_MAX)
-			rc = v->fix ? 0 : ims__vfy_report(v, IMS_PROBLEM_META, NULL,
-			                                  "every atom number is taken");
-		else if (!v->fix)
-			rc = ims__vfy_report(v, IMS_PROBLEM_META, NULL,
-			                     "next_atom is missing, malformed or not above atom %u",
-			                     v->max_atom);
-		else {
-			ims__be32(buf, v->max_atom + 1);
-			rc = ims__map_err(mdb_put(txn, v->st->dbi[IMS__DB_META], &k,
-			                          &(MDB_val){ 4, buf }, 0));
-			if (rc == 0)
-				rc = ims__vfy_report(v, IMS_PROBLEM_META, NULL, "next_atom set to %u",
-				                     v->max_atom + 1);
-		}
-		if (rc)
-			return rc;
-	}
-	k.mv_size = 6;
-	k.mv_data = "config";
-	rc = mdb_get(txn, v->st->dbi[IMS__DB_META], &k, &d);
+	if (!v->max_atom || !(rc || d.mv_size != 4 || ims__rd_be32(d.mv_data) <= v->max_atom))
+		return 0;
+	if (v->max_atom == UINT32_MAX)
+		return v->fix ? 0 : ims__vfy_report(v, IMS_PROBLEM_META, NULL,
+		                                    "every atom number is taken");
+	if (!v->fix)
+		return ims__vfy_report(v, IMS_PROBLEM_META, NULL,
+		                       "next_atom is missing, malformed or not above atom %u",
+		                       v->max_atom);
+	ims__be32(buf, v->max_atom + 1);
+	if ((rc = ims__map_err(mdb_put(txn, v->st->dbi[IMS__DB_META], &k,
+	                               &(MDB_val){ 4, buf }, 0))))
+		return rc;
+	return ims__vfy_report(v, IMS_PROBLEM_META, NULL, "next_atom set to %u",
+	                       v->max_atom + 1);
+}
+
+/* The configuration, when set, is readable (check only). */
+static int
+meta_config(ims__vfy *v, MDB_txn *txn)
+{
+	MDB_val k = { 6, "config" }, d;
+	int rc = mdb_get(txn, v->st->dbi[IMS__DB_META], &k, &d);
+
 	if (rc == 0 && !v->fix) {
 		ims_config cfg;
 		if (ims__config_read(&cfg, v->st, txn))
@@ -362,4 +398,16 @@ ims__vfy_meta(ims__vfy *v, MDB_txn *txn)
 			                       "config malformed (%zu bytes): set it again", d.mv_size);
 	}
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : ims__map_err(rc);
+}
+
+/* last_id is at least every id issued, next_atom above every atom; the
+ * configuration readable. */
+int
+ims__vfy_meta(ims__vfy *v, MDB_txn *txn)
+{
+	int rc;
+
+	if ((rc = meta_last_id(v, txn)) || (rc = meta_next_atom(v, txn)))
+		return rc;
+	return meta_config(v, txn);
 }

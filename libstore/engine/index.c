@@ -133,16 +133,17 @@ key_type(unsigned char *out, const ims_id *id, const ims_msg *m, const ims__recx
 	return n ? time_key(out, pre, n, m->received, id) : 0;
 }
 
-/* The secondary indexes.  Adding one is adding a row here and its key
- * function (and, when it does not hold every message, its covers
- * predicate), its slot IMS__DB_IX_* at the end of the database enum in
- * internal.h, and its format note in imstore(5); open, put, delete, the
- * reap, verify and repair read this table.  A row added after stores
- * exist has IMS__IX_LATER: a writable open fills it from the records.
- * The order is the order of the writes of a put and of the entries a
- * check of one record reports; names and keys are part of the format. */
-const ims__index ims__indexes[IMS__INDEX_N] = {
-	/* slot           name         covers      key         prefix  flags */
+/* The secondary indexes, one row each.  Adding one is adding a row here
+ * and its key function (and, when it does not hold every message, its
+ * covers predicate), its slot IMS__DB_IX_* before IMS__DB_N in internal.h
+ * with IMS__INDEX_N one more, and its format note in imstore(5); open,
+ * put, delete, the reap, the planner's key ranges, verify and repair read
+ * this table.  A row added after stores exist has IMS__IX_LATER: a
+ * writable open creates the index and fills it from the records.  The
+ * order is that of a put's writes and of what a check of one record
+ * reports; names, keys and values are the format. */
+const ims__index ims__indexes[] = {
+	/* slot             name       covers      key        prefix  flags */
 	{ IMS__DB_IX_OWNER, "ix_owner", NULL, key_owner, 5, IMS__IX_AT_ONCE },
 	{ IMS__DB_IX_FROM, "ix_from", NULL, key_from, 4, 0 },
 	{ IMS__DB_IX_CONV, "ix_conv", has_conv, key_conv, 4, 0 },
@@ -151,6 +152,8 @@ const ims__index ims__indexes[IMS__INDEX_N] = {
 	{ IMS__DB_IX_MSGID, "ix_msgid", NULL, key_msgid, 0, IMS__IX_UNIQUE },
 	{ IMS__DB_IX_TYPE, "ix_type", has_type, key_type, IMS__IX_PTEXT, IMS__IX_LATER },
 };
+_Static_assert(sizeof(ims__indexes) / sizeof(ims__indexes[0]) == IMS__INDEX_N,
+               "IMS__INDEX_N is the number of rows of ims__indexes");
 
 const ims__index *
 ims__index_of(int db)

@@ -12,7 +12,11 @@
 
 #include "imstore.h"
 
-/* Named databases; their names on disk are in env.c (ims__db_names). */
+/* Named databases: their slots in st->dbi.  Their names on disk are in
+ * env.c, those of the secondary indexes (IMS__DB_IX_*) in their rows of
+ * ims__indexes (engine/index.c), with how a message's key is made; a new
+ * database takes a new slot before IMS__DB_N (slots are not the format:
+ * names, keys and values are). */
 enum {
 	IMS__DB_META = 0,  /* "format", "last_id", "next_atom", "totals" */
 	IMS__DB_MSG,       /* id(16) -> record */
@@ -118,6 +122,8 @@ uint32_t ims__crc32c_sw(uint32_t crc, const void *data, size_t len);
 int ims__env_open(ims_store **out, const char *path, const ims_open_opts *o);
 /* Open, create or upgrade the databases of a handle from ims__env_open. */
 int ims__dbs_open(ims_store *st);
+/* The name on disk of database slot db (IMS__DB_*), a static string. */
+const char *ims__db_name(int db);
 /* A 4-byte big-endian value of the meta database (IMS_CORRUPT if it has
  * another size). */
 int ims__meta_get_u32(uint32_t *out, ims_store *st, MDB_txn *txn, const char *key);
@@ -305,18 +311,68 @@ int ims__body_read(ims_store *st, MDB_txn *txn, const ims_id *id,
 #define IMS__ZDICT_MAX (1071 + IMS__ZDICT_MSG_MAX)
 size_t ims__zdict_build(unsigned char *out, const ims_msg *m);
 
-/* ---- engine/index.c ---- */
+/* ---- engine/index.c: the secondary indexes, one row each ---- */
+/* The key of message m (its id, its record's x) in an index, into out of
+ * IMS__INDEX_KEY_MAX bytes: its length. */
+typedef size_t (*ims__index_key_fn)(unsigned char *out, const ims_id *id,
+                                    const ims_msg *m, const ims__recx *x);
+/* Whether an index holds m. */
+typedef int (*ims__index_covers_fn)(const ims_msg *m, const ims__recx *x);
+
+/* Flags of a row. */
+#define IMS__IX_UNIQUE 0x1  /* key text NUL owner(4) folder(1) -> id(16): one
+                             * message a key; removed only while it names
+                             * the id (a later message may take the key) */
+#define IMS__IX_LATER 0x2   /* added after stores existed: a store may lack
+                             * it; a writable open creates it and fills it
+                             * from the records, a read-only open refuses */
+#define IMS__IX_AT_ONCE 0x4 /* what a user's listing reads: a lazy deletion
+                             * (reap.c) removes its entry at once, the
+                             * other entries wait for the sweep */
+/* prefix of a row whose key starts with a text of 1 to IMS__TYPE_MAX bytes
+ * and a NUL */
+#define IMS__IX_PTEXT (-1)
+
+/* A secondary index: its database and how a message's entry is made.  The
+ * table itself, and how to add a row, is in engine/index.c. */
+typedef struct ims__index {
+	int db;                      /* its slot: st->dbi[db], an IMS__DB_IX_* */
+	const char *name;            /* its LMDB database: part of the format */
+	ims__index_covers_fn covers; /* the messages it holds; NULL: every one */
+	ims__index_key_fn key;       /* a covered message's key */
+	int plen;                    /* but IMS__IX_UNIQUE: keys are prefix(plen)
+	                              * time(8) id(16) -> "", the time received
+	                              * (or expiring); or IMS__IX_PTEXT */
+	unsigned flags;              /* IMS__IX_* */
+} ims__index;
+
+#define IMS__INDEX_N 7
+#define IMS__INDEX_KEY_MAX (IMS_MSGID_MAX + 32)
+/* The longest prefix of a time-ordered key (an IMS__IX_PTEXT text). */
+#define IMS__INDEX_PREFIX_MAX (IMS__TYPE_MAX + 1)
+extern const ims__index ims__indexes[IMS__INDEX_N];
+/* The row of database slot db; NULL when it is not a secondary index. */
+const ims__index *ims__index_of(int db);
+/* The key of a message in ix: its length, or 0 when ix does not hold it
+ * (no conversation, no expiry, text/plain). */
+size_t ims__index_key(unsigned char *out, const ims__index *ix, const ims_id *id,
+                      const ims_msg *m, const ims__recx *x);
+/* Whether the n bytes at k have the shape of a key of ix. */
+int ims__index_key_ok(const ims__index *ix, const unsigned char *k, size_t n);
+/* A message's entries in every index, added (IMS_EXISTS when one is taken)
+ * or removed (a missing one is passed over). */
 int ims__index_add(ims_store *st, MDB_txn *txn, const ims_id *id,
                    const ims_msg *msg, const ims__recx *x);
 int ims__index_del(ims_store *st, MDB_txn *txn, const ims_id *id,
                    const ims_msg *msg, const ims__recx *x);
+/* Fill ix, just created, from the records, in the transaction that created
+ * it (the index is never seen without the messages stored before it
+ * existed); a record that does not decode is left to verify.  0, or an
+ * LMDB code (MDB_MAP_FULL: the caller grows the map and starts again). */
+int ims__index_build(ims_store *st, MDB_txn *txn, const ims__index *ix);
+/* ix_msgid's key: msgid NUL owner(4) folder(1). */
 size_t ims__msgid_key(unsigned char *out, const char *msgid, uint32_t owner,
                       ims_folder folder);
-/* The secondary indexes, and the key of a message in one of them (ix an
- * IMS__DB_IX_* id): its length, or 0 when the message has no entry there
- * (no conversation, no expiry).  out holds IMS__INDEX_KEY_MAX bytes. */
-#define IMS__INDEX_N 7
-#define IMS__INDEX_KEY_MAX (IMS_MSGID_MAX + 32)
 /* ix_type: the media type of the Content-Type, ASCII-lowercased, when it
  * has 1 to IMS__TYPE_MAX bytes and is not text/plain (those are not
  * indexed, and a query for one does not use the index). */
@@ -326,9 +382,6 @@ size_t ims__msgid_key(unsigned char *out, const char *msgid, uint32_t owner,
  * lowercased and a NUL, into out of IMS__TYPE_MAX + 1 bytes; its length
  * with the NUL, or 0 when it is not indexed. */
 size_t ims__type_prefix(unsigned char *out, const char *content_type);
-extern const int ims__index_dbs[IMS__INDEX_N];
-size_t ims__index_key(unsigned char *out, int ix, const ims_id *id,
-                      const ims_msg *m, const ims__recx *x);
 
 /* ---- engine/counter.c ---- */
 int ims__counter_get(ims__counter *out, ims_store *st, MDB_txn *txn,
@@ -440,23 +493,32 @@ int ims__conv_first(const ims_addr **from, const ims_addr **to, size_t *nto,
 /* The user the process runs as, for the audit trail. */
 void ims__actor(char *out, size_t cap);
 
-/* ---- msg/delete.c ---- */
-int ims__rec_rewrite(ims_store *st, MDB_txn *txn, const ims_id *id,
-                     ims_state state, unsigned flags, int64_t delivered,
-                     int64_t lease_until);
-/* reap.c: deleting a deferred message now for its user, the rest later */
+/* ---- msg/remove.c ---- */
+/* Delete one message inside txn, at once.  With recheck, a message that no
+ * longer matches is left alone (IMS_NOTFOUND); IMS_HELD under legal hold;
+ * *bytes (may be NULL) its body size. */
+int ims__delete_txn(ims_store *st, MDB_txn *txn, const ims_id *id,
+                    const ims_filter *recheck, uint64_t *bytes);
+
+/* ---- msg/reap.c: deleting a deferred message now for its user, the rest
+ * later ---- */
 int ims__delete_lazy(ims_store *st, MDB_txn *txn, const ims_id *id);
 int ims__reap(size_t *done, ims_store *st, MDB_txn *txn, size_t max);
 /* What a deleted message of this id left, removed now (an id stored again). */
 int ims__reap_id(ims_store *st, MDB_txn *txn, const ims_id *id);
 int ims__reap_listed(int *yes, ims_store *st, MDB_txn *txn, const ims_id *id);
+
+/* ---- msg/read.c ---- */
 /* The id of ix_msgid entry key; IMS_NOTFOUND also for a deleted message's
  * entry, which fix (a write transaction) removes. */
 int ims__msgid_get(ims_id *out, ims_store *st, MDB_txn *txn, MDB_val *key, int fix);
+
+/* ---- msg/delete.c ---- */
+int ims__rec_rewrite(ims_store *st, MDB_txn *txn, const ims_id *id,
+                     ims_state state, unsigned flags, int64_t delivered,
+                     int64_t lease_until);
 int ims__user_delete(ims_store *st, MDB_txn *txn, const ims_id *id,
                      const ims_msg *m, const ims__recx *x);
-int ims__delete_txn(ims_store *st, MDB_txn *txn, const ims_id *id,
-                    const ims_filter *recheck, uint64_t *bytes);
 /* Bulk deletion in bounded write transactions: how many messages fit in
  * one that is to end, commit included, within budget µs (by what deleting
  * has cost on st lately), and what a transaction of n took. */

@@ -55,34 +55,6 @@ reps_emit(ims__vfy *v, ims_verify_result *r)
 	return rc;
 }
 
-int
-ims__vfy_quarantine(ims__vfy *v, MDB_txn *txn, const ims_id *id, size_t len)
-{
-	MDB_val k = { 16, ims__uc(id->b) }, d = { len, v->b[0].p }, old;
-	MDB_dbi q = v->st->dbi[IMS__DB_QUARANTINE];
-	ims_problem_kind kind = ims__vfy_bad_kind(v->b[0].p, len);
-	int rc = mdb_put(txn, q, &k, &d, MDB_NOOVERWRITE);
-
-	if (rc == MDB_KEYEXIST) {
-		if ((rc = mdb_get(txn, q, &k, &old)))
-			return ims__map_err(rc);
-		/* another record kept under this id: leave this one where it is */
-		if (old.mv_size && (old.mv_size != len || memcmp(old.mv_data, v->b[0].p, len)))
-			return 0;
-		if (!old.mv_size && (rc = mdb_put(txn, q, &k, &d, 0)))
-			return ims__map_err(rc);
-	} else if (rc) {
-		return ims__map_err(rc);
-	}
-	if ((rc = mdb_del(txn, v->st->dbi[IMS__DB_MSG], &k, NULL)))
-		return ims__map_err(rc);
-	if ((rc = ims__vfy_report(v, kind, id,
-	                          "moved to quarantine (%zu bytes), its body chunks kept", len)))
-		return rc;
-	v->reps[v->nreps - 1].quarantine = 1;
-	return 0;
-}
-
 static int
 batch_txn(ims_store *st, MDB_txn *txn, void *ctx)
 {
@@ -223,14 +195,16 @@ int
 ims__vfy_repair(ims__vfy *v, ims_verify_result *r)
 {
 	size_t limit = v->o->batch ? v->o->batch : DEFAULT_BATCH;
+	ims__vfy_pass pass[IMS__VFY_NPASSES];
+	size_t npass = ims__vfy_passes(pass);
 	gbatch g;
 	int rc = 0;
 
 	v->fix = 1;
 	v->nadj = 0;
 	v->max_atom = 0;
-	for (int i = 0; i < IMS__VFY_NPASSES && rc == 0; i++)
-		rc = walk_batches(v, &ims__vfy_passes[i], limit, r);
+	for (size_t i = 0; i < npass && rc == 0; i++)
+		rc = walk_batches(v, &pass[i], limit, r);
 	memset(&g, 0, sizeof(g));
 	g.v = v;
 	g.limit = limit;

@@ -14,11 +14,24 @@
 
 #include "internal.h"
 
-static const char *const ims__db_names[IMS__DB_N] = {
-	"meta", "msg", "body", "atom", "atomid", "ix_owner", "ix_from",
-	"ix_conv", "ix_msgid", "ix_time", "ix_expiry", "count", "settings",
-	"lease", "convmeta", "audit", "quarantine", "ix_type", "quota", "reap",
+/* The names of the databases on disk, but the secondary indexes': theirs
+ * are in their rows of ims__indexes (index.c). */
+static const char *const db_names[IMS__DB_N] = {
+	[IMS__DB_META] = "meta", [IMS__DB_MSG] = "msg", [IMS__DB_BODY] = "body",
+	[IMS__DB_ATOM] = "atom", [IMS__DB_ATOMID] = "atomid",
+	[IMS__DB_COUNT] = "count", [IMS__DB_SETTINGS] = "settings",
+	[IMS__DB_LEASE] = "lease", [IMS__DB_CONVMETA] = "convmeta",
+	[IMS__DB_AUDIT] = "audit", [IMS__DB_QUARANTINE] = "quarantine",
+	[IMS__DB_QUOTA] = "quota", [IMS__DB_REAP] = "reap",
 };
+
+const char *
+ims__db_name(int db)
+{
+	const ims__index *ix = ims__index_of(db);
+
+	return ix ? ix->name : db_names[db];
+}
 
 #define DEFAULT_MAP ((size_t)1 << 30)
 #define DEFAULT_MAP_MAX ((size_t)1 << 40)
@@ -177,142 +190,128 @@ init_meta(ims_store *st, MDB_txn *txn)
 	return ims__map_err(mdb_put(txn, st->dbi[IMS__DB_META], &k, &v, 0));
 }
 
-/* Fill a just created ix_type from the records, in the transaction that
- * created it: the index is never seen without the messages stored before
- * it existed.  A record that does not decode is left to verify. */
+/* A new store, in an environment holding nothing: every database and
+ * the meta values. */
 static int
-type_index_build(ims_store *st, MDB_txn *txn)
+create_dbs(ims_store *st, MDB_txn *txn)
 {
-	unsigned char key[IMS__INDEX_KEY_MAX];
-	MDB_val k, d, ik = { 0, key }, empty = { 0, "" };
-	ims__decbuf db = { 0 };
-	MDB_cursor *c;
+	MDB_stat ms;
+	MDB_dbi main_dbi;
 	int rc;
 
-	if ((rc = mdb_cursor_open(txn, st->dbi[IMS__DB_MSG], &c)))
-		return rc;
-	for (rc = mdb_cursor_get(c, &k, &d, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
-		ims__recx x;
-		ims_msg m;
-		ims_id id;
-		if (k.mv_size != 16 || !ims__val_in_file(st, txn, &d))
-			continue;
-		memcpy(id.b, k.mv_data, 16);
-		if (ims__rec_decode(&m, &x, &db, &id, d.mv_data, d.mv_size) ||
-		    !(ik.mv_size = ims__index_key(key, IMS__DB_IX_TYPE, &id, &m, &x)))
-			continue;
-		if ((rc = mdb_put(txn, st->dbi[IMS__DB_IX_TYPE], &ik, &empty, 0)))
-			break;
-	}
-	mdb_cursor_close(c);
-	ims__decbuf_free(&db);
-	return rc == MDB_NOTFOUND ? 0 : rc; /* an LMDB code, as db_open's */
-}
-
-/* Open database i; with add, create it when missing (*made set). */
-static int
-db_open(ims_store *st, MDB_txn *txn, int i, int add, int *made)
-{
-	int rc = mdb_dbi_open(txn, ims__db_names[i], 0, &st->dbi[i]);
-
-	if (rc != MDB_NOTFOUND || !add)
-		return rc;
-	*made = 1;
-	return mdb_dbi_open(txn, ims__db_names[i], MDB_CREATE, &st->dbi[i]);
-}
-
-/* create: a new store; add: a writable handle may add the databases a
- * later release of format 1 introduced (they start empty, but for ix_type,
- * built from the records). */
-static int
-open_dbs(ims_store *st, int create, int add)
-{
-	MDB_txn *txn;
-	uint32_t format = 0;
-	int rc;
-
-	rc = mdb_txn_begin(st->env, NULL, create || add ? 0 : MDB_RDONLY, &txn);
-	if (rc)
+	/* an LMDB environment holding anything else is not ours */
+	if ((rc = mdb_dbi_open(txn, NULL, 0, &main_dbi)) ||
+	    (rc = mdb_stat(txn, main_dbi, &ms)))
 		return ims__map_err(rc);
-	rc = mdb_dbi_open(txn, "meta", 0, &st->dbi[IMS__DB_META]);
-	if (rc == MDB_NOTFOUND && create) {
-		MDB_stat ms;
-		MDB_dbi main_dbi;
-		/* an LMDB environment holding anything else is not ours */
-		if ((rc = mdb_dbi_open(txn, NULL, 0, &main_dbi)) ||
-		    (rc = mdb_stat(txn, main_dbi, &ms)) || ms.ms_entries != 0) {
-			rc = rc ? ims__map_err(rc) : IMS_NOTSTORE;
-			goto fail;
-		}
-		for (int i = 0; i < IMS__DB_N && rc == 0; i++)
-			rc = mdb_dbi_open(txn, ims__db_names[i], MDB_CREATE, &st->dbi[i]);
-		if (rc == 0)
-			rc = init_meta(st, txn);
-		else
-			rc = ims__map_err(rc);
-		if (rc == 0)
-			return ims__map_err(mdb_txn_commit(txn));
-		goto fail;
-	}
-	if (rc) {
-		rc = rc == MDB_NOTFOUND ? IMS_NOTSTORE : ims__map_err(rc);
-		goto fail;
-	}
-	if ((rc = ims__meta_get_u32(&format, st, txn, "format")))
-		goto fail_format;
-	if (format < IMS_FORMAT_OLDEST || format > IMS_FORMAT_VERSION) {
-		rc = IMS_VERSION;
-		goto fail;
-	}
+	if (ms.ms_entries != 0)
+		return IMS_NOTSTORE;
+	for (int i = 0; i < IMS__DB_N; i++)
+		if ((rc = mdb_dbi_open(txn, ims__db_name(i), MDB_CREATE, &st->dbi[i])))
+			return ims__map_err(rc);
+	return init_meta(st, txn);
+}
+
+/* An existing store's format: 0 when this release reads it, IMS_NOTSTORE,
+ * IMS_VERSION, or MDB_NOTFOUND when it is to be marked as this release's
+ * and add is not set. */
+static int
+format_check(ims_store *st, MDB_txn *txn, int add)
+{
+	uint32_t format = 0;
+	int rc = ims__meta_get_u32(&format, st, txn, "format");
+
+	if (rc)
+		return rc == IMS_NOTFOUND ? IMS_NOTSTORE : rc;
+	if (format < IMS_FORMAT_OLDEST || format > IMS_FORMAT_VERSION)
+		return IMS_VERSION;
 	/* format 1 or 2: a writable open marks it 3 before anything is
 	 * written (then releases that read only older formats refuse it: they
 	 * would take what deleted messages left for live entries); read-only,
 	 * it stays as it is */
-	if (format != IMS_FORMAT_VERSION && !(st->flags & IMS_OPEN_RDONLY)) {
-		if (!add) {
-			mdb_txn_abort(txn);
-			return open_dbs(st, 0, 1);
-		}
-		if ((rc = ims__map_err(format_put(st, txn))))
-			goto fail;
-	}
-	for (int i = 1; i < IMS__DB_N && rc == 0; i++) {
-		int made = 0;
-		rc = db_open(st, txn, i, add, &made);
-		/* read-only, a store from before the quota database reads as
-		 * one without overrides */
-		if (rc == MDB_NOTFOUND && i == IMS__DB_QUOTA && (st->flags & IMS_OPEN_RDONLY)) {
-			st->no_quota = 1;
-			rc = 0;
-		}
-		/* nor, before format 3, deletions waiting for the sweep */
-		if (rc == MDB_NOTFOUND && i == IMS__DB_REAP && (st->flags & IMS_OPEN_RDONLY)) {
-			st->no_reap = 1;
-			rc = 0;
-		}
-		if (rc == 0 && made && i == IMS__DB_IX_TYPE)
-			rc = type_index_build(st, txn);
-	}
-	if (rc == MDB_NOTFOUND && !add && !(st->flags & IMS_OPEN_RDONLY)) {
-		mdb_txn_abort(txn);
-		return open_dbs(st, 0, 1);
-	}
-	if (rc == MDB_MAP_FULL && add) { /* building ix_type: a larger map */
-		mdb_txn_abort(txn);
-		return (rc = ims__map_grow(st)) ? rc : open_dbs(st, 0, 1);
-	}
-	if (rc) {
-		/* read-only: a store that needs a writable open first */
-		rc = rc == MDB_NOTFOUND ? IMS_VERSION : ims__map_err(rc);
-		goto fail;
-	}
-	return ims__map_err(mdb_txn_commit(txn));
-fail_format:
-	if (rc == IMS_NOTFOUND)
-		rc = IMS_NOTSTORE;
-fail:
+	if (format == IMS_FORMAT_VERSION || (st->flags & IMS_OPEN_RDONLY))
+		return 0;
+	return add ? ims__map_err(format_put(st, txn)) : MDB_NOTFOUND;
+}
+
+/* Read-only, a store from before the quota database reads as one without
+ * overrides, and one from before format 3 as one without deletions waiting
+ * for the sweep: whether db may be missing (noted in st). */
+static int
+absent_ok(ims_store *st, int db)
+{
+	if (!(st->flags & IMS_OPEN_RDONLY))
+		return 0;
+	if (db == IMS__DB_QUOTA)
+		st->no_quota = 1;
+	else if (db == IMS__DB_REAP)
+		st->no_reap = 1;
+	else
+		return 0;
+	return 1;
+}
+
+/* Open database db; with add, create it when missing (a database a later
+ * release of the format added: they start empty, but for an index, filled
+ * from the records).  An LMDB code. */
+static int
+open_one(ims_store *st, MDB_txn *txn, int db, int add)
+{
+	const ims__index *ix = ims__index_of(db);
+	int rc = mdb_dbi_open(txn, ims__db_name(db), 0, &st->dbi[db]);
+
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	if (!add)
+		return absent_ok(st, db) ? 0 : rc;
+	if ((rc = mdb_dbi_open(txn, ims__db_name(db), MDB_CREATE, &st->dbi[db])))
+		return rc;
+	return ix && (ix->flags & IMS__IX_LATER) ? ims__index_build(st, txn, ix) : 0;
+}
+
+/* The databases of an existing store, with add creating those it lacks:
+ * 0, an imstore code, or the LMDB code that says to start again with add
+ * (MDB_NOTFOUND: a database to create or a format to mark; MDB_MAP_FULL:
+ * filling an index needs a larger map). */
+static int
+open_existing(ims_store *st, MDB_txn *txn, int add)
+{
+	int rc = format_check(st, txn, add);
+
+	if (rc)
+		return rc;
+	for (int i = 1; i < IMS__DB_N && rc == 0; i++)
+		rc = open_one(st, txn, i, add);
+	if (rc == MDB_NOTFOUND && (st->flags & IMS_OPEN_RDONLY))
+		return IMS_VERSION; /* a store that needs a writable open first */
+	if (rc == MDB_NOTFOUND || (rc == MDB_MAP_FULL && add))
+		return rc;
+	return ims__map_err(rc);
+}
+
+/* create: a new store; add: a writable handle may add the databases a
+ * later release of the format introduced. */
+static int
+open_dbs(ims_store *st, int create, int add)
+{
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(st->env, NULL, create || add ? 0 : MDB_RDONLY, &txn);
+
+	if (rc)
+		return ims__map_err(rc);
+	rc = mdb_dbi_open(txn, "meta", 0, &st->dbi[IMS__DB_META]);
+	if (rc == MDB_NOTFOUND && create)
+		rc = create_dbs(st, txn);
+	else if (rc)
+		rc = rc == MDB_NOTFOUND ? IMS_NOTSTORE : ims__map_err(rc);
+	else
+		rc = open_existing(st, txn, add);
+	if (rc == 0)
+		return ims__map_err(mdb_txn_commit(txn));
 	mdb_txn_abort(txn);
+	if (rc == MDB_NOTFOUND)
+		return open_dbs(st, 0, 1);
+	if (rc == MDB_MAP_FULL) /* filling an index: a larger map */
+		return (rc = ims__map_grow(st)) ? rc : open_dbs(st, 0, 1);
 	return rc;
 }
 

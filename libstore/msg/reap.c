@@ -1,11 +1,11 @@
 /* reap.c - deleting a deferred message in two halves.
  *
  * What the user sees goes at once, in the caller's transaction: the record,
- * its owner-index entry and its counts.  The rest (the entries in ix_from,
- * ix_conv, ix_time, ix_expiry, ix_type and ix_msgid, and the body chunks) is
- * scattered over the store's trees, one random leaf each: a copy of the
- * record goes into "reap" (id -> record), and ims_deferred_sweep() removes
- * those leftovers later, many messages a transaction.  So acknowledging 200
+ * its entries in the indexes a listing reads (IMS__IX_AT_ONCE: ix_owner) and
+ * its counts.  The rest (its entries in the other indexes, and the body
+ * chunks) is scattered over the store's trees, one random leaf each: a copy
+ * of the record goes into "reap" (id -> record), and ims_deferred_sweep()
+ * removes those leftovers later, many messages a transaction.  So acknowledging 200
  * delivered messages rewrites about 200 leaves instead of about 1,000.
  *
  * Readers already pass over an index entry without a record; an ix_msgid
@@ -41,16 +41,18 @@ ims__reap_listed(int *yes, ims_store *st, MDB_txn *txn, const ims_id *id)
 	return ims__map_err(rc);
 }
 
-/* Drop one index entry of a listed record; an ix_msgid entry only while
- * it still names this id (a later message of that Message-ID takes it). */
+/* Drop one index entry of a listed record; the entry of a unique index
+ * only while it still names this id (a later message of that key, such as
+ * a Message-ID, takes it). */
 static int
-drop_entry(ims_store *st, MDB_txn *txn, int ix, MDB_val *k, const ims_id *id)
+drop_entry(ims_store *st, MDB_txn *txn, const ims__index *ix, MDB_val *k,
+           const ims_id *id)
 {
-	MDB_dbi dbi = st->dbi[ix];
+	MDB_dbi dbi = st->dbi[ix->db];
 	MDB_val v;
 	int rc = 0;
 
-	if (ix == IMS__DB_IX_MSGID && (rc = mdb_get(txn, dbi, k, &v)) == 0 &&
+	if ((ix->flags & IMS__IX_UNIQUE) && (rc = mdb_get(txn, dbi, k, &v)) == 0 &&
 	    (v.mv_size != 16 || memcmp(v.mv_data, id->b, 16) != 0))
 		return 0;
 	if (rc == 0)
@@ -73,7 +75,7 @@ reap_one(ims_store *st, MDB_txn *txn, const ims_id *id, const unsigned char *rec
 	int rc = ims__rec_decode(&m, &x, &d, id, rec, len);
 
 	for (int i = 0; rc == 0 && i < IMS__INDEX_N; i++) {
-		int ix = ims__index_dbs[i];
+		const ims__index *ix = &ims__indexes[i];
 		if ((k.mv_size = ims__index_key(key, ix, id, &m, &x)))
 			rc = drop_entry(st, txn, ix, &k, id);
 	}
@@ -160,11 +162,29 @@ backlog(ims_store *st, MDB_txn *txn)
 	return ms.ms_entries > REAP_BACKLOG ? ims__reap(&n, st, txn, 2) : 0;
 }
 
+/* The entries a user's listing reads (IMS__IX_AT_ONCE), removed now. */
+static int
+drop_at_once(ims_store *st, MDB_txn *txn, const ims_id *id, const ims_msg *m,
+             const ims__recx *x)
+{
+	unsigned char key[IMS__INDEX_KEY_MAX];
+	MDB_val k = { 0, key };
+	int rc = 0;
+
+	for (int i = 0; i < IMS__INDEX_N && rc == 0; i++) {
+		const ims__index *ix = &ims__indexes[i];
+		if ((ix->flags & IMS__IX_AT_ONCE) &&
+		    (k.mv_size = ims__index_key(key, ix, id, m, x)))
+			rc = drop_entry(st, txn, ix, &k, id);
+	}
+	return rc;
+}
+
 int
 ims__delete_lazy(ims_store *st, MDB_txn *txn, const ims_id *id)
 {
-	unsigned char key[IMS__INDEX_KEY_MAX], *copy;
-	MDB_val k = { 16, ims__uc(id->b) }, v, ok = { 0, key };
+	unsigned char *copy;
+	MDB_val k = { 16, ims__uc(id->b) }, v;
 	ims__decbuf d = { 0 };
 	ims__recx x;
 	ims_msg m;
@@ -184,12 +204,8 @@ ims__delete_lazy(ims_store *st, MDB_txn *txn, const ims_id *id)
 		rc = IMS_HELD;
 		goto out;
 	}
-	ok.mv_size = ims__index_key(key, IMS__DB_IX_OWNER, id, &m, &x);
-	if ((rc = mdb_del(txn, st->dbi[IMS__DB_IX_OWNER], &ok, NULL)) && rc != MDB_NOTFOUND) {
-		rc = ims__map_err(rc);
-		goto out;
-	}
-	if ((rc = ims__counter_add(st, txn, x.owner_atom, m.folder, -1, m.size, x.stored)) ||
+	if ((rc = drop_at_once(st, txn, id, &m, &x)) ||
+	    (rc = ims__counter_add(st, txn, x.owner_atom, m.folder, -1, m.size, x.stored)) ||
 	    (rc = ims__map_err(mdb_del(txn, st->dbi[IMS__DB_MSG], &k, NULL))) ||
 	    (rc = ims__map_err(mdb_put(txn, st->dbi[IMS__DB_REAP], &k, &v, 0))))
 		goto out;

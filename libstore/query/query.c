@@ -7,10 +7,10 @@
 #include "filter.h"
 #include "internal.h"
 
-/* A range over an index whose keys are prefix + received(8) + id(16). */
+/* A range over a time-ordered index: keys prefix + received(8) + id(16). */
 typedef struct src {
 	MDB_cursor *cur;
-	unsigned char prefix[IMS__TYPE_MAX + 1];
+	unsigned char prefix[IMS__INDEX_PREFIX_MAX];
 	size_t plen;
 	int have;
 	int64_t t;
@@ -145,7 +145,7 @@ src_step(src *s, const ims_query *q, MDB_cursor_op op)
 static int
 src_seek(src *s, const ims_query *q)
 {
-	unsigned char key[IMS__TYPE_MAX + 1 + 24];
+	unsigned char key[IMS__INDEX_PREFIX_MAX + 24];
 	item bound = { q->reverse ? q->hi : q->lo, {{0}} };
 	MDB_val k = { s->plen + 24, key }, v;
 	int rc, exact;
@@ -316,7 +316,8 @@ explain_add(ims_query *q, const char *a, const char *b)
 	snprintf(q->explain + n, sizeof(q->explain) - n, "%s%s", a, b);
 }
 
-/* Plan over an index keyed by an interned atom. */
+/* Plan over an index keyed by an interned atom (its prefix, in its row:
+ * the atom, or the atom and a folder). */
 static int
 plan_atom(ims_query *q, int db, int kind, const ims__fnode *t,
           const ims__fnode *folder, const char *label)
@@ -334,7 +335,7 @@ plan_atom(ims_query *q, int db, int kind, const ims__fnode *t,
 	if (rc)
 		return rc;
 	ims__be32(pre, atom);
-	if (db != IMS__DB_IX_OWNER)
+	if (ims__index_of(db)->plen == 4)
 		return add_src(q, db, pre, 4);
 	if (folder) {
 		explain_add(q, ", folder ", ims_folder_name((ims_folder)folder->ival));
@@ -353,7 +354,7 @@ plan_atom(ims_query *q, int db, int kind, const ims__fnode *t,
 static int
 plan_type(ims_query *q, const ims__fnode *t)
 {
-	unsigned char pre[IMS__TYPE_MAX + 1];
+	unsigned char pre[IMS__INDEX_PREFIX_MAX];
 	size_t n = ims__type_prefix(pre, t->text);
 
 	explain_add(q, "plan: index type = ", t->text);

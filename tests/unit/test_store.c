@@ -553,6 +553,132 @@ test_type_index_full(void)
 	ims_store_close(st);
 }
 
+/* The one key of a message in index name (at most one is expected): its
+ * length, or 0; *n the index's entries. */
+static size_t
+only_key(unsigned char *out, size_t *n, MDB_txn *txn, const char *name, MDB_val *val)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	MDB_dbi dbi;
+	size_t len = 0;
+
+	*n = 0;
+	if (mdb_dbi_open(txn, name, 0, &dbi) || mdb_cursor_open(txn, dbi, &c))
+		return 0;
+	while (mdb_cursor_get(c, &k, &v, MDB_NEXT) == 0) {
+		if ((*n)++ == 0 && k.mv_size <= IMS__INDEX_KEY_MAX) {
+			memcpy(out, k.mv_data, k.mv_size);
+			len = k.mv_size;
+			*val = v;
+		}
+	}
+	mdb_cursor_close(c);
+	return len;
+}
+
+/* Expect one entry prefix(plen) time(8) id(16) -> "" in index name. */
+static void
+time_entry(MDB_txn *txn, const char *name, const void *prefix, size_t plen, int64_t t,
+           const ims_id *id)
+{
+	unsigned char want[IMS__INDEX_KEY_MAX], got[IMS__INDEX_KEY_MAX];
+	MDB_val v = { 1, NULL };
+	size_t n, len = only_key(got, &n, txn, name, &v);
+
+	memcpy(want, prefix, plen);
+	ims__be_time(want + plen, t);
+	memcpy(want + plen + 8, id->b, 16);
+	ok(n == 1 && len == plen + 24 && memcmp(got, want, len) == 0 && v.mv_size == 0,
+	   "%s: its key as imstore(5) says, an empty value", name);
+}
+
+/* The table of indexes writes the keys imstore(5) gives, under the names
+ * it gives; an index that holds not every message has no entry for one it
+ * does not cover. */
+static void
+test_index_table(void)
+{
+	static const char *const names[] = {
+		"atom", "atomid", "audit", "body", "convmeta", "count", "ix_conv",
+		"ix_expiry", "ix_from", "ix_msgid", "ix_owner", "ix_time", "ix_type",
+		"lease", "meta", "msg", "quarantine", "quota", "reap", "settings",
+	};
+	const int64_t t0 = 1767225600LL * 1000000;
+	ims_store *st = create("s-ixtab", 0);
+	unsigned char pre[64], got[IMS__INDEX_KEY_MAX];
+	uint32_t owner = 0, from = 0, conv = 0;
+	ims_msg m = IMS_MSG_INIT;
+	MDB_cursor *c;
+	MDB_txn *txn;
+	MDB_val k, v;
+	MDB_dbi dbi;
+	size_t n = 0, len;
+	ims_id id, id2;
+	int same = 1;
+
+	m.owner = "sip:a@x.org";
+	m.from.uri = "sip:b@x.org";
+	m.message_id = "m1";
+	m.conversation = "c1";
+	m.content_type = "Image/PNG; x=y";
+	m.received = t0;
+	m.expires = t0 + 1000;
+	is_int(ims_put(&id, st, &m, "x", 1), 0, "a message with a conversation, an expiry, a type");
+	ims_store_close(st);
+	ims_store_open(&st, path("s-ixtab"), NULL);
+	mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+	mdb_dbi_open(txn, NULL, 0, &dbi);
+	mdb_cursor_open(txn, dbi, &c);
+	while (mdb_cursor_get(c, &k, &v, MDB_NEXT) == 0) {
+		same &= n < sizeof(names) / sizeof(*names) && k.mv_size == strlen(names[n]) &&
+		        memcmp(k.mv_data, names[n], k.mv_size) == 0;
+		n++;
+	}
+	mdb_cursor_close(c);
+	ok(same && n == sizeof(names) / sizeof(*names), "the twenty databases of imstore(5)");
+	ims__atom_find(&owner, st, txn, IMS__ATOM_ADDR, "sip:a@x.org");
+	ims__atom_find(&from, st, txn, IMS__ATOM_ADDR, "sip:b@x.org");
+	ims__atom_find(&conv, st, txn, IMS__ATOM_CONV, "c1");
+	ims__be32(pre, owner);
+	pre[4] = IMS_FOLDER_DEFERRED;
+	time_entry(txn, "ix_owner", pre, 5, t0, &id);
+	ims__be32(pre, from);
+	time_entry(txn, "ix_from", pre, 4, t0, &id);
+	ims__be32(pre, conv);
+	time_entry(txn, "ix_conv", pre, 4, t0, &id);
+	time_entry(txn, "ix_time", "", 0, t0, &id);
+	time_entry(txn, "ix_expiry", "", 0, t0 + 1000, &id);
+	time_entry(txn, "ix_type", "image/png", 10, t0, &id);
+	len = only_key(got, &n, txn, "ix_msgid", &v);
+	ims__be32(pre, owner);
+	ok(n == 1 && len == 8 && memcmp(got, "m1", 3) == 0 && memcmp(got + 3, pre, 4) == 0 &&
+	   got[7] == IMS_FOLDER_DEFERRED && v.mv_size == 16 && memcmp(v.mv_data, id.b, 16) == 0,
+	   "ix_msgid: Message-ID NUL owner folder -> id");
+	mdb_txn_abort(txn);
+
+	m.message_id = "m2";
+	m.conversation = NULL;
+	m.content_type = NULL;
+	m.expires = IMS_TIME_NONE;
+	is_int(ims_put(&id2, st, &m, "x", 1), 0, "one without");
+	mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+	only_key(got, &n, txn, "ix_conv", &v);
+	is_int((int)n, 1, "ix_conv: only a message with a conversation");
+	only_key(got, &n, txn, "ix_expiry", &v);
+	is_int((int)n, 1, "ix_expiry: only a message with an expiry");
+	only_key(got, &n, txn, "ix_type", &v);
+	is_int((int)n, 1, "ix_type: not text/plain");
+	only_key(got, &n, txn, "ix_time", &v);
+	is_int((int)n, 2, "ix_time: every message");
+	mdb_txn_abort(txn);
+	for (int i = 0; i < IMS__INDEX_N; i++)
+		ok(ims__index_of(ims__indexes[i].db) == &ims__indexes[i] &&
+		   strcmp(ims__db_name(ims__indexes[i].db), ims__indexes[i].name) == 0,
+		   "row %s: found by its slot, named by it", ims__indexes[i].name);
+	ims_store_close(st);
+}
+
 /* Paging with cursors while messages keep arriving, in both directions. */
 static void
 test_paging(int reverse)
@@ -1757,6 +1883,7 @@ main(void)
 	test_queries();
 	test_type_index();
 	test_type_index_full();
+	test_index_table();
 	test_paging(0);
 	test_paging(1);
 	test_delete();

@@ -193,15 +193,15 @@ add_src(ims_query *q, int db, const unsigned char *prefix, size_t plen)
 static int
 list_add(ims_query *q, const ims_id *id, size_t *cap)
 {
-	MDB_val k = { 16, ims__uc(id->b) }, v;
+	MDB_val v;
 	ims_msg m;
 	ims__recx x;
-	int rc = mdb_get(q->txn, q->st->dbi[IMS__DB_MSG], &k, &v);
+	int rc = ims__rec_get(&v, q->st, q->txn, id);
 
-	if (rc == MDB_NOTFOUND)
+	if (rc == IMS_NOTFOUND)
 		return 0;
-	if (rc)
-		return ims__map_err(rc);
+	if (rc && rc != IMS_CORRUPT)
+		return rc;
 	if (q->nlist == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 8;
 		item *l = realloc(q->list, ncap * sizeof(*l));
@@ -211,8 +211,7 @@ list_add(ims_query *q, const ims_id *id, size_t *cap)
 		*cap = ncap;
 	}
 	/* a record that does not decode is still listed: next() reports it */
-	if (!ims__val_in_file(q->st, q->txn, &v) ||
-	    ims__rec_decode(&m, &x, &q->d, id, v.mv_data, v.mv_size) != 0)
+	if (rc || ims__rec_decode(&m, &x, &q->d, id, v.mv_data, v.mv_size) != 0)
 		m.received = INT64_MIN;
 	q->list[q->nlist].t = m.received;
 	q->list[q->nlist].id = *id;

@@ -416,14 +416,11 @@ int ims__xb_finish(char **out, size_t *out_len, ims__xb *b);
 /* RFC 3339 UTC with microseconds when not zero; cap >= 40 */
 void ims__fmt_time(char *out, size_t cap, int64_t us);
 
-/* ---- query/scope.c ---- */
-/* owner:"USER" folder:FOLDER [and (EXTRA)] [and (F's expression)] */
-int ims__filter_scope(ims_filter **out, const char *canon, ims_folder folder,
-                      const char *extra_expr, const ims_filter *f);
-
 /* ---- query/query.c ---- */
+/* A query of f confined to one user's folder (and conversation, when not
+ * NULL) with ims_filter_scope(), seeing what the user may see. */
 int ims__scoped_query(ims_query **out, ims_store *st, const char *canon_user,
-                      ims_folder folder, const char *extra_expr,
+                      ims_folder folder, const char *conversation,
                       const ims_filter *f, const ims_query_opts *opts);
 
 /* ---- oma/history.c, oma/history-list.c ---- */

@@ -199,10 +199,10 @@ typedef struct ims_archive_report {
  * @param[out] out the counts, and on refusal the message; may not be NULL.
  * @param opts NULL for the defaults.
  * @return 0 (everything matches), IMS_CORRUPT (out->problems
- *         disagreements, each passed to opts->problem), or a refusal:
- *         IMS_INVALID (not an archive an export writes, a limit passed, a
- *         manifest that is not valid) or an errno value (the file cannot
- *         be read, no temporary file), with out->why.
+ *         disagreements, each passed to opts->problem), or IMS_INVALID
+ *         with out->why: the archive is refused (not one an export
+ *         writes, a limit passed, a manifest that is not valid) or cannot
+ *         be read (no such file, no temporary file), or @p path NULL.
  * @since 0.1
  */
 IMS_API int ims_archive_verify(ims_archive_report *out, const char *path,
@@ -278,9 +278,9 @@ IMS_API int ims_archive_import(ims_import_result *out, ims_store *st,
  *
  * @param path the dump, or "-" for the standard input.
  * @param[out] out as for ims_archive_import().
- * @return 0; IMS_INVALID for a row that is refused, or an errno value
- *         when the dump cannot be read (IMS_XSTEP_INPUT); an error of the
- *         store (IMS_XSTEP_STORE).
+ * @return 0; IMS_INVALID or IMS_TOOBIG for a row that is refused, or an
+ *         errno value when the dump cannot be read (IMS_XSTEP_INPUT); an
+ *         error of the store (IMS_XSTEP_STORE).
  * @since 0.1
  */
 IMS_API int ims_msilo_import(ims_import_result *out, ims_store *st,

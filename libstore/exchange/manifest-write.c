@@ -34,6 +34,10 @@ w_indent(ims__mf_writer *w, int depth)
 static void
 w_start(ims__mf_writer *w, const char *name)
 {
+	if (w->depth == (int)(sizeof(w->names) / sizeof(w->names[0]))) {
+		w->b.err = w->b.err ? w->b.err : EIO;  /* deeper than a manifest */
+		return;
+	}
 	if (w->open)
 		ims__xb_str(&w->b, ">\n");
 	w_indent(w, w->depth);
@@ -77,7 +81,13 @@ w_text(ims__mf_writer *w, const char *text)
 static void
 w_end(ims__mf_writer *w)
 {
-	const char *name = w->names[--w->depth];
+	const char *name;
+
+	if (w->depth == 0) {
+		w->b.err = w->b.err ? w->b.err : EIO;
+		return;
+	}
+	name = w->names[--w->depth];
 
 	if (w->open) {
 		ims__xb_str(&w->b, "/>\n");

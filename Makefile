@@ -27,8 +27,8 @@ WARN    = -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wshadow \
 XML_CFLAGS = $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARN) \
              -Ilibstore -Ilibcpim $(XML_CFLAGS) $(CFLAGS) $(XCFLAGS)
-LIBS    = -llmdb -lxml2 -larchive -lz -lpthread
-CMD_LIBS = -lnettle
+# libarchive and nettle (SHA-256): for the exchange part of libimstore only
+LIBS    = -llmdb -lxml2 -larchive -lnettle -lz -lpthread
 ALL_LDFLAGS = $(LDFLAGS) $(XLDFLAGS)
 
 SOMAJOR = 0
@@ -74,7 +74,7 @@ $(O)/libcpim.so.$(SOMAJOR): $(CPIM_OBJ) libcpim/cpim.map
 	ln -sf libcpim.so.$(SOMAJOR) $(O)/libcpim.so
 
 $(O)/imstore: $(CMD_OBJ) $(O)/libimstore.a $(O)/libcpim.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(O)/libimstore.a $(O)/libcpim.a $(LIBS) $(CMD_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(O)/libimstore.a $(O)/libcpim.a $(LIBS)
 
 # test_oom's countdown allocator stands in for the library's allocations
 LDFLAGS_test_oom = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free \
@@ -134,18 +134,11 @@ FUZZ_NAMES = $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
 REPLAY_BIN = $(FUZZ_NAMES:%=$(O)/fuzz/replay_%)
 FUZZ_TIME ?= 60
 
-# targets that read with the command's own code link its objects
-FUZZ_ARCHIVE_OBJ = $(O)/cmd/archive.o $(O)/cmd/arcverify.o $(O)/cmd/manifest.o $(O)/cmd/util.o \
-                   $(O)/cmd/fatal.o
-FUZZ_OBJ_archive = $(FUZZ_ARCHIVE_OBJ)
-FUZZ_OBJ_manifest = $(FUZZ_ARCHIVE_OBJ)
-FUZZ_OBJ_msilo = $(O)/cmd/msilo.o $(O)/cmd/util.o $(O)/cmd/fatal.o
+# targets that read with the command's own code link its objects (the
+# others link the libraries only, private parts through the static one)
 FUZZ_OBJ_time = $(O)/cmd/util.o $(O)/cmd/fatal.o
-$(O)/fuzz/replay_archive $(O)/fuzz/fuzz_archive: $(FUZZ_OBJ_archive)
-$(O)/fuzz/replay_manifest $(O)/fuzz/fuzz_manifest: $(FUZZ_OBJ_manifest)
-$(O)/fuzz/replay_msilo $(O)/fuzz/fuzz_msilo: $(FUZZ_OBJ_msilo)
 $(O)/fuzz/replay_time $(O)/fuzz/fuzz_time: $(FUZZ_OBJ_time)
-FUZZ_EXTRA = $(FUZZ_OBJ_$*) $(if $(FUZZ_OBJ_$*),$(CMD_LIBS))
+FUZZ_EXTRA = $(FUZZ_OBJ_$*)
 
 $(O)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(O)/libimstore.a $(O)/libcpim.a
 	@mkdir -p $(dir $@)
@@ -282,7 +275,8 @@ install: all
 	install -m 755 $(O)/libimstore.so.$(SOMAJOR) $(O)/libcpim.so.$(SOMAJOR) $(DESTDIR)$(libdir)/
 	ln -sf libimstore.so.$(SOMAJOR) $(DESTDIR)$(libdir)/libimstore.so
 	ln -sf libcpim.so.$(SOMAJOR) $(DESTDIR)$(libdir)/libcpim.so
-	install -m 644 libstore/imstore.h libcpim/cpim.h $(DESTDIR)$(includedir)/
+	install -m 644 libstore/imstore.h libstore/imstore-exchange.h libcpim/cpim.h \
+	  $(DESTDIR)$(includedir)/
 	install -m 644 $(O)/imstore.pc $(O)/cpim.pc $(DESTDIR)$(libdir)/pkgconfig/
 	for m in man/*.[1357]; do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(mandir)/man$$s/; done
 	install -m 644 completions/imstore.bash $(DESTDIR)$(bashcompdir)/imstore
@@ -293,7 +287,8 @@ uninstall:
 	rm -f $(DESTDIR)$(bindir)/imstore
 	for c in $(COMMANDS); do rm -f $(DESTDIR)$(bindir)/imstore-$$c; done
 	rm -f $(DESTDIR)$(libdir)/libimstore.* $(DESTDIR)$(libdir)/libcpim.*
-	rm -f $(DESTDIR)$(includedir)/imstore.h $(DESTDIR)$(includedir)/cpim.h
+	rm -f $(DESTDIR)$(includedir)/imstore.h $(DESTDIR)$(includedir)/imstore-exchange.h \
+	  $(DESTDIR)$(includedir)/cpim.h
 	rm -f $(DESTDIR)$(libdir)/pkgconfig/imstore.pc $(DESTDIR)$(libdir)/pkgconfig/cpim.pc
 	for m in man/*.[1357]; do s=$${m##*.}; rm -f $(DESTDIR)$(mandir)/man$$s/$${m##*/}; done
 	rm -f $(DESTDIR)$(bashcompdir)/imstore $(DESTDIR)$(zshcompdir)/_imstore

@@ -56,35 +56,58 @@ parse_opts(pargs *a, cli *c)
 	return 0;
 }
 
-/* FILTER... [and older:DUR], or NULL when neither is given. */
+/* older:DUR as one term, its value quoted: a duration cannot add terms. */
+static int
+older_filter(ims_filter **out, const char *dur)
+{
+	ims_errinfo e = { 0, 0, "" };
+	size_t n = 0;
+	char *term = malloc(2 * strlen(dur) + 16);
+	int rc;
+
+	if (!term)
+		return EXIT_ERR;
+	n = (size_t)sprintf(term, "older:\"");
+	for (const char *s = dur; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			term[n++] = '\\';
+		term[n++] = *s;
+	}
+	strcpy(term + n, "\"");
+	rc = ims_filter_parse(out, term, IMS_TIME_NONE, &e);
+	free(term);
+	if (rc == 0)
+		return 0;
+	cli_err("invalid filter 'older:%s': %s", dur, e.message[0] ? e.message : ims_strerror(rc));
+	return EXIT_USAGE;
+}
+
+/* FILTER... and --older-than DUR combined, or NULL when neither is given. */
 static int
 build_filter(ims_filter **out, cli *c, const pargs *a)
 {
-	char *expr = c->noperands ? cli_join(c->operands, c->noperands) : NULL, *full;
-	size_t len;
-	int rc;
+	ims_filter *ops = NULL, *older = NULL;
+	int rc = 0;
 
 	*out = NULL;
-	if (!expr && !a->older)
-		return 0;
-	len = (expr ? strlen(expr) : 0) + (a->older ? strlen(a->older) : 0) + 32;
-	if (!(full = malloc(len))) {
-		free(expr);
-		return EXIT_ERR;
+	if ((c->noperands && (rc = cli_filter(&ops, c->operands, c->noperands))) ||
+	    (a->older && (rc = older_filter(&older, a->older))))
+		goto out;
+	if (ops && older)
+		rc = ims_filter_and(out, ops, older) ? EXIT_ERR : 0;
+	else {
+		*out = ops ? ops : older;
+		ops = older = NULL;
 	}
-	snprintf(full, len, "%s%s%s%s%s", expr ? "(" : "", expr ? expr : "", expr ? ")" : "",
-	         a->older && expr ? " and " : "", a->older ? "older:" : "");
-	if (a->older)
-		strcat(full, a->older);
-	rc = cli_filter_str(out, full);
-	free(full);
-	free(expr);
-	if (rc == 0 && ims_filter_is_all(*out)) {
+	if (rc == 0 && *out && ims_filter_is_all(*out)) {
 		ims_filter_free(*out);
 		*out = NULL;
 		cli_err("refusing to purge every message: give a filter or --older-than");
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
 	}
+out:
+	ims_filter_free(ops);
+	ims_filter_free(older);
 	return rc;
 }
 

@@ -1,8 +1,9 @@
 /* verify-archive.c - imstore verify-archive: check an export's manifest and
- * every SHA-256 without importing (no store needed). */
+ * every SHA-256 without importing (no store needed); the check is
+ * ims_archive_verify()'s. */
 #include <string.h>
 
-#include "archive.h"
+#include "archive-limits.h"
 #include "cli.h"
 
 static const cli_opt va_opts[] = {
@@ -10,18 +11,13 @@ static const cli_opt va_opts[] = {
 	{ 0, 0, NULL, NULL, NULL, NULL },
 };
 
-typedef struct vaout {
-	cli *c;
-	int any;
-} vaout;
-
 static void
 on_problem(const char *what, void *payload)
 {
-	vaout *o = payload;
-	printer *p = o->c->out;
+	cli *c = payload;
+	printer *p = c->out;
 
-	if (o->c->format != FMT_JSON) {
+	if (c->format != FMT_JSON) {
 		printf("problem: %s\n", what);
 		return;
 	}
@@ -33,7 +29,7 @@ on_problem(const char *what, void *payload)
 }
 
 static void
-summary(cli *c, const char *path, const arc_report *r)
+summary(cli *c, const char *path, const ims_archive_report *r)
 {
 	printer *p = c->out;
 
@@ -66,21 +62,22 @@ summary(cli *c, const char *path, const arc_report *r)
 static int
 run_verify_archive(cli *c)
 {
-	arc_limits lim = ARC_LIMITS_INIT;
-	arc_report r;
-	vaout o = { c, 0 };
+	ims_archive_verify_opts o = IMS_ARCHIVE_VERIFY_OPTS_INIT;
+	ims_archive_report r;
 	int rc;
 
+	o.problem = on_problem;
+	o.payload = c;
 	for (size_t i = 0; i < c->nopts; i++)
-		if ((rc = arc_limit_option(&lim, &c->opts[i])) == EXIT_USAGE)
+		if ((rc = arc_limit_option(&o.limits, &c->opts[i])) == EXIT_USAGE)
 			return rc;
 	if (c->noperands != 1) {
 		cli_err("verify-archive takes one FILE");
 		return EXIT_USAGE;
 	}
-	rc = arc_verify(&r, c->operands[0], &lim, arc_tmpdir(), on_problem, &o, NULL);
-	if (rc < 0) {
-		cli_err("cannot verify '%s': %s", c->operands[0], r.err);
+	rc = ims_archive_verify(&r, c->operands[0], &o);
+	if (rc && rc != IMS_CORRUPT) {
+		cli_err("%s", r.why);
 		return EXIT_ERR;
 	}
 	summary(c, c->operands[0], &r);

@@ -492,6 +492,37 @@ IMS_API int ims_filter_match(const ims_filter *f, const ims_msg *msg);
 /** Whether a filter is the match-everything filter. @since 0.1 */
 IMS_API int ims_filter_is_all(const ims_filter *f);
 
+/**
+ * Combine two compiled filters: a new filter matching exactly the messages
+ * both match ("a and b").  Nothing is parsed again: relative terms keep the
+ * reference time each was compiled with.
+ * @param[out] out the new filter, to release with ims_filter_free().
+ * @param a, b borrowed, not changed, and free to release after the call;
+ *        NULL matches everything.
+ * @return 0, ENOMEM, IMS_INVALID (@p out NULL).
+ * @since 0.1
+ */
+IMS_API int ims_filter_and(ims_filter **out, const ims_filter *a,
+                           const ims_filter *b);
+
+/**
+ * Confine a compiled filter to one user's folder, and to one conversation
+ * when @p conversation is not NULL: a new filter matching what
+ * "owner:OWNER folder:FOLDER [conversation:CONV] and F" matches, whatever
+ * F holds (an "or" in F cannot reach another user's messages).
+ * @param[out] out the new filter, to release with ims_filter_free().
+ * @param f borrowed, not changed; NULL matches everything.
+ * @param owner an address, compared in its canonical form.
+ * @param conversation a conversation identity (1 to IMS_CONV_MAX bytes, no
+ *        control character), or NULL.
+ * @return 0, ENOMEM, IMS_INVALID (an owner that is not an address, an
+ *         unknown folder, an invalid conversation).
+ * @since 0.1
+ */
+IMS_API int ims_filter_scope(ims_filter **out, const ims_filter *f,
+                             const char *owner, ims_folder folder,
+                             const char *conversation);
+
 /** Query flag: only what the owner may see: no message the user deleted
  * while it was held (IMS_MSGF_HIDDEN), no expired deferred message. */
 #define IMS_QUERY_VISIBLE 0x1u

@@ -214,6 +214,27 @@ static inline int64_t ims__rd_be_time(const unsigned char *p)
 	return (int64_t)(v ^ 0x8000000000000000ull);
 }
 int64_t ims__now_us(void);
+/* ---- engine/pairset.c ---- */
+/* Pairs of strings (b may be NULL: a set of strings) in the order first
+ * met, each counted; the set owns copies of them. */
+typedef struct ims__pair {
+	char *a, *b;
+	uint64_t count;          /* times added */
+} ims__pair;
+typedef struct ims__pairset {
+	ims__pair *v;            /* in the order first added */
+	size_t n, cap;
+	size_t *slots;           /* open addressing: index into v, or SIZE_MAX */
+	size_t slots_cap;
+} ims__pairset;
+/* Add (a, b), or count it once more: its index in v in *index; 0 or
+ * ENOMEM.  A zeroed set is empty. */
+int ims__pairset_add(size_t *index, ims__pairset *s, const char *a, const char *b);
+void ims__pairset_free(ims__pairset *s);
+/* ---- engine/base64.c ---- */
+/* n bytes as base64 with padding into out, of 4 * ((n + 2) / 3) bytes (no
+ * NUL): that length. */
+size_t ims__b64_encode(char *out, const void *in, size_t n);
 int ims__utf8_valid(const char *s, size_t len);
 int ims__random(void *buf, size_t len);
 
@@ -451,8 +472,26 @@ struct _xmlDoc;
 int ims__xml_read(struct _xmlDoc **out, const void *data, size_t len,
                   ims_errinfo *err);
 /* 0 when the first len bytes of a document are UTF-8 as libxml2 will read
- * them; IMS_INVALID with why otherwise (cmd/manifest.c uses it too). */
+ * them; IMS_INVALID with why otherwise. */
 int ims__xml_utf8_only(const void *data, size_t len, char *why, size_t cap);
+/* A document of any size in fd read node by node (the export manifest):
+ * libxml2's streaming reader, after the same refusals for its first 64 KiB
+ * (UTF-8 only, no DOCTYPE before the element root), with the same options
+ * (no network, no DTD, no entity, no message); the caller refuses a
+ * DOCTYPE node met.  IMS_INVALID with why, which names the document as
+ * what ("the manifest"). */
+struct _xmlTextReader;
+/* The calling thread's libxml2 messages that have no parser (encoding
+ * errors of a stream) silenced between begin and end, the caller's error
+ * function then put back: around every call that reads a stream. */
+typedef struct ims__xml_quiet {
+	void (*fn)(void);
+	void *ctx;
+} ims__xml_quiet;
+void ims__xml_quiet_begin(ims__xml_quiet *q);
+void ims__xml_quiet_end(const ims__xml_quiet *q);
+int ims__xml_stream_open(struct _xmlTextReader **out, int fd, const char *what,
+                         const char *root, char *why, size_t cap);
 
 /* ---- xml/writer.c ---- */
 typedef struct ims__xb {
@@ -463,20 +502,24 @@ typedef struct ims__xb {
 int ims__xb_add(ims__xb *b, const char *s, size_t n);
 int ims__xb_str(ims__xb *b, const char *s);
 int ims__xb_text(ims__xb *b, const char *s, size_t n);
+/* The export manifest's escaping (libxml2's text writer's, which wrote it
+ * first): element text with ' as is, attributes with TAB and LF escaped. */
+int ims__xb_value(ims__xb *b, const char *s, size_t n);
+int ims__xb_attr(ims__xb *b, const char *name, const char *value);
+/* Hand what is written to cb once at least at bytes are (0: whatever
+ * there is), and start again; the callback's non-zero value, or b's error. */
+int ims__xb_drain(ims__xb *b, size_t at, ims_body_cb cb, void *payload);
 int ims__xb_elem(ims__xb *b, const char *indent, const char *name, const char *text);
 int ims__xb_time(ims__xb *b, const char *indent, const char *name, int64_t us);
 int ims__xb_finish(char **out, size_t *out_len, ims__xb *b);
 /* RFC 3339 UTC with microseconds when not zero; cap >= 40 */
 void ims__fmt_time(char *out, size_t cap, int64_t us);
 
-/* ---- query/scope.c ---- */
-/* owner:"USER" folder:FOLDER [and (EXTRA)] [and (F's expression)] */
-int ims__filter_scope(ims_filter **out, const char *canon, ims_folder folder,
-                      const char *extra_expr, const ims_filter *f);
-
 /* ---- query/query.c ---- */
+/* A query of f confined to one user's folder (and conversation, when not
+ * NULL) with ims_filter_scope(), seeing what the user may see. */
 int ims__scoped_query(ims_query **out, ims_store *st, const char *canon_user,
-                      ims_folder folder, const char *extra_expr,
+                      ims_folder folder, const char *conversation,
                       const ims_filter *f, const ims_query_opts *opts);
 
 /* ---- oma/history.c, oma/history-list.c ---- */

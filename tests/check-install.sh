@@ -10,7 +10,8 @@ trap 'rm -rf "$d"' EXIT
 fail() { echo "check-install: $*"; exit 1; }
 make -s O="$O" DESTDIR="$d" prefix=/usr/local install >/dev/null
 p="$d/usr/local"
-for f in bin/imstore bin/imstore-list bin/imstore-put include/imstore.h include/cpim.h \
+for f in bin/imstore bin/imstore-list bin/imstore-put include/imstore.h \
+         include/imstore-exchange.h include/cpim.h \
          lib/libimstore.so.0 lib/libimstore.so lib/libimstore.a lib/libcpim.so.0 \
          lib/pkgconfig/imstore.pc lib/pkgconfig/cpim.pc share/man/man1/imstore.1 \
          share/man/man3/libimstore.3 share/man/man5/imstore.5 \
@@ -22,8 +23,12 @@ done
 grep -q '^Libs: -L${libdir} -limstore' "$p/lib/pkgconfig/imstore.pc" || fail "imstore.pc"
 cat > "$d/prog.c" <<'C'
 #include <imstore.h>
+#include <imstore-exchange.h>
 #include <stdio.h>
 int main(void) { char s[IMS_ID_STRLEN + 1]; ims_id id = {{0}}; ims_id_fmt(s, &id);
+	ims_archive_verify_opts o = IMS_ARCHIVE_VERIFY_OPTS_INIT;
+	static ims_archive_report r;
+	if (ims_archive_verify(&r, "/nonexistent/a.tar", &o) != IMS_INVALID) return 1;
 	return puts(ims_strerror(IMS_NOTFOUND)) < 0; }
 C
 cc -o "$d/prog" "$d/prog.c" -I"$p/include" -L"$p/lib" -limstore || fail "cannot build against the library"

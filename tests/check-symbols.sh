@@ -1,13 +1,15 @@
 #!/bin/sh
 # check-symbols.sh BUILDDIR - the shared libraries export exactly the
-# functions their public headers declare.
+# functions their public headers declare (libimstore: imstore.h and
+# imstore-exchange.h).
 set -eu
 O=${1:-build}
 status=0
-check() { # lib header prefix
+check() { # lib "headers" prefix
 	nm -D --defined-only "$O/$1" | awk '$2 ~ /^[TDBR]$/ {print $3}' |
 		sed 's/@.*//' | grep -v '^_' | sort -u > "$O/$1.exported"
-	grep -oE "\b$3[a-z0-9_]+ *\(" "$2" | sed 's/ *($//' | grep -v "^$3_" |
+	# shellcheck disable=SC2086 # $2 is a list of headers
+	cat $2 | grep -oE "\b$3[a-z0-9_]+ *\(" | sed 's/ *($//' | grep -v "^$3_" |
 		sort -u > "$O/$1.declared"
 	if ! diff -u "$O/$1.declared" "$O/$1.exported"; then
 		echo "check-symbols: $1 exports differ from $2 (- declared, + exported)"
@@ -18,6 +20,6 @@ check() { # lib header prefix
 	soname=$(objdump -p "$O/$1" | awk '/SONAME/ {print $2}')
 	[ "$soname" = "$1" ] || { echo "check-symbols: $1 has SONAME '$soname'"; status=1; }
 }
-check libimstore.so.0 libstore/imstore.h ims_
+check libimstore.so.0 "libstore/imstore.h libstore/imstore-exchange.h" ims_
 check libcpim.so.0 libcpim/cpim.h cpim_
 exit $status

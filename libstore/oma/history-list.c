@@ -21,8 +21,7 @@ typedef struct conv {
 struct ims_conv_list {
 	conv *v;
 	size_t n, cap;
-	size_t *slots;            /* hash of ids: index + 1, 0 empty */
-	size_t nslots;
+	ims__pairset ids;         /* while grouping: the ids, in v's order */
 };
 
 static void
@@ -72,7 +71,7 @@ ims_conv_list_free(ims_conv_list *l)
 	for (size_t i = 0; i < l->n; i++)
 		conv_clear(&l->v[i]);
 	free(l->v);
-	free(l->slots);
+	ims__pairset_free(&l->ids);
 	free(l);
 }
 
@@ -102,37 +101,6 @@ ims__conv_first(const ims_addr **from, const ims_addr **to, size_t *nto,
 
 /* ---------------------------------------------------------------- grouping */
 
-static size_t
-hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ull;
-	}
-	return (size_t)h;
-}
-
-static int
-rehash(ims_conv_list *l)
-{
-	size_t n = l->nslots ? l->nslots * 2 : 64, *s = calloc(n, sizeof(*s));
-
-	if (!s)
-		return ENOMEM;
-	for (size_t i = 0; i < l->n; i++) {
-		size_t j = hash(l->v[i].pub.id) & (n - 1);
-		while (s[j])
-			j = (j + 1) & (n - 1);
-		s[j] = i + 1;
-	}
-	free(l->slots);
-	l->slots = s;
-	l->nslots = n;
-	return 0;
-}
-
 static int
 addrs_copy(ims_addr **out, const ims_addr *a, size_t n)
 {
@@ -152,17 +120,16 @@ addrs_copy(ims_addr **out, const ims_addr *a, size_t n)
 static int
 conv_get(conv **out, ims_conv_list *l, const char *id, const ims_msg *m)
 {
-	size_t j;
+	size_t i;
 	conv *c;
-	int err = 0;
+	int err;
 
-	if (l->n * 2 >= l->nslots && (err = rehash(l)))
+	if ((err = ims__pairset_add(&i, &l->ids, id, NULL)))
 		return err;
-	for (j = hash(id) & (l->nslots - 1); l->slots[j]; j = (j + 1) & (l->nslots - 1))
-		if (strcmp(l->v[l->slots[j] - 1].pub.id, id) == 0) {
-			*out = &l->v[l->slots[j] - 1];
-			return 0;
-		}
+	if (i < l->n) {
+		*out = &l->v[i];
+		return 0;
+	}
 	if (l->n == l->cap) {
 		size_t ncap = l->cap ? l->cap * 2 : 16;
 		conv *v = realloc(l->v, ncap * sizeof(*v));
@@ -173,7 +140,6 @@ conv_get(conv **out, ims_conv_list *l, const char *id, const ims_msg *m)
 	}
 	c = &l->v[l->n++];
 	memset(c, 0, sizeof(*c));
-	l->slots[j] = l->n;
 	c->pub.id = dup(id, &err);
 	c->pub.mode = m->mode;
 	c->pub.start = c->pub.end = m->received;
@@ -311,9 +277,7 @@ finish(ims_conv_list *l, ims_store *st, MDB_txn *txn, uint32_t owner)
 	size_t j = 0;
 	int rc = 0;
 
-	free(l->slots);
-	l->slots = NULL;
-	l->nslots = 0;
+	ims__pairset_free(&l->ids);
 	for (size_t i = 0; i < l->n; i++) {
 		conv *c = &l->v[i];
 		if (!c->matched) {

@@ -146,21 +146,14 @@ int
 ims_history_transcript(ims_query **out, ims_store *st, const char *user,
                        const char *conversation, const ims_query_opts *opts)
 {
-	char canon[IMS_ADDR_MAX + 1], expr[2 * IMS_CONV_MAX + 32], *p;
+	char canon[IMS_ADDR_MAX + 1];
 
 	*out = NULL;
 	if (!user || ims_addr_canon(canon, sizeof(canon), user) ||
 	    !conv_nameable(conversation))
 		return IMS_INVALID;
-	p = expr + snprintf(expr, sizeof(expr), "conversation:\"");
-	for (const char *s = conversation; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			*p++ = '\\';
-		*p++ = *s;
-	}
-	*p++ = '"';
-	*p = '\0';
-	return ims__scoped_query(out, st, canon, IMS_FOLDER_HISTORY, expr, NULL, opts);
+	return ims__scoped_query(out, st, canon, IMS_FOLDER_HISTORY, conversation,
+	                         NULL, opts);
 }
 
 /* ---------------------------------------------------------------- scans */

@@ -65,13 +65,13 @@ fail(struct parser *p, int rc, size_t off, const char *fmt, ...)
 
 /* ---------------------------------------------------------------- nodes */
 
-static void
-node_free(ims__fnode *n)
+void
+ims__fnode_free(ims__fnode *n)
 {
 	if (!n)
 		return;
-	node_free(n->a);
-	node_free(n->b);
+	ims__fnode_free(n->a);
+	ims__fnode_free(n->b);
 	free(n->text);
 	free(n);
 }
@@ -101,15 +101,15 @@ join(struct parser *p, ims__fkind kind, ims__fnode *a, ims__fnode *b)
 		ims__fnode *all = a->kind == IMS__F_ALL ? a : b;
 		ims__fnode *other = all == a ? b : a;
 		if (kind == IMS__F_OR) {
-			node_free(other);
+			ims__fnode_free(other);
 			return all;
 		}
-		node_free(all);
+		ims__fnode_free(all);
 		return other;
 	}
 	if (!(n = node_new(p, kind))) {
-		node_free(a);
-		node_free(b);
+		ims__fnode_free(a);
+		ims__fnode_free(b);
 		return NULL;
 	}
 	n->a = a;
@@ -355,7 +355,7 @@ make_term(struct parser *p)
 	                     sizeof(msg));
 	if (rc != 0) {
 		fail(p, rc, p->voff, "%s", msg);
-		node_free(n);
+		ims__fnode_free(n);
 		return NULL;
 	}
 	return n;
@@ -419,7 +419,7 @@ parse_unary(struct parser *p)
 				if (p->tok != TK_ERR)
 					fail(p, IMS_SYNTAX, p->off, "expected ')' to close "
 					     "'(' at offset %zu", open);
-				node_free(c);
+				ims__fnode_free(c);
 				c = NULL;
 			}
 			p->depth--;
@@ -433,7 +433,7 @@ parse_unary(struct parser *p)
 		if (!c)
 			return NULL;
 		if (!(n = node_new(p, IMS__F_NOT))) {
-			node_free(c);
+			ims__fnode_free(c);
 			return NULL;
 		}
 		n->a = c;
@@ -469,7 +469,7 @@ parse_and(struct parser *p)
 		else if (!starts_unary(p->tok))
 			break;
 		if (!(r = parse_unary(p))) {
-			node_free(l);
+			ims__fnode_free(l);
 			return NULL;
 		}
 		l = join(p, IMS__F_AND, l, r);
@@ -485,7 +485,7 @@ parse_or(struct parser *p)
 	while (l && p->tok == TK_OR) {
 		lex(p);
 		if (!(r = parse_and(p))) {
-			node_free(l);
+			ims__fnode_free(l);
 			return NULL;
 		}
 		l = join(p, IMS__F_OR, l, r);
@@ -535,7 +535,7 @@ ims_filter_parse(ims_filter **out, const char *expr, int64_t now,
 	if (p.rc == 0 && (!f || !f->expr))
 		fail(&p, ENOMEM, 0, "out of memory");
 	if (p.rc != 0) {
-		node_free(root);
+		ims__fnode_free(root);
 		if (f)
 			free(f->expr);
 		free(f);
@@ -551,7 +551,7 @@ ims_filter_free(ims_filter *f)
 {
 	if (!f)
 		return;
-	node_free(f->root);
+	ims__fnode_free(f->root);
 	free(f->expr);
 	free(f);
 }

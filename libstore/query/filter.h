@@ -64,6 +64,11 @@ const char *ims__age_parse(int64_t *lo, int64_t *hi, const char *s, int64_t now,
                            int newer);
 int ims__date_describe(char *buf, size_t cap, int64_t lo, int64_t hi);
 
+/* A tree and everything under it; NULL is ignored (filter-parse.c). */
+void ims__fnode_free(ims__fnode *n);
+/* A copy of a tree, or NULL when out of memory (filter-combine.c). */
+ims__fnode *ims__fnode_copy(const ims__fnode *n);
+
 /* Write a one-line description of a (sub)tree, e.g.
  * "(owner:sip:bob@example.com and type:text/plain)"; returns bytes needed like
  * snprintf. */

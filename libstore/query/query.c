@@ -602,7 +602,7 @@ ims_query_free(ims_query *q)
  * owns the filter it builds. */
 int
 ims__scoped_query(ims_query **out, ims_store *st, const char *canon_user,
-                  ims_folder folder, const char *extra_expr, const ims_filter *f,
+                  ims_folder folder, const char *conversation, const ims_filter *f,
                   const ims_query_opts *opts)
 {
 	ims_query_opts o = IMS_QUERY_OPTS_INIT;
@@ -610,7 +610,7 @@ ims__scoped_query(ims_query **out, ims_store *st, const char *canon_user,
 	int rc;
 
 	*out = NULL;
-	if ((rc = ims__filter_scope(&scoped, canon_user, folder, extra_expr, f)))
+	if ((rc = ims_filter_scope(&scoped, f, canon_user, folder, conversation)))
 		return rc;
 	if (opts) {
 		o.reverse = opts->reverse;

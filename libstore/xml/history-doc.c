@@ -212,15 +212,7 @@ typedef struct tx {
 static int
 tx_flush(tx *t, int always)
 {
-	int rc;
-
-	if (t->b.err)
-		return t->b.err;
-	if (t->b.len == 0 || (!always && t->b.len < FLUSH_AT))
-		return 0;
-	rc = t->cb(t->b.buf, t->b.len, t->payload);
-	t->b.len = 0;
-	return rc;
+	return ims__xb_drain(&t->b, always ? 0 : FLUSH_AT, t->cb, t->payload);
 }
 
 /* Whether a body is text: valid UTF-8 with no control character but TAB,
@@ -272,18 +264,6 @@ text_scan(const void *chunk, size_t len, void *payload)
 	return s->bad; /* non-zero stops the stream */
 }
 
-static const char b64[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void
-b64_group(char *o, const unsigned char *g, size_t n)
-{
-	o[0] = b64[g[0] >> 2];
-	o[1] = b64[(g[0] & 3) << 4 | (n > 1 ? g[1] >> 4 : 0)];
-	o[2] = n > 1 ? b64[(g[1] & 15) << 2 | (n > 2 ? g[2] >> 6 : 0)] : '=';
-	o[3] = n > 2 ? b64[g[2] & 63] : '=';
-}
-
 static void
 b64_add(tx *t, const unsigned char *p, size_t n)
 {
@@ -303,8 +283,7 @@ b64_add(tx *t, const unsigned char *p, size_t n)
 			p += 3;
 			n -= 3;
 		}
-		b64_group(out + o, g, 3);
-		if ((o += 4) == sizeof(out)) {
+		if ((o += ims__b64_encode(out + o, g, 3)) == sizeof(out)) {
 			ims__xb_add(&t->b, out, o);
 			o = 0;
 		}
@@ -319,9 +298,8 @@ b64_end(tx *t)
 
 	if (!t->ncarry)
 		return;
-	b64_group(out, t->carry, t->ncarry);
+	ims__xb_add(&t->b, out, ims__b64_encode(out, t->carry, t->ncarry));
 	t->ncarry = 0;
-	ims__xb_add(&t->b, out, 4);
 }
 
 static int

@@ -2,14 +2,19 @@
  * any kind, no entities, no network, bounded size and depth (libxml2). */
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlreader.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "internal.h"
 
 #define XML_MAX_BYTES (64 * 1024)
 #define XML_MAX_DEPTH 32
+/* no network, no DTD loading, no entity substitution, and no message of
+ * libxml2's own on stderr */
+#define XML_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
 
 static int
 has_markup_decl(const char *p, size_t len)
@@ -142,9 +147,7 @@ ims__xml_read(xmlDoc **out, const void *data, size_t len, ims_errinfo *err)
 	if (!why && !(ctx = xmlNewParserCtxt()))
 		return ENOMEM;
 	if (!why) {
-		doc = xmlCtxtReadMemory(ctx, data, (int)len, NULL, NULL,
-		                        XML_PARSE_NONET | XML_PARSE_NOERROR |
-		                        XML_PARSE_NOWARNING);
+		doc = xmlCtxtReadMemory(ctx, data, (int)len, NULL, NULL, XML_OPTIONS);
 		if (!doc) {
 			const xmlError *e = xmlCtxtGetLastError(ctx);
 			if (err && e) {
@@ -173,4 +176,90 @@ ims__xml_read(xmlDoc **out, const void *data, size_t len, ims_errinfo *err)
 			snprintf(err->message, sizeof(err->message), "%s", why);
 	}
 	return IMS_INVALID;
+}
+
+/* ---------------------------------------------------------------- streams */
+
+/* The head of a streamed document, before libxml2 reads it: UTF-8 only
+ * (a document in UTF-16 or declared UTF-7 would hide its DOCTYPE from the
+ * search below), and no DOCTYPE before the root element, so that no DTD is
+ * ever handed to the parser, whatever its entities. */
+static int
+head_refused(int fd, const char *what, const char *root, char *why, size_t cap)
+{
+	char buf[65536 + 1], utf[160], tag[64];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	char *r, *dt;
+
+	if (n <= 0)
+		return 0;
+	if (ims__xml_utf8_only(buf, (size_t)n, utf, sizeof(utf))) {
+		snprintf(why, cap, "%s is refused: %s", what, utf);
+		return 1;
+	}
+	buf[n] = '\0';
+	snprintf(tag, sizeof(tag), "<%s", root);
+	r = strstr(buf, tag);
+	dt = strstr(buf, "<!DOCTYPE");
+	if (dt && (!r || dt < r)) {
+		snprintf(why, cap, "%s has a DOCTYPE (refused)", what);
+		return 1;
+	}
+	return 0;
+}
+
+#if LIBXML_VERSION >= 21200
+static void
+quiet(void *arg, const xmlError *e)
+#else
+static void
+quiet(void *arg, xmlErrorPtr e)
+#endif
+{
+	(void)arg;
+	(void)e;
+}
+
+int
+ims__xml_stream_open(xmlTextReaderPtr *out, int fd, const char *what,
+                     const char *root, char *why, size_t cap)
+{
+	ims__xml_quiet q;
+
+	*out = NULL;
+	if (head_refused(fd, what, root, why, cap))
+		return IMS_INVALID;
+	ims__xml_quiet_begin(&q);
+	*out = xmlReaderForFd(fd, NULL, NULL, XML_OPTIONS);
+	ims__xml_quiet_end(&q);
+	if (!*out) {
+		snprintf(why, cap, "cannot read %s", what);
+		return IMS_INVALID;
+	}
+	xmlTextReaderSetStructuredErrorHandler(*out, quiet, NULL);
+	return 0;
+}
+
+/* libxml2 hands a message it has no parser for (an encoding error of a
+ * stream) to the generic error function of the calling thread: silenced
+ * while the library reads, the caller's own put back after. */
+static void
+silent(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+void
+ims__xml_quiet_begin(ims__xml_quiet *q)
+{
+	q->fn = (void (*)(void))xmlGenericError;
+	q->ctx = xmlGenericErrorContext;
+	xmlSetGenericErrorFunc(NULL, silent);
+}
+
+void
+ims__xml_quiet_end(const ims__xml_quiet *q)
+{
+	xmlSetGenericErrorFunc(q->ctx, (xmlGenericErrorFunc)q->fn);
 }

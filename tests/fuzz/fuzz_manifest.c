@@ -1,5 +1,6 @@
 /* fuzz_manifest.c - manifest.xml of an export archive as import and
- * verify-archive read it (mf_read_open/mf_read_next, cmd/manifest.c),
+ * verify-archive read it (ims__mf_read_open/ims__mf_read_next,
+ * libstore/exchange/manifest-read.c),
  * without the archive around it.
  *
  * Invariants: a refusal says why; every item read is complete (file, a
@@ -14,19 +15,19 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "archive.h"
+#include "exchange/exchange.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
-check_item(const mf_item *it)
+check_item(const ims__mf_item *it)
 {
 	const ims_msg *m = &it->m;
 
 	if (!it->file || !it->sha || strlen(it->sha) != 64 ||
-	    (it->kind != ARC_MESSAGE && it->kind != ARC_TRANSCRIPT))
+	    (it->kind != IMS__ARC_MESSAGE && it->kind != IMS__ARC_TRANSCRIPT))
 		abort();
-	if (it->kind != ARC_MESSAGE)
+	if (it->kind != IMS__ARC_MESSAGE)
 		return;
 	if (!m->owner || !m->message_id || m->received == IMS_TIME_NONE ||
 	    m->nto + m->ncc > IMS_RCPT_MAX || m->nheaders > IMS_HEADERS_MAX ||
@@ -45,43 +46,43 @@ check_item(const mf_item *it)
 static int
 rewrite(int in)
 {
-	mf_export e = { "/var/lib/imstore", "", "raw", 0 };
+	ims__mf_export e = { "/var/lib/imstore", "", "raw", 0 };
 	uint64_t msgs = 0, trs = 0, bytes = 0;
-	mf_reader *r = NULL;
-	mf_writer *w = NULL;
-	mf_item it;
+	ims__mf_reader *r = NULL;
+	ims__mf_writer *w = NULL;
+	ims__mf_item it;
 	char err[256] = "";
 	int out = memfd_create("fuzz-manifest", MFD_CLOEXEC), rc;
 
 	if (out < 0 || lseek(in, 0, SEEK_SET) != 0)
 		abort();
-	if (mf_read_open(&r, in, err, sizeof(err))) {
+	if (ims__mf_read_open(&r, in, err, sizeof(err))) {
 		if (!err[0])
 			abort();
 		close(out);
 		return -1;
 	}
-	if (mf_open(&w, out, &e))
+	if (ims__mf_open(&w, out, &e))
 		abort();
-	while ((rc = mf_read_next(r, &it)) == 0) {
+	while ((rc = ims__mf_read_next(r, &it)) == 0) {
 		check_item(&it);
-		if (it.kind == ARC_MESSAGE) {
-			rc = mf_message(w, &it.m, it.file, it.sha, it.size);
+		if (it.kind == IMS__ARC_MESSAGE) {
+			rc = ims__mf_message(w, &it.m, it.file, it.sha, it.size);
 			msgs++;
 			bytes += it.m.size;
 		} else {
-			rc = mf_transcript(w, it.file, it.sha, it.size, NULL, NULL, 0);
+			rc = ims__mf_transcript(w, it.file, it.sha, it.size, NULL, NULL, 0);
 			trs++;
 		}
 		if (rc)
 			abort();
 	}
-	if (rc < 0 && !mf_read_err(r)[0])
+	if (rc < 0 && !ims__mf_read_err(r)[0])
 		abort();
-	if (rc > 0 && mf_close(w, msgs, bytes, trs))
+	if (rc > 0 && ims__mf_close(w, msgs, bytes, trs))
 		abort();
-	mf_free(w);
-	mf_read_free(r);
+	ims__mf_free(w);
+	ims__mf_read_free(r);
 	if (rc < 0) {
 		close(out);
 		return -1;

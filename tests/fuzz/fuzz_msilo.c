@@ -1,5 +1,6 @@
 /* fuzz_msilo.c - rows of a Kamailio msilo dump as `imstore import
- * --from-msilo` reads them (msilo_parse, cmd/msilo.c), one line per row.
+ * --from-msilo` reads them (ims__msilo_parse, libstore/exchange/msilo.c), one
+ * line per row.
  *
  * Invariants: a row names exactly one user: its owner is sip:USER@DOMAIN,
  * canonicalises (or is too long), and the canonical form has one '@', no
@@ -12,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "imstore.h"
-#include "msilo.h"
+#include "exchange/exchange.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -45,14 +45,14 @@ bad:
 static void
 one_line(char *line, size_t len, int first)
 {
-	msilo_row *r = malloc(sizeof(*r));
+	ims__msilo_row *r = malloc(sizeof(*r));
 	ims_errinfo e;
 	char err[256];
 	int k;
 
 	if (!r)
 		return;
-	k = msilo_parse(r, line, first, NOW, err, sizeof(err));
+	k = ims__msilo_parse(r, line, first, NOW, err, sizeof(err));
 	if (k < 0 && !err[0])
 		abort();
 	if (k == 0) {

@@ -707,6 +707,183 @@ test_describe(void)
 	ims_filter_free(f);
 }
 
+/* ---------------------------------------------------------------- combine */
+
+/* A few messages that differ in every term the pairs below name. */
+static void
+sample_msgs(ims_msg *v, size_t n)
+{
+	static ims_addr to[] = { { "sip:bob@example.com", NULL },
+		{ "sip:carol@example.com", NULL } };
+	static const char *const owners[] = { "sip:bob@example.com",
+		"sip:carol@example.com", "sip:eve@example.com" };
+	static const char *const convs[] = { "c1", "c2", NULL };
+	static const char *const subjects[] = { "Holiday Photos", "lunch", NULL };
+	ims_msg m0 = IMS_MSG_INIT;
+
+	for (size_t i = 0; i < n; i++) {
+		ims_msg *m = &v[i];
+		*m = m0;
+		m->id.b[15] = (unsigned char)i;
+		m->owner = owners[i % 3];
+		m->folder = i % 2 ? IMS_FOLDER_HISTORY : IMS_FOLDER_DEFERRED;
+		m->mode = (ims_mode)(1 + i % 3);
+		m->state = i % 4 ? IMS_STATE_DELIVERED : IMS_STATE_STORED;
+		m->flags = i % 5 == 0 ? IMS_MSGF_HELD : 0;
+		m->from.uri = i % 2 ? "sip:alice@example.com" : "sip:dan@example.com";
+		m->to = &to[i % 2];
+		m->nto = 1;
+		m->message_id = i % 7 ? "m1" : "m2";
+		m->conversation = convs[i % 3];
+		m->subject = subjects[(i / 3) % 3];
+		m->content_type = i % 4 ? "text/plain" : "image/png";
+		m->received = NOW - (int64_t)i * DAY / 2;
+		m->size = (uint64_t)i * 1000;
+	}
+}
+
+static const char *const combine_exprs[] = {
+	"", "*", "owner:sip:bob@example.com", "folder:history", "not state:held",
+	"from:sip:alice@example.com or type:image/*", "older:2d", "newer:1d",
+	"size:>3000 (subject:photo or conversation:c2)", "-(mode:pager or msgid:m2)",
+	"peer:sip:carol@example.com state:delivered",
+};
+
+/* a and b combined match exactly what both match; the description of
+ * the combination reads back as the same filter */
+static void
+combine_pair(const char *ea, const char *eb, const ims_msg *v, size_t n)
+{
+	ims_filter *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+	char want[1024], got[1024];
+	int same = 1, rc;
+
+	ims_filter_parse(&a, ea, NOW, NULL);
+	ims_filter_parse(&b, eb, NOW, NULL);
+	rc = ims_filter_and(&c, a, b);
+	/* the inputs are not needed afterwards */
+	ims_filter_free(a);
+	ims_filter_free(b);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		ims_filter_parse(&a, ea, NOW, NULL);
+		ims_filter_parse(&b, eb, NOW, NULL);
+		same &= ims_filter_match(c, &v[i]) ==
+		        (ims_filter_match(a, &v[i]) && ims_filter_match(b, &v[i]));
+		ims_filter_free(a);
+		ims_filter_free(b);
+	}
+	ok(rc == 0 && same, "'%s' and '%s' match what both match", ea, eb);
+	ims__filter_describe(want, sizeof(want), c ? c->root : NULL);
+	rc = ims_filter_parse(&d, want, NOW, NULL);
+	if (rc == 0)
+		ims__filter_describe(got, sizeof(got), d->root);
+	ok(rc == 0 && strcmp(got, want) == 0 && c && strcmp(c->expr, want) == 0,
+	   "  described '%s', reads back", want);
+	ims_filter_free(c);
+	ims_filter_free(d);
+}
+
+static void
+test_filter_and(void)
+{
+	size_t ne = sizeof(combine_exprs) / sizeof(combine_exprs[0]);
+	ims_filter *a = NULL, *b = NULL, *c = NULL;
+	ims_msg v[24];
+
+	sample_msgs(v, 24);
+	for (size_t i = 0; i < ne; i++)
+		for (size_t j = 0; j < ne; j++)
+			combine_pair(combine_exprs[i], combine_exprs[j], v, 24);
+	is_int(ims_filter_and(&c, NULL, NULL), 0, "NULL and NULL");
+	ok(c && ims_filter_is_all(c), "  matches everything");
+	ims_filter_free(c);
+	ims_filter_parse(&a, "owner:sip:bob@example.com", NOW, NULL);
+	ims_filter_parse(&b, "*", NOW, NULL);
+	ims_filter_and(&c, b, a);
+	is_str(described(c), "owner:sip:bob@example.com", "'*' folds away");
+	ims_filter_free(c);
+	ims_filter_parse(&c, "state:held or mode:pager", NOW, NULL);
+	ims_filter_free(b);
+	ims_filter_and(&b, a, c);
+	is_str(described(b), "(owner:sip:bob@example.com and (state:held or mode:pager))",
+	       "an or stays inside its operand");
+	is_str(described(a), "owner:sip:bob@example.com", "an input is not changed");
+	ims_filter_free(a);
+	ims_filter_free(b);
+	ims_filter_free(c);
+	is_int(ims_filter_and(NULL, NULL, NULL), IMS_INVALID, "no place for it");
+}
+
+/* A filter compiled at NOW keeps NOW once combined: nothing is parsed
+ * again at the current time. */
+static void
+test_filter_keeps_time(void)
+{
+	ims_filter *f = NULL, *c = NULL;
+	ims_msg m = IMS_MSG_INIT;
+
+	m.owner = "sip:bob@example.com";
+	m.folder = IMS_FOLDER_HISTORY;
+	m.from.uri = "sip:alice@example.com";
+	m.message_id = "m";
+	m.received = NOW - DAY / 2;
+	ims_filter_parse(&f, "older:1d", NOW, NULL);
+	ims_filter_scope(&c, f, "sip:bob@example.com", IMS_FOLDER_HISTORY, NULL);
+	is_int(ims_filter_match(c, &m), 0, "older:1d of NOW, scoped: half a day old is not older");
+	ims_filter_free(c);
+	ims_filter_and(&c, f, NULL);
+	is_int(ims_filter_match(c, &m), 0, "older:1d of NOW, combined: the same");
+	ims_filter_free(c);
+	ims_filter_free(f);
+}
+
+static void
+test_filter_scope(void)
+{
+	ims_msg v[24];
+	ims_filter *f = NULL, *s = NULL;
+	int same = 1;
+
+	sample_msgs(v, 24);
+	ims_filter_parse(&f, "from:sip:alice@example.com or not from:sip:alice@example.com",
+	                 NOW, NULL);
+	is_int(ims_filter_scope(&s, f, "<sip:bob@EXAMPLE.com>", IMS_FOLDER_HISTORY, NULL),
+	       0, "scope to bob's history");
+	is_str(described(s), "(owner:sip:bob@example.com and folder:history and "
+	       "(from:sip:alice@example.com or not from:sip:alice@example.com))",
+	       "  described, owner canonical");
+	for (size_t i = 0; i < 24; i++)
+		same &= ims_filter_match(s, &v[i]) ==
+		        (strcmp(v[i].owner, "sip:bob@example.com") == 0 &&
+		         v[i].folder == IMS_FOLDER_HISTORY);
+	ok(same, "  an or in the filter cannot reach another user or folder");
+	ims_filter_free(s);
+	is_int(ims_filter_scope(&s, NULL, "sip:carol@example.com", IMS_FOLDER_DEFERRED,
+	                        "conv \"one\""), 0, "scope to a conversation, no filter");
+	is_str(described(s), "(owner:sip:carol@example.com and folder:deferred and "
+	       "conversation:\"conv \\\"one\\\"\")", "  described, the value quoted");
+	{
+		ims_filter *g = NULL;
+		ims_filter_parse(&g, s->expr, NOW, NULL);
+		is_str(described(g), s->expr, "  its text reads back");
+		ims_filter_free(g);
+	}
+	ims_filter_free(s);
+	s = (ims_filter *)&s;
+	is_int(ims_filter_scope(&s, f, "bob", IMS_FOLDER_HISTORY, NULL), IMS_INVALID,
+	       "not an address: invalid");
+	ok(s == NULL, "  nothing made");
+	is_int(ims_filter_scope(&s, f, NULL, IMS_FOLDER_HISTORY, NULL), IMS_INVALID,
+	       "no owner: invalid");
+	is_int(ims_filter_scope(&s, f, "sip:bob@example.com", (ims_folder)7, NULL),
+	       IMS_INVALID, "unknown folder: invalid");
+	is_int(ims_filter_scope(&s, f, "sip:bob@example.com", IMS_FOLDER_HISTORY, "a\nb"),
+	       IMS_INVALID, "control character in the conversation: invalid");
+	is_int(ims_filter_scope(&s, f, "sip:bob@example.com", IMS_FOLDER_HISTORY, ""),
+	       IMS_INVALID, "empty conversation: invalid");
+	ims_filter_free(f);
+}
+
 int
 main(void)
 {
@@ -717,5 +894,8 @@ main(void)
 	test_limits();
 	test_match();
 	test_describe();
+	test_filter_and();
+	test_filter_keeps_time();
+	test_filter_scope();
 	return done_testing();
 }

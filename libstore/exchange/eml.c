@@ -7,8 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "eml.h"
+#include "exchange.h"
+#include "internal.h"
 
 typedef struct eml_out {
 	int fd;
@@ -57,24 +57,13 @@ puts_(eml_out *o, const char *s)
 	put(o, s, strlen(s));
 }
 
-static const char b64[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
+/* Up to 57 bytes (a line's worth) as base64, then end. */
 static void
 b64_line(eml_out *o, const unsigned char *p, size_t n, const char *end)
 {
 	char line[80];
-	size_t k = 0;
 
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) |
-		             (i + 2 < n ? p[i + 2] : 0);
-		line[k++] = b64[v >> 18 & 63];
-		line[k++] = b64[v >> 12 & 63];
-		line[k++] = i + 1 < n ? b64[v >> 6 & 63] : '=';
-		line[k++] = i + 2 < n ? b64[v & 63] : '=';
-	}
-	put(o, line, k);
+	put(o, line, ims__b64_encode(line, p, n));
 	puts_(o, end);
 }
 
@@ -225,7 +214,7 @@ body_chunk(const void *chunk, size_t len, void *payload)
 }
 
 int
-eml_write(int fd, const ims_msg *m, ims_query *q)
+ims__eml_write(int fd, const ims_msg *m, ims_query *q)
 {
 	eml_out o;
 	char id[IMS_ID_STRLEN + 1];

@@ -1,23 +1,24 @@
-/* arcverify.c - checking an export archive against itself: what
- * verify-archive reports, import requires and export --delete-after waits
- * for.  One pass over the archive; the lists are spooled, never held in
- * memory. */
+/* verify.c - checking an export archive against itself: what
+ * ims_archive_verify() reports, an import requires and an export's
+ * IMS_EXPORT_DELETE_AFTER waits for.  One pass over the archive; the lists
+ * are spooled, never held in memory. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "archive.h"
-#include "cli.h"
+#include "exchange.h"
 
 typedef struct vstate {
-	arc_report *r;
-	arc_in in;
+	ims_archive_report *r;
+	char *err;                      /* IMS__ARC_ERR bytes */
+	const ims__verify_args *a;
+	ims__arc_in in;
 	int computed, manifest, sums;   /* spools */
 	int have_manifest, have_sums;
-	arc_problem_cb cb;
-	void *payload;
+	uint64_t seen;                  /* message files read */
 	unsigned char buf[65536];
 } vstate;
 
@@ -29,7 +30,7 @@ vrefuse(vstate *v, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(v->r->err, sizeof(v->r->err), fmt, ap);
+	vsnprintf(v->err, IMS__ARC_ERR, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -46,8 +47,8 @@ vproblem(vstate *v, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	v->r->problems++;
-	if (v->cb)
-		v->cb(msg, v->payload);
+	if (v->a->problem)
+		v->a->problem(msg, v->a->payload);
 }
 
 static int
@@ -67,45 +68,48 @@ spool_write(int fd, const void *p, size_t n)
 
 /* Read one entry: its hash, and its bytes into a spool when asked. */
 static int
-read_entry(vstate *v, int copy_to, char hex[ARC_HEX + 1])
+read_entry(vstate *v, int copy_to, char hex[IMS__ARC_HEX + 1])
 {
 	unsigned char *buf = v->buf;
 	struct sha256_ctx ctx;
 	long n;
 
 	sha256_init(&ctx);
-	while ((n = arc_in_read(&v->in, buf, sizeof(v->buf))) > 0) {
+	while ((n = ims__arc_in_read(&v->in, buf, sizeof(v->buf))) > 0) {
 		sha256_update(&ctx, (size_t)n, buf);
 		if (copy_to >= 0 && spool_write(copy_to, buf, (size_t)n))
 			return vrefuse(v, "cannot spool '%s': %s", v->in.name, strerror(errno));
 	}
 	if (n < 0)
 		return vrefuse(v, "%s", v->in.err);
-	arc_hex(hex, &ctx);
+	ims__arc_hex(hex, &ctx);
 	return 0;
 }
 
 static int
 scan(vstate *v)
 {
-	char hex[ARC_HEX + 1], line[ARC_HEX + 64 + 4096];
+	char hex[IMS__ARC_HEX + 1], line[IMS__ARC_HEX + 64 + 4096];
 	int rc;
 
-	while ((rc = arc_in_next(&v->in)) == 0) {
+	while ((rc = ims__arc_in_next(&v->in)) == 0) {
 		if (v->have_sums)
 			return vrefuse(v, "entry '%.200s' after SHA256SUMS", v->in.name);
-		if (v->in.kind == ARC_SUMS) {
+		if (v->in.kind == IMS__ARC_SUMS) {
 			v->have_sums = 1;
 			if (read_entry(v, v->sums, hex))
 				return -1;
 			continue;
 		}
-		if (v->in.kind == ARC_MANIFEST && v->have_manifest++)
+		if (v->in.kind == IMS__ARC_MANIFEST && v->have_manifest++)
 			return vrefuse(v, "two manifest.xml entries");
-		if (read_entry(v, v->in.kind == ARC_MANIFEST ? v->manifest : -1, hex))
+		if (read_entry(v, v->in.kind == IMS__ARC_MANIFEST ? v->manifest : -1, hex))
 			return -1;
 		v->r->files++;
 		v->r->bytes += v->in.entry_bytes;
+		if (v->in.kind == IMS__ARC_MESSAGE)
+			ims__xprogress(v->a->progress, v->a->payload, ++v->seen,
+			               v->r->bytes, 0);
 		snprintf(line, sizeof(line), "%s %llu %s\n", hex,
 		         (unsigned long long)v->in.entry_bytes, v->in.name);
 		if (spool_write(v->computed, line, strlen(line)))
@@ -134,7 +138,7 @@ reopen(int fd)
 }
 
 typedef struct cline {
-	char hex[ARC_HEX + 1];
+	char hex[IMS__ARC_HEX + 1];
 	unsigned long long size;
 	char name[4096];
 } cline;
@@ -142,7 +146,7 @@ typedef struct cline {
 static int
 next_computed(FILE *f, cline *c)
 {
-	char line[ARC_HEX + 64 + 4096];
+	char line[IMS__ARC_HEX + 64 + 4096];
 
 	if (!fgets(line, sizeof(line), f))
 		return 1;
@@ -155,7 +159,7 @@ static int
 check_sums(vstate *v)
 {
 	FILE *c = reopen(v->computed), *s = reopen(v->sums);
-	char line[ARC_HEX + 4096 + 8];
+	char line[IMS__ARC_HEX + 4096 + 8];
 	cline cl;
 	int rc = 0;
 
@@ -169,22 +173,22 @@ check_sums(vstate *v)
 			continue;
 		}
 		line[strcspn(line, "\n")] = '\0';
-		if (strlen(line) < ARC_HEX + 3 || line[ARC_HEX] != ' ' ||
-		    (line[ARC_HEX + 1] != ' ' && line[ARC_HEX + 1] != '*')) {
+		if (strlen(line) < IMS__ARC_HEX + 3 || line[IMS__ARC_HEX] != ' ' ||
+		    (line[IMS__ARC_HEX + 1] != ' ' && line[IMS__ARC_HEX + 1] != '*')) {
 			rc = vrefuse(v, "SHA256SUMS: malformed line '%.80s'", line);
 			goto out;
 		}
-		if (strcmp(line + ARC_HEX + 2, cl.name) != 0) {
+		if (strcmp(line + IMS__ARC_HEX + 2, cl.name) != 0) {
 			vproblem(v, "SHA256SUMS lists '%.200s' where the archive has '%.200s'",
-			         line + ARC_HEX + 2, cl.name);
+			         line + IMS__ARC_HEX + 2, cl.name);
 			continue;
 		}
-		if (strncmp(line, cl.hex, ARC_HEX) != 0)
+		if (strncmp(line, cl.hex, IMS__ARC_HEX) != 0)
 			vproblem(v, "%s: SHA-256 does not match SHA256SUMS", cl.name);
 	}
 	while (fgets(line, sizeof(line), s))
 		vproblem(v, "SHA256SUMS lists a file the archive does not hold: '%.200s'",
-		         line + (strlen(line) > ARC_HEX + 2 ? ARC_HEX + 2 : 0));
+		         line + (strlen(line) > IMS__ARC_HEX + 2 ? IMS__ARC_HEX + 2 : 0));
 out:
 	if (c)
 		fclose(c);
@@ -194,7 +198,7 @@ out:
 }
 
 static int
-check_item(vstate *v, FILE *c, const mf_item *it)
+check_item(vstate *v, FILE *c, const ims__mf_item *it)
 {
 	cline cl;
 
@@ -215,7 +219,7 @@ check_item(vstate *v, FILE *c, const mf_item *it)
 	else if (cl.size != it->size)
 		vproblem(v, "%s: %llu bytes, the manifest says %llu", it->file, cl.size,
 		         (unsigned long long)it->size);
-	if (it->kind == ARC_MESSAGE)
+	if (it->kind == IMS__ARC_MESSAGE)
 		v->r->messages++;
 	else
 		v->r->transcripts++;
@@ -227,38 +231,61 @@ static int
 check_manifest(vstate *v)
 {
 	FILE *c = reopen(v->computed);
-	mf_reader *mr = NULL;
-	mf_item it;
+	ims__mf_reader *mr = NULL;
+	ims__mf_item it;
 	cline cl;
 	int rc;
 
 	if (!c || lseek(v->manifest, 0, SEEK_SET) < 0 ||
-	    mf_read_open(&mr, v->manifest, v->r->err, sizeof(v->r->err))) {
-		rc = v->r->err[0] ? -1 : vrefuse(v, "cannot read the manifest");
+	    ims__mf_read_open(&mr, v->manifest, v->err, IMS__ARC_ERR)) {
+		rc = v->err[0] ? -1 : vrefuse(v, "cannot read the manifest");
 		goto out;
 	}
-	while ((rc = mf_read_next(mr, &it)) == 0)
+	while ((rc = ims__mf_read_next(mr, &it)) == 0)
 		check_item(v, c, &it);
 	if (rc < 0) {
-		rc = vrefuse(v, "manifest.xml: %s", mf_read_err(mr));
+		rc = vrefuse(v, "manifest.xml: %s", ims__mf_read_err(mr));
 		goto out;
 	}
 	rc = 0;
-	snprintf(v->r->layout, sizeof(v->r->layout), "%s", mf_read_layout(mr));
+	snprintf(v->r->layout, sizeof(v->r->layout), "%s", ims__mf_read_layout(mr));
 	while (next_computed(c, &cl) == 0)
 		if (strcmp(cl.name, "manifest.xml") != 0)
 			vproblem(v, "%s: in the archive, not in the manifest", cl.name);
 out:
-	mf_read_free(mr);
+	ims__mf_read_free(mr);
 	if (c)
 		fclose(c);
 	return rc;
 }
 
+static int
+spools_open(vstate *v)
+{
+	const char *dir = v->a->spooldir;
+
+	v->computed = ims__arc_spool(dir);
+	v->manifest = ims__arc_spool(dir);
+	v->sums = ims__arc_spool(dir);
+	if (v->computed < 0 || v->manifest < 0 || v->sums < 0)
+		return vrefuse(v, "cannot create a temporary file in '%s': %s", dir,
+		               strerror(errno));
+	return 0;
+}
+
+static void
+spools_close(vstate *v)
+{
+	if (v->computed >= 0)
+		close(v->computed);
+	if (v->manifest >= 0)
+		close(v->manifest);
+	if (v->sums >= 0)
+		close(v->sums);
+}
+
 int
-arc_verify(arc_report *r, const char *path, const arc_limits *lim,
-           const char *spooldir, arc_problem_cb cb, void *payload,
-           int *manifest_fd)
+ims__arc_verify(ims_archive_report *r, char *err, const ims__verify_args *a)
 {
 	vstate v;
 	int rc;
@@ -266,66 +293,58 @@ arc_verify(arc_report *r, const char *path, const arc_limits *lim,
 	memset(r, 0, sizeof(*r));
 	memset(&v, 0, offsetof(vstate, buf));
 	v.r = r;
-	v.cb = cb;
-	v.payload = payload;
-	if (manifest_fd)
-		*manifest_fd = -1;
-	v.computed = arc_spool(spooldir);
-	v.manifest = arc_spool(spooldir);
-	v.sums = arc_spool(spooldir);
-	if (v.computed < 0 || v.manifest < 0 || v.sums < 0) {
-		rc = vrefuse(&v, "cannot create a temporary file in '%s': %s", spooldir,
-		             strerror(errno));
+	v.err = err;
+	v.a = a;
+	err[0] = '\0';
+	if (a->manifest_fd)
+		*a->manifest_fd = -1;
+	if ((rc = spools_open(&v)))
 		goto out;
-	}
-	if (arc_in_open(&v.in, path, lim)) {
+	if (ims__arc_in_open(&v.in, a->path, a->lim)) {
 		rc = vrefuse(&v, "%s", v.in.err);
 		goto out;
 	}
 	if ((rc = scan(&v)) || (rc = check_sums(&v)) || (rc = check_manifest(&v)))
 		goto out;
 	rc = r->problems ? 1 : 0;
-	if (manifest_fd) {
-		*manifest_fd = v.manifest;
+	ims__xprogress(a->progress, a->payload, v.seen, r->bytes, 1);
+	if (a->manifest_fd) {
+		*a->manifest_fd = v.manifest;
 		v.manifest = -1;
 	}
 out:
-	arc_in_close(&v.in);
-	if (v.computed >= 0)
-		close(v.computed);
-	if (v.manifest >= 0)
-		close(v.manifest);
-	if (v.sums >= 0)
-		close(v.sums);
+	ims__arc_in_close(&v.in);
+	spools_close(&v);
 	return rc;
 }
 
 int
-arc_limit_option(arc_limits *l, const cli_arg *o)
+ims_archive_verify(ims_archive_report *out, const char *path,
+                   const ims_archive_verify_opts *opts)
 {
-	static const char *const names[] = { "max-entries", "max-bytes",
-		"max-entry-size", "max-ratio" };
-	uint64_t v;
+	ims_archive_verify_opts o = IMS_ARCHIVE_VERIFY_OPTS_INIT;
+	ims__verify_args a;
+	char err[IMS__ARC_ERR];
+	int rc;
 
-	if (o->id < LIM_ENTRIES || o->id > LIM_RATIO)
-		return 0;
-	if (cli_parse_u64(&v, o->val) || v == 0) {
-		cli_err("invalid number '%s' for --%s", o->val, names[o->id - LIM_ENTRIES]);
-		return EXIT_USAGE;
-	}
-	switch (o->id) {
-	case LIM_ENTRIES: l->max_entries = v; break;
-	case LIM_TOTAL: l->max_total = v; break;
-	case LIM_ENTRY: l->max_entry = v; break;
-	default: l->max_ratio = v; break;
-	}
-	return 1;
-}
-
-const char *
-arc_tmpdir(void)
-{
-	const char *t = getenv("TMPDIR");
-
-	return t && *t ? t : "/tmp";
+	if (!out)
+		return IMS_INVALID;
+	memset(out, 0, sizeof(*out));
+	if (!path || (opts && opts->version < 1))
+		return ims__xfail(&out->step, out->why, IMS_XSTEP_INPUT, IMS_INVALID,
+		                  "cannot verify: no archive or invalid options");
+	if (opts)
+		o = *opts;
+	memset(&a, 0, sizeof(a));
+	a.path = path;
+	a.lim = &o.limits;
+	a.spooldir = ims__tmpdir(o.tmpdir);
+	a.problem = o.problem;
+	a.progress = o.progress;
+	a.payload = o.payload;
+	rc = ims__arc_verify(out, err, &a);
+	if (rc < 0)
+		return ims__xfail(&out->step, out->why, IMS_XSTEP_INPUT, IMS_INVALID,
+		                  "cannot verify '%s': %s", path, err);
+	return rc ? IMS_CORRUPT : 0;
 }

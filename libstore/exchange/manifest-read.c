@@ -1,203 +1,20 @@
-/* manifest.c - manifest.xml of an export (schemas/export-manifest.xsd):
- * written with libxml2's text writer as the files go into the archive, read
- * back one file entry at a time (the reader never loads a DTD, refuses a
- * DOCTYPE, and holds one entry in memory). */
+/* manifest-read.c - manifest.xml of an export read back one file entry at
+ * a time, through the library's XML reader (xml/reader.c: UTF-8 only, no
+ * DOCTYPE, no DTD, no entity, no network), holding one entry in memory. */
 #include <libxml/xmlreader.h>
-#include <libxml/xmlwriter.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "archive.h"
-#include "cli.h"
-
-struct mf_writer {
-	xmlTextWriterPtr w;
-	int err;
-};
+#include "exchange.h"
+#include "internal.h"
+#include "query/filter.h"
 
 #define X(s) ((const xmlChar *)(s))
 
-static void
-w_attr(mf_writer *w, const char *name, const char *value)
-{
-	if (value && xmlTextWriterWriteAttribute(w->w, X(name), X(value)) < 0)
-		w->err = 1;
-}
-
-static void
-w_elem(mf_writer *w, const char *name, const char *text)
-{
-	if (text && xmlTextWriterWriteElement(w->w, X(name), X(text)) < 0)
-		w->err = 1;
-}
-
-static void
-w_time(mf_writer *w, const char *name, int64_t us)
-{
-	char t[48];
-
-	if (us == IMS_TIME_NONE)
-		return;
-	cli_fmt_time(t, sizeof(t), us);
-	w_elem(w, name, t);
-}
-
-static void
-w_u64(mf_writer *w, const char *name, uint64_t v)
-{
-	char n[24];
-
-	snprintf(n, sizeof(n), "%llu", (unsigned long long)v);
-	w_attr(w, name, n);
-}
-
-static void
-w_start(mf_writer *w, const char *name)
-{
-	if (xmlTextWriterStartElement(w->w, X(name)) < 0)
-		w->err = 1;
-}
-
-static void
-w_end(mf_writer *w)
-{
-	if (xmlTextWriterEndElement(w->w) < 0)
-		w->err = 1;
-}
-
-int
-mf_open(mf_writer **out, int fd, const mf_export *e)
-{
-	xmlOutputBufferPtr ob = xmlOutputBufferCreateFd(fd, NULL);
-	mf_writer *w = calloc(1, sizeof(*w));
-	char t[48];
-
-	*out = NULL;
-	if (!ob || !w || !(w->w = xmlNewTextWriter(ob))) {
-		if (ob && (!w || !w->w))
-			xmlOutputBufferClose(ob);
-		free(w);
-		return ENOMEM;
-	}
-	xmlTextWriterSetIndent(w->w, 1);
-	xmlTextWriterSetIndentString(w->w, X("  "));
-	if (xmlTextWriterStartDocument(w->w, "1.0", "UTF-8", NULL) < 0)
-		w->err = 1;
-	w_start(w, "manifest");
-	w_attr(w, "xmlns", ARC_NS);
-	w_attr(w, "version", "1");
-	w_start(w, "export");
-	w_attr(w, "tool", "imstore " IMS_VERSION_STRING);
-	w_attr(w, "layout", e->layout);
-	cli_fmt_time(t, sizeof(t), e->time);
-	w_attr(w, "time", t);
-	w_elem(w, "store", e->store);
-	w_elem(w, "filter", e->filter);
-	w_end(w);
-	*out = w;
-	return w->err ? EIO : 0;
-}
-
-static void
-w_addr(mf_writer *w, const char *name, const ims_addr *a)
-{
-	w_start(w, name);
-	w_attr(w, "uri", a->uri);
-	w_attr(w, "name", a->name);
-	w_end(w);
-}
-
-int
-mf_message(mf_writer *w, const ims_msg *m, const char *file, const char *sha,
-           uint64_t size)
-{
-	char id[IMS_ID_STRLEN + 1];
-
-	ims_id_fmt(id, &m->id);
-	w_start(w, "message");
-	w_attr(w, "id", id);
-	w_attr(w, "file", file);
-	w_attr(w, "sha256", sha);
-	w_u64(w, "size", size);
-	w_attr(w, "folder", ims_folder_name(m->folder));
-	w_attr(w, "mode", ims_mode_name(m->mode));
-	w_attr(w, "state", ims_state_name(m->state));
-	if (m->flags & IMS_MSGF_HELD)
-		w_attr(w, "held", "true");
-	if (m->flags & IMS_MSGF_HIDDEN)
-		w_attr(w, "hidden", "true");
-	w_elem(w, "owner", m->owner);
-	w_addr(w, "from", &m->from);
-	for (size_t i = 0; i < m->nto; i++)
-		w_addr(w, "to", &m->to[i]);
-	for (size_t i = 0; i < m->ncc; i++)
-		w_addr(w, "cc", &m->cc[i]);
-	w_elem(w, "message-id", m->message_id);
-	w_elem(w, "conversation", m->conversation);
-	w_time(w, "received", m->received);
-	w_time(w, "sent", m->sent);
-	w_elem(w, "sent-text", m->sent_text);
-	w_time(w, "expires", m->expires);
-	w_time(w, "delivered", m->delivered);
-	w_elem(w, "content-type", m->content_type);
-	w_elem(w, "subject", m->subject);
-	for (size_t i = 0; i < m->nheaders; i++) {
-		w_start(w, "header");
-		w_attr(w, "name", m->headers[i].name);
-		if (xmlTextWriterWriteString(w->w, X(m->headers[i].value)) < 0)
-			w->err = 1;
-		w_end(w);
-	}
-	w_end(w);
-	return w->err ? EIO : 0;
-}
-
-int
-mf_transcript(mf_writer *w, const char *file, const char *sha, uint64_t size,
-              const char *user, const char *conv, uint64_t messages)
-{
-	w_start(w, "transcript");
-	w_attr(w, "file", file);
-	w_attr(w, "sha256", sha);
-	w_u64(w, "size", size);
-	w_attr(w, "user", user);
-	w_attr(w, "conversation", conv);
-	w_u64(w, "messages", messages);
-	w_end(w);
-	return w->err ? EIO : 0;
-}
-
-int
-mf_close(mf_writer *w, uint64_t messages, uint64_t bytes, uint64_t transcripts)
-{
-	w_start(w, "counts");
-	w_u64(w, "messages", messages);
-	w_u64(w, "bytes", bytes);
-	w_u64(w, "transcripts", transcripts);
-	w_end(w);
-	w_end(w);
-	if (xmlTextWriterEndDocument(w->w) < 0 || xmlTextWriterFlush(w->w) < 0)
-		w->err = 1;
-	return w->err ? EIO : 0;
-}
-
-void
-mf_free(mf_writer *w)
-{
-	if (!w)
-		return;
-	if (w->w)
-		xmlFreeTextWriter(w->w);
-	free(w);
-}
-
-/* ---------------------------------------------------------------- reading */
-
 #define MF_STRS (8 + 2 * IMS_RCPT_MAX + 2 * IMS_HEADERS_MAX + 16)
 
-struct mf_reader {
+struct ims__mf_reader {
 	xmlTextReaderPtr r;
 	char err[256];
 	char *layout;
@@ -210,11 +27,11 @@ struct mf_reader {
 	uint64_t nmessages, ntranscripts;
 };
 
-static int mf_fail(mf_reader *r, const char *fmt, ...)
+static int mf_fail(ims__mf_reader *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 static int
-mf_fail(mf_reader *r, const char *fmt, ...)
+mf_fail(ims__mf_reader *r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -227,7 +44,7 @@ mf_fail(mf_reader *r, const char *fmt, ...)
 }
 
 static void
-clear_strs(mf_reader *r)
+clear_strs(ims__mf_reader *r)
 {
 	for (size_t i = 0; i < r->nstrs; i++)
 		free(r->strs[i]);
@@ -235,7 +52,7 @@ clear_strs(mf_reader *r)
 }
 
 static const char *
-keep(mf_reader *r, xmlChar *s)
+keep(ims__mf_reader *r, xmlChar *s)
 {
 	if (!s)
 		return NULL;
@@ -250,64 +67,23 @@ keep(mf_reader *r, xmlChar *s)
 }
 
 static const char *
-attr_of(mf_reader *r, xmlNodePtr n, const char *name)
+attr_of(ims__mf_reader *r, xmlNodePtr n, const char *name)
 {
 	return keep(r, xmlGetNoNsProp(n, X(name)));
 }
 
-static void
-errors_off(void *ctx, const char *msg, ...)
-{
-	(void)ctx;
-	(void)msg;
-}
-
-/* The head of the manifest, before libxml2 reads it: UTF-8 only (a
- * document in UTF-16 or declared UTF-7 would hide its DOCTYPE from the
- * search below), and no DOCTYPE before the root element, so that no DTD is
- * ever handed to the parser, whatever its entities. */
-static int
-head_refused(int fd, char *err, size_t errcap)
-{
-	char buf[65536 + 1], why[160];
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-	char *root, *dt;
-
-	if (n <= 0)
-		return 0;
-	if (ims__xml_utf8_only(buf, (size_t)n, why, sizeof(why))) {
-		snprintf(err, errcap, "the manifest is refused: %s", why);
-		return 1;
-	}
-	buf[n] = '\0';
-	root = strstr(buf, "<manifest");
-	dt = strstr(buf, "<!DOCTYPE");
-	if (dt && (!root || dt < root)) {
-		snprintf(err, errcap, "the manifest has a DOCTYPE (refused)");
-		return 1;
-	}
-	return 0;
-}
-
 int
-mf_read_open(mf_reader **out, int fd, char *err, size_t errcap)
+ims__mf_read_open(ims__mf_reader **out, int fd, char *err, size_t errcap)
 {
-	mf_reader *r = calloc(1, sizeof(*r));
+	ims__mf_reader *r = calloc(1, sizeof(*r));
+	int rc;
 
 	*out = NULL;
 	if (!r)
 		return ENOMEM;
-	if (head_refused(fd, err, errcap)) {
+	if ((rc = ims__xml_stream_open(&r->r, fd, "the manifest", "manifest", err, errcap))) {
 		free(r);
-		return IMS_INVALID;
-	}
-	xmlSetGenericErrorFunc(NULL, errors_off);
-	/* no network, no DTD loading, no entity substitution */
-	if (!(r->r = xmlReaderForFd(fd, NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
-	                            XML_PARSE_NOWARNING))) {
-		snprintf(err, errcap, "cannot read the manifest");
-		free(r);
-		return IMS_INVALID;
+		return rc;
 	}
 	*out = r;
 	return 0;
@@ -317,17 +93,17 @@ static int
 is_elem(xmlNodePtr n, const char *name)
 {
 	return n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, X(name)) == 0 &&
-	       n->ns && xmlStrcmp(n->ns->href, X(ARC_NS)) == 0;
+	       n->ns && xmlStrcmp(n->ns->href, X(IMS__ARC_NS)) == 0;
 }
 
 static int
 parse_u64(uint64_t *out, const char *s)
 {
-	return !s || cli_parse_u64(out, s);
+	return !s || ims__xparse_u64(out, s);
 }
 
 static int
-parse_time(int64_t *out, mf_reader *r, xmlNodePtr n)
+parse_time(int64_t *out, ims__mf_reader *r, xmlNodePtr n)
 {
 	const char *s = keep(r, xmlNodeGetContent(n));
 	int64_t hi;
@@ -338,7 +114,7 @@ parse_time(int64_t *out, mf_reader *r, xmlNodePtr n)
 }
 
 static int
-fill_addr(mf_reader *r, ims_addr *a, xmlNodePtr n)
+fill_addr(ims__mf_reader *r, ims_addr *a, xmlNodePtr n)
 {
 	a->uri = attr_of(r, n, "uri");
 	a->name = attr_of(r, n, "name");
@@ -346,7 +122,7 @@ fill_addr(mf_reader *r, ims_addr *a, xmlNodePtr n)
 }
 
 static int
-fill_child(mf_reader *r, ims_msg *m, xmlNodePtr c, size_t *nr, size_t *ncc)
+fill_child(ims__mf_reader *r, ims_msg *m, xmlNodePtr c, size_t *nr, size_t *ncc)
 {
 	const char *nm = (const char *)c->name;
 
@@ -390,7 +166,7 @@ fill_child(mf_reader *r, ims_msg *m, xmlNodePtr c, size_t *nr, size_t *ncc)
 }
 
 static int
-fill_message(mf_reader *r, mf_item *it, xmlNodePtr n)
+fill_message(ims__mf_reader *r, ims__mf_item *it, xmlNodePtr n)
 {
 	ims_msg m0 = IMS_MSG_INIT;
 	ims_msg *m = &it->m;
@@ -427,23 +203,23 @@ fill_message(mf_reader *r, mf_item *it, xmlNodePtr n)
 }
 
 static int
-fill_item(mf_reader *r, mf_item *it, xmlNodePtr n)
+fill_item(ims__mf_reader *r, ims__mf_item *it, xmlNodePtr n)
 {
 	const char *size;
 
 	memset(it, 0, sizeof(*it));
-	it->kind = is_elem(n, "message") ? ARC_MESSAGE : ARC_TRANSCRIPT;
+	it->kind = is_elem(n, "message") ? IMS__ARC_MESSAGE : IMS__ARC_TRANSCRIPT;
 	it->file = attr_of(r, n, "file");
 	it->sha = attr_of(r, n, "sha256");
 	size = attr_of(r, n, "size");
-	if (!it->file || !it->sha || strlen(it->sha) != ARC_HEX ||
-	    parse_u64(&it->size, size) || arc_name_kind(it->file) != it->kind)
+	if (!it->file || !it->sha || strlen(it->sha) != IMS__ARC_HEX ||
+	    parse_u64(&it->size, size) || ims__arc_name_kind(it->file) != it->kind)
 		return mf_fail(r, "<%s> needs a valid file, sha256 and size", n->name);
-	return it->kind == ARC_MESSAGE ? fill_message(r, it, n) : 0;
+	return it->kind == IMS__ARC_MESSAGE ? fill_message(r, it, n) : 0;
 }
 
 static int
-check_counts(mf_reader *r, xmlNodePtr n)
+check_counts(ims__mf_reader *r, xmlNodePtr n)
 {
 	uint64_t msgs, trs;
 
@@ -462,15 +238,15 @@ check_counts(mf_reader *r, xmlNodePtr n)
 
 /* The root element, checked once. */
 static int
-check_root(mf_reader *r)
+check_root(ims__mf_reader *r)
 {
 	xmlChar *ns = xmlTextReaderNamespaceUri(r->r), *v;
-	int ok = ns && xmlStrcmp(ns, X(ARC_NS)) == 0 &&
+	int ok = ns && xmlStrcmp(ns, X(IMS__ARC_NS)) == 0 &&
 	         xmlStrcmp(xmlTextReaderConstLocalName(r->r), X("manifest")) == 0;
 
 	xmlFree(ns);
 	if (!ok)
-		return mf_fail(r, "not an imstore manifest (root <manifest> in %s)", ARC_NS);
+		return mf_fail(r, "not an imstore manifest (root <manifest> in %s)", IMS__ARC_NS);
 	v = xmlTextReaderGetAttribute(r->r, X("version"));
 	ok = v && xmlStrcmp(v, X("1")) == 0;
 	xmlFree(v);
@@ -478,7 +254,7 @@ check_root(mf_reader *r)
 }
 
 static int
-top_element(mf_reader *r, mf_item *out, xmlNodePtr n)
+top_element(ims__mf_reader *r, ims__mf_item *out, xmlNodePtr n)
 {
 	if (!n)
 		return mf_fail(r, "invalid manifest XML");
@@ -495,15 +271,15 @@ top_element(mf_reader *r, mf_item *out, xmlNodePtr n)
 		return mf_fail(r, "unexpected <%.40s> in the manifest", n->name);
 	if (fill_item(r, out, n))
 		return -1;
-	if (out->kind == ARC_MESSAGE)
+	if (out->kind == IMS__ARC_MESSAGE)
 		r->nmessages++;
 	else
 		r->ntranscripts++;
 	return 0;
 }
 
-int
-mf_read_next(mf_reader *r, mf_item *out)
+static int
+read_next(ims__mf_reader *r, ims__mf_item *out)
 {
 	int rc = 1, next;
 
@@ -541,20 +317,32 @@ mf_read_next(mf_reader *r, mf_item *out)
 	return 1;
 }
 
+int
+ims__mf_read_next(ims__mf_reader *r, ims__mf_item *out)
+{
+	ims__xml_quiet q;
+	int rc;
+
+	ims__xml_quiet_begin(&q);
+	rc = read_next(r, out);
+	ims__xml_quiet_end(&q);
+	return rc;
+}
+
 const char *
-mf_read_layout(const mf_reader *r)
+ims__mf_read_layout(const ims__mf_reader *r)
 {
 	return r->layout ? r->layout : "";
 }
 
 const char *
-mf_read_err(const mf_reader *r)
+ims__mf_read_err(const ims__mf_reader *r)
 {
 	return r->err;
 }
 
 void
-mf_read_free(mf_reader *r)
+ims__mf_read_free(ims__mf_reader *r)
 {
 	if (!r)
 		return;

@@ -4,13 +4,13 @@
  * deferred messages.  mysql's escapes (\\ \t \n \r \0) are undone; NULL and
  * empty fields are absent values. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "cli.h"
-#include "msilo.h"
+#include "exchange.h"
+#include "internal.h"
 
 enum { C_ID, C_SRC, C_DST, C_USER, C_DOMAIN, C_INC, C_EXP, C_SND, C_CTYPE,
        C_BODY, C_HDRS, C_CALLID, C_STATUS, NCOLS };
@@ -74,7 +74,7 @@ seconds(int64_t *out, const char *s)
 	*out = IMS_TIME_NONE;
 	if (!s)
 		return 0;
-	if (cli_parse_u64(&v, s) || v > (uint64_t)253402300799)
+	if (ims__xparse_u64(&v, s) || v > (uint64_t)253402300799)
 		return -1;
 	if (v)
 		*out = (int64_t)v * 1000000;
@@ -161,7 +161,7 @@ refuse(char *err, size_t cap, const char *what, const char *v, unsigned char c)
 }
 
 static int
-owner_of(msilo_row *r, char **col, char *err, size_t cap)
+owner_of(ims__msilo_row *r, char **col, char *err, size_t cap)
 {
 	long bad;
 
@@ -179,7 +179,7 @@ owner_of(msilo_row *r, char **col, char *err, size_t cap)
 }
 
 int
-msilo_parse(msilo_row *r, char *line, int first, int64_t now, char *err,
+ims__msilo_parse(ims__msilo_row *r, char *line, int first, int64_t now, char *err,
             size_t errcap)
 {
 	ims_msg m0 = IMS_MSG_INIT;
@@ -230,65 +230,81 @@ msilo_parse(msilo_row *r, char *line, int first, int64_t now, char *err,
 	return 0;
 }
 
+/* One row parsed: stored, or counted when expired. */
 static int
-row(ims_bulk *b, msilo_row *r, uint64_t *expired, int64_t now,
-    const char *path, size_t lineno)
+row(ims__importer *im, ims__msilo_row *r, const char *path, size_t lineno)
 {
+	ims_import_result *out = im->out;
 	ims_errinfo e;
 	int rc;
 
-	if (r->m.expires != IMS_TIME_NONE && r->m.expires <= now) {
-		(*expired)++;
+	if (r->m.expires != IMS_TIME_NONE && r->m.expires <= im->now) {
+		out->expired++;
 		return 0;
 	}
 	e.message[0] = '\0';
-	if ((rc = ims_msg_check(&r->m, &e)) ||
-	    (rc = ims_bulk_put(b, &r->m, r->body, r->body_len))) {
-		if (rc == IMS_INVALID || rc == IMS_TOOBIG)
-			cli_err("'%s' line %zu (msilo id %s): %s", path, lineno, r->id,
-			        e.message[0] ? e.message : ims_strerror(rc));
-		else
-			cli_fail(rc, "'%s' line %zu: cannot store", path, lineno);
-		return rc == IMS_INVALID || rc == IMS_TOOBIG ? EXIT_ERR : cli_exit_code(rc);
+	if ((rc = ims_msg_check(&r->m, &e)) == 0 &&
+	    (rc = ims_bulk_put(im->b, &r->m, r->body, r->body_len)) == 0)
+		return 0;
+	if (rc == IMS_INVALID || rc == IMS_TOOBIG)
+		return ims__xfail(&out->step, out->why, IMS_XSTEP_INPUT, rc,
+		                  "'%s' line %zu (msilo id %s): %s", path, lineno, r->id,
+		                  e.message[0] ? e.message : ims_strerror(rc));
+	return ims__xfail(&out->step, out->why, IMS_XSTEP_STORE, rc,
+	                  "'%s' line %zu: cannot store: %s", path, lineno,
+	                  ims_strerror(rc));
+}
+
+/* Every line of f. */
+static int
+read_dump(ims__importer *im, FILE *f, const char *path)
+{
+	ims_import_result *out = im->out;
+	ims__msilo_row *r = malloc(sizeof(*r));
+	char *line = NULL, err[256];
+	size_t cap = 0, lineno = 0;
+	int rc = 0, k;
+
+	if (!r)
+		return ims__xfail(&out->step, out->why, IMS_XSTEP_INPUT, ENOMEM,
+		                  "out of memory");
+	while (rc == 0 && getline(&line, &cap, f) > 0) {
+		lineno++;
+		ims__xprogress(im->o.progress, im->o.payload, lineno, 0, 0);
+		if ((k = ims__msilo_parse(r, line, lineno == 1, im->now, err, sizeof(err))) < 0)
+			rc = ims__xfail(&out->step, out->why, IMS_XSTEP_INPUT, IMS_INVALID,
+			                "'%s' line %zu: %s", path, lineno, err);
+		else if (k == 0)
+			rc = row(im, r, path, lineno);
 	}
-	return 0;
+	if (rc == 0 && ferror(f))
+		rc = ims__xfail(&out->step, out->why, IMS_XSTEP_INPUT, errno ? errno : EIO,
+		                "cannot read '%s': %s", path, strerror(errno));
+	if (rc == 0)
+		ims__xprogress(im->o.progress, im->o.payload, lineno, 0, 1);
+	free(line);
+	free(r);
+	return rc;
 }
 
 int
-msilo_import(ims_bulk *b, const char *path, uint64_t *expired)
+ims_msilo_import(ims_import_result *out, ims_store *st, const char *path,
+                 const ims_import_opts *opts)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	msilo_row *r;
-	char *line = NULL, err[256];
-	size_t cap = 0, lineno = 0;
-	int64_t now = (int64_t)time(NULL) * 1000000;
-	int rc = 0;
+	ims__importer im;
+	FILE *f;
+	int rc;
 
-	if (!f) {
-		cli_err("cannot open '%s': %s", path, strerror(errno));
-		return EXIT_ERR;
+	if ((rc = ims__import_begin(&im, out, st, path, opts, 0)))
+		return rc;
+	if (!(f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r"))) {
+		rc = errno;
+		rc = ims__xfail(&out->step, out->why, IMS_XSTEP_INPUT, rc,
+		                "cannot open '%s': %s", path, strerror(rc));
+	} else {
+		rc = read_dump(&im, f, path);
+		if (f != stdin)
+			fclose(f);
 	}
-	if (!(r = malloc(sizeof(*r)))) {
-		cli_err("out of memory");
-		rc = EXIT_ERR;
-	}
-	while (rc == 0 && getline(&line, &cap, f) > 0) {
-		int k;
-		lineno++;
-		if ((k = msilo_parse(r, line, lineno == 1, now, err, sizeof(err))) < 0) {
-			cli_err("'%s' line %zu: %s", path, lineno, err);
-			rc = EXIT_ERR;
-		} else if (k == 0) {
-			rc = row(b, r, expired, now, path, lineno);
-		}
-	}
-	if (rc == 0 && ferror(f)) {
-		cli_err("cannot read '%s': %s", path, strerror(errno));
-		rc = EXIT_ERR;
-	}
-	free(line);
-	free(r);
-	if (f != stdin)
-		fclose(f);
-	return rc;
+	return ims__import_end(&im, rc, path);
 }

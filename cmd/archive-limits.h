@@ -1,0 +1,18 @@
+/* archive-limits.h - the options of import and verify-archive that bound
+ * what reading an archive may cost (ims_archive_limits), ids 180..183. */
+#ifndef IMS_ARCHIVE_LIMITS_H
+#define IMS_ARCHIVE_LIMITS_H
+
+#include "cli.h"
+#include "imstore-exchange.h"
+
+enum { LIM_ENTRIES = 180, LIM_TOTAL, LIM_ENTRY, LIM_RATIO };
+#define ARC_LIMIT_OPTS \
+	{ LIM_ENTRIES, 0, "max-entries", "N", NULL, "refuse archives of more than N files (default 10000000)" }, \
+	{ LIM_TOTAL, 0, "max-bytes", "N", NULL, "refuse more than N bytes after decompression (default 64 GiB)" }, \
+	{ LIM_ENTRY, 0, "max-entry-size", "N", NULL, "refuse a message or transcript file over N bytes (default 64 MiB)" }, \
+	{ LIM_RATIO, 0, "max-ratio", "N", NULL, "refuse a compression ratio over N to 1 (default 200)" }
+
+/* 1: handled, 0: not a limit option, EXIT_USAGE: bad value (reported). */
+int arc_limit_option(ims_archive_limits *l, const cli_arg *o);
+#endif

@@ -91,7 +91,6 @@ extern const unsigned char cpim__ctype[256];
 #define cpim__tokenchar(c) (cpim__ctype[(unsigned char)(c)] & CPIM__C_TOKEN)
 #define cpim__sip_tokenchar(c) (cpim__ctype[(unsigned char)(c)] & CPIM__C_SIPTOK)
 size_t cpim__utf8_len(const unsigned char *p, size_t n); /* 0: invalid */
-int cpim__utf8_valid(const unsigned char *p, size_t n);
 /* first byte not allowed in a header value (controls, bad UTF-8), n if none */
 size_t cpim__check_value(const char *v, size_t n, int tab_ok);
 /* the number of CPIM__C_URI bytes at the start of s[0..n) */

@@ -59,6 +59,7 @@ cpim__strndup(cpim__arena *a, const char *s, size_t n)
 
 int cpim__grow(cpim__arena *a, void **arr, size_t *cap, size_t n, size_t size);
 void cpim__arena_free(cpim__arena *a);
+void cpim__arena_release(cpim__arena a);
 
 /* ---- errors ---- */
 /* error paths: kept out of line so the parser's hot functions stay small */

@@ -87,6 +87,13 @@ cpim__arena_free(cpim__arena *a)
 	}
 }
 
+/* free an arena given by value: the one inside the object it holds */
+void
+cpim__arena_release(cpim__arena a)
+{
+	cpim__arena_free(&a);
+}
+
 /* ---------------------------------------------------------------- errors */
 
 static void err_vset(cpim_error *err, int code, unsigned line, unsigned col,

@@ -250,28 +250,27 @@ ingest_end(ims_ingest **out, ims_msg *msg, const ims_msg *m, int rc,
 	return 0;
 }
 
-int
-ims_ingest_cpim(ims_ingest **out, ims_msg *msg, const void *data, size_t len,
-                const ims_ingest_opts *opts, ims_ingest_error *err)
+/* one reader per input kind: the input into g and m, 0 or an error */
+typedef int (*ingest_reader)(ims_ingest *g, ims_msg *m,
+                             const unsigned char *data, size_t len,
+                             const cpim_parse_opts *po, int64_t now,
+                             ims_ingest_error *err);
+
+static int
+read_cpim(ims_ingest *g, ims_msg *m, const unsigned char *data, size_t len,
+          const cpim_parse_opts *po, int64_t now, ims_ingest_error *err)
 {
-	cpim_parse_opts po = CPIM_PARSE_OPTS_INIT;
 	cpim_error e;
-	ims_ingest *g;
-	ims_msg m;
-	int64_t now;
 	int rc;
 
-	if ((rc = ingest_begin(out, &po, &now, msg, data, len, opts, err)))
-		return rc;
-	g = *out;
-	m = *msg;
+	(void)now;
 	g->body = data;
 	g->body_len = len;
-	if ((rc = cpim_parse(&g->cpim, data, len, &po, &e)))
-		rc = fail_cpim(err, IMS_INGEST_PART_CPIM, rc, &e);
-	else if (!(rc = fill_from_cpim(g, &m, g->cpim)))
-		rc = add_header(g, &m, "Content-Type", "message/cpim");
-	return ingest_end(out, msg, &m, rc, err);
+	if ((rc = cpim_parse(&g->cpim, data, len, po, &e)))
+		return fail_cpim(err, IMS_INGEST_PART_CPIM, rc, &e);
+	if ((rc = fill_from_cpim(g, m, g->cpim)))
+		return rc;
+	return add_header(g, m, "Content-Type", "message/cpim");
 }
 
 static int
@@ -283,7 +282,7 @@ is_cpim_type(const char *type)
 	       (type[n] == '\0' || type[n] == ';' || type[n] == ' ');
 }
 
-/* the parsed request into g and m; rc as ims_ingest_sip() returns it */
+/* the parsed request into g and m */
 static int
 sip_fill(ims_ingest *g, ims_msg *m, const unsigned char *data,
          const cpim_parse_opts *po, int64_t now, ims_ingest_error *err)
@@ -311,26 +310,47 @@ sip_fill(ims_ingest *g, ims_msg *m, const unsigned char *data,
 	return sip_rest(g, m, g->sip, now);
 }
 
-int
-ims_ingest_sip(ims_ingest **out, ims_msg *msg, const void *data, size_t len,
-               const ims_ingest_opts *opts, ims_ingest_error *err)
+static int
+read_sip(ims_ingest *g, ims_msg *m, const unsigned char *data, size_t len,
+         const cpim_parse_opts *po, int64_t now, ims_ingest_error *err)
+{
+	cpim_error e;
+	int rc;
+
+	if ((rc = cpim_sip_parse(&g->sip, data, len, po, &e)))
+		return fail_cpim(err, IMS_INGEST_PART_SIP, rc, &e);
+	return sip_fill(g, m, data, po, now, err);
+}
+
+/* the message filled on a copy, given back only on success */
+static int
+ingest(ims_ingest **out, ims_msg *msg, const void *data, size_t len,
+       const ims_ingest_opts *opts, ims_ingest_error *err, ingest_reader rd)
 {
 	cpim_parse_opts po = CPIM_PARSE_OPTS_INIT;
-	cpim_error e;
-	ims_ingest *g;
 	ims_msg m;
 	int64_t now;
 	int rc;
 
 	if ((rc = ingest_begin(out, &po, &now, msg, data, len, opts, err)))
 		return rc;
-	g = *out;
 	m = *msg;
-	if ((rc = cpim_sip_parse(&g->sip, data, len, &po, &e)))
-		rc = fail_cpim(err, IMS_INGEST_PART_SIP, rc, &e);
-	else
-		rc = sip_fill(g, &m, data, &po, now, err);
+	rc = rd(*out, &m, data, len, &po, now, err);
 	return ingest_end(out, msg, &m, rc, err);
+}
+
+int
+ims_ingest_cpim(ims_ingest **out, ims_msg *msg, const void *data, size_t len,
+                const ims_ingest_opts *opts, ims_ingest_error *err)
+{
+	return ingest(out, msg, data, len, opts, err, read_cpim);
+}
+
+int
+ims_ingest_sip(ims_ingest **out, ims_msg *msg, const void *data, size_t len,
+               const ims_ingest_opts *opts, ims_ingest_error *err)
+{
+	return ingest(out, msg, data, len, opts, err, read_sip);
 }
 
 void

@@ -29,6 +29,8 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARN) \
              -Ilibstore -Ilibcpim $(XML_CFLAGS) $(CFLAGS) $(XCFLAGS)
 # libarchive and nettle (SHA-256): for the exchange part of libimstore only
 LIBS    = -llmdb -lxml2 -larchive -lnettle -lz -lpthread
+# libcpim.so links only what it uses (its IMDN reader: libxml2)
+CPIM_LIBS = -lxml2
 ALL_LDFLAGS = $(LDFLAGS) $(XLDFLAGS)
 
 SOMAJOR = 0
@@ -63,14 +65,17 @@ $(O)/libimstore.a: $(STORE_OBJ)
 $(O)/libcpim.a: $(CPIM_OBJ)
 	rm -f $@; ar rcs $@ $^
 
-$(O)/libimstore.so.$(SOMAJOR): $(STORE_OBJ) libstore/imstore.map
+# libimstore.so needs libcpim.so (DT_NEEDED libcpim.so.$(SOMAJOR)): ingest
+# and the UTF-8 check are libcpim's
+$(O)/libimstore.so.$(SOMAJOR): $(STORE_OBJ) libstore/imstore.map $(O)/libcpim.so.$(SOMAJOR)
 	$(CC) -shared -Wl,-soname,libimstore.so.$(SOMAJOR) \
-	  -Wl,--version-script=libstore/imstore.map $(ALL_LDFLAGS) -o $@ $(STORE_OBJ) $(LIBS)
+	  -Wl,--version-script=libstore/imstore.map $(ALL_LDFLAGS) -o $@ $(STORE_OBJ) \
+	  $(O)/libcpim.so.$(SOMAJOR) $(LIBS)
 	ln -sf libimstore.so.$(SOMAJOR) $(O)/libimstore.so
 
 $(O)/libcpim.so.$(SOMAJOR): $(CPIM_OBJ) libcpim/cpim.map
 	$(CC) -shared -Wl,-soname,libcpim.so.$(SOMAJOR) \
-	  -Wl,--version-script=libcpim/cpim.map $(ALL_LDFLAGS) -o $@ $(CPIM_OBJ) $(LIBS)
+	  -Wl,--version-script=libcpim/cpim.map $(ALL_LDFLAGS) -o $@ $(CPIM_OBJ) $(CPIM_LIBS)
 	ln -sf libcpim.so.$(SOMAJOR) $(O)/libcpim.so
 
 $(O)/imstore: $(CMD_OBJ) $(O)/libimstore.a $(O)/libcpim.a

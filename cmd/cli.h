@@ -91,21 +91,8 @@ char *cli_join(char **v, size_t n);
 int cli_read_input(unsigned char **out, size_t *len, int *mapped, const char *path);
 void cli_free_input(unsigned char *p, size_t len, int mapped);
 
-/* ingest.c: metadata from a CPIM payload or a SIP MESSAGE request */
-#include "cpim.h"
-typedef struct ingest {
-	cpim_msg *cpim;
-	cpim_sip_msg *sip;
-	ims_addr *to, *cc;     /* arrays the message points into */
-	ims_header *hdrs;
-} ingest;
-int ingest_cpim(ingest *g, ims_msg *m, const unsigned char *data, size_t len,
-                const char *src, int strict);
-int ingest_sip(ingest *g, ims_msg *m, const unsigned char *data, size_t len,
-               const char *src, int strict, cpim_content *body);
-void ingest_free(ingest *g);
-
-/* msgopt.c: options and input describing a message (ids 200 and up) */
+/* msgopt.c: options and input describing a message (ids 200 and up); the
+ * input read by libimstore's ims_ingest_cpim() / ims_ingest_sip() */
 enum {
 	MO_MODE = 200, MO_FROM, MO_TO, MO_CC, MO_TYPE, MO_SUBJECT, MO_MSGID,
 	MO_CONV, MO_EXPIRES, MO_RECEIVED, MO_SENT, MO_HEADER, MO_CPIM, MO_SIP,
@@ -123,7 +110,7 @@ typedef struct msgin {
 	unsigned char *data;    /* the input read */
 	size_t len;
 	int mapped;
-	ingest g;
+	ims_ingest *g;          /* --cpim / --sip: what it filled points here */
 	const void *body;       /* the body to store */
 	size_t body_len;
 } msgin;
@@ -133,7 +120,6 @@ int msgin_read(msgin *a, const char *operand);
 void msgin_free(msgin *a);
 
 /* From libimstore's internals: the command links the static library. */
-int ims__utf8_valid(const char *s, size_t len);
 void ims__fmt_time(char *out, size_t cap, int64_t us);
 
 /* hold.c */

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "cpim.h"
 
 enum { C_STRICT = 100, C_SIP };
 

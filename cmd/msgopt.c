@@ -1,6 +1,7 @@
 /* msgopt.c - the options and inputs that describe a message, shared by
  * every command that stores one (put, deferred store, history record):
- * metadata options, and --cpim / --sip input whose headers fill the rest. */
+ * metadata options, and --cpim / --sip input, which libimstore reads
+ * (ims_ingest_cpim(), ims_ingest_sip()) to fill what the options left unset. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -184,7 +185,7 @@ msgin_free(msgin *a)
 	for (size_t i = 0; i < a->nowned; i++)
 		free(a->owned[i]);
 	free(a->owned);
-	ingest_free(&a->g);
+	ims_ingest_free(a->g);
 	if (a->data)
 		cli_free_input(a->data, a->len, a->mapped);
 	free(a->to);
@@ -192,6 +193,49 @@ msgin_free(msgin *a)
 	free(a->hdrs);
 }
 
+/* A failed ingest, in the words imstore(1) has always used. */
+static int
+ingest_report(const char *src, int rc, const ims_ingest_error *e)
+{
+	static const char *const part[] = {
+		[IMS_INGEST_PART_CPIM] = "message/cpim",
+		[IMS_INGEST_PART_SIP] = "SIP request",
+		[IMS_INGEST_PART_SIP_BODY] = "the message/cpim body of",
+	};
+
+	switch (e->part) {
+	case IMS_INGEST_PART_CPIM:
+	case IMS_INGEST_PART_SIP:
+	case IMS_INGEST_PART_SIP_BODY:
+		cli_err("cannot parse %s '%s': %s", part[e->part], src, e->message);
+		return EXIT_ERR;
+	case IMS_INGEST_PART_METHOD:
+		cli_err("cannot store '%s': %s", src, e->message);
+		return EXIT_ERR;
+	default:
+		return cli_fail(rc, "cannot read '%s'", src);
+	}
+}
+
+/* --cpim or --sip: the library fills what the options left unset. */
+static int
+ingest(msgin *a, const char *src)
+{
+	ims_ingest_opts o = IMS_INGEST_OPTS_INIT;
+	ims_ingest_error e;
+	int rc;
+
+	if (a->strict)
+		o.flags |= IMS_INGEST_STRICT;
+	if (a->cpim)
+		rc = ims_ingest_cpim(&a->g, &a->m, a->data, a->len, &o, &e);
+	else
+		rc = ims_ingest_sip(&a->g, &a->m, a->data, a->len, &o, &e);
+	if (rc)
+		return ingest_report(src, rc, &e);
+	ims_ingest_body(&a->body, &a->body_len, a->g);
+	return 0;
+}
 
 /* Read the input (--cpim, --sip, the FILE operand or stdin), take metadata
  * from it, check what is required.  Returns 0 or an exit code. */
@@ -199,8 +243,7 @@ int
 msgin_read(msgin *a, const char *operand)
 {
 	const char *path = a->cpim ? a->cpim : a->sip ? a->sip : operand ? operand : "-";
-	cpim_content body = { NULL, 0, 0 };
-	int rc = 0;
+	int rc;
 
 	if (a->cpim && a->sip) {
 		cli_err("--cpim and --sip cannot be combined");
@@ -214,15 +257,9 @@ msgin_read(msgin *a, const char *operand)
 	a->m.cc = a->cc;
 	if ((rc = cli_read_input(&a->data, &a->len, &a->mapped, path)))
 		return cli_fail(rc, "cannot read '%s'", path);
-	body.data = a->data;
-	body.len = a->len;
-	if (a->cpim)
-		rc = ingest_cpim(&a->g, &a->m, a->data, a->len, path, a->strict);
-	else if (a->sip)
-		rc = ingest_sip(&a->g, &a->m, a->data, a->len, path, a->strict, &body);
-	if (rc == 0 && check_required(a))
-		rc = EXIT_USAGE;
-	a->body = body.data;
-	a->body_len = body.len;
-	return rc;
+	a->body = a->data;
+	a->body_len = a->len;
+	if ((a->cpim || a->sip) && (rc = ingest(a, path)))
+		return rc;
+	return check_required(a) ? EXIT_USAGE : 0;
 }

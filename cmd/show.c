@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cpim.h"
 
 enum { S_RAW = 100, S_OWNER, S_FOLDER };
 
@@ -28,7 +29,7 @@ printable(const unsigned char *p, size_t n)
 		if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\r' && p[i] != '\n') ||
 		    p[i] == 0x7f)
 			return 0;
-	return ims__utf8_valid((const char *)p, n);
+	return cpim_utf8_valid(p, n);
 }
 
 static void

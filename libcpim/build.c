@@ -181,8 +181,7 @@ cpim_msg_add_addr(cpim_msg *m, cpim_addr_kind kind, const char *name,
 	const char *hname = addr_name(kind), *prefix = NULL;
 
 	if (!m || !uri || !*uri || strpbrk(uri, "<> \"\t") || !hname ||
-	    (name && !cpim__utf8_valid(
-	    (const unsigned char *)name, strlen(name))))
+	    (name && !cpim_utf8_valid(name, strlen(name))))
 		return CPIM_INVALID;
 	if (kind >= CPIM_ADDR_IMDN_ORIGINAL_TO && !(prefix = imdn_prefix(m)))
 		return CPIM_INVALID;

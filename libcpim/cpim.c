@@ -56,12 +56,8 @@ cpim_msg_new(cpim_msg **out)
 CPIM_API void
 cpim_msg_free(cpim_msg *m)
 {
-	cpim__arena a;
-
-	if (!m)
-		return;
-	a = m->arena;
-	cpim__arena_free(&a);
+	if (m)
+		cpim__arena_release(m->arena);
 }
 
 /* the kind of a header of the core namespace; n is strlen(name) */

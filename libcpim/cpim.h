@@ -77,6 +77,20 @@ CPIM_API const char *cpim_strerror(int err);
 CPIM_API const char *cpim_version(void);
 
 /**
+ * Whether bytes are well-formed UTF-8 (RFC 3629): no overlong forms, no
+ * UTF-16 surrogates (U+D800 to U+DFFF), nothing above U+10FFFF, no
+ * truncated sequence at the end.  NUL and the other ASCII control bytes
+ * are well-formed; a caller that refuses them checks them itself.  This is
+ * the check libcpim applies to header values and IMDN documents, and
+ * libimstore to the text it stores.
+ * @param data the bytes; may be NULL when @p len is 0.
+ * @param len their number.
+ * @return 1 when well-formed, 0 when not.
+ * @since 0.1
+ */
+CPIM_API int cpim_utf8_valid(const void *data, size_t len);
+
+/**
  * Where and why a parse failed.  Lines and columns are 1-based and count
  * bytes; they are 0 when the error has no position in an input.
  */

@@ -298,7 +298,7 @@ check_input(const void *xml, size_t len, cpim_error *err)
 	if (len > CPIM_IMDN_MAX_SIZE)
 		return cpim__err(err, CPIM_TOOBIG, "imdn document over %d bytes",
 		    CPIM_IMDN_MAX_SIZE);
-	if (memchr(xml, '\0', len) || !cpim__utf8_valid(xml, len))
+	if (memchr(xml, '\0', len) || !cpim_utf8_valid(xml, len))
 		return cpim__err(err, CPIM_SYNTAX, "imdn document not valid utf-8");
 	if (!declared_utf8(xml, len))
 		return cpim__err(err, CPIM_SYNTAX, "imdn encoding must be utf-8");

@@ -59,6 +59,7 @@ cpim__strndup(cpim__arena *a, const char *s, size_t n)
 
 int cpim__grow(cpim__arena *a, void **arr, size_t *cap, size_t n, size_t size);
 void cpim__arena_free(cpim__arena *a);
+void cpim__arena_release(cpim__arena a);
 
 /* ---- errors ---- */
 /* error paths: kept out of line so the parser's hot functions stay small */
@@ -91,7 +92,6 @@ extern const unsigned char cpim__ctype[256];
 #define cpim__tokenchar(c) (cpim__ctype[(unsigned char)(c)] & CPIM__C_TOKEN)
 #define cpim__sip_tokenchar(c) (cpim__ctype[(unsigned char)(c)] & CPIM__C_SIPTOK)
 size_t cpim__utf8_len(const unsigned char *p, size_t n); /* 0: invalid */
-int cpim__utf8_valid(const unsigned char *p, size_t n);
 /* first byte not allowed in a header value (controls, bad UTF-8), n if none */
 size_t cpim__check_value(const char *v, size_t n, int tab_ok);
 /* the number of CPIM__C_URI bytes at the start of s[0..n) */

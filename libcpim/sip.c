@@ -2,87 +2,44 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lines.h"
 #include "sipmsg.h"
 
 struct sp {
-	unsigned char *b;
-	size_t n, pos, le, next;
-	unsigned line;
-	int strict;
-	cpim_parse_opts o;
+	cpim__lines r;
 	struct cpim_sip_msg *m;
-	cpim_error *err;
 };
 
-static int
-fail(struct sp *p, int code, size_t off, const char *what)
-{
-	cpim__err_at(p->err, code, p->line, (unsigned)(off - p->pos + 1), off,
-	    "%s", what);
-	return code;
-}
-
-static int
-line_get(struct sp *p, const char *eof)
-{
-	size_t avail = p->n - p->pos, lim = p->o.max_line + 2;
-	const unsigned char *nl = memchr(p->b + p->pos, '\n',
-	    avail < lim ? avail : lim);
-
-	if (!nl && avail >= lim)
-		return fail(p, CPIM_TOOBIG, p->pos + p->o.max_line,
-		    "line too long");
-	if (!nl)
-		return fail(p, CPIM_SYNTAX, p->n, eof);
-	p->le = (size_t)(nl - p->b);
-	p->next = p->le + 1;
-	if (p->le > p->pos && p->b[p->le - 1] == '\r')
-		p->le--;
-	else if (p->strict)
-		return fail(p, CPIM_SYNTAX, p->le, "expected crlf line end");
-	if (p->le - p->pos > p->o.max_line)
-		return fail(p, CPIM_TOOBIG, p->pos + p->o.max_line, "line too long");
-	return 0;
-}
-
-static void
-advance(struct sp *p)
-{
-	p->pos = p->next;
-	p->line++;
-}
-
-static int
-is_wsp(unsigned char c)
-{
-	return c == ' ' || c == '\t';
-}
+static const cpim__lines_conf sip_lines = { "line too long", 0, NULL };
 
 /* Method SP Request-URI SP "SIP/2.0" */
 static int
 request_line(struct sp *p)
 {
-	size_t i = p->pos, s;
+	size_t i = p->r.pos, s;
 	int rc;
 
-	if ((rc = line_get(p, "expected request line")))
+	if ((rc = cpim__lines_get(&p->r, "expected request line")))
 		return rc;
-	while (i < p->le && cpim__sip_tokenchar(p->b[i]))
+	while (i < p->r.le && cpim__sip_tokenchar(p->r.b[i]))
 		i++;
-	if (i == p->pos || i >= p->le || p->b[i] != ' ')
-		return fail(p, CPIM_SYNTAX, i, "expected method and ' '");
-	p->b[i] = '\0';
-	p->m->method = (const char *)p->b + p->pos;
-	for (s = ++i; i < p->le && p->b[i] > 0x20 && p->b[i] < 0x7f; i++)
+	if (i == p->r.pos || i >= p->r.le || p->r.b[i] != ' ')
+		return cpim__lines_fail(&p->r, CPIM_SYNTAX, i,
+		    "expected method and ' '");
+	p->r.b[i] = '\0';
+	p->m->method = (const char *)p->r.b + p->r.pos;
+	for (s = ++i; i < p->r.le && p->r.b[i] > 0x20 && p->r.b[i] < 0x7f; i++)
 		;
-	if (i == s || !memchr(p->b + s, ':', i - s) || i >= p->le ||
-	    p->b[i] != ' ')
-		return fail(p, CPIM_SYNTAX, i, "expected request-uri and ' '");
-	p->b[i++] = '\0';
-	p->m->ruri = (const char *)p->b + s;
-	if (p->le - i != 7 || memcmp(p->b + i, "SIP/2.0", 7))
-		return fail(p, CPIM_SYNTAX, i, "expected 'SIP/2.0' at end of request line");
-	advance(p);
+	if (i == s || !memchr(p->r.b + s, ':', i - s) || i >= p->r.le ||
+	    p->r.b[i] != ' ')
+		return cpim__lines_fail(&p->r, CPIM_SYNTAX, i,
+		    "expected request-uri and ' '");
+	p->r.b[i++] = '\0';
+	p->m->ruri = (const char *)p->r.b + s;
+	if (p->r.le - i != 7 || memcmp(p->r.b + i, "SIP/2.0", 7))
+		return cpim__lines_fail(&p->r, CPIM_SYNTAX, i,
+		    "expected 'SIP/2.0' at end of request line");
+	cpim__lines_advance(&p->r);
 	return 0;
 }
 
@@ -104,74 +61,74 @@ long_name(const char *name, size_t n)
 	return c >= 'a' && c <= 'z' ? compact[c - 'a'] : NULL;
 }
 
+/* the value from b[i] to the end of the line: printable or UTF-8 */
+static int
+value_check(struct sp *p, size_t i)
+{
+	size_t k = cpim__check_value((const char *)p->r.b + i, p->r.le - i, 1);
+
+	if (i + k < p->r.le)
+		return cpim__lines_fail(&p->r, CPIM_SYNTAX, i + k,
+		    "invalid byte in header value");
+	return 0;
+}
+
 /* continuation lines: joined to the value ending at *vend with one SP */
 static int
 unfold(struct sp *p, size_t *vend)
 {
-	size_t i, k;
+	cpim__lines *r = &p->r;
+	size_t i, voff = p->m->h[p->m->nh - 1].voff;
 	int rc;
 
-	for (;;) {
-		advance(p);
-		if ((rc = line_get(p, "unexpected end of input in headers")))
-			return rc;
-		if (p->le == p->pos || !is_wsp(p->b[p->pos]))
-			return 0;
-		for (i = p->pos; i < p->le && is_wsp(p->b[i]); i++)
+	while ((rc = cpim__lines_fold(r,
+	    "unexpected end of input in headers")) == 1) {
+		for (i = r->pos; i < r->le && cpim__is_wsp(r->b[i]); i++)
 			;
-		k = cpim__check_value((const char *)p->b + i, p->le - i, 1);
-		if (i + k < p->le)
-			return fail(p, CPIM_SYNTAX, i + k, "invalid byte in header value");
-		if (*vend - p->m->h[p->m->nh - 1].voff + (p->le - i) + 1 > p->o.max_line)
-			return fail(p, CPIM_TOOBIG, p->pos, "header too long");
-		p->b[(*vend)++] = ' ';
-		memmove(p->b + *vend, p->b + i, p->le - i);
-		*vend += p->le - i;
+		if ((rc = value_check(p, i)))
+			return rc;
+		if (*vend - voff + (r->le - i) + 1 > r->o.max_line)
+			return cpim__lines_fail(r, CPIM_TOOBIG, r->pos,
+			    "header too long");
+		r->b[(*vend)++] = ' ';
+		memmove(r->b + *vend, r->b + i, r->le - i);
+		*vend += r->le - i;
 	}
+	return rc;
 }
 
 static int
 header_line(struct sp *p)
 {
-	size_t i = p->pos, nend, vend, k;
+	cpim__lines *r = &p->r;
+	size_t i = 0, nend = 0, vend;
 	struct cpim__siph *h;
 	const char *ln;
 	int rc;
 
-	if (p->m->nh >= p->o.max_headers)
-		return fail(p, CPIM_TOOBIG, p->pos, "too many headers");
-	while (i < p->le && cpim__sip_tokenchar(p->b[i]))
-		i++;
-	if (i == p->pos)
-		return fail(p, CPIM_SYNTAX, i, is_wsp(p->b[i]) ?
-		    "unexpected continuation line" : "expected header name");
-	nend = i;
-	while (i < p->le && is_wsp(p->b[i]))
-		i++;
-	if (i >= p->le || p->b[i] != ':')
-		return fail(p, CPIM_SYNTAX, i, "expected ':' after header name");
-	for (i++; i < p->le && is_wsp(p->b[i]); i++)
-		;
-	k = cpim__check_value((const char *)p->b + i, p->le - i, 1);
-	if (i + k < p->le)
-		return fail(p, CPIM_SYNTAX, i + k, "invalid byte in header value");
+	if (p->m->nh >= r->o.max_headers)
+		return cpim__lines_fail(r, CPIM_TOOBIG, r->pos,
+		    "too many headers");
+	if ((rc = cpim__lines_name(r, CPIM__C_SIPTOK, 1, &nend, &i)) ||
+	    (rc = value_check(p, i)))
+		return rc;
 	if (cpim__grow(&p->m->arena, (void **)&p->m->h, &p->m->hcap,
 	    p->m->nh + 1, sizeof *p->m->h))
 		return CPIM_NOMEM;
 	h = &p->m->h[p->m->nh++];
-	ln = long_name((const char *)p->b + p->pos, nend - p->pos);
-	p->b[nend] = '\0';
-	h->name = ln ? ln : (const char *)p->b + p->pos;
-	h->line = p->line;
-	h->loff = p->pos;
+	ln = long_name((const char *)r->b + r->pos, nend - r->pos);
+	r->b[nend] = '\0';
+	h->name = ln ? ln : (const char *)r->b + r->pos;
+	h->line = r->line;
+	h->loff = r->pos;
 	h->voff = i;
-	vend = p->le;
+	vend = r->le;
 	if ((rc = unfold(p, &vend)))
 		return rc;
-	while (vend > h->voff && is_wsp(p->b[vend - 1]))
+	while (vend > h->voff && cpim__is_wsp(r->b[vend - 1]))
 		vend--;
-	p->b[vend] = '\0';
-	h->value = (const char *)p->b + h->voff;
+	r->b[vend] = '\0';
+	h->value = (const char *)r->b + h->voff;
 	return 0;
 }
 
@@ -180,12 +137,13 @@ headers(struct sp *p)
 {
 	int rc;
 
-	if ((rc = line_get(p, "unexpected end of input in headers")))
+	if ((rc = cpim__lines_get(&p->r,
+	    "unexpected end of input in headers")))
 		return rc;
-	while (p->le != p->pos)
+	while (p->r.le != p->r.pos)
 		if ((rc = header_line(p)))
 			return rc;
-	advance(p);
+	cpim__lines_advance(&p->r);
 	return 0;
 }
 
@@ -196,8 +154,8 @@ hfail(struct sp *p, const struct cpim__siph *h, size_t pos, const char *what)
 {
 	size_t off = h->voff + pos;
 
-	cpim__err_at(p->err, CPIM_SYNTAX, h->line, (unsigned)(off - h->loff + 1),
-	    off, "%s in %s header", what, h->name);
+	cpim__err_at(p->r.err, CPIM_SYNTAX, h->line,
+	    (unsigned)(off - h->loff + 1), off, "%s in %s header", what, h->name);
 	return CPIM_SYNTAX;
 }
 
@@ -245,7 +203,7 @@ cseq(struct sp *p, const struct cpim__siph *h)
 	num[sp - v] = '\0';
 	if (decimal(num, 0x7fffffff, &n))
 		return hfail(p, h, 0, "expected sequence number below 2^31");
-	while (is_wsp((unsigned char)*sp))
+	while (cpim__is_wsp((unsigned char)*sp))
 		sp++;
 	if (strcmp(sp, p->m->method))
 		return hfail(p, h, (size_t)(sp - v), "method differs from request line");
@@ -329,7 +287,7 @@ field(struct sp *p, const struct cpim__siph *h, int *clseen, uint64_t *cl)
 static int
 missing(struct sp *p, const char *name)
 {
-	cpim__err_at(p->err, CPIM_SYNTAX, 0, 0, 0, "missing %s header", name);
+	cpim__err_at(p->r.err, CPIM_SYNTAX, 0, 0, 0, "missing %s header", name);
 	return CPIM_SYNTAX;
 }
 
@@ -356,15 +314,15 @@ fields(struct sp *p)
 		return missing(p, "call-id");
 	if (!has_cseq)
 		return missing(p, "cseq");
-	p->m->body = p->b + p->pos;
-	p->m->boff = p->pos;
-	p->m->blen = p->n - p->pos;
+	p->m->body = p->r.b + p->r.pos;
+	p->m->boff = p->r.pos;
+	p->m->blen = p->r.n - p->r.pos;
 	if (clseen && cl > p->m->blen)
-		return cpim__err(p->err, CPIM_SYNTAX,
+		return cpim__err(p->r.err, CPIM_SYNTAX,
 		    "body of %zu bytes shorter than content-length %llu",
 		    p->m->blen, (unsigned long long)cl);
 	if (clseen && cl < p->m->blen)
-		return cpim__err(p->err, CPIM_SYNTAX,
+		return cpim__err(p->r.err, CPIM_SYNTAX,
 		    "%zu bytes after the content-length body",
 		    p->m->blen - (size_t)cl);
 	return 0;
@@ -372,27 +330,33 @@ fields(struct sp *p)
 
 static int
 sip_begin(struct sp *p, const void *data, size_t len,
-    const cpim_parse_opts *opts)
+    const cpim_parse_opts *opts, cpim_error *err)
 {
 	cpim__arena a = { NULL };
+	int rc;
 
-	if (opts && opts->version != CPIM_PARSE_OPTS_VERSION)
-		return cpim__err(p->err, CPIM_INVALID, "unknown options version");
-	cpim__opts_resolve(&p->o, opts);
-	p->strict = (p->o.flags & CPIM_PARSE_STRICT) != 0;
-	if (len > p->o.max_size)
-		return cpim__err(p->err, CPIM_TOOBIG, "request over the size limit");
+	if ((rc = cpim__lines_open(&p->r, opts, err, &sip_lines)))
+		return rc;
+	if (len > p->r.o.max_size)
+		return cpim__err(err, CPIM_TOOBIG, "request over the size limit");
 	if (len > SIZE_MAX / 2 ||
 	    cpim__arena_reserve(&a, sizeof *p->m + len + 2048))
-		return cpim__err(p->err, CPIM_NOMEM, "out of memory");
+		return cpim__err(err, CPIM_NOMEM, "out of memory");
 	p->m = cpim__alloc(&a, sizeof *p->m);
 	memset(p->m, 0, sizeof *p->m);
 	p->m->arena = a;
-	p->b = cpim__alloc(&p->m->arena, len + 1);
-	memcpy(p->b, data, len);
-	p->b[len] = '\0';
-	p->n = len;
-	p->line = 1;
+	if (cpim__lines_input(&p->r, &p->m->arena, data, len))
+		return cpim__err(err, CPIM_NOMEM, "out of memory");
+	return 0;
+}
+
+static int
+sip_all(struct sp *p)
+{
+	int rc;
+
+	if ((rc = request_line(p)) || (rc = headers(p)) || (rc = fields(p)))
+		return rc;
 	return 0;
 }
 
@@ -404,21 +368,15 @@ cpim_sip_parse(cpim_sip_msg **out, const void *data, size_t len,
 	int rc;
 
 	memset(&p, 0, sizeof p);
-	p.err = err;
 	if (out)
 		*out = NULL;
 	if (!out || (!data && len))
 		return cpim__err(err, CPIM_INVALID, "invalid argument");
-	if ((rc = sip_begin(&p, data ? data : "", len, opts)))
-		return rc;
-	if ((rc = request_line(&p)) || (rc = headers(&p)) || (rc = fields(&p))) {
-		if (rc == CPIM_NOMEM)
-			cpim__err(err, rc, "out of memory");
+	if ((rc = sip_begin(&p, data ? data : "", len, opts, err)) ||
+	    (rc = cpim__lines_end(&p.r, sip_all(&p)))) {
 		cpim_sip_free(p.m);
 		return rc;
 	}
-	if (err)
-		memset(err, 0, sizeof *err);
 	*out = p.m;
 	return 0;
 }
@@ -426,10 +384,6 @@ cpim_sip_parse(cpim_sip_msg **out, const void *data, size_t len,
 CPIM_API void
 cpim_sip_free(cpim_sip_msg *m)
 {
-	cpim__arena a;
-
-	if (!m)
-		return;
-	a = m->arena;
-	cpim__arena_free(&a);
+	if (m)
+		cpim__arena_release(m->arena);
 }

@@ -87,6 +87,13 @@ cpim__arena_free(cpim__arena *a)
 	}
 }
 
+/* free an arena given by value: the one inside the object it holds */
+void
+cpim__arena_release(cpim__arena a)
+{
+	cpim__arena_free(&a);
+}
+
 /* ---------------------------------------------------------------- errors */
 
 static void err_vset(cpim_error *err, int code, unsigned line, unsigned col,
@@ -324,17 +331,19 @@ cpim__utf8_len(const unsigned char *p, size_t n)
 	return 0;
 }
 
-int
-cpim__utf8_valid(const unsigned char *p, size_t n)
+/* the one UTF-8 check of both libraries (libimstore calls it too) */
+CPIM_API int
+cpim_utf8_valid(const void *data, size_t len)
 {
+	const unsigned char *p = data;
 	size_t i = 0, k;
 
-	while (i < n) {
+	while (i < len) {
 		if (p[i] < 0x80) {
 			i++;
 			continue;
 		}
-		k = cpim__utf8_len(p + i, n - i);
+		k = cpim__utf8_len(p + i, len - i);
 		if (!k)
 			return 0;
 		i += k;

@@ -461,6 +461,129 @@ IMS_API int ims_set_state(ims_store *st, const ims_id *id, ims_state state,
 /** @} */
 
 /* ------------------------------------------------------------------ */
+/** @name Ingest: a Message/CPIM payload or a SIP MESSAGE as a message
+ *
+ * What a SIP server does with a MESSAGE it received, and what
+ * `imstore put --cpim / --sip`, `imstore deferred store` and
+ * `imstore history record` do: read the input with libcpim, fill the
+ * metadata the caller left unset, and say which bytes are the body to
+ * store.  The caller then checks and stores the message with
+ * ims_msg_check() and ims_put(), ims_deferred_store() or
+ * ims_history_record(), and frees the ingest object afterwards.
+ * Nothing is printed and nothing is written to a store.
+ * @{ */
+
+/** A parsed input; what it filled in an ims_msg points into it. */
+typedef struct ims_ingest ims_ingest;
+
+/** Ingest flag: parse strictly (RFC 3862: CR LF line ends only, no
+ * leniencies), the CPIM body of a SIP MESSAGE too. */
+#define IMS_INGEST_STRICT 0x1u
+
+typedef struct ims_ingest_opts {
+	unsigned version;  /**< IMS_INGEST_OPTS_VERSION */
+	unsigned flags;    /**< IMS_INGEST_* */
+	int64_t now;       /**< the time a SIP Expires counts from (UTC
+	                        microseconds); IMS_TIME_NONE: the clock */
+} ims_ingest_opts;
+
+#define IMS_INGEST_OPTS_VERSION 1
+#define IMS_INGEST_OPTS_INIT { IMS_INGEST_OPTS_VERSION, 0, IMS_TIME_NONE }
+
+/** The part of the input a failed ingest could not take. */
+typedef enum ims_ingest_part {
+	IMS_INGEST_PART_NONE = 0,     /**< none: out of memory, argument */
+	IMS_INGEST_PART_CPIM = 1,     /**< the Message/CPIM payload */
+	IMS_INGEST_PART_SIP = 2,      /**< the SIP request */
+	IMS_INGEST_PART_SIP_BODY = 3, /**< the message/cpim body of a SIP
+	                                   request */
+	IMS_INGEST_PART_METHOD = 4    /**< a SIP request other than MESSAGE */
+} ims_ingest_part;
+
+/** Why an ingest failed, and where (libcpim's detail). */
+typedef struct ims_ingest_error {
+	int code;              /**< the code the call returned */
+	ims_ingest_part part;  /**< the part of the input */
+	unsigned line;         /**< 1-based line in that part, 0 when none */
+	unsigned column;       /**< 1-based byte column, 0 when none */
+	size_t offset;         /**< byte offset in that part */
+	char message[200];     /**< lowercase, never empty on failure: "line 3,
+	                            column 7: expected ':' after header name",
+	                            "a INVITE request, not a MESSAGE" */
+} ims_ingest_error;
+
+/**
+ * Read a Message/CPIM payload (RFC 3862) into @p msg.
+ *
+ * Fields of @p msg the caller set are kept (options an operator gave);
+ * those left unset (NULL, a count of 0, sent_text NULL) are filled from the
+ * CPIM headers: from (From), to and cc (To, cc), owner (the first To: the
+ * recipient's store), sent and sent_text (DateTime), subject (the first
+ * Subject), message_id (imdn.Message-ID), content_type (the encapsulated
+ * Content-Type).  A kept header "Content-Type: message/cpim" is added
+ * after the caller's.  The body to store is the whole payload.
+ *
+ * @param[out] out the parsed input, to release with ims_ingest_free()
+ *        after the message is stored; NULL on failure.
+ * @param msg in: what the caller knows; out: filled.  The strings and
+ *        arrays filled in are borrowed from @p *out; the caller's own stay
+ *        the caller's.  Unchanged on failure.
+ * @param data the payload; it must stay valid until the body is stored
+ *        (ims_ingest_body() points into it).
+ * @param opts NULL for defaults.
+ * @param[out] err the part, position and libcpim's message; may be NULL.
+ * @return 0, IMS_INVALID (syntax, argument), IMS_TOOBIG (a line or
+ *         header count over libcpim's limits), or ENOMEM.
+ * @since 0.1
+ */
+IMS_API int ims_ingest_cpim(ims_ingest **out, ims_msg *msg, const void *data,
+                    size_t len, const ims_ingest_opts *opts,
+                    ims_ingest_error *err);
+
+/**
+ * Read a SIP MESSAGE request (RFC 3261, as received on the wire) into
+ * @p msg, with its message/cpim body when it has one.
+ *
+ * As ims_ingest_cpim(), what the caller set is kept.  Unset fields come
+ * from: owner, the Request-URI; from, the first P-Asserted-Identity (else
+ * From); then a message/cpim body as ims_ingest_cpim() reads one (without
+ * adding a Content-Type header); then to (the SIP To), sent and sent_text
+ * (Date, when sent is IMS_TIME_NONE), expires (now + Expires, when
+ * IMS_TIME_NONE), content_type (the SIP Content-Type), conversation
+ * (Conversation-ID), message_id (Call-ID, which retransmissions share).
+ * The headers P-Asserted-Identity, Privacy, Call-ID, Contribution-ID,
+ * Conversation-ID, In-Reply-To-Contribution-ID, User-Agent and
+ * Accept-Contact are added to the kept headers, up to IMS_HEADERS_MAX in
+ * all.  The body to store is the request's body, after the blank line.
+ *
+ * @param[out] out the parsed request, to release with ims_ingest_free().
+ * @param msg as for ims_ingest_cpim().
+ * @param data the request; it must stay valid until the body is stored.
+ * @param opts NULL for defaults.
+ * @param[out] err as for ims_ingest_cpim(); IMS_INGEST_PART_METHOD with
+ *        IMS_INVALID when the request is not a MESSAGE.
+ * @return 0, IMS_INVALID, IMS_TOOBIG, or ENOMEM.
+ * @since 0.1
+ */
+IMS_API int ims_ingest_sip(ims_ingest **out, ims_msg *msg, const void *data,
+                   size_t len, const ims_ingest_opts *opts,
+                   ims_ingest_error *err);
+
+/**
+ * The body to store: the bytes ims_put() and the others take.
+ * @param[out] out borrowed from the input given to the ingest call.
+ * @param[out] out_len their number.
+ * @since 0.1
+ */
+IMS_API void ims_ingest_body(const void **out, size_t *out_len,
+                     const ims_ingest *g);
+
+/** Free an ingest object; NULL is ignored.  What it filled in a message is
+ * no longer valid. @since 0.1 */
+IMS_API void ims_ingest_free(ims_ingest *g);
+/** @} */
+
+/* ------------------------------------------------------------------ */
 /** @name Filters and queries
  * The filter language is described in imstore-search-terms(7).
  * @{ */

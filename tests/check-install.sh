@@ -2,7 +2,8 @@
 # check-install.sh BUILDDIR - make install/uninstall into a DESTDIR: the
 # binary and aliases, both libraries, header, pkg-config, man pages and
 # completions land where they should, a program builds against them, and
-# uninstall removes them all.
+# uninstall removes them all.  libimstore.so needs libcpim.so, and the
+# static libraries link with what `pkg-config --static --libs imstore` says.
 set -eu
 O=${1:-build}
 d=$(mktemp -d)
@@ -31,8 +32,25 @@ int main(void) { char s[IMS_ID_STRLEN + 1]; ims_id id = {{0}}; ims_id_fmt(s, &id
 	if (ims_archive_verify(&r, "/nonexistent/a.tar", &o) != IMS_INVALID) return 1;
 	return puts(ims_strerror(IMS_NOTFOUND)) < 0; }
 C
-cc -o "$d/prog" "$d/prog.c" -I"$p/include" -L"$p/lib" -limstore || fail "cannot build against the library"
+# libcpim.so.0, needed by libimstore.so, is found by its path in a DESTDIR
+cc -o "$d/prog" "$d/prog.c" -I"$p/include" -L"$p/lib" -Wl,-rpath-link,"$p/lib" -limstore ||
+	fail "cannot build against the library"
 LD_LIBRARY_PATH="$p/lib" "$d/prog" | grep -q 'not found' || fail "program did not run"
+objdump -p "$p/lib/libimstore.so.0" | grep -q 'NEEDED *libcpim\.so\.0$' ||
+	fail "libimstore.so.0 does not need libcpim.so.0"
+! objdump -p "$p/lib/libcpim.so.0" | grep -qE 'NEEDED *lib(lmdb|archive)\.' ||
+	fail "libcpim.so.0 needs lmdb or libarchive"
+pc() {
+	PKG_CONFIG_PATH="$p/lib/pkgconfig" pkg-config --define-variable=libdir="$p/lib" \
+	  --define-variable=includedir="$p/include" "$@"
+}
+libs=$(pc --static --libs imstore) || fail "pkg-config --static --libs imstore"
+case " $libs " in *" -lcpim "*) ;; *) fail "imstore.pc does not bring in libcpim: $libs" ;; esac
+others=$(echo " $libs " | sed -e 's/ -L[^ ]*//g' -e 's/ -limstore / /' -e 's/ -lcpim / /')
+# shellcheck disable=SC2046,SC2086
+cc -o "$d/prog-static" "$d/prog.c" $(pc --cflags imstore) -L"$p/lib" \
+  -Wl,-Bstatic -limstore -lcpim -Wl,-Bdynamic $others || fail "cannot link the static libraries"
+"$d/prog-static" | grep -q 'not found' || fail "static program did not run"
 make -s O="$O" DESTDIR="$d" prefix=/usr/local uninstall >/dev/null
 left=$(find "$p" -type f -o -type l)
 [ -z "$left" ] || fail "left after uninstall: $left"

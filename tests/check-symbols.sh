@@ -1,7 +1,8 @@
 #!/bin/sh
 # check-symbols.sh BUILDDIR - the shared libraries export exactly the
 # functions their public headers declare (libimstore: imstore.h and
-# imstore-exchange.h).
+# imstore-exchange.h), and link what they use: libcpim neither lmdb nor
+# libarchive, libimstore libcpim.
 set -eu
 O=${1:-build}
 status=0
@@ -20,6 +21,22 @@ check() { # lib "headers" prefix
 	soname=$(objdump -p "$O/$1" | awk '/SONAME/ {print $2}')
 	[ "$soname" = "$1" ] || { echo "check-symbols: $1 has SONAME '$soname'"; status=1; }
 }
+needed() { # lib: its DT_NEEDED entries
+	objdump -p "$O/$1" | awk '$1 == "NEEDED" {print $2}'
+}
 check libimstore.so.0 "libstore/imstore.h libstore/imstore-exchange.h" ims_
 check libcpim.so.0 libcpim/cpim.h cpim_
+bad=$(needed libcpim.so.0 | grep -E '^lib(lmdb|archive)\.' || true)
+if [ -n "$bad" ]; then
+	echo "check-symbols: libcpim.so.0 needs" $bad
+	status=1
+else
+	echo "check-symbols: libcpim.so.0 needs neither lmdb nor libarchive"
+fi
+if needed libimstore.so.0 | grep -qx libcpim.so.0; then
+	echo "check-symbols: libimstore.so.0 needs libcpim.so.0"
+else
+	echo "check-symbols: libimstore.so.0 does not need libcpim.so.0"
+	status=1
+fi
 exit $status

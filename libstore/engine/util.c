@@ -5,6 +5,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "cpim.h"
 #include "internal.h"
 
 static const char *const ims_errstr[] = {
@@ -214,31 +215,12 @@ ims__random(void *buf, size_t len)
 	return 0;
 }
 
-/* Strict UTF-8: no overlongs, no surrogates, nothing above U+10FFFF. */
+/* Strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF):
+ * libcpim's check, the one both libraries apply. */
 int
 ims__utf8_valid(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
-
-	while (p < end) {
-		unsigned c = *p, n, min, cp;
-		if (c < 0x80) { p++; continue; }
-		if (c >= 0xC2 && c <= 0xDF) { n = 1; min = 0x80; cp = c & 0x1F; }
-		else if (c >= 0xE0 && c <= 0xEF) { n = 2; min = 0x800; cp = c & 0x0F; }
-		else if (c >= 0xF0 && c <= 0xF4) { n = 3; min = 0x10000; cp = c & 0x07; }
-		else return 0;
-		if ((size_t)(end - p) <= n)
-			return 0;
-		for (unsigned i = 1; i <= n; i++) {
-			if ((p[i] & 0xC0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[i] & 0x3F);
-		}
-		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return 0;
-		p += n + 1;
-	}
-	return 1;
+	return cpim_utf8_valid(s, len);
 }
 
 int

@@ -677,6 +677,40 @@ test_corpus(void)
 	    nok, n - nok);
 }
 
+/* cpim_utf8_valid(): RFC 3629, the one check of both libraries */
+static void
+test_utf8(void)
+{
+	static const struct { const char *s; size_t n; int valid; const char *what; } v[] = {
+		{ "", 0, 1, "empty" },
+		{ "plain ascii", 11, 1, "ascii" },
+		{ "a\0b", 3, 1, "NUL is well-formed" },
+		{ "\xc3\xa9t\xc3\xa9", 6, 1, "2-byte" },
+		{ "\xe2\x82\xac", 3, 1, "3-byte" },
+		{ "\xf0\x9f\x98\x80", 4, 1, "4-byte" },
+		{ "\xf4\x8f\xbf\xbf", 4, 1, "U+10FFFF" },
+		{ "\xed\x9f\xbf", 3, 1, "U+D7FF" },
+		{ "\xee\x80\x80", 3, 1, "U+E000" },
+		{ "\xc0\x80", 2, 0, "overlong NUL" },
+		{ "\xc1\xbf", 2, 0, "overlong 2-byte" },
+		{ "\xe0\x9f\xbf", 3, 0, "overlong 3-byte" },
+		{ "\xf0\x8f\xbf\xbf", 4, 0, "overlong 4-byte" },
+		{ "\xed\xa0\x80", 3, 0, "surrogate U+D800" },
+		{ "\xed\xbf\xbf", 3, 0, "surrogate U+DFFF" },
+		{ "\xf4\x90\x80\x80", 4, 0, "above U+10FFFF" },
+		{ "\xf5\x80\x80\x80", 4, 0, "lead byte 0xf5" },
+		{ "\xff", 1, 0, "byte 0xff" },
+		{ "\x80", 1, 0, "lone continuation" },
+		{ "a\xc3", 2, 0, "cut short at the end" },
+		{ "\xe2\x82", 2, 0, "3-byte cut short" },
+		{ "\xe2\x28\xa1", 3, 0, "bad continuation" },
+	};
+
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		is_int(cpim_utf8_valid(v[i].s, v[i].n), v[i].valid, "utf8: %s", v[i].what);
+	is_int(cpim_utf8_valid(NULL, 0), 1, "utf8: NULL, 0");
+}
+
 int
 main(void)
 {
@@ -692,6 +726,7 @@ main(void)
 	test_limits();
 	test_speed();
 	test_corpus();
+	test_utf8();
 	is_str(cpim_strerror(CPIM_SYNTAX), "syntax error", "strerror");
 	is_str(cpim_version(), CPIM_VERSION_STRING, "version");
 	return done_testing();

@@ -383,6 +383,50 @@ op_cpim(long attempt)
 	return rc;
 }
 
+/* a SIP MESSAGE with a message/cpim body through ims_ingest_sip(), the
+ * caller's header kept before the SIP ones, then stored */
+static int
+op_ingest(long attempt)
+{
+	static const char req[] =
+	    "MESSAGE sip:oom@example.org SIP/2.0\r\n"
+	    "Via: SIP/2.0/TCP proxy.example.org;branch=z9hG4bK776\r\n"
+	    "From: <sip:writer@example.org>;tag=49583\r\n"
+	    "To: <sip:oom@example.org>\r\n"
+	    "P-Asserted-Identity: \"Writer\" <sip:writer@example.org>\r\n"
+	    "Call-ID: oom-call@example.org\r\n"
+	    "CSeq: 1 MESSAGE\r\n"
+	    "User-Agent: oom/1\r\n"
+	    "Content-Type: message/cpim\r\n"
+	    "\r\n"
+	    "From: <sip:writer@example.org>\r\n"
+	    "To: <sip:oom@example.org>\r\n"
+	    "cc: <sip:cc1@example.org>\r\n"
+	    "DateTime: 2026-01-02T03:04:05Z\r\n"
+	    "\r\n"
+	    "Content-Type: text/plain\r\n"
+	    "\r\n"
+	    "hello\r\n";
+	static const ims_header mine[] = { { "X-Mine", "yes" } };
+	ims_msg m = IMS_MSG_INIT;
+	ims_ingest *g = NULL;
+	const void *body;
+	size_t len;
+	char mid[64];
+	int rc;
+
+	snprintf(mid, sizeof(mid), "ingest-%ld", attempt);
+	m.message_id = mid;
+	m.headers = mine;
+	m.nheaders = 1;
+	if ((rc = ims_ingest_sip(&g, &m, req, sizeof(req) - 1, NULL, NULL)))
+		return rc;
+	ims_ingest_body(&body, &len, g);
+	rc = ims_put(NULL, st, &m, body, len);
+	ims_ingest_free(g);
+	return rc;
+}
+
 int
 main(void)
 {
@@ -411,6 +455,7 @@ main(void)
 	countdown_loop("ims_deferred_lease", op_lease, 1);
 	countdown_loop("ims_settings_parse", op_settings, 0);
 	countdown_loop("cpim_parse", op_cpim, 0);
+	countdown_loop("ims_ingest_sip, ims_put", op_ingest, 1);
 
 	ims_store_close(st);
 	{

@@ -132,9 +132,9 @@ int msgin_option(msgin *a, const cli_arg *o);
 int msgin_read(msgin *a, const char *operand);
 void msgin_free(msgin *a);
 
-/* From libimstore's internals: the command links the static library. */
+/* From libimstore's internals: the command links the static library.
+ * ims__date_parse: only manifest.c, which goes into the library. */
 int ims__utf8_valid(const char *s, size_t len);
-void ims__fmt_time(char *out, size_t cap, int64_t us);
 const char *ims__date_parse(int64_t *lo, int64_t *hi, const char *s, int64_t now);
 int ims__xml_utf8_only(const void *data, size_t len, char *why, size_t cap);
 

@@ -413,8 +413,6 @@ int ims__xb_text(ims__xb *b, const char *s, size_t n);
 int ims__xb_elem(ims__xb *b, const char *indent, const char *name, const char *text);
 int ims__xb_time(ims__xb *b, const char *indent, const char *name, int64_t us);
 int ims__xb_finish(char **out, size_t *out_len, ims__xb *b);
-/* RFC 3339 UTC with microseconds when not zero; cap >= 40 */
-void ims__fmt_time(char *out, size_t cap, int64_t us);
 
 /* ---- query/scope.c ---- */
 /* owner:"USER" folder:FOLDER [and (EXTRA)] [and (F's expression)] */

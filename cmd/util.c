@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -82,7 +81,24 @@ cli_open(ims_store **out, cli *c, unsigned flags)
 	return 0;
 }
 
-/* A size or count: digits with an optional K, M or G (1024-based). */
+/* A count: decimal digits only (no blank, no sign). */
+int
+cli_parse_number(uint64_t *out, const char *s)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return IMS_INVALID;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return IMS_INVALID;
+	*out = v;
+	return 0;
+}
+
+/* A size: digits with an optional K, M or G (1024-based). */
 int
 cli_parse_u64(uint64_t *out, const char *s)
 {

@@ -2,7 +2,7 @@
  * (libstore/query/time.c: the filter language's dates and durations and
  * the public ims_time_parse, ims_time_range_parse, ims_duration_parse,
  * ims_time_fmt), the command's times, sizes and counts (cli_parse_time,
- * cli_parse_u64 in cmd/util.c), RFC 3339
+ * cli_parse_u64, cli_parse_number in cmd/util.c), RFC 3339
  * DateTime (cpim_datetime_parse), SIP Date (cpim_sip_date_parse), message
  * ids (ims_id_parse), the folder, mode and state names, and addresses
  * (ims_addr_canon).
@@ -83,6 +83,15 @@ public_times(const char *s)
 }
 
 static void
+cli_number(const char *s)
+{
+	uint64_t u, u2;
+
+	if (!cli_parse_number(&u, s) && (cli_parse_u64(&u2, s) || u2 != u))
+		abort();
+}
+
+static void
 cli_values(const char *s)
 {
 	int64_t t, t2;
@@ -160,6 +169,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	filter_dates(s);
 	public_times(s);
 	cli_values(s);
+	cli_number(s);
 	others(s, size);
 	free(s);
 	return 0;

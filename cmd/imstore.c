@@ -6,19 +6,15 @@
 #include <time.h>
 
 #include "cli.h"
+#include "commands.h"
 
-extern const cli_cmd cmd_init, cmd_put, cmd_list, cmd_show, cmd_cpim,
-	cmd_delete, cmd_stats, cmd_verify, cmd_deferred, cmd_history, cmd_settings,
-	cmd_hold, cmd_release, cmd_audit, cmd_purge, cmd_export, cmd_import,
-	cmd_verify_archive, cmd_backup, cmd_compact, cmd_quota;
+#define CMD(id) extern const cli_cmd cmd_##id;
+CLI_COMMANDS
+#undef CMD
 
-const cli_cmd *const cli_commands[] = {
-	&cmd_init, &cmd_put, &cmd_list, &cmd_show, &cmd_cpim, &cmd_delete,
-	&cmd_stats, &cmd_verify, &cmd_deferred, &cmd_history, &cmd_settings, &cmd_hold,
-	&cmd_release, &cmd_audit, &cmd_purge, &cmd_export, &cmd_import,
-	&cmd_verify_archive, &cmd_backup, &cmd_compact, &cmd_quota,
-	NULL,
-};
+#define CMD(id) &cmd_##id,
+const cli_cmd *const cli_commands[] = { CLI_COMMANDS NULL };
+#undef CMD
 
 static int
 has_opt(const cli *c, int id)

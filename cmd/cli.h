@@ -44,7 +44,7 @@ typedef struct cli_opt {
 	const char *help;     /* CLI_INCLUDE: the heading of its options */
 	const char *words;    /* "a b c": a keyword's values; for a number, size or
 	                       * duration, the words accepted besides ("default") */
-	const char *complete; /* a string's completion: "file" or "dir" */
+	const char *complete; /* a string's completion: "file", "dir" or words */
 	uint64_t min, max;    /* number, size: the range; duration: min 1 refuses 0 */
 	unsigned flags;       /* CLI_PAST */
 	const struct cli_opt *include; /* CLI_INCLUDE: the table */

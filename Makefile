@@ -48,9 +48,9 @@ UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 REL_SRC   = $(sort $(wildcard tests/reliability/*.c))
 REL_BIN   = $(REL_SRC:tests/reliability/%.c=$(O)/reliability/%)
 
-# commands that get an imstore-<name> alias
-COMMANDS = init put list show cpim delete stats verify deferred history settings \
-           hold release audit purge export import verify-archive backup compact quota
+# commands that get an imstore-<name> alias: the list in cmd/commands.h,
+# the one place the commands are listed (CMD(verify_archive) is verify-archive)
+COMMANDS := $(shell sed -n 's/^[[:space:]]*CMD(\([a-z_]*\)).*/\1/p' cmd/commands.h | tr _ -)
 
 all: $(O)/imstore $(O)/libimstore.so.$(SOMAJOR) $(O)/libcpim.so.$(SOMAJOR) \
      $(O)/imstore.pc $(O)/cpim.pc

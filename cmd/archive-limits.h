@@ -8,10 +8,10 @@
 
 enum { LIM_ENTRIES = 180, LIM_TOTAL, LIM_ENTRY, LIM_RATIO };
 #define ARC_LIMIT_OPTS \
-	{ LIM_ENTRIES, 0, "max-entries", "N", NULL, "refuse archives of more than N files (default 10000000)" }, \
-	{ LIM_TOTAL, 0, "max-bytes", "N", NULL, "refuse more than N bytes after decompression (default 64 GiB)" }, \
-	{ LIM_ENTRY, 0, "max-entry-size", "N", NULL, "refuse a message or transcript file over N bytes (default 64 MiB)" }, \
-	{ LIM_RATIO, 0, "max-ratio", "N", NULL, "refuse a compression ratio over N to 1 (default 200)" }
+	OPT_NUMBER(LIM_ENTRIES, 0, "max-entries", "N", 1, 0, "refuse archives of more than N files (default 10000000)"), \
+	OPT_SIZE(LIM_TOTAL, 0, "max-bytes", "N", 1, 0, "refuse more than N bytes after decompression (default 64 GiB)"), \
+	OPT_SIZE(LIM_ENTRY, 0, "max-entry-size", "N", 1, 0, "refuse a message or transcript file over N bytes (default 64 MiB)"), \
+	OPT_NUMBER(LIM_RATIO, 0, "max-ratio", "N", 1, 0, "refuse a compression ratio over N to 1 (default 200)")
 
 /* 1: handled, 0: not a limit option, EXIT_USAGE: bad value (reported). */
 int arc_limit_option(ims_archive_limits *l, const cli_arg *o);

@@ -8,8 +8,8 @@
 enum { BK_COMPACT = 100 };
 
 static const cli_opt backup_opts[] = {
-	{ BK_COMPACT, 0, "compact", NULL, NULL, "leave out free pages (a smaller copy)" },
-	{ 0, 0, NULL, NULL, NULL, NULL },
+	OPT_FLAG(BK_COMPACT, 0, "compact", "leave out free pages (a smaller copy)"),
+	OPT_END,
 };
 
 static void

@@ -15,57 +15,131 @@
 #define EXIT_USAGE 2
 #define EXIT_TEMPFAIL 75
 
+/* The type of an option's argument.  Each type has one parser and one
+ * wording of its error (opt.c), like notmuch's option descriptors; the
+ * command finds the value parsed in its cli_arg. */
+typedef enum cli_type {
+	CLI_END = 0,   /* ends a table */
+	CLI_FLAG,      /* no argument */
+	CLI_STRING,    /* any text */
+	CLI_NUMBER,    /* decimal digits, in [min, max] (max 0: no bound) -> n */
+	CLI_SIZE,      /* bytes: digits with K, M or G (1024-based), in [min, max] -> n */
+	CLI_DURATION,  /* 90s, 1h30m (ims_duration_parse); min 1: above zero -> t (µs) */
+	CLI_TIME,      /* a time (ims_time_parse) or a duration from now -> t (µs) */
+	CLI_KEYWORD,   /* one of the words -> word */
+	CLI_INCLUDE,   /* the options of another table, under the heading help */
+} cli_type;
+
+/* CLI_TIME: a duration counts back from now ("--since 7d"), not ahead */
+#define CLI_PAST 0x1u
+
 /* One option of a command.  --help, the man pages and the completions are
- * checked against these tables. */
+ * checked against these tables.  Write them with the OPT_ macros below. */
 typedef struct cli_opt {
-	int id;              /* passed to the command; 0 ends a table */
-	char shortname;      /* 0: none */
-	const char *name;    /* long name without "--" */
-	const char *arg;     /* argument name, NULL for a flag */
-	const char *complete;/* completion: "file", "dir", or words "a b c" */
-	const char *help;
+	cli_type type;
+	int id;               /* passed to the command */
+	char shortname;       /* 0: none */
+	const char *name;     /* long name without "--" */
+	const char *arg;      /* argument name; NULL for a flag */
+	const char *help;     /* CLI_INCLUDE: the heading of its options */
+	const char *words;    /* "a b c": a keyword's values; for a number, size or
+	                       * duration, the words accepted besides ("default") */
+	const char *complete; /* a string's completion: "file", "dir" or words */
+	uint64_t min, max;    /* number, size: the range; duration: min 1 refuses 0 */
+	unsigned flags;       /* CLI_PAST */
+	const struct cli_opt *include; /* CLI_INCLUDE: the table */
 } cli_opt;
+
+#define OPT_FLAG(i, s, n, h) \
+	{ .type = CLI_FLAG, .id = (i), .shortname = (s), .name = (n), .help = (h) }
+#define OPT_STRING(i, s, n, a, h) \
+	{ .type = CLI_STRING, .id = (i), .shortname = (s), .name = (n), .arg = (a), \
+	  .help = (h) }
+#define OPT_FILE(i, s, n, a, h) \
+	{ .type = CLI_STRING, .id = (i), .shortname = (s), .name = (n), .arg = (a), \
+	  .help = (h), .complete = "file" }
+#define OPT_DIR(i, s, n, a, h) \
+	{ .type = CLI_STRING, .id = (i), .shortname = (s), .name = (n), .arg = (a), \
+	  .help = (h), .complete = "dir" }
+#define OPT_NUMBER(i, s, n, a, lo, hi, h) \
+	{ .type = CLI_NUMBER, .id = (i), .shortname = (s), .name = (n), .arg = (a), \
+	  .help = (h), .min = (lo), .max = (hi) }
+#define OPT_SIZE(i, s, n, a, lo, hi, h) \
+	{ .type = CLI_SIZE, .id = (i), .shortname = (s), .name = (n), .arg = (a), \
+	  .help = (h), .min = (lo), .max = (hi) }
+#define OPT_DURATION(i, s, n, a, lo, h) \
+	{ .type = CLI_DURATION, .id = (i), .shortname = (s), .name = (n), .arg = (a), \
+	  .help = (h), .min = (lo) }
+#define OPT_TIME(i, s, n, a, fl, h) \
+	{ .type = CLI_TIME, .id = (i), .shortname = (s), .name = (n), .arg = (a), \
+	  .help = (h), .flags = (fl) }
+#define OPT_KEYWORD(i, s, n, a, w, h) \
+	{ .type = CLI_KEYWORD, .id = (i), .shortname = (s), .name = (n), .arg = (a), \
+	  .help = (h), .words = (w) }
+#define OPT_INCLUDE(t, heading) { .type = CLI_INCLUDE, .include = (t), .help = (heading) }
+#define OPT_END { .type = CLI_END }
 
 /* Ids of the common options (commands use ids >= 100). */
 enum { OPT_STORE = 1, OPT_FORMAT, OPT_FORMAT_VERSION, OPT_HELP, OPT_VERSION };
 
 typedef enum { FMT_TEXT = 0, FMT_JSON = 1, FMT_XML = 2 } cli_format;
 
+/* The formats a command writes (cli_cmd.formats) */
+#define FMTS_TEXT_JSON (1u << FMT_TEXT | 1u << FMT_JSON)
+#define FMTS_ALL (1u << FMT_TEXT | 1u << FMT_JSON | 1u << FMT_XML)
+
+/* An option given, its value parsed by its type. */
 typedef struct cli_arg {
 	int id;
-	const char *val;
+	const char *val;      /* as given; NULL for a flag */
+	const cli_opt *opt;   /* its descriptor */
+	uint64_t n;           /* number, size */
+	int64_t t;            /* duration: µs; time: µs since the epoch */
+	int word;             /* the index of val in opt->words, -1 if not one */
 } cli_arg;
 
 typedef struct cli {
 	const struct cli_cmd *cmd;
+	const struct cli_cmd *sub;  /* its subcommand, when it has them */
+	char name[64];        /* "list", "deferred summary": for messages */
 	const char *store_path;
 	cli_format format;
 	int format_version;
+	int64_t now;          /* the reference time of every TIME option */
 	cli_arg *opts;        /* command options in command-line order */
 	size_t nopts;
-	char **operands;
+	char **operands;      /* after the subcommand's name */
 	size_t noperands;
 	struct printer *out;
 } cli;
 
+/* A command, or a subcommand (git's OPT_SUBCOMMAND): a row of the command
+ * table (commands.h) or of a command's subcommand table. */
 typedef struct cli_cmd {
 	const char *name;
-	int (*run)(cli *c);
+	int (*run)(cli *c);     /* NULL for a command with subcommands */
 	const char *operands;   /* usage text after [options], e.g. "[FILTER...]" */
 	const char *summary;
 	const cli_opt *opts;    /* command options (common ones are added) */
 	unsigned formats;       /* bit per cli_format accepted by --format */
-	const cli_opt *msg_opts;/* msg_opts when it reads a message, or NULL */
+	const struct cli_cmd *subs; /* subcommands, ended by CLI_SUBS_END: the
+	                         * first operand names the one that runs */
 } cli_cmd;
+
+#define CLI_SUBS_END { NULL, NULL, NULL, NULL, NULL, 0, NULL }
 
 extern const cli_cmd *const cli_commands[];
 extern const cli_opt cli_common_opts[];
 
-/* opt.c */
+/* opt.c: parsing by the tables, usage, the dump of the tables */
 int cli_parse(cli *c, int argc, char **argv, int first);
-void cli_usage(FILE *f, const cli_cmd *cmd);
+int cli_check_values(cli *c);
+int cli_operands(const cli *c, size_t min, size_t max);
+int cli_open_user(ims_store **out, cli *c, size_t min, size_t max, unsigned flags);
+void cli_usage(FILE *f, const cli_cmd *cmd, const cli_cmd *sub);
 void cli_dump_options(FILE *f);
 const cli_cmd *cli_find(const char *name);
+const cli_cmd *cli_find_sub(const cli_cmd *cmd, const char *name);
 
 /* util.c (cmd) */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -85,6 +159,7 @@ typedef struct cli_names_t {
 int cli_names(cli_names_t *out, char **ops, size_t nops, const char *urilist);
 void cli_names_free(cli_names_t *names, char **ops);
 int cli_parse_u64(uint64_t *out, const char *s);
+int cli_parse_number(uint64_t *out, const char *s);
 int cli_parse_time(int64_t *out, const char *s, int64_t now);
 void cli_fmt_time(char *out, size_t cap, int64_t us);
 char *cli_join(char **v, size_t n);
@@ -118,9 +193,6 @@ void msgin_init(msgin *a);
 int msgin_option(msgin *a, const cli_arg *o);
 int msgin_read(msgin *a, const char *operand);
 void msgin_free(msgin *a);
-
-/* From libimstore's internals: the command links the static library. */
-void ims__fmt_time(char *out, size_t cap, int64_t us);
 
 /* hold.c */
 int cli_audit_list(cli *c, int64_t since);

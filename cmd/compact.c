@@ -5,7 +5,7 @@
 #include "cli.h"
 
 static const cli_opt compact_opts[] = {
-	{ 0, 0, NULL, NULL, NULL, NULL },
+	OPT_END,
 };
 
 void

@@ -12,11 +12,11 @@
 enum { C_STRICT = 100, C_SIP };
 
 static const cli_opt cpim_opts[] = {
-	{ C_STRICT, 0, "strict", NULL, NULL,
-	  "follow RFC 3862 strictly: CRLF line ends, no leniencies" },
-	{ C_SIP, 0, "sip", NULL, NULL,
-	  "read a raw SIP request; a message/cpim body is parsed too" },
-	{ 0, 0, NULL, NULL, NULL, NULL },
+	OPT_FLAG(C_STRICT, 0, "strict",
+	  "follow RFC 3862 strictly: CRLF line ends, no leniencies"),
+	OPT_FLAG(C_SIP, 0, "sip",
+	  "read a raw SIP request; a message/cpim body is parsed too"),
+	OPT_END,
 };
 
 /* The printer and whether it writes text: lists of small objects are then

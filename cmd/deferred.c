@@ -9,12 +9,34 @@
 
 enum { D_DURATION = 100, D_URILIST, D_FILTER, D_LIMIT };
 
-static const cli_opt deferred_opts[] = {
-	{ D_DURATION, 0, "duration", "DUR", NULL, "lease and on-register: how long the lease holds (default: the store's)" },
-	{ D_URILIST, 0, "uri-list", "FILE", "file", "lease and delete: the Message-IDs of an RFC 4826 URI-list" },
-	{ D_FILTER, 0, "filter", "FILTER", NULL, "summary and delete: only the messages matching FILTER" },
-	{ D_LIMIT, 'n', "limit", "N", NULL, "summary: at most N messages" },
-	{ 0, 0, NULL, NULL, NULL, NULL },
+static const cli_opt store_opts[] = {
+	OPT_INCLUDE(msg_opts, "message options"),
+	OPT_END,
+};
+
+static const cli_opt summary_opts[] = {
+	OPT_STRING(D_FILTER, 0, "filter", "FILTER", "only the messages matching FILTER"),
+	OPT_NUMBER(D_LIMIT, 'n', "limit", "N", 1, 0, "at most N messages"),
+	OPT_END,
+};
+
+static const cli_opt lease_opts[] = {
+	OPT_DURATION(D_DURATION, 0, "duration", "DUR", 1,
+	             "how long the lease holds (default: the store's)"),
+	OPT_FILE(D_URILIST, 0, "uri-list", "FILE", "the Message-IDs of an RFC 4826 URI-list"),
+	OPT_END,
+};
+
+static const cli_opt delete_opts[] = {
+	OPT_FILE(D_URILIST, 0, "uri-list", "FILE", "the Message-IDs of an RFC 4826 URI-list"),
+	OPT_STRING(D_FILTER, 0, "filter", "FILTER", "only the messages matching FILTER"),
+	OPT_END,
+};
+
+static const cli_opt register_opts[] = {
+	OPT_DURATION(D_DURATION, 0, "duration", "DUR", 1,
+	             "how long the lease of a push holds (default: the store's)"),
+	OPT_END,
 };
 
 typedef struct dargs {
@@ -29,39 +51,26 @@ typedef struct dargs {
 	ims_store *st;
 } dargs;
 
-static int
-parse_opts(dargs *d, cli *c)
+static void
+parse_opts(dargs *d, const cli *c)
 {
 	for (size_t i = 0; i < c->nopts; i++) {
 		const cli_arg *o = &c->opts[i];
-		int64_t t;
 		switch (o->id) {
-		case D_DURATION:
-			if (cli_parse_time(&t, o->val, 0) || t <= 0 || strchr(o->val, '-')) {
-				cli_err("invalid duration '%s' (expected 90s, 5m, 2h…)", o->val);
-				return EXIT_USAGE;
-			}
-			d->duration = t;
-			break;
+		case D_DURATION: d->duration = o->t; break;
 		case D_URILIST: d->urilist = o->val; break;
 		case D_FILTER: d->filter = o->val; break;
-		case D_LIMIT:
-			if (cli_parse_u64(&d->limit, o->val) || d->limit == 0) {
-				cli_err("invalid limit '%s'", o->val);
-				return EXIT_USAGE;
-			}
-			break;
+		case D_LIMIT: d->limit = o->n; break;
 		default: break;
 		}
 	}
-	return 0;
 }
 
 /* Message-IDs from the operands after USER and from --uri-list. */
 static int
 gather_ids(dargs *d)
 {
-	int rc = cli_names(&d->names, d->c->operands + 2, d->c->noperands - 2, d->urilist);
+	int rc = cli_names(&d->names, d->c->operands + 1, d->c->noperands - 1, d->urilist);
 
 	d->ids = d->names.all;
 	d->nids = d->names.n;
@@ -118,11 +127,7 @@ sub_store(dargs *d)
 		if (msgin_option(&a, &d->c->opts[i]))
 			goto out;
 	a.m.owner = d->user;
-	if (d->c->noperands > 3) {
-		cli_err("deferred store takes USER and at most one FILE");
-		goto out;
-	}
-	if ((rc = msgin_read(&a, d->c->noperands == 3 ? d->c->operands[2] : NULL)))
+	if ((rc = msgin_read(&a, d->c->noperands == 2 ? d->c->operands[1] : NULL)))
 		goto out;
 	if (ims_msg_check(&a.m, &e)) {
 		cli_err("cannot store message: %s", e.message);
@@ -231,14 +236,10 @@ sub_lease(dargs *d)
 static int
 sub_settle(dargs *d, int ack)
 {
-	const char *token = d->c->noperands == 3 ? d->c->operands[2] : NULL;
+	const char *token = d->c->operands[1];
 	uint64_t n;
 	int rc;
 
-	if (!token) {
-		cli_err("deferred %s takes USER and a lease token", ack ? "ack" : "release");
-		return EXIT_USAGE;
-	}
 	rc = (ack ? ims_deferred_ack : ims_deferred_release)(&n, d->st, d->user, token);
 	if (rc == IMS_NOTFOUND || rc == IMS_INVALID) {
 		cli_err("no lease '%s' for '%s'", token, d->user);
@@ -323,53 +324,56 @@ sub_register(dargs *d)
 static int sub_ack(dargs *d) { return sub_settle(d, 1); }
 static int sub_release(dargs *d) { return sub_settle(d, 0); }
 
-static const struct {
-	const char *name;
-	int (*fn)(dargs *d);
-	int xml, write;
-} subs[] = {
-	{ "store", sub_store, 0, 1 }, { "summary", sub_summary, 1, 0 },
-	{ "lease", sub_lease, 0, 1 }, { "ack", sub_ack, 0, 1 },
-	{ "release", sub_release, 0, 1 }, { "delete", sub_delete, 0, 1 },
-	{ "on-register", sub_register, 0, 1 },
-};
-
+/* What every subcommand does first: the options read, the operands and
+ * USER checked, the store open. */
 static int
-run_deferred(cli *c)
+with_user(cli *c, size_t min, size_t max, unsigned flags, int (*fn)(dargs *d))
 {
 	dargs d;
-	size_t i, nsubs = sizeof(subs) / sizeof(*subs);
 	int rc;
 
 	memset(&d, 0, sizeof(d));
 	d.c = c;
-	if (c->noperands < 2) {
-		cli_err("usage: imstore deferred SUBCOMMAND USER (store, summary, lease, "
-		        "ack, release, delete, on-register)");
-		return EXIT_USAGE;
-	}
-	for (i = 0; i < nsubs && strcmp(subs[i].name, c->operands[0]) != 0; i++)
-		;
-	if (i == nsubs) {
-		cli_err("unknown deferred subcommand '%s'", c->operands[0]);
-		return EXIT_USAGE;
-	}
-	if (c->format == FMT_XML && !subs[i].xml) {
-		cli_err("deferred %s has no XML output", subs[i].name);
-		return EXIT_USAGE;
-	}
-	d.user = c->operands[1];
-	if ((rc = cli_check_user(d.user)) || (rc = parse_opts(&d, c)) ||
-	    (rc = cli_open(&d.st, c, subs[i].write ? 0 : IMS_OPEN_RDONLY)))
+	d.user = c->operands[0];
+	parse_opts(&d, c);
+	if ((rc = cli_open_user(&d.st, c, min, max, flags)))
 		return rc;
-	rc = subs[i].fn(&d);
+	rc = fn(&d);
 	ims_store_close(d.st);
-	cli_names_free(&d.names, c->operands + 2);
+	cli_names_free(&d.names, c->operands + 1);
 	return rc;
 }
 
+static int run_store(cli *c) { return with_user(c, 1, 2, 0, sub_store); }
+static int run_summary(cli *c) { return with_user(c, 1, 1, IMS_OPEN_RDONLY, sub_summary); }
+static int run_lease(cli *c) { return with_user(c, 1, SIZE_MAX, 0, sub_lease); }
+static int run_ack(cli *c) { return with_user(c, 2, 2, 0, sub_ack); }
+static int run_release(cli *c) { return with_user(c, 2, 2, 0, sub_release); }
+static int run_delete(cli *c) { return with_user(c, 1, SIZE_MAX, 0, sub_delete); }
+static int run_register(cli *c) { return with_user(c, 1, 1, 0, sub_register); }
+
+static const cli_cmd deferred_subs[] = {
+	{ "store", run_store, "USER [FILE | -]",
+	  "store a message for USER, who is not available", store_opts, FMTS_TEXT_JSON, NULL },
+	{ "summary", run_summary, "USER", "list the deferred messages of USER",
+	  summary_opts, FMTS_ALL, NULL },
+	{ "lease", run_lease, "USER [MESSAGE-ID...]",
+	  "hand messages of USER out for delivery, under a lease", lease_opts,
+	  FMTS_TEXT_JSON, NULL },
+	{ "ack", run_ack, "USER TOKEN", "the messages of a lease are delivered: delete them",
+	  NULL, FMTS_TEXT_JSON, NULL },
+	{ "release", run_release, "USER TOKEN",
+	  "the messages of a lease are not delivered: keep them", NULL, FMTS_TEXT_JSON, NULL },
+	{ "delete", run_delete, "USER [MESSAGE-ID...]",
+	  "delete deferred messages of USER unread", delete_opts, FMTS_TEXT_JSON, NULL },
+	{ "on-register", run_register, "USER",
+	  "USER registers: what the server does (nothing, push or notify)", register_opts,
+	  FMTS_TEXT_JSON, NULL },
+	CLI_SUBS_END,
+};
+
 const cli_cmd cmd_deferred = {
-	"deferred", run_deferred, "SUBCOMMAND USER [ARGS...]",
+	"deferred", NULL, "SUBCOMMAND USER [ARGS...]",
 	"the Deferred Messaging function: store, summary, lease, ack, release, delete, on-register",
-	deferred_opts, 1u << FMT_TEXT | 1u << FMT_JSON | 1u << FMT_XML, msg_opts,
+	NULL, FMTS_ALL, deferred_subs,
 };

@@ -7,10 +7,11 @@
 enum { D_DRY = 100, D_ALL, D_BATCH };
 
 static const cli_opt delete_opts[] = {
-	{ D_DRY, 'n', "dry-run", NULL, NULL, "report what would be deleted, delete nothing" },
-	{ D_ALL, 0, "all", NULL, NULL, "allow a filter that matches every message" },
-	{ D_BATCH, 0, "batch", "N", NULL, "messages per write transaction (default 1000)" },
-	{ 0, 0, NULL, NULL, NULL, NULL },
+	OPT_FLAG(D_DRY, 'n', "dry-run", "report what would be deleted, delete nothing"),
+	OPT_FLAG(D_ALL, 0, "all", "allow a filter that matches every message"),
+	OPT_NUMBER(D_BATCH, 0, "batch", "N", 1, 1000000,
+	           "messages per write transaction (default 1000)"),
+	OPT_END,
 };
 
 static void
@@ -129,20 +130,13 @@ run_delete(cli *c)
 {
 	ims_delete_opts o = IMS_DELETE_OPTS_INIT;
 	ims_store *st;
-	uint64_t batch;
 	int rc, all = 0;
 
 	for (size_t i = 0; i < c->nopts; i++) {
 		const cli_arg *a = &c->opts[i];
 		if (a->id == D_DRY) o.dry_run = 1;
 		if (a->id == D_ALL) all = 1;
-		if (a->id == D_BATCH) {
-			if (cli_parse_u64(&batch, a->val) || batch == 0 || batch > 1000000) {
-				cli_err("invalid batch '%s' (expected 1 to 1000000)", a->val);
-				return EXIT_USAGE;
-			}
-			o.batch = (size_t)batch;
-		}
+		if (a->id == D_BATCH) o.batch = (size_t)a->n;
 	}
 	if (c->noperands == 0 && !all) {
 		cli_err("delete needs a FILTER or IDs (or --all for every message)");

@@ -15,18 +15,18 @@ enum { EX_OUTPUT = 100, EX_ARCHIVE, EX_COMPRESS, EX_LEVEL, EX_LAYOUT, EX_FORCE,
        EX_DELETE, EX_GROWTH };
 
 static const cli_opt export_opts[] = {
-	{ EX_OUTPUT, 'o', "output", "FILE", "file", "write the archive to FILE (required)" },
-	{ EX_ARCHIVE, 0, "archive", "TYPE", "tar zip", "tar (pax, the default) or zip" },
-	{ EX_COMPRESS, 0, "compress", "METHOD", "gzip none", "gzip (the default) or none" },
-	{ EX_LEVEL, 0, "level", "N", NULL, "compression level, 1 (fast) to 9 (small); default 6" },
-	{ EX_LAYOUT, 0, "layout", "LAYOUT", "raw eml",
-	  "raw: each message's bytes as stored (default); eml: RFC 5322 messages" },
-	{ EX_FORCE, 'f', "force", NULL, NULL, "replace FILE if it exists" },
-	{ EX_DELETE, 0, "delete-after", NULL, NULL,
-	  "then delete the exported messages (the archive complete, synced and verified)" },
-	{ EX_GROWTH, 0, "max-growth", "MB", NULL,
-	  "give up when the store file grows by more than MB meanwhile (default 1024)" },
-	{ 0, 0, NULL, NULL, NULL, NULL },
+	OPT_FILE(EX_OUTPUT, 'o', "output", "FILE", "write the archive to FILE (required)"),
+	OPT_KEYWORD(EX_ARCHIVE, 0, "archive", "TYPE", "tar zip", "archive type, tar (pax) by default"),
+	OPT_KEYWORD(EX_COMPRESS, 0, "compress", "METHOD", "gzip none", "compression, gzip by default"),
+	OPT_NUMBER(EX_LEVEL, 0, "level", "N", 1, 9, "compression level, 1 (fast) to 9 (small); default 6"),
+	OPT_KEYWORD(EX_LAYOUT, 0, "layout", "LAYOUT", "raw eml",
+	  "message files as stored (raw, the default) or as RFC 5322 messages"),
+	OPT_FLAG(EX_FORCE, 'f', "force", "replace FILE if it exists"),
+	OPT_FLAG(EX_DELETE, 0, "delete-after",
+	  "then delete the exported messages (the archive complete, synced and verified)"),
+	OPT_NUMBER(EX_GROWTH, 0, "max-growth", "MB", 1, 1u << 30,
+	  "give up when the store file grows by more than MB meanwhile (default 1024)"),
+	OPT_END,
 };
 
 typedef struct export {

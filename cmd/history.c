@@ -7,12 +7,29 @@
 
 enum { H_FILTER = 100, H_LIMIT, H_URILIST };
 
-static const cli_opt history_opts[] = {
-	{ H_FILTER, 0, "filter", "FILTER", NULL, "list and delete: only messages matching FILTER" },
-	{ H_LIMIT, 'n', "limit", "N", NULL, "list and show: at most N conversations or messages" },
-	{ H_URILIST, 0, "uri-list", "FILE", "file",
-	  "show and delete: the history references of an RFC 4826 URI-list" },
-	{ 0, 0, NULL, NULL, NULL, NULL },
+static const cli_opt record_opts[] = {
+	OPT_INCLUDE(msg_opts, "message options"),
+	OPT_END,
+};
+
+static const cli_opt list_opts[] = {
+	OPT_STRING(H_FILTER, 0, "filter", "FILTER", "only messages matching FILTER"),
+	OPT_NUMBER(H_LIMIT, 'n', "limit", "N", 1, 0, "at most N conversations"),
+	OPT_END,
+};
+
+static const cli_opt show_opts[] = {
+	OPT_FILE(H_URILIST, 0, "uri-list", "FILE",
+	         "the history references of an RFC 4826 URI-list"),
+	OPT_NUMBER(H_LIMIT, 'n', "limit", "N", 1, 0, "at most N messages"),
+	OPT_END,
+};
+
+static const cli_opt delete_opts[] = {
+	OPT_FILE(H_URILIST, 0, "uri-list", "FILE",
+	         "the history references of an RFC 4826 URI-list"),
+	OPT_STRING(H_FILTER, 0, "filter", "FILTER", "only messages matching FILTER"),
+	OPT_END,
 };
 
 typedef struct hargs {
@@ -23,8 +40,8 @@ typedef struct hargs {
 	ims_store *st;
 } hargs;
 
-static int
-parse_opts(hargs *h, cli *c)
+static void
+parse_opts(hargs *h, const cli *c)
 {
 	for (size_t i = 0; i < c->nopts; i++) {
 		const cli_arg *o = &c->opts[i];
@@ -32,12 +49,9 @@ parse_opts(hargs *h, cli *c)
 			h->filter = o->val;
 		if (o->id == H_URILIST)
 			h->urilist = o->val;
-		if (o->id == H_LIMIT && (cli_parse_u64(&h->limit, o->val) || h->limit == 0)) {
-			cli_err("invalid limit '%s'", o->val);
-			return EXIT_USAGE;
-		}
+		if (o->id == H_LIMIT)
+			h->limit = o->n;
 	}
-	return 0;
 }
 
 static void
@@ -45,15 +59,6 @@ end_record(printer *p)
 {
 	p->ops->end_map(p);
 	p->ops->record_end(p);
-}
-
-static int
-need_operands(hargs *h, size_t min, size_t max, const char *usage)
-{
-	if (h->c->noperands >= min && h->c->noperands <= max)
-		return 0;
-	cli_err("usage: imstore history %s", usage);
-	return EXIT_USAGE;
 }
 
 /* ---------------------------------------------------------------- record */
@@ -73,8 +78,7 @@ sub_record(hargs *h)
 		if (msgin_option(&a, &h->c->opts[i]))
 			goto out;
 	a.m.owner = h->user;
-	if ((rc = need_operands(h, 2, 3, "record USER [FILE]")) ||
-	    (rc = msgin_read(&a, h->c->noperands == 3 ? h->c->operands[2] : NULL)))
+	if ((rc = msgin_read(&a, h->c->noperands == 2 ? h->c->operands[1] : NULL)))
 		goto out;
 	if (ims_msg_check(&a.m, &e)) {
 		cli_err("cannot record message: %s", e.message);
@@ -164,8 +168,7 @@ sub_list(hargs *h)
 	size_t n;
 	int rc;
 
-	if ((rc = need_operands(h, 2, 2, "list USER [--filter FILTER]")) ||
-	    (h->filter && (rc = cli_filter_str(&f, h->filter))))
+	if (h->filter && (rc = cli_filter_str(&f, h->filter)))
 		return rc;
 	rc = ims_history_conversations(&l, h->st, h->user, f);
 	ims_filter_free(f);
@@ -227,7 +230,7 @@ sub_show(hargs *h)
 	uint64_t n = 0;
 	int rc;
 
-	if ((rc = cli_names(&names, h->c->operands + 2, h->c->noperands - 2, h->urilist)))
+	if ((rc = cli_names(&names, h->c->operands + 1, h->c->noperands - 1, h->urilist)))
 		return rc;
 	if (names.n == 0) {
 		cli_err("usage: imstore history show USER CONVERSATION... [--uri-list FILE]");
@@ -235,7 +238,7 @@ sub_show(hargs *h)
 	}
 	for (size_t i = 0; i < names.n && rc == 0; i++)
 		rc = show_one(h, names.all[i], &n);
-	cli_names_free(&names, h->c->operands + 2);
+	cli_names_free(&names, h->c->operands + 1);
 	return rc;
 }
 
@@ -248,12 +251,10 @@ write_out(const void *chunk, size_t len, void *payload)
 static int
 sub_transcript(hargs *h)
 {
-	int rc;
+	int rc = ims_history_transcript_xml(h->st, h->user, h->c->operands[1], write_out,
+	                                    stdout);
 
-	if ((rc = need_operands(h, 3, 3, "transcript USER CONVERSATION")))
-		return rc;
-	rc = ims_history_transcript_xml(h->st, h->user, h->c->operands[2], write_out, stdout);
-	return rc ? cli_fail(rc, "cannot write the transcript of '%s'", h->c->operands[2]) : 0;
+	return rc ? cli_fail(rc, "cannot write the transcript of '%s'", h->c->operands[1]) : 0;
 }
 
 /* ---------------------------------------------------------------- change */
@@ -261,17 +262,15 @@ sub_transcript(hargs *h)
 static int
 sub_rename(hargs *h)
 {
-	int rc;
+	const char *conv = h->c->operands[1];
+	int rc = ims_history_rename(h->st, h->user, conv,
+	                            h->c->noperands == 3 ? h->c->operands[2] : NULL);
 
-	if ((rc = need_operands(h, 3, 4, "rename USER CONVERSATION [NAME]")))
-		return rc;
-	rc = ims_history_rename(h->st, h->user, h->c->operands[2],
-	                        h->c->noperands == 4 ? h->c->operands[3] : NULL);
 	if (rc == IMS_NOTFOUND) {
-		cli_err("no conversation '%s' in the history of '%s'", h->c->operands[2], h->user);
+		cli_err("no conversation '%s' in the history of '%s'", conv, h->user);
 		return EXIT_ERR;
 	}
-	return rc ? cli_fail(rc, "cannot rename '%s'", h->c->operands[2]) : 0;
+	return rc ? cli_fail(rc, "cannot rename '%s'", conv) : 0;
 }
 
 static int
@@ -282,7 +281,7 @@ sub_delete(hargs *h)
 	uint64_t n;
 	int rc;
 
-	if ((rc = cli_names(&names, h->c->operands + 2, h->c->noperands - 2, h->urilist)))
+	if ((rc = cli_names(&names, h->c->operands + 1, h->c->noperands - 1, h->urilist)))
 		return rc;
 	if (!h->filter == (names.n == 0)) {
 		cli_err("usage: imstore history delete USER CONVERSATION... [--uri-list FILE] | "
@@ -296,7 +295,7 @@ sub_delete(hargs *h)
 	                                        names.n, f)))
 		rc = cli_fail(rc, "cannot delete from the history of '%s'", h->user);
 	ims_filter_free(f);
-	cli_names_free(&names, h->c->operands + 2);
+	cli_names_free(&names, h->c->operands + 1);
 	if (rc)
 		return rc;
 	h->c->out->ops->begin_map(h->c->out);
@@ -308,51 +307,56 @@ sub_delete(hargs *h)
 
 /* ---------------------------------------------------------------- dispatch */
 
-static const struct {
-	const char *name;
-	int (*fn)(hargs *h);
-	int xml, write;
-} subs[] = {
-	{ "record", sub_record, 0, 1 }, { "list", sub_list, 1, 0 },
-	{ "show", sub_show, 0, 0 }, { "transcript", sub_transcript, 1, 0 },
-	{ "rename", sub_rename, 0, 1 }, { "delete", sub_delete, 0, 1 },
-};
-
+/* What every subcommand does first: the options read, the operands and
+ * USER checked, the store open. */
 static int
-run_history(cli *c)
+with_user(cli *c, size_t min, size_t max, unsigned flags, int (*fn)(hargs *h))
 {
-	size_t i, nsubs = sizeof(subs) / sizeof(*subs);
 	hargs h;
 	int rc;
 
 	memset(&h, 0, sizeof(h));
 	h.c = c;
-	if (c->noperands < 2) {
-		cli_err("usage: imstore history SUBCOMMAND USER (record, list, show, "
-		        "transcript, rename, delete)");
-		return EXIT_USAGE;
-	}
-	for (i = 0; i < nsubs && strcmp(subs[i].name, c->operands[0]) != 0; i++)
-		;
-	if (i == nsubs) {
-		cli_err("unknown history subcommand '%s'", c->operands[0]);
-		return EXIT_USAGE;
-	}
-	if (c->format == FMT_XML && !subs[i].xml) {
-		cli_err("history %s has no XML output", subs[i].name);
-		return EXIT_USAGE;
-	}
-	h.user = c->operands[1];
-	if ((rc = cli_check_user(h.user)) || (rc = parse_opts(&h, c)) ||
-	    (rc = cli_open(&h.st, c, subs[i].write ? 0 : IMS_OPEN_RDONLY)))
+	h.user = c->operands[0];
+	parse_opts(&h, c);
+	if ((rc = cli_open_user(&h.st, c, min, max, flags)))
 		return rc;
-	rc = subs[i].fn(&h);
+	rc = fn(&h);
 	ims_store_close(h.st);
 	return rc;
 }
 
+static int run_record(cli *c) { return with_user(c, 1, 2, 0, sub_record); }
+static int run_list(cli *c) { return with_user(c, 1, 1, IMS_OPEN_RDONLY, sub_list); }
+static int run_show(cli *c) { return with_user(c, 1, SIZE_MAX, IMS_OPEN_RDONLY, sub_show); }
+static int
+run_transcript(cli *c)
+{
+	return with_user(c, 2, 2, IMS_OPEN_RDONLY, sub_transcript);
+}
+static int run_rename(cli *c) { return with_user(c, 2, 3, 0, sub_rename); }
+static int run_delete(cli *c) { return with_user(c, 1, SIZE_MAX, 0, sub_delete); }
+
+static const cli_cmd history_subs[] = {
+	{ "record", run_record, "USER [FILE | -]",
+	  "record a message of a conversation of USER", record_opts, FMTS_TEXT_JSON, NULL },
+	{ "list", run_list, "USER", "list the conversations in the history of USER",
+	  list_opts, FMTS_ALL, NULL },
+	{ "show", run_show, "USER CONVERSATION...",
+	  "the messages of conversations, each in received order", show_opts,
+	  FMTS_TEXT_JSON, NULL },
+	{ "transcript", run_transcript, "USER CONVERSATION",
+	  "a conversation as a transcript document (XML)", NULL, FMTS_ALL, NULL },
+	{ "rename", run_rename, "USER CONVERSATION [NAME]",
+	  "give a conversation a name, or take it away", NULL, FMTS_TEXT_JSON, NULL },
+	{ "delete", run_delete, "USER CONVERSATION...",
+	  "delete conversations, or messages, from the history of USER", delete_opts,
+	  FMTS_TEXT_JSON, NULL },
+	CLI_SUBS_END,
+};
+
 const cli_cmd cmd_history = {
-	"history", run_history, "SUBCOMMAND USER [ARGS...]",
+	"history", NULL, "SUBCOMMAND USER [ARGS...]",
 	"the Conversation History function: record, list, show, transcript, rename, delete",
-	history_opts, 1u << FMT_TEXT | 1u << FMT_JSON | 1u << FMT_XML, msg_opts,
+	NULL, FMTS_ALL, history_subs,
 };

@@ -7,14 +7,14 @@
 enum { HO_REASON = 100, HO_LIST };
 
 static const cli_opt hold_opts[] = {
-	{ HO_REASON, 'r', "reason", "TEXT", NULL, "why (required to hold; recorded in the audit trail)" },
-	{ HO_LIST, 'l', "list", NULL, NULL, "hold: list the holds and releases recorded, not hold" },
-	{ 0, 0, NULL, NULL, NULL, NULL },
+	OPT_STRING(HO_REASON, 'r', "reason", "TEXT", "why (required to hold; recorded in the audit trail)"),
+	OPT_FLAG(HO_LIST, 'l', "list", "hold: list the holds and releases recorded, not hold"),
+	OPT_END,
 };
 
 static const cli_opt release_opts[] = {
-	{ HO_REASON, 'r', "reason", "TEXT", NULL, "why (recorded in the audit trail)" },
-	{ 0, 0, NULL, NULL, NULL, NULL },
+	OPT_STRING(HO_REASON, 'r', "reason", "TEXT", "why (recorded in the audit trail)"),
+	OPT_END,
 };
 
 static int

@@ -13,11 +13,11 @@
 enum { IM_MSILO = 100, IM_BATCH };
 
 static const cli_opt import_opts[] = {
-	{ IM_MSILO, 0, "from-msilo", NULL, NULL,
-	  "FILE is a tab-separated dump of Kamailio's msilo table" },
-	{ IM_BATCH, 0, "batch", "N", NULL, "messages per commit (default 1000)" },
+	OPT_FLAG(IM_MSILO, 0, "from-msilo",
+	  "FILE is a tab-separated dump of Kamailio's msilo table"),
+	OPT_NUMBER(IM_BATCH, 0, "batch", "N", 1, 1000000, "messages per commit (default 1000)"),
 	ARC_LIMIT_OPTS,
-	{ 0, 0, NULL, NULL, NULL, NULL },
+	OPT_END,
 };
 
 typedef struct import {

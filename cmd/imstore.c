@@ -1,23 +1,20 @@
-/* imstore.c - the dispatcher: `imstore COMMAND` and the `imstore-COMMAND`
- * aliases run the same code. */
+/* imstore.c - the dispatcher: `imstore COMMAND [SUBCOMMAND]` and the
+ * `imstore-COMMAND` aliases run the same code. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
+#include "commands.h"
 
-extern const cli_cmd cmd_init, cmd_put, cmd_list, cmd_show, cmd_cpim,
-	cmd_delete, cmd_stats, cmd_verify, cmd_deferred, cmd_history, cmd_settings,
-	cmd_hold, cmd_release, cmd_audit, cmd_purge, cmd_export, cmd_import,
-	cmd_verify_archive, cmd_backup, cmd_compact, cmd_quota;
+#define CMD(id) extern const cli_cmd cmd_##id;
+CLI_COMMANDS
+#undef CMD
 
-const cli_cmd *const cli_commands[] = {
-	&cmd_init, &cmd_put, &cmd_list, &cmd_show, &cmd_cpim, &cmd_delete,
-	&cmd_stats, &cmd_verify, &cmd_deferred, &cmd_history, &cmd_settings, &cmd_hold,
-	&cmd_release, &cmd_audit, &cmd_purge, &cmd_export, &cmd_import,
-	&cmd_verify_archive, &cmd_backup, &cmd_compact, &cmd_quota,
-	NULL,
-};
+#define CMD(id) &cmd_##id,
+const cli_cmd *const cli_commands[] = { CLI_COMMANDS NULL };
+#undef CMD
 
 static int
 has_opt(const cli *c, int id)
@@ -28,7 +25,50 @@ has_opt(const cli *c, int id)
 	return 0;
 }
 
-/* The command named by argv[0] (imstore-list) or by the first operand. */
+static void
+version(void)
+{
+	printf("imstore %s (store format %d)\n", IMS_VERSION_STRING, IMS_FORMAT_VERSION);
+}
+
+/* imstore help [COMMAND [SUBCOMMAND]] */
+static int
+help(int argc, char **argv, int next)
+{
+	const cli_cmd *cmd = next < argc ? cli_find(argv[next]) : NULL, *sub = NULL;
+
+	if (next < argc && !cmd) {
+		cli_err("unknown command '%s' (run 'imstore --help')", argv[next]);
+		return EXIT_USAGE;
+	}
+	if (cmd && cmd->subs && next + 1 < argc &&
+	    !(sub = cli_find_sub(cmd, argv[next + 1]))) {
+		cli_err("unknown %s subcommand '%s' (run 'imstore %s --help')", cmd->name,
+		        argv[next + 1], cmd->name);
+		return EXIT_USAGE;
+	}
+	cli_usage(stdout, cmd, sub);
+	return -1;
+}
+
+/* No command: --version, --help, or the usage as an error. */
+static int
+no_command(const cli *c)
+{
+	if (has_opt(c, OPT_VERSION)) {
+		version();
+		return -1;
+	}
+	if (has_opt(c, OPT_HELP)) {
+		cli_usage(stdout, NULL, NULL);
+		return -1;
+	}
+	cli_usage(stderr, NULL, NULL);
+	return EXIT_USAGE;
+}
+
+/* The command named by argv[0] (imstore-list) or by the first operand;
+ * -1 when it is done (help), else 0 or an exit status. */
 static int
 find_command(cli *c, int argc, char **argv, int *next)
 {
@@ -47,29 +87,11 @@ find_command(cli *c, int argc, char **argv, int *next)
 	rc = cli_parse(c, argc, argv, 1);
 	if (rc > 0)
 		return rc;
-	if (rc == 0) { /* no command */
-		if (has_opt(c, OPT_VERSION)) {
-			printf("imstore %s (store format %d)\n", IMS_VERSION_STRING,
-			       IMS_FORMAT_VERSION);
-			return -1;
-		}
-		if (has_opt(c, OPT_HELP)) {
-			cli_usage(stdout, NULL);
-			return -1;
-		}
-		cli_usage(stderr, NULL);
-		return EXIT_USAGE;
-	}
+	if (rc == 0)
+		return no_command(c);
 	*next = -rc;
-	if (strcmp(argv[*next - 1], "help") == 0) {
-		const cli_cmd *cmd = *next < argc ? cli_find(argv[*next]) : NULL;
-		if (*next < argc && !cmd) {
-			cli_err("unknown command '%s' (run 'imstore --help')", argv[*next]);
-			return EXIT_USAGE;
-		}
-		cli_usage(stdout, cmd);
-		return -1;
-	}
+	if (strcmp(argv[*next - 1], "help") == 0)
+		return help(argc, argv, *next);
 	if (strcmp(argv[*next - 1], "__options") == 0) {
 		cli_dump_options(stdout);
 		return -1;
@@ -81,39 +103,53 @@ find_command(cli *c, int argc, char **argv, int *next)
 	return 0;
 }
 
+/* What the command line asks before any work: help, version, a missing
+ * subcommand, a format the command does not write, an invalid value. */
+static int
+check(cli *c)
+{
+	const cli_cmd *u = c->sub ? c->sub : c->cmd;
+	static const char *const names[] = { "text", "json", "xml" };
+
+	if (has_opt(c, OPT_HELP)) {
+		cli_usage(stdout, c->cmd, c->sub);
+		return -1;
+	}
+	if (has_opt(c, OPT_VERSION)) {
+		version();
+		return -1;
+	}
+	if (c->cmd->subs && !c->sub) {
+		cli_usage(stderr, c->cmd, NULL);
+		return EXIT_USAGE;
+	}
+	if (!(u->formats & (1u << c->format))) {
+		cli_err("%s does not support --format %s", c->name, names[c->format]);
+		return EXIT_USAGE;
+	}
+	return cli_check_values(c);
+}
+
 static int
 run(cli *c, int argc, char **argv)
 {
 	int next = 0, rc;
 
 	c->format_version = 1;
+	c->now = (int64_t)time(NULL) * 1000000;
 	if (!(c->operands = calloc((size_t)argc + 1, sizeof(char *))))
 		return EXIT_ERR;
 	if ((rc = find_command(c, argc, argv, &next)))
 		return rc < 0 ? EXIT_OK : rc;
-	if ((rc = cli_parse(c, argc, argv, next)))
-		return rc;
-	if (has_opt(c, OPT_HELP)) {
-		cli_usage(stdout, c->cmd);
-		return EXIT_OK;
-	}
-	if (has_opt(c, OPT_VERSION)) {
-		printf("imstore %s (store format %d)\n", IMS_VERSION_STRING,
-		       IMS_FORMAT_VERSION);
-		return EXIT_OK;
-	}
-	if (!(c->cmd->formats & (1u << c->format))) {
-		cli_err("%s does not support --format %s", c->cmd->name,
-		        c->format == FMT_XML ? "xml" : c->format == FMT_JSON ? "json" : "text");
-		return EXIT_USAGE;
-	}
+	if ((rc = cli_parse(c, argc, argv, next)) || (rc = check(c)))
+		return rc < 0 ? EXIT_OK : rc;
 	if (!c->store_path)
 		c->store_path = getenv("IMSTORE_STORE");
 	if (!c->store_path || !*c->store_path)
 		c->store_path = "/var/lib/imstore";
 	if (!(c->out = printer_new(c->format, stdout)))
 		return EXIT_ERR;
-	rc = c->cmd->run(c);
+	rc = (c->sub ? c->sub : c->cmd)->run(c);
 	if (fflush(stdout) != 0 && rc == EXIT_OK) {
 		cli_err("cannot write output: %s", ims_strerror(errno));
 		rc = EXIT_ERR;

@@ -2,7 +2,7 @@
 #include "cli.h"
 
 static const cli_opt init_opts[] = {
-	{ 0, 0, NULL, NULL, NULL, NULL },
+	OPT_END,
 };
 
 static int

@@ -7,12 +7,13 @@
 enum { L_LIMIT = 100, L_CURSOR, L_REVERSE, L_COUNT, L_EXPLAIN };
 
 static const cli_opt list_opts[] = {
-	{ L_LIMIT, 'n', "limit", "N", NULL, "list at most N messages, then print the next cursor" },
-	{ L_CURSOR, 0, "cursor", "CURSOR", NULL, "resume after the page that printed CURSOR" },
-	{ L_REVERSE, 'r', "reverse", NULL, NULL, "newest first" },
-	{ L_COUNT, 'c', "count", NULL, NULL, "print only the number of matching messages" },
-	{ L_EXPLAIN, 0, "explain", NULL, NULL, "print the query plan instead of the messages" },
-	{ 0, 0, NULL, NULL, NULL, NULL },
+	OPT_NUMBER(L_LIMIT, 'n', "limit", "N", 1, 0,
+	           "list at most N messages, then print the next cursor"),
+	OPT_STRING(L_CURSOR, 0, "cursor", "CURSOR", "resume after the page that printed CURSOR"),
+	OPT_FLAG(L_REVERSE, 'r', "reverse", "newest first"),
+	OPT_FLAG(L_COUNT, 'c', "count", "print only the number of matching messages"),
+	OPT_FLAG(L_EXPLAIN, 0, "explain", "print the query plan instead of the messages"),
+	OPT_END,
 };
 
 typedef struct list_args {
@@ -29,12 +30,7 @@ parse_args(list_args *a, cli *c)
 	for (size_t i = 0; i < c->nopts; i++) {
 		const cli_arg *o = &c->opts[i];
 		switch (o->id) {
-		case L_LIMIT:
-			if (cli_parse_u64(&a->limit, o->val) || a->limit == 0) {
-				cli_err("invalid limit '%s' (expected a positive number)", o->val);
-				return EXIT_USAGE;
-			}
-			break;
+		case L_LIMIT: a->limit = o->n; break;
 		case L_CURSOR: a->qo.cursor = o->val; break;
 		case L_REVERSE: a->qo.reverse = 1; break;
 		case L_COUNT: a->count = 1; break;

@@ -9,14 +9,18 @@
 enum { PU_OLDER = 100, PU_EXPIRED, PU_DRY, PU_BATCH, PU_RATE, PU_MAXTXN, PU_SECURE };
 
 static const cli_opt purge_opts[] = {
-	{ PU_OLDER, 0, "older-than", "DUR", NULL, "only messages received more than DUR ago (30d, 12h)" },
-	{ PU_EXPIRED, 0, "expired", NULL, NULL, "also remove expired deferred messages and history past its retention" },
-	{ PU_DRY, 'n', "dry-run", NULL, NULL, "report exactly what would go, delete nothing" },
-	{ PU_BATCH, 0, "batch", "N", NULL, "at most N messages per write transaction (default 1000)" },
-	{ PU_RATE, 0, "rate", "N", NULL, "at most N messages a second (default: no limit)" },
-	{ PU_MAXTXN, 0, "max-txn", "MS", NULL, "end a write transaction after MS milliseconds (default 50)" },
-	{ PU_SECURE, 0, "secure", NULL, NULL, "then compact the store, so that no purged byte stays in its file" },
-	{ 0, 0, NULL, NULL, NULL, NULL },
+	OPT_DURATION(PU_OLDER, 0, "older-than", "DUR", 0,
+	             "only messages received more than DUR ago (30d, 12h)"),
+	OPT_FLAG(PU_EXPIRED, 0, "expired", "also remove expired deferred messages and history past its retention"),
+	OPT_FLAG(PU_DRY, 'n', "dry-run", "report exactly what would go, delete nothing"),
+	OPT_NUMBER(PU_BATCH, 0, "batch", "N", 1, 100000000,
+	           "at most N messages per write transaction (default 1000)"),
+	OPT_NUMBER(PU_RATE, 0, "rate", "N", 1, 100000000,
+	           "at most N messages a second (default: no limit)"),
+	OPT_NUMBER(PU_MAXTXN, 0, "max-txn", "MS", 1, 100000000,
+	           "end a write transaction after MS milliseconds (default 50)"),
+	OPT_FLAG(PU_SECURE, 0, "secure", "then compact the store, so that no purged byte stays in its file"),
+	OPT_END,
 };
 
 typedef struct pargs {
@@ -29,8 +33,6 @@ typedef struct pargs {
 static int
 parse_opts(pargs *a, cli *c)
 {
-	uint64_t v;
-
 	for (size_t i = 0; i < c->nopts; i++) {
 		const cli_arg *o = &c->opts[i];
 		switch (o->id) {
@@ -38,19 +40,9 @@ parse_opts(pargs *a, cli *c)
 		case PU_EXPIRED: a->expired = 1; break;
 		case PU_SECURE: a->secure = 1; break;
 		case PU_DRY: a->o.dry_run = 1; break;
-		case PU_BATCH: case PU_RATE: case PU_MAXTXN:
-			if (cli_parse_u64(&v, o->val) || v == 0 || v > 100000000) {
-				cli_err("invalid number '%s' for --%s", o->val,
-				        o->id == PU_BATCH ? "batch" : o->id == PU_RATE ? "rate" : "max-txn");
-				return EXIT_USAGE;
-			}
-			if (o->id == PU_BATCH)
-				a->o.batch = (size_t)v;
-			else if (o->id == PU_RATE)
-				a->o.rate = (double)v;
-			else
-				a->o.max_txn_us = (int64_t)v * 1000;
-			break;
+		case PU_BATCH: a->o.batch = (size_t)o->n; break;
+		case PU_RATE: a->o.rate = (double)o->n; break;
+		case PU_MAXTXN: a->o.max_txn_us = (int64_t)o->n * 1000; break;
 		}
 	}
 	return 0;

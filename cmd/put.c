@@ -7,11 +7,12 @@
 enum { P_OWNER = 100, P_FOLDER, P_STATE };
 
 static const cli_opt put_opts[] = {
-	{ P_OWNER, 'o', "owner", "ADDR", NULL, "the IM address whose store it is (required unless the input gives it)" },
-	{ P_FOLDER, 0, "folder", "FOLDER", "deferred history", "deferred (default) or history" },
-	{ P_STATE, 0, "state", "STATE", "stored pending delivering delivered failed",
-	  "initial state (default pending in deferred, stored in history)" },
-	{ 0, 0, NULL, NULL, NULL, NULL },
+	OPT_STRING(P_OWNER, 'o', "owner", "ADDR", "the IM address whose store it is (required unless the input gives it)"),
+	OPT_KEYWORD(P_FOLDER, 0, "folder", "FOLDER", "deferred history", "folder, deferred by default"),
+	OPT_KEYWORD(P_STATE, 0, "state", "STATE", "stored pending delivering delivered failed",
+	            "initial state, pending in deferred and stored in history by default"),
+	OPT_INCLUDE(msg_opts, "message options"),
+	OPT_END,
 };
 
 static int
@@ -104,5 +105,5 @@ out:
 
 const cli_cmd cmd_put = {
 	"put", run_put, "[FILE | -]", "store one message (body from FILE or stdin)",
-	put_opts, 1u << FMT_TEXT | 1u << FMT_JSON, msg_opts,
+	put_opts, 1u << FMT_TEXT | 1u << FMT_JSON, NULL,
 };

@@ -2,21 +2,30 @@
  * or the user's own overrides), and setting them. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 
 enum { Q_DCOUNT = 100, Q_DBYTES, Q_HCOUNT, Q_HBYTES, Q_HPOLICY, Q_HRETENTION };
 
-static const cli_opt quota_opts[] = {
-	{ Q_DCOUNT, 0, "deferred-count", "N", NULL, "at most N deferred messages (0: no limit; default: the store's)" },
-	{ Q_DBYTES, 0, "deferred-bytes", "N", NULL, "at most N bytes of deferred bodies (K, M, G)" },
-	{ Q_HCOUNT, 0, "history-count", "N", NULL, "at most N messages in history" },
-	{ Q_HBYTES, 0, "history-bytes", "N", NULL, "at most N bytes of history bodies (K, M, G)" },
-	{ Q_HPOLICY, 0, "history-policy", "POLICY", "refuse drop-oldest default",
-	  "when history is full: refuse the new message or drop the oldest" },
-	{ Q_HRETENTION, 0, "history-retention", "DUR", NULL,
-	  "keep history DUR (90d), or never expire it (never)" },
-	{ 0, 0, NULL, NULL, NULL, NULL },
+#define LIMIT(i, n, a, t, w, h) \
+	{ .type = (t), .id = (i), .name = (n), .arg = (a), .words = (w), .help = (h) }
+
+static const cli_opt set_opts[] = {
+	LIMIT(Q_DCOUNT, "deferred-count", "N", CLI_NUMBER, "default",
+	      "at most N deferred messages (0: no limit; default: the store's)"),
+	LIMIT(Q_DBYTES, "deferred-bytes", "N", CLI_SIZE, "default",
+	      "at most N bytes of deferred bodies (K, M, G)"),
+	LIMIT(Q_HCOUNT, "history-count", "N", CLI_NUMBER, "default",
+	      "at most N messages in history"),
+	LIMIT(Q_HBYTES, "history-bytes", "N", CLI_SIZE, "default",
+	      "at most N bytes of history bodies (K, M, G)"),
+	OPT_KEYWORD(Q_HPOLICY, 0, "history-policy", "POLICY", "refuse drop-oldest default",
+	            "when history is full, refuse the new message or drop the oldest"),
+	{ .type = CLI_DURATION, .id = Q_HRETENTION, .name = "history-retention",
+	  .arg = "DUR", .min = 1, .words = "never default",
+	  .help = "keep history DUR (90d), or never expire it (never)" },
+	OPT_END,
 };
 
 /* The fields, in output order, with their IMS_QUOTA_* bit. */
@@ -102,19 +111,34 @@ print_quota(cli *c, const char *who, const ims_quota *q)
 	p->ops->record_end(p);
 }
 
+static void
+set_value(ims_quota *q, const cli_arg *o)
+{
+	switch (o->id) {
+	case Q_DCOUNT: q->deferred_max_count = o->n; break;
+	case Q_DBYTES: q->deferred_max_bytes = o->n; break;
+	case Q_HCOUNT: q->history_max_count = o->n; break;
+	case Q_HBYTES: q->history_max_bytes = o->n; break;
+	case Q_HPOLICY:
+		q->history_policy = o->word == 1 ? IMS_HISTORY_DROP_OLDEST : IMS_HISTORY_REFUSE;
+		break;
+	default: /* Q_HRETENTION; "never" is 0 */
+		q->history_retention = o->word == 0 ? 0 : o->t;
+		break;
+	}
+}
+
 /* One option's value into q (bit set), or "default" (bit cleared). */
 static int
 apply_opt(ims_quota *q, const cli_arg *o, int store_default)
 {
-	uint64_t v;
-	int64_t t;
 	size_t i;
 
 	for (i = 0; i < NFIELDS && fields[i].opt != o->id; i++)
 		;
 	if (i == NFIELDS)
 		return 0;
-	if (strcmp(o->val, "default") == 0) {
+	if (strcasecmp(o->val, "default") == 0) {
 		if (store_default) {
 			cli_err("the store's own limits have no default to return to");
 			return EXIT_USAGE;
@@ -123,44 +147,8 @@ apply_opt(ims_quota *q, const cli_arg *o, int store_default)
 		return 0;
 	}
 	q->set |= fields[i].bit;
-	switch (o->id) {
-	case Q_HPOLICY:
-		if (strcmp(o->val, "refuse") == 0)
-			q->history_policy = IMS_HISTORY_REFUSE;
-		else if (strcmp(o->val, "drop-oldest") == 0)
-			q->history_policy = IMS_HISTORY_DROP_OLDEST;
-		else {
-			cli_err("invalid policy '%s' (refuse, drop-oldest or default)", o->val);
-			return EXIT_USAGE;
-		}
-		return 0;
-	case Q_HRETENTION:
-		if (strcmp(o->val, "never") == 0) {
-			q->history_retention = 0;
-			return 0;
-		}
-		if (strchr(o->val, '-') || cli_parse_time(&t, o->val, 0) || t <= 0) {
-			cli_err("invalid duration '%s' for --history-retention (90d, 12h or never)",
-			        o->val);
-			return EXIT_USAGE;
-		}
-		q->history_retention = t;
-		return 0;
-	default:
-		if (cli_parse_u64(&v, o->val)) {
-			cli_err("invalid number '%s' for --%s", o->val, quota_opts[o->id - Q_DCOUNT].name);
-			return EXIT_USAGE;
-		}
-		if (o->id == Q_DCOUNT)
-			q->deferred_max_count = v;
-		else if (o->id == Q_DBYTES)
-			q->deferred_max_bytes = v;
-		else if (o->id == Q_HCOUNT)
-			q->history_max_count = v;
-		else
-			q->history_max_bytes = v;
-		return 0;
-	}
+	set_value(q, o);
+	return 0;
 }
 
 /* The store's limits: its configuration. */
@@ -188,11 +176,11 @@ audit(ims_store *st, cli *c)
 	ims_audit_entry e;
 	int rc;
 
-	snprintf(what, sizeof(what), "%s", c->operands[1]);
+	snprintf(what, sizeof(what), "%s", c->operands[0]);
 	for (size_t i = 0; i < c->nopts; i++)
 		if (c->opts[i].id >= Q_DCOUNT && c->opts[i].id <= Q_HRETENTION)
 			snprintf(what + strlen(what), sizeof(what) - strlen(what), " --%s %s",
-			         quota_opts[c->opts[i].id - Q_DCOUNT].name, c->opts[i].val);
+			         c->opts[i].opt->name, c->opts[i].val);
 	memset(&e, 0, sizeof(e));
 	e.action = "quota";
 	e.filter = what;
@@ -200,32 +188,20 @@ audit(ims_store *st, cli *c)
 		cli_fail(rc, "quota set, but cannot record it in the audit trail");
 }
 
+/* Read the limits of USER (the one operand) or the store's, apply the
+ * options, and with set store them; print them. */
 static int
-run_quota(cli *c)
+get_set(cli *c, int set)
 {
-	ims_quota q;
-	ims_store *st;
-	const char *user;
+	const char *user = c->operands[0];
 	char canon[IMS_ADDR_MAX + 1];
-	int set, store_default, rc;
+	int store_default, rc;
+	ims_store *st;
+	ims_quota q;
 
-	if (c->noperands != 2 || (strcmp(c->operands[0], "get") && strcmp(c->operands[0], "set"))) {
-		cli_err("usage: imstore quota get|set USER|default [options]");
-		return EXIT_USAGE;
-	}
-	set = strcmp(c->operands[0], "set") == 0;
-	user = c->operands[1];
 	store_default = strcmp(user, "default") == 0;
 	if (!store_default && (rc = cli_check_user(user)))
 		return rc;
-	if (!set && c->nopts) {
-		cli_err("quota get takes no options");
-		return EXIT_USAGE;
-	}
-	if (set && !c->nopts) {
-		cli_err("quota set needs at least one limit to set");
-		return EXIT_USAGE;
-	}
 	if ((rc = cli_open(&st, c, set ? 0 : IMS_OPEN_RDONLY)))
 		return rc;
 	rc = ims_quota_get(&q, st, store_default ? NULL : user);
@@ -249,8 +225,37 @@ run_quota(cli *c)
 	return EXIT_OK;
 }
 
+static int
+run_get(cli *c)
+{
+	int rc = cli_operands(c, 1, 1);
+
+	return rc ? rc : get_set(c, 0);
+}
+
+static int
+run_set(cli *c)
+{
+	int rc = cli_operands(c, 1, 1);
+
+	if (rc == 0 && c->nopts == 0) {
+		cli_err("quota set needs at least one limit to set");
+		rc = EXIT_USAGE;
+	}
+	return rc ? rc : get_set(c, 1);
+}
+
+static const cli_cmd quota_subs[] = {
+	{ "get", run_get, "USER | default",
+	  "show the limits of a user, or the store's (default)", NULL, FMTS_TEXT_JSON, NULL },
+	{ "set", run_set, "USER | default",
+	  "set limits of a user, or the store's (default), and show them", set_opts,
+	  FMTS_TEXT_JSON, NULL },
+	CLI_SUBS_END,
+};
+
 const cli_cmd cmd_quota = {
-	"quota", run_quota, "get|set USER|default",
+	"quota", NULL, "SUBCOMMAND USER | default",
 	"show or set the limits of a user, or the store's (default)",
-	quota_opts, 1u << FMT_TEXT | 1u << FMT_JSON, NULL,
+	NULL, FMTS_TEXT_JSON, quota_subs,
 };

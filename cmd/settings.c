@@ -5,10 +5,6 @@
 
 #include "cli.h"
 
-static const cli_opt settings_opts[] = {
-	{ 0, 0, NULL, NULL, NULL, NULL },
-};
-
 static void
 print_settings(cli *c, const char *user, const ims_settings *s)
 {
@@ -66,35 +62,41 @@ set(cli *c, ims_store *st, const char *user, const char *path, ims_settings *s)
 	return 0;
 }
 
+/* Read the settings of USER; with set, parse FILE over them and store
+ * them; print them. */
 static int
-run_settings(cli *c)
+get_set(cli *c, int is_set)
 {
-	const char *sub = c->noperands ? c->operands[0] : "";
-	int is_set = strcmp(sub, "set") == 0;
+	const char *user = c->operands[0];
 	ims_settings s;
 	ims_store *st;
-	int rc;
+	int rc = cli_open_user(&st, c, 1, is_set ? 2 : 1, is_set ? 0 : IMS_OPEN_RDONLY);
 
-	if ((strcmp(sub, "get") && !is_set) || c->noperands < 2 ||
-	    c->noperands > (is_set ? 3u : 2u)) {
-		cli_err("usage: imstore settings get USER | imstore settings set USER [FILE | -]");
-		return EXIT_USAGE;
-	}
-	if ((rc = cli_check_user(c->operands[1])) ||
-	    (rc = cli_open(&st, c, is_set ? 0 : IMS_OPEN_RDONLY)))
+	if (rc)
 		return rc;
-	if ((rc = ims_settings_get(&s, st, c->operands[1])))
-		rc = cli_fail(rc, "cannot read the settings of '%s'", c->operands[1]);
+	if ((rc = ims_settings_get(&s, st, user)))
+		rc = cli_fail(rc, "cannot read the settings of '%s'", user);
 	else if (is_set)
-		rc = set(c, st, c->operands[1], c->noperands == 3 ? c->operands[2] : "-", &s);
+		rc = set(c, st, user, c->noperands == 2 ? c->operands[1] : "-", &s);
 	ims_store_close(st);
 	if (rc == 0)
-		print_settings(c, c->operands[1], &s);
+		print_settings(c, user, &s);
 	return rc;
 }
 
+static int run_get(cli *c) { return get_set(c, 0); }
+static int run_set(cli *c) { return get_set(c, 1); }
+
+static const cli_cmd settings_subs[] = {
+	{ "get", run_get, "USER", "show the settings of USER", NULL, FMTS_ALL, NULL },
+	{ "set", run_set, "USER [FILE | -]",
+	  "set the settings of USER from a settings document, and show them", NULL,
+	  FMTS_ALL, NULL },
+	CLI_SUBS_END,
+};
+
 const cli_cmd cmd_settings = {
-	"settings", run_settings, "get USER | set USER [FILE | -]",
+	"settings", NULL, "SUBCOMMAND USER [FILE | -]",
 	"a user's IM service settings: read them, or set them from a settings document",
-	settings_opts, 1u << FMT_TEXT | 1u << FMT_JSON | 1u << FMT_XML, NULL,
+	NULL, FMTS_ALL, settings_subs,
 };

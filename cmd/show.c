@@ -8,10 +8,10 @@
 enum { S_RAW = 100, S_OWNER, S_FOLDER };
 
 static const cli_opt show_opts[] = {
-	{ S_RAW, 0, "raw", NULL, NULL, "write the exact body bytes and nothing else" },
-	{ S_OWNER, 'o', "owner", "ADDR", NULL, "with a Message-ID: the owner it belongs to" },
-	{ S_FOLDER, 0, "folder", "FOLDER", "deferred history", "with a Message-ID: its folder" },
-	{ 0, 0, NULL, NULL, NULL, NULL },
+	OPT_FLAG(S_RAW, 0, "raw", "write the exact body bytes and nothing else"),
+	OPT_STRING(S_OWNER, 'o', "owner", "ADDR", "with a Message-ID: the owner it belongs to"),
+	OPT_KEYWORD(S_FOLDER, 0, "folder", "FOLDER", "deferred history", "with a Message-ID, its folder"),
+	OPT_END,
 };
 
 static int

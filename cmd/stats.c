@@ -8,11 +8,11 @@
 enum { ST_TYPES = 100, ST_OWNERS, ST_QUEUE, ST_TOP };
 
 static const cli_opt stats_opts[] = {
-	{ ST_TYPES, 0, "types", NULL, NULL, "also the messages and bytes per MIME type" },
-	{ ST_OWNERS, 0, "owners", NULL, NULL, "also the owners with most messages" },
-	{ ST_QUEUE, 0, "queue", NULL, NULL, "also the deferred messages by recipient domain and age" },
-	{ ST_TOP, 0, "top", "N", NULL, "list N owners and domains (default 10)" },
-	{ 0, 0, NULL, NULL, NULL, NULL },
+	OPT_FLAG(ST_TYPES, 0, "types", "also the messages and bytes per MIME type"),
+	OPT_FLAG(ST_OWNERS, 0, "owners", "also the owners with most messages"),
+	OPT_FLAG(ST_QUEUE, 0, "queue", "also the deferred messages by recipient domain and age"),
+	OPT_NUMBER(ST_TOP, 0, "top", "N", 1, 10000, "list N owners and domains (default 10)"),
+	OPT_END,
 };
 
 static const char *const bucket_names[IMS_AGE_BUCKETS] = {
@@ -165,18 +165,11 @@ static int
 parse_opts(ims_stats_opts *o, cli *c)
 {
 	for (size_t i = 0; i < c->nopts; i++) {
-		uint64_t v;
 		switch (c->opts[i].id) {
 		case ST_TYPES: o->flags |= IMS_STATS_TYPES; break;
 		case ST_OWNERS: o->flags |= IMS_STATS_OWNERS; break;
 		case ST_QUEUE: o->flags |= IMS_STATS_QUEUE; break;
-		case ST_TOP:
-			if (cli_parse_u64(&v, c->opts[i].val) || v == 0 || v > 10000) {
-				cli_err("invalid number '%s' for --top (1 to 10000)", c->opts[i].val);
-				return EXIT_USAGE;
-			}
-			o->top = (size_t)v;
-			break;
+		case ST_TOP: o->top = (size_t)c->opts[i].n; break;
 		}
 	}
 	if (o->top && !(o->flags & (IMS_STATS_OWNERS | IMS_STATS_QUEUE)))

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -82,7 +81,24 @@ cli_open(ims_store **out, cli *c, unsigned flags)
 	return 0;
 }
 
-/* A size or count: digits with an optional K, M or G (1024-based). */
+/* A count: decimal digits only (no blank, no sign). */
+int
+cli_parse_number(uint64_t *out, const char *s)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return IMS_INVALID;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return IMS_INVALID;
+	*out = v;
+	return 0;
+}
+
+/* A size: digits with an optional K, M or G (1024-based). */
 int
 cli_parse_u64(uint64_t *out, const char *s)
 {
@@ -109,105 +125,18 @@ cli_parse_u64(uint64_t *out, const char *s)
 	return 0;
 }
 
-/* the longest duration: 9999 years of 366 days, in seconds */
-#define DURATION_MAX (INT64_C(9999) * 366 * 86400)
-/* 10000-01-01T00:00:00Z, in microseconds: times end before it */
-#define TIME_END (INT64_C(253402300800) * 1000000)
-
-/* A duration like 90s, 30m, 72h, 4d, 1w; seconds.  -1 if invalid or
- * longer than DURATION_MAX (its microseconds then fit, added to any time). */
-static int64_t
-parse_duration(const char *s)
-{
-	int64_t total = 0;
-
-	if (!*s)
-		return -1;
-	while (*s) {
-		char *end;
-		long long v;
-		int64_t unit;
-		if (*s < '0' || *s > '9')   /* no blank, no sign */
-			return -1;
-		v = strtoll(s, &end, 10);
-		if (v > 100000000)
-			return -1;
-		switch (*end) {
-		case 's': unit = 1; break;
-		case 'm': unit = 60; break;
-		case 'h': unit = 3600; break;
-		case 'd': unit = 86400; break;
-		case 'w': unit = 604800; break;
-		default: return -1;
-		}
-		if (v * unit > DURATION_MAX - total)
-			return -1;
-		total += v * unit;
-		s = end + 1;
-	}
-	return total;
-}
-
-/* RFC 3339 / ISO 8601 UTC time, "now", or a duration from now ("72h"). */
+/* A time of the library's grammar (ims_time_parse), or a duration from
+ * now ("72h"). */
 int
 cli_parse_time(int64_t *out, const char *s, int64_t now)
 {
-	struct tm tm;
-	const char *p;
-	int64_t d, frac = 0, scale = 100000;
-	int off = 0;
-
-	if (strcmp(s, "now") == 0) {
-		*out = now;
-		return 0;
-	}
-	if ((d = parse_duration(s)) >= 0) {
-		/* before the fix, 20000000w overflowed to a time long past */
-		if (now < 0 || now >= TIME_END || d * 1000000 >= TIME_END - now)
-			return IMS_INVALID;
-		*out = now + d * 1000000;
-		return 0;
-	}
-	memset(&tm, 0, sizeof(tm));
-	if (!(p = strptime(s, "%Y-%m-%d", &tm)))
-		return IMS_INVALID;
-	if (*p == 'T' || *p == ' ') {
-		if (!(p = strptime(p + 1, "%H:%M:%S", &tm)))
-			return IMS_INVALID;
-		if (*p == '.')
-			for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
-				frac += scale > 0 ? (*p - '0') * scale : 0;
-		if (*p == 'Z' || *p == 'z')
-			p++;
-		else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':' &&
-		         strspn(p + 1, "0123456789") == 2 && strspn(p + 4, "0123456789") == 2 &&
-		         p[1] <= '2' && p[4] <= '5') {
-			off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 +
-			      ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
-			off = *p == '-' ? -off : off;
-			p += 6;
-		}
-	}
-	if (*p)
-		return IMS_INVALID;
-	{
-		/* refuse what timegm() would roll over (February 30th) */
-		struct tm want = tm, back;
-		time_t secs = timegm(&tm);
-		gmtime_r(&secs, &back);
-		if (back.tm_year != want.tm_year || back.tm_mon != want.tm_mon ||
-		    back.tm_mday != want.tm_mday || back.tm_hour != want.tm_hour ||
-		    back.tm_min != want.tm_min || back.tm_sec != want.tm_sec)
-			return IMS_INVALID;
-		*out = ((int64_t)secs - off) * 1000000 + frac;
-	}
-	return 0;
+	return ims_time_parse(out, s, now, IMS_TIME_AHEAD, NULL);
 }
 
 void
 cli_fmt_time(char *out, size_t cap, int64_t us)
 {
-	ims__fmt_time(out, cap, us);
+	ims_time_fmt(out, cap, us);
 }
 
 char *

@@ -8,7 +8,7 @@
 
 static const cli_opt va_opts[] = {
 	ARC_LIMIT_OPTS,
-	{ 0, 0, NULL, NULL, NULL, NULL },
+	OPT_END,
 };
 
 static void

@@ -8,11 +8,11 @@
 enum { V_REPAIR = 100, V_PAGES };
 
 static const cli_opt verify_opts[] = {
-	{ V_REPAIR, 0, "repair", NULL, NULL,
-	  "rebuild indexes and counters, move undecodable records to quarantine" },
-	{ V_PAGES, 0, "pages", NULL, NULL,
-	  "check only the LMDB file's own pages (fast; no records, no repair)" },
-	{ 0, 0, NULL, NULL, NULL, NULL },
+	OPT_FLAG(V_REPAIR, 0, "repair",
+	  "rebuild indexes and counters, move undecodable records to quarantine"),
+	OPT_FLAG(V_PAGES, 0, "pages",
+	  "check only the LMDB file's own pages (fast; no records, no repair)"),
+	OPT_END,
 };
 
 typedef struct vout {

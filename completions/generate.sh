@@ -10,11 +10,13 @@
 #
 # Input: `BINARY __options`, one line per option
 #   COMMAND <TAB> short|- <TAB> long <TAB> ARG|- <TAB> completion|-
-# (COMMAND "*": the common options; completion "file", "dir" or a word
-# list) and one line per command, "COMMAND - - OPERANDS -".  The one-line
-# summaries of the commands and options, which zsh shows beside them, come
-# from `BINARY --help` and `BINARY COMMAND --help`; an option whose help says
-# "(repeatable)" may be given more than once.
+# (COMMAND "*": the common options, "COMMAND SUBCOMMAND": a subcommand's;
+# completion "file", "dir" or a word list: a keyword's values) and one line
+# per command and subcommand, "COMMAND - - OPERANDS -".  The one-line
+# summaries of the commands, subcommands and options, which zsh shows beside
+# them, come from `BINARY --help`, `BINARY COMMAND --help` and `BINARY
+# COMMAND SUBCOMMAND --help`; an option whose help says "(repeatable)" may be
+# given more than once.
 #
 # The generated files are committed; tests/check-docs.sh fails when they
 # differ from what this script writes.  POSIX sh and awk only.
@@ -38,14 +40,16 @@ die() {
 
 options=$("$bin" __options) || die "'$bin __options' failed"
 [ -n "$options" ] || die "'$bin __options' printed nothing"
+# every command and subcommand, "list" or "deferred lease", one a line
 commands=$(printf '%s\n' "$options" |
 	awk -F '\t' '$1 != "*" && $2 == "-" && $3 == "-" { print $1 }')
 help=$({
 	printf '@@ *\n'
 	"$bin" --help
-	for c in $commands; do
+	printf '%s\n' "$commands" | while IFS= read -r c; do
 		printf '@@ %s\n' "$c"
-		"$bin" "$c" --help
+		# shellcheck disable=SC2086 # "deferred lease" is two words
+		"$bin" $c --help || exit 1
 	done
 }) || die "'$bin COMMAND --help' failed"
 
@@ -84,14 +88,20 @@ BEGIN { FS = "\t"; section = "" }
 		next
 	}
 	if ($1 != "*" && $2 == "-" && $3 == "-") {
-		cmd[++ncmd] = $1
+		key[++nkey] = $1
 		operands[$1] = $4
+		if (index($1, " ") == 0) {
+			cmd[++ncmd] = $1
+		} else {
+			c = substr($1, 1, index($1, " ") - 1)
+			subc[c, ++nsub[c]] = substr($1, index($1, " ") + 1)
+		}
 	} else {
 		add_opt($1, $2, $3, $4, $5)
 	}
 	next
 }
-/^@@ / { section = substr($0, 4); incmds = 0; next }
+/^@@ / { section = substr($0, 4); incmds = 0; insubs = 0; next }
 section == "*" && /^commands:$/ { incmds = 1; next }
 section == "*" && incmds && /^  [^ ]/ {
 	n = $0; sub(/^  /, "", n); sub(/ .*/, "", n)
@@ -99,7 +109,14 @@ section == "*" && incmds && /^  [^ ]/ {
 	summary[n] = t
 	next
 }
-/^$/ { incmds = 0 }
+section != "*" && /^subcommands:$/ { insubs = 1; next }
+section != "*" && insubs && /^  [^ ]/ {
+	n = $0; sub(/^  /, "", n); sub(/ .*/, "", n)
+	t = $0; sub(/^  [^ ]+ +/, "", t)
+	summary[section " " n] = t
+	next
+}
+/^$/ { incmds = 0; insubs = 0 }
 /^  +-/ && match($0, /--[A-Za-z0-9][A-Za-z0-9-]*/) {
 	l = substr($0, RSTART + 2, RLENGTH - 2)
 	c = section
@@ -159,7 +176,10 @@ function bash_operands(o) {
 		return "dir"
 	return ""
 }
-function bash(   i, c, all, aliases) {
+function bash_case(k) {          # a case pattern, quoted when it has a blank
+	return index(k, " ") ? "\047" k "\047" : k
+}
+function bash(   i, j, c, k, all, aliases, subs) {
 	all = ""; aliases = ""
 	for (i = 1; i <= ncmd; i++) {
 		all = all (i > 1 ? " " : "") cmd[i]
@@ -171,12 +191,30 @@ function bash(   i, c, all, aliases) {
 	print ""
 	printf "_imstore_commands=\047%s\047\n", all
 	print ""
-	print "# _imstore_options COMMAND: the options of COMMAND, in _imstore_r"
+	print "# _imstore_subcommands COMMAND: the subcommands of COMMAND, in _imstore_r"
+	print "_imstore_subcommands()"
+	print "{"
+	print "\tcase $1 in"
+	for (i = 1; i <= ncmd; i++) {
+		c = cmd[i]
+		if (!nsub[c])
+			continue
+		subs = ""
+		for (j = 1; j <= nsub[c]; j++)
+			subs = subs (j > 1 ? " " : "") subc[c, j]
+		printf "\t%s) _imstore_r=\047%s\047 ;;\n", c, subs
+	}
+	print "\t*) _imstore_r= ;;"
+	print "\tesac"
+	print "}"
+	print ""
+	print "# _imstore_options COMMAND: the options of COMMAND (\047deferred lease\047:"
+	print "# of a subcommand), in _imstore_r"
 	print "_imstore_options()"
 	print "{"
 	print "\tcase $1 in"
-	for (i = 1; i <= ncmd; i++)
-		printf "\t%s) _imstore_r=\047%s\047 ;;\n", cmd[i], substr(bash_opts(cmd[i]), 2)
+	for (i = 1; i <= nkey; i++)
+		printf "\t%s) _imstore_r=\047%s\047 ;;\n", bash_case(key[i]), substr(bash_opts(key[i]), 2)
 	print "\t*) _imstore_r= ;;"
 	print "\tesac"
 	printf "\t_imstore_r=\"$_imstore_r %s\"\n", substr(bash_opts("*"), 2)
@@ -192,13 +230,13 @@ function bash(   i, c, all, aliases) {
 	bash_args("*", "\t")
 	print "\tesac"
 	print "\tcase $1 in"
-	for (i = 1; i <= ncmd; i++) {
-		c = cmd[i]
-		if (!has_arg(c))
+	for (i = 1; i <= nkey; i++) {
+		k = key[i]
+		if (!has_arg(k))
 			continue
-		printf "\t%s)\n", c
+		printf "\t%s)\n", bash_case(k)
 		print "\t\tcase $2 in"
-		bash_args(c, "\t\t")
+		bash_args(k, "\t\t")
 		print "\t\tesac ;;"
 	}
 	print "\tesac"
@@ -210,9 +248,10 @@ function bash(   i, c, all, aliases) {
 	print "_imstore_operands()"
 	print "{"
 	print "\tcase $1 in"
-	for (i = 1; i <= ncmd; i++)
-		if (bash_operands(operands[cmd[i]]) != "")
-			printf "\t%s) _imstore_r=\047%s\047 ;;\n", cmd[i], bash_operands(operands[cmd[i]])
+	for (i = 1; i <= nkey; i++)
+		if (!nsub[key[i]] && bash_operands(operands[key[i]]) != "")
+			printf "\t%s) _imstore_r=\047%s\047 ;;\n", bash_case(key[i]),
+			    bash_operands(operands[key[i]])
 	print "\t*) _imstore_r= ;;"
 	print "\tesac"
 	print "}"
@@ -234,15 +273,18 @@ function bash(   i, c, all, aliases) {
 	print ""
 	print "_imstore()"
 	print "{"
-	print "\tlocal cur=${COMP_WORDS[COMP_CWORD]} n=$COMP_CWORD i=1 w cmd=\047\047 ddash=\047\047 argopt=\047\047"
-	print "\tlocal _imstore_r"
+	print "\tlocal cur=${COMP_WORDS[COMP_CWORD]} n=$COMP_CWORD i=1 w cmd=\047\047 sub=\047\047 subs=\047\047"
+	print "\tlocal ddash=\047\047 argopt=\047\047 _imstore_r"
 	print ""
 	print "\tCOMPREPLY=()"
 	print "\tw=${COMP_WORDS[0]##*/}"
 	print "\tcase $w in"
 	print "\timstore-?*) cmd=${w#imstore-} ;;"
 	print "\tesac"
-	print "\t# the command, and whether the current word is an option argument"
+	print "\t_imstore_subcommands \"$cmd\""
+	print "\tsubs=$_imstore_r"
+	print "\t# the command, its subcommand, and whether the current word is an"
+	print "\t# option argument"
 	print "\twhile [ \"$i\" -lt \"$n\" ]; do"
 	print "\t\tw=${COMP_WORDS[i]}"
 	print "\t\tif [ -z \"$ddash\" ] && [ \"$w\" = -- ]; then"
@@ -251,7 +293,7 @@ function bash(   i, c, all, aliases) {
 	print "\t\t\tcase $w in"
 	print "\t\t\t--*=*|-[!-]?*) ;;"
 	print "\t\t\t*)"
-	print "\t\t\t\tif _imstore_optarg \"$cmd\" \"$w\"; then"
+	print "\t\t\t\tif _imstore_optarg \"$cmd${sub:+ $sub}\" \"$w\"; then"
 	print "\t\t\t\t\t# --opt=ARG split at the = by COMP_WORDBREAKS"
 	print "\t\t\t\t\t[ \"${COMP_WORDS[i+1]}\" = = ] && i=$((i + 1))"
 	print "\t\t\t\t\ti=$((i + 1))"
@@ -263,26 +305,31 @@ function bash(   i, c, all, aliases) {
 	print "\t\t\tesac"
 	print "\t\telif [ -z \"$cmd\" ]; then"
 	print "\t\t\tcmd=$w"
+	print "\t\t\t_imstore_subcommands \"$cmd\""
+	print "\t\t\tsubs=$_imstore_r"
+	print "\t\telif [ -n \"$subs\" ] && [ -z \"$sub\" ]; then"
+	print "\t\t\tsub=$w"
 	print "\t\tfi"
 	print "\t\ti=$((i + 1))"
 	print "\tdone"
+	print "\tw=$cmd${sub:+ $sub}"
 	print ""
 	print "\tif [ -n \"$argopt\" ]; then"
 	print "\t\t[ \"$cur\" = = ] && cur="
-	print "\t\t_imstore_optarg \"$cmd\" \"$argopt\""
+	print "\t\t_imstore_optarg \"$w\" \"$argopt\""
 	print "\t\t_imstore_values \"$_imstore_r\" \"$cur\""
 	print "\t\treturn 0"
 	print "\tfi"
 	print "\tif [ -z \"$ddash\" ]; then"
 	print "\t\tcase $cur in"
 	print "\t\t--*=*)"
-	print "\t\t\tif _imstore_optarg \"$cmd\" \"${cur%%=*}\"; then"
+	print "\t\t\tif _imstore_optarg \"$w\" \"${cur%%=*}\"; then"
 	print "\t\t\t\t_imstore_values \"$_imstore_r\" \"${cur#*=}\""
 	print "\t\t\t\tCOMPREPLY=(\"${COMPREPLY[@]/#/${cur%%=*}=}\")"
 	print "\t\t\tfi"
 	print "\t\t\treturn 0 ;;"
 	print "\t\t-*)"
-	print "\t\t\t_imstore_options \"$cmd\""
+	print "\t\t\t_imstore_options \"$w\""
 	print "\t\t\t_imstore_values \"$_imstore_r\" \"$cur\""
 	print "\t\t\treturn 0 ;;"
 	print "\t\tesac"
@@ -291,7 +338,11 @@ function bash(   i, c, all, aliases) {
 	print "\t\047\047) _imstore_values \"$_imstore_commands help\" \"$cur\" ;;"
 	print "\thelp) _imstore_values \"$_imstore_commands\" \"$cur\" ;;"
 	print "\t*)"
-	print "\t\t_imstore_operands \"$cmd\""
+	print "\t\tif [ -n \"$subs\" ] && [ -z \"$sub\" ]; then"
+	print "\t\t\t_imstore_values \"$subs\" \"$cur\""
+	print "\t\t\treturn 0"
+	print "\t\tfi"
+	print "\t\t_imstore_operands \"$w\""
 	print "\t\t_imstore_values \"$_imstore_r\" \"$cur\" ;;"
 	print "\tesac"
 	print "\treturn 0"
@@ -324,9 +375,8 @@ function zspec(c, i,   s, l, d, rep, names, t) {
 	}
 	return "\047" (rep ? "*" : "") "--" l (oa[c, i] != "-" ? "=" : "") sq(d t) "\047"
 }
-function zoperands(o,   n, a) {
-	if (o == "-")
-		return ""
+# the _arguments spec of operand text o at position pos
+function zoperand(o, pos,   n, a) {
 	a = " "
 	if (o ~ /(^|[^A-Za-z])FILE([^A-Za-z]|$)/)
 		a = "_files"
@@ -335,12 +385,45 @@ function zoperands(o,   n, a) {
 	if (o ~ /\.\.\./)
 		n = "*:"
 	else if (o ~ /^\[/)
-		n = "1::"
+		n = pos "::"
 	else
-		n = "1:"
+		n = pos ":"
 	if (o ~ /^\[.*\]$/)
 		o = substr(o, 2, length(o) - 2)
 	return "\047" sq(n zmsg(o) ":" a) "\047"
+}
+# print the specs of the operands o: "USER [FILE | -]" is USER, then the rest
+function zoperands(o, ind,   pos) {
+	if (o == "-")
+		return
+	pos = 1
+	while (match(o, /^[A-Z][A-Z-]* /) && substr(o, RLENGTH + 1, 1) != "|") {
+		printf "%s\047%s\047\n", ind, sq(pos ":" zmsg(substr(o, 1, RLENGTH - 1)) ": ")
+		o = substr(o, RLENGTH + 1)
+		pos++
+	}
+	printf "%s%s\n", ind, zoperand(o, pos)
+}
+function zcase(k) {              # a case pattern, quoted when it has a blank
+	return index(k, " ") ? "\047" k "\047" : k
+}
+function zsh_specs(k,   j) {
+	printf "\t(%s)\n", zcase(k)
+	print "\t\tspecs=("
+	for (j = 1; j <= nopt[k]; j++)
+		printf "\t\t\t%s\n", zspec(k, j)
+	zoperands(operands[k], "\t\t\t")
+	print "\t\t) ;;"
+}
+function zsh_subs(c,   j, k) {
+	printf "\t(%s)\n", c
+	printf "\t\t_imstore_subcommand %s", c
+	for (j = 1; j <= nsub[c]; j++) {
+		k = c " " subc[c, j]
+		printf " \\\n\t\t\t\047%s\047", sq(zmsg(subc[c, j]) ":" summary[k])
+	}
+	print ""
+	print "\t\treturn ;;"
 }
 function zsh(   i, j, c, aliases) {
 	aliases = ""
@@ -369,24 +452,44 @@ function zsh(   i, j, c, aliases) {
 	print "\t_describe -t commands \047imstore command\047 commands"
 	print "}"
 	print ""
-	print "# _imstore_command NAME: the options and operands of command NAME"
+	print "# _imstore_command NAME: the options and operands of command NAME, or of"
+	print "# a subcommand, \"deferred lease\""
 	print "_imstore_command() {"
 	print "\tlocal -a reply specs"
 	print "\t_imstore_common"
 	print "\tcase $1 in"
-	for (i = 1; i <= ncmd; i++) {
-		c = cmd[i]
-		printf "\t(%s)\n", c
-		print "\t\tspecs=("
-		for (j = 1; j <= nopt[c]; j++)
-			printf "\t\t\t%s\n", zspec(c, j)
-		if (zoperands(operands[c]) != "")
-			printf "\t\t\t%s\n", zoperands(operands[c])
-		print "\t\t) ;;"
+	for (i = 1; i <= nkey; i++) {
+		if (nsub[key[i]])
+			zsh_subs(key[i])
+		else
+			zsh_specs(key[i])
 	}
 	print "\t(help) reply=() specs=(\0471:command:_imstore_commands\047) ;;"
 	print "\tesac"
 	print "\t_arguments -S : \"${reply[@]}\" \"${specs[@]}\""
+	print "}"
+	print ""
+	print "# _imstore_subcommand NAME SUBCOMMAND:SUMMARY...: a subcommand of command"
+	print "# NAME, then the options and operands of that subcommand"
+	print "_imstore_subcommand() {"
+	print "\tlocal name=$1 curcontext=$curcontext state state_descr line ret=1"
+	print "\tlocal -a reply subs"
+	print "\ttypeset -A opt_args"
+	print ""
+	print "\tshift"
+	print "\tsubs=(\"$@\")"
+	print "\t_imstore_common"
+	print "\t_arguments -C -S : \"${reply[@]}\" \\"
+	print "\t\t\0471:subcommand:->subcommand\047 \\"
+	print "\t\t\047*::argument:->argument\047 && ret=0"
+	print "\tcase $state in"
+	print "\t(subcommand)"
+	print "\t\t_describe -t subcommands \"imstore $name subcommand\" subs && ret=0 ;;"
+	print "\t(argument)"
+	print "\t\tcurcontext=${curcontext%:*:*}:imstore-$name-$words[1]:"
+	print "\t\t_imstore_command \"$name $words[1]\" && ret=0 ;;"
+	print "\tesac"
+	print "\treturn ret"
 	print "}"
 	print ""
 	print "_imstore() {"

@@ -4,7 +4,20 @@
 
 _imstore_commands='init put list show cpim delete stats verify deferred history settings hold release audit purge export import verify-archive backup compact quota'
 
-# _imstore_options COMMAND: the options of COMMAND, in _imstore_r
+# _imstore_subcommands COMMAND: the subcommands of COMMAND, in _imstore_r
+_imstore_subcommands()
+{
+	case $1 in
+	deferred) _imstore_r='store summary lease ack release delete on-register' ;;
+	history) _imstore_r='record list show transcript rename delete' ;;
+	settings) _imstore_r='get set' ;;
+	quota) _imstore_r='get set' ;;
+	*) _imstore_r= ;;
+	esac
+}
+
+# _imstore_options COMMAND: the options of COMMAND ('deferred lease':
+# of a subcommand), in _imstore_r
 _imstore_options()
 {
 	case $1 in
@@ -16,9 +29,24 @@ _imstore_options()
 	delete) _imstore_r='-n --dry-run --all --batch' ;;
 	stats) _imstore_r='--types --owners --queue --top' ;;
 	verify) _imstore_r='--repair --pages' ;;
-	deferred) _imstore_r='--duration --uri-list --filter -n --limit --mode -f --from -t --to --cc --type --subject -m --message-id --conversation --expires --received --sent -H --header --cpim --sip --strict' ;;
-	history) _imstore_r='--filter -n --limit --uri-list --mode -f --from -t --to --cc --type --subject -m --message-id --conversation --expires --received --sent -H --header --cpim --sip --strict' ;;
+	deferred) _imstore_r='' ;;
+	'deferred store') _imstore_r='--mode -f --from -t --to --cc --type --subject -m --message-id --conversation --expires --received --sent -H --header --cpim --sip --strict' ;;
+	'deferred summary') _imstore_r='--filter -n --limit' ;;
+	'deferred lease') _imstore_r='--duration --uri-list' ;;
+	'deferred ack') _imstore_r='' ;;
+	'deferred release') _imstore_r='' ;;
+	'deferred delete') _imstore_r='--uri-list --filter' ;;
+	'deferred on-register') _imstore_r='--duration' ;;
+	history) _imstore_r='' ;;
+	'history record') _imstore_r='--mode -f --from -t --to --cc --type --subject -m --message-id --conversation --expires --received --sent -H --header --cpim --sip --strict' ;;
+	'history list') _imstore_r='--filter -n --limit' ;;
+	'history show') _imstore_r='--uri-list -n --limit' ;;
+	'history transcript') _imstore_r='' ;;
+	'history rename') _imstore_r='' ;;
+	'history delete') _imstore_r='--uri-list --filter' ;;
 	settings) _imstore_r='' ;;
+	'settings get') _imstore_r='' ;;
+	'settings set') _imstore_r='' ;;
 	hold) _imstore_r='-r --reason -l --list' ;;
 	release) _imstore_r='-r --reason' ;;
 	audit) _imstore_r='--since' ;;
@@ -28,7 +56,9 @@ _imstore_options()
 	verify-archive) _imstore_r='--max-entries --max-bytes --max-entry-size --max-ratio' ;;
 	backup) _imstore_r='--compact' ;;
 	compact) _imstore_r='' ;;
-	quota) _imstore_r='--deferred-count --deferred-bytes --history-count --history-bytes --history-policy --history-retention' ;;
+	quota) _imstore_r='' ;;
+	'quota get') _imstore_r='' ;;
+	'quota set') _imstore_r='--deferred-count --deferred-bytes --history-count --history-bytes --history-policy --history-retention' ;;
 	*) _imstore_r= ;;
 	esac
 	_imstore_r="$_imstore_r -s --store --format --format-version -h --help --version"
@@ -84,12 +114,8 @@ _imstore_optarg()
 		case $2 in
 		--top) _imstore_r=''; return 0 ;;
 		esac ;;
-	deferred)
+	'deferred store')
 		case $2 in
-		--duration) _imstore_r=''; return 0 ;;
-		--uri-list) _imstore_r='file'; return 0 ;;
-		--filter) _imstore_r=''; return 0 ;;
-		-n|--limit) _imstore_r=''; return 0 ;;
 		--mode) _imstore_r='pager large session'; return 0 ;;
 		-f|--from) _imstore_r=''; return 0 ;;
 		-t|--to) _imstore_r=''; return 0 ;;
@@ -105,11 +131,27 @@ _imstore_optarg()
 		--cpim) _imstore_r='file'; return 0 ;;
 		--sip) _imstore_r='file'; return 0 ;;
 		esac ;;
-	history)
+	'deferred summary')
 		case $2 in
 		--filter) _imstore_r=''; return 0 ;;
 		-n|--limit) _imstore_r=''; return 0 ;;
+		esac ;;
+	'deferred lease')
+		case $2 in
+		--duration) _imstore_r=''; return 0 ;;
 		--uri-list) _imstore_r='file'; return 0 ;;
+		esac ;;
+	'deferred delete')
+		case $2 in
+		--uri-list) _imstore_r='file'; return 0 ;;
+		--filter) _imstore_r=''; return 0 ;;
+		esac ;;
+	'deferred on-register')
+		case $2 in
+		--duration) _imstore_r=''; return 0 ;;
+		esac ;;
+	'history record')
+		case $2 in
 		--mode) _imstore_r='pager large session'; return 0 ;;
 		-f|--from) _imstore_r=''; return 0 ;;
 		-t|--to) _imstore_r=''; return 0 ;;
@@ -124,6 +166,21 @@ _imstore_optarg()
 		-H|--header) _imstore_r=''; return 0 ;;
 		--cpim) _imstore_r='file'; return 0 ;;
 		--sip) _imstore_r='file'; return 0 ;;
+		esac ;;
+	'history list')
+		case $2 in
+		--filter) _imstore_r=''; return 0 ;;
+		-n|--limit) _imstore_r=''; return 0 ;;
+		esac ;;
+	'history show')
+		case $2 in
+		--uri-list) _imstore_r='file'; return 0 ;;
+		-n|--limit) _imstore_r=''; return 0 ;;
+		esac ;;
+	'history delete')
+		case $2 in
+		--uri-list) _imstore_r='file'; return 0 ;;
+		--filter) _imstore_r=''; return 0 ;;
 		esac ;;
 	hold)
 		case $2 in
@@ -168,14 +225,14 @@ _imstore_optarg()
 		--max-entry-size) _imstore_r=''; return 0 ;;
 		--max-ratio) _imstore_r=''; return 0 ;;
 		esac ;;
-	quota)
+	'quota set')
 		case $2 in
-		--deferred-count) _imstore_r=''; return 0 ;;
-		--deferred-bytes) _imstore_r=''; return 0 ;;
-		--history-count) _imstore_r=''; return 0 ;;
-		--history-bytes) _imstore_r=''; return 0 ;;
+		--deferred-count) _imstore_r='default'; return 0 ;;
+		--deferred-bytes) _imstore_r='default'; return 0 ;;
+		--history-count) _imstore_r='default'; return 0 ;;
+		--history-bytes) _imstore_r='default'; return 0 ;;
 		--history-policy) _imstore_r='refuse drop-oldest default'; return 0 ;;
-		--history-retention) _imstore_r=''; return 0 ;;
+		--history-retention) _imstore_r='never default'; return 0 ;;
 		esac ;;
 	esac
 	return 1
@@ -188,7 +245,9 @@ _imstore_operands()
 	case $1 in
 	put) _imstore_r='file' ;;
 	cpim) _imstore_r='file' ;;
-	settings) _imstore_r='file' ;;
+	'deferred store') _imstore_r='file' ;;
+	'history record') _imstore_r='file' ;;
+	'settings set') _imstore_r='file' ;;
 	import) _imstore_r='file' ;;
 	verify-archive) _imstore_r='file' ;;
 	*) _imstore_r= ;;
@@ -212,15 +271,18 @@ _imstore_values()
 
 _imstore()
 {
-	local cur=${COMP_WORDS[COMP_CWORD]} n=$COMP_CWORD i=1 w cmd='' ddash='' argopt=''
-	local _imstore_r
+	local cur=${COMP_WORDS[COMP_CWORD]} n=$COMP_CWORD i=1 w cmd='' sub='' subs=''
+	local ddash='' argopt='' _imstore_r
 
 	COMPREPLY=()
 	w=${COMP_WORDS[0]##*/}
 	case $w in
 	imstore-?*) cmd=${w#imstore-} ;;
 	esac
-	# the command, and whether the current word is an option argument
+	_imstore_subcommands "$cmd"
+	subs=$_imstore_r
+	# the command, its subcommand, and whether the current word is an
+	# option argument
 	while [ "$i" -lt "$n" ]; do
 		w=${COMP_WORDS[i]}
 		if [ -z "$ddash" ] && [ "$w" = -- ]; then
@@ -229,7 +291,7 @@ _imstore()
 			case $w in
 			--*=*|-[!-]?*) ;;
 			*)
-				if _imstore_optarg "$cmd" "$w"; then
+				if _imstore_optarg "$cmd${sub:+ $sub}" "$w"; then
 					# --opt=ARG split at the = by COMP_WORDBREAKS
 					[ "${COMP_WORDS[i+1]}" = = ] && i=$((i + 1))
 					i=$((i + 1))
@@ -241,26 +303,31 @@ _imstore()
 			esac
 		elif [ -z "$cmd" ]; then
 			cmd=$w
+			_imstore_subcommands "$cmd"
+			subs=$_imstore_r
+		elif [ -n "$subs" ] && [ -z "$sub" ]; then
+			sub=$w
 		fi
 		i=$((i + 1))
 	done
+	w=$cmd${sub:+ $sub}
 
 	if [ -n "$argopt" ]; then
 		[ "$cur" = = ] && cur=
-		_imstore_optarg "$cmd" "$argopt"
+		_imstore_optarg "$w" "$argopt"
 		_imstore_values "$_imstore_r" "$cur"
 		return 0
 	fi
 	if [ -z "$ddash" ]; then
 		case $cur in
 		--*=*)
-			if _imstore_optarg "$cmd" "${cur%%=*}"; then
+			if _imstore_optarg "$w" "${cur%%=*}"; then
 				_imstore_values "$_imstore_r" "${cur#*=}"
 				COMPREPLY=("${COMPREPLY[@]/#/${cur%%=*}=}")
 			fi
 			return 0 ;;
 		-*)
-			_imstore_options "$cmd"
+			_imstore_options "$w"
 			_imstore_values "$_imstore_r" "$cur"
 			return 0 ;;
 		esac
@@ -269,7 +336,11 @@ _imstore()
 	'') _imstore_values "$_imstore_commands help" "$cur" ;;
 	help) _imstore_values "$_imstore_commands" "$cur" ;;
 	*)
-		_imstore_operands "$cmd"
+		if [ -n "$subs" ] && [ -z "$sub" ]; then
+			_imstore_values "$subs" "$cur"
+			return 0
+		fi
+		_imstore_operands "$w"
 		_imstore_values "$_imstore_r" "$cur" ;;
 	esac
 	return 0

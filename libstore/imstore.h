@@ -255,6 +255,84 @@ IMS_API int ims_state_parse(ims_state *out, const char *name);
 /** @} */
 
 /* ------------------------------------------------------------------ */
+/** @name Times
+ * One grammar for every time a program reads: the filter's date: term
+ * (imstore-search-terms(7)) and the command's TIME options.  Times are UTC
+ * microseconds since the epoch, years 1 to 9999 of the proleptic Gregorian
+ * calendar.
+ * @{ */
+
+/** ims_time_parse(): a duration ("72h") is also a time, counted forward
+ * from @p now. */
+#define IMS_TIME_AHEAD 0x1u
+/** ims_time_parse(): a duration ("7d") is also a time, counted back from
+ * @p now. */
+#define IMS_TIME_BACK  0x2u
+
+/** Length of what ims_time_fmt() writes for a time of the years 1 to 9999,
+ * without the NUL ("2026-11-01T10:00:00.250000Z"). */
+#define IMS_TIME_STRLEN 27
+
+/**
+ * Parse a point in time: "2026-11-01" (its first instant),
+ * "2026-11-01T10:00", "2026-11-01T10:00:30.25Z",
+ * "2026-11-01T11:00:30+01:00" ("T" may also be "t" or a space; no zone
+ * means UTC; 1 to 6 digits of fractions), "today", "yesterday" (their first
+ * instant) or "now"; with IMS_TIME_AHEAD or IMS_TIME_BACK, also a duration
+ * (see ims_duration_parse()) from @p now.
+ * @param[out] out the time; untouched on error.
+ * @param now the reference time of today, yesterday, now and durations;
+ *        IMS_TIME_NONE: the current time.
+ * @param flags 0, IMS_TIME_AHEAD or IMS_TIME_BACK.
+ * @param[out] err why @p text is refused (a lowercase message); may be NULL.
+ * @return 0, or IMS_INVALID (not a time, no such date, outside the years 1
+ *         to 9999).
+ * @since 0.1
+ */
+IMS_API int ims_time_parse(int64_t *out, const char *text, int64_t now,
+                           unsigned flags, ims_errinfo *err);
+
+/**
+ * Parse a range of time, as the filter's date: term reads it: a point
+ * (a day is the whole day, a time the one microsecond), "A..B" (both ends
+ * included, either may be left out), "<A", "<=A", ">A", ">=A".
+ * @param[out] lo the first microsecond of the range, or INT64_MIN when it
+ *             has no start.
+ * @param[out] hi the microsecond after the range, or INT64_MAX when it has
+ *             no end.  Both untouched on error.
+ * @param now as for ims_time_parse().
+ * @param[out] err why @p text is refused; may be NULL.
+ * @return 0, or IMS_INVALID.
+ * @since 0.1
+ */
+IMS_API int ims_time_range_parse(int64_t *lo, int64_t *hi, const char *text,
+                                 int64_t now, ims_errinfo *err);
+
+/**
+ * Parse a duration: numbers each followed by a unit s, m, h, d or w
+ * ("90s", "1h30m", "2w"), at most 9999 years of 366 days.
+ * @param[out] out microseconds; untouched on error.
+ * @param[out] err why @p text is refused; may be NULL.
+ * @return 0, or IMS_INVALID.
+ * @since 0.1
+ */
+IMS_API int ims_duration_parse(int64_t *out, const char *text, ims_errinfo *err);
+
+/**
+ * Write a time as RFC 3339 UTC, "2026-11-01T10:00:00Z", with six digits of
+ * fractions when it has any ("2026-11-01T10:00:00.250000Z"): the form
+ * every output of imstore uses, and which ims_time_parse() reads back.
+ * @param[out] out a buffer of @p cap bytes, NUL-terminated even when the
+ *             time is cut short; IMS_TIME_STRLEN + 1 bytes hold any time of
+ *             the years 1 to 9999.
+ * @return the length of the whole text, as snprintf() does (cut short when
+ *         not less than @p cap).
+ * @since 0.1
+ */
+IMS_API int ims_time_fmt(char *out, size_t cap, int64_t us);
+/** @} */
+
+/* ------------------------------------------------------------------ */
 /** @name Opening a store @{ */
 
 typedef struct ims_store ims_store;

@@ -512,8 +512,6 @@ int ims__xb_drain(ims__xb *b, size_t at, ims_body_cb cb, void *payload);
 int ims__xb_elem(ims__xb *b, const char *indent, const char *name, const char *text);
 int ims__xb_time(ims__xb *b, const char *indent, const char *name, int64_t us);
 int ims__xb_finish(char **out, size_t *out_len, ims__xb *b);
-/* RFC 3339 UTC with microseconds when not zero; cap >= 40 */
-void ims__fmt_time(char *out, size_t cap, int64_t us);
 
 /* ---- query/query.c ---- */
 /* A query of f confined to one user's folder (and conversation, when not

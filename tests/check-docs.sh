@@ -5,8 +5,9 @@
 # Run from anywhere (make check-docs: sh tests/check-docs.sh build/imstore).
 # The truth is `BINARY __options`: one line per option,
 #   COMMAND <TAB> short|- <TAB> long <TAB> ARG|- <TAB> completion|-
-# COMMAND "*" for the common options, and "COMMAND - - OPERANDS -" per
-# command.  Checked, one TAP line each (the problems follow as "# " lines):
+# COMMAND "*" for the common options, "COMMAND SUBCOMMAND" for those of a
+# subcommand, and "COMMAND - - OPERANDS -" per command and subcommand.
+# Checked, one TAP line each (the problems follow as "# " lines):
 #
 #  1. every man page man/*.[1-9] is clean under `mandoc -Tlint -W warning`
 #     (style-level messages are allowed);
@@ -16,13 +17,20 @@
 #     and each common option exactly as the table has it, in brackets or
 #     braces: "[-o ADDR | --owner ADDR]", "[--raw]", "[-h | --help]"; it
 #     shows no option the command lacks, and it shows the operands;
+#     for a command with subcommands, its line shows the common options and
+#     its operands, and the lines "imstore COMMAND SUBCOMMAND ..." of each
+#     subcommand show that subcommand's options and operands (git's
+#     OPT_SUBCOMMAND pages, as imstore-deferred(1));
 #  4. its DESCRIPTION has an item "-o, --owner ADDR" (or "--raw") for each
-#     option of the command, and names each common option;
+#     option of the command (of each subcommand), and names each common
+#     option;
 #  5. man/imstore.1 is where the common options are documented: its SYNOPSIS
 #     shows exactly the common options, its DESCRIPTION has an item for each,
 #     and it refers to every imstore-COMMAND(1);
-#  6. `BINARY --help` and `BINARY COMMAND --help` list every option they
-#     accept ("-o, --owner ADDR") and `BINARY --help` every command;
+#  6. `BINARY --help`, `BINARY COMMAND --help` and `BINARY COMMAND
+#     SUBCOMMAND --help` list every option they accept ("-o, --owner ADDR"),
+#     `BINARY --help` every command and `BINARY COMMAND --help` every
+#     subcommand;
 #  7. completions/imstore.bash and completions/_imstore are what
 #     `completions/generate.sh BINARY` writes now.
 #
@@ -70,7 +78,7 @@ command -v mandoc >/dev/null 2>&1 || bail "mandoc is not installed (make deps)"
 awk -F '\t' 'NF != 5 { print "line " NR ": " $0; bad = 1 } END { exit bad }' \
 	"$tmp/options" > "$tmp/err" ||
 	bail "'$bin __options' printed malformed lines: $(cat "$tmp/err")"
-commands=$(awk -F '\t' '$1 != "*" && $2 == "-" && $3 == "-" { print $1 }' \
+commands=$(awk -F '\t' '$1 !~ /[* ]/ && $2 == "-" && $3 == "-" { print $1 }' \
 	"$tmp/options")
 [ -n "$commands" ] || bail "'$bin __options' lists no command"
 
@@ -87,16 +95,38 @@ section() {
 }
 
 # opts COMMAND: "short TAB long TAB ARG" for each option of COMMAND ("*":
-# the common options)
+# the common options; "deferred lease": a subcommand's)
 opts() {
 	awk -F '\t' -v c="$1" 'BEGIN { OFS = "\t" }
 		$1 == c && $3 != "-" { print $2, $3, $4 }' "$tmp/options"
 }
 
-# synopsis_check LABEL WHAT OPTS TEXT [OPERANDS]: the options in OPTS are
-# shown in TEXT as in the table, and no other option is
+# subs COMMAND: the names of its subcommands, one a line
+subs() {
+	awk -F '\t' -v c="$1" 'index($1, c " ") == 1 && $2 == "-" && $3 == "-" {
+		print substr($1, length(c) + 2) }' "$tmp/options"
+}
+
+# operands COMMAND: what follows the options in its usage
+operands() {
+	awk -F '\t' -v c="$1" '$1 == c && $2 == "-" && $3 == "-" { print $4 }' \
+		"$tmp/options"
+}
+
+# lines TEXT: the "imstore ..." lines of a SYNOPSIS, each with the lines it
+# wraps onto, blanks squeezed
+lines() {
+	awk '/^[ \t]*imstore( |$)/ { if (b != "") print b; b = $0; next }
+		{ b = b " " $0 }
+		END { if (b != "") print b }' "$1" |
+		sed -e 's/[ \t][ \t]*/ /g' -e 's/^ //'
+}
+
+# synopsis_check LABEL WHAT OPTS TEXT [OPERANDS [ALSO]]: the options in OPTS
+# are shown in TEXT as in the table, and no other option is but those of the
+# file ALSO
 synopsis_check() {
-	awk -F '\t' -v label="$1" -v what="$2" -v operands="${5:-}" '
+	awk -F '\t' -v label="$1" -v what="$2" -v operands="${5:-}" -v also="${6:-/dev/null}" '
 	function form(i) {
 		if (s[i] != "-" && a[i] != "-")
 			return "-" s[i] " " a[i] " | --" l[i] " " a[i]
@@ -127,6 +157,14 @@ synopsis_check() {
 			rest = substr(rest, p + 1)
 		}
 		return 0
+	}
+	BEGIN {
+		while ((getline line < also) > 0) {
+			split(line, f, "\t")
+			known["--" f[2]] = 1
+			if (f[1] != "-")
+				known["-" f[1]] = 1
+		}
 	}
 	FILENAME == ARGV[1] {
 		m++; s[m] = $1; l[m] = $2; a[m] = $3
@@ -246,6 +284,31 @@ done
 report "every command has a man page and every page a command" "$tmp/problems"
 
 # ---------------------------------------------------------------- 3, 4. command pages
+# sub_synopsis_check PAGE COMMAND: the lines of a command with subcommands
+sub_synopsis_check() {
+	lines "$tmp/synopsis" > "$tmp/lines"
+	subs "$2" > "$tmp/subs"
+	# the command's own line: "imstore deferred [common options] OPERANDS"
+	awk -v c="$2" 'FILENAME == ARGV[1] { is[$0] = 1; next }
+		{ split($0, w, " ") }
+		w[1] == "imstore" && w[2] == c && !(w[3] in is)' "$tmp/subs" "$tmp/lines" \
+		> "$tmp/text"
+	[ -s "$tmp/text" ] || echo "$1 SYNOPSIS: no line for 'imstore $2'"
+	synopsis_check "$1 SYNOPSIS" "'imstore $2'" "$tmp/common" "$tmp/text" \
+		"$(operands "$2")"
+	while IFS= read -r sub; do
+		awk -v c="$2" -v s="$sub" '{ split($0, w, " ") }
+			w[1] == "imstore" && w[2] == c && w[3] == s' "$tmp/lines" > "$tmp/text"
+		if [ ! -s "$tmp/text" ]; then
+			echo "$1 SYNOPSIS: no line for 'imstore $2 $sub'"
+			continue
+		fi
+		opts "$2 $sub" > "$tmp/subopts"
+		synopsis_check "$1 SYNOPSIS of '$2 $sub'" "'imstore $2 $sub'" "$tmp/subopts" \
+			"$tmp/text" "$(operands "$2 $sub")" "$tmp/common"
+	done < "$tmp/subs"
+}
+
 for c in $commands; do
 	page=man/imstore-$c.1
 	[ -f "$page" ] || continue
@@ -253,14 +316,19 @@ for c in $commands; do
 	section SYNOPSIS "$tmp/page" > "$tmp/synopsis"
 	section DESCRIPTION "$tmp/page" > "$tmp/description"
 	opts "$c" > "$tmp/own"
+	for sub in $(subs "$c"); do
+		opts "$c $sub"
+	done >> "$tmp/own"
 	cat "$tmp/own" "$tmp/common" > "$tmp/all"
-	operands=$(awk -F '\t' -v c="$c" '$1 == c && $2 == "-" && $3 == "-" { print $4 }' \
-		"$tmp/options")
 
 	: > "$tmp/problems"
 	[ -s "$tmp/synopsis" ] || echo "$page has no SYNOPSIS" >> "$tmp/problems"
-	synopsis_check "$page SYNOPSIS" "'imstore $c'" "$tmp/all" "$tmp/synopsis" \
-		"$operands" >> "$tmp/problems"
+	if [ -n "$(subs "$c")" ]; then
+		sub_synopsis_check "$page" "$c" >> "$tmp/problems"
+	else
+		synopsis_check "$page SYNOPSIS" "'imstore $c'" "$tmp/all" "$tmp/synopsis" \
+			"$(operands "$c")" >> "$tmp/problems"
+	fi
 	report "SYNOPSIS of $page matches 'imstore $c'" "$tmp/problems"
 
 	: > "$tmp/problems"
@@ -299,14 +367,25 @@ if "$bin" --help > "$tmp/help" 2> "$tmp/err"; then
 else
 	echo "imstore --help failed: $(cat "$tmp/err")" >> "$tmp/problems"
 fi
-for c in $commands; do
-	if "$bin" "$c" --help > "$tmp/help" 2> "$tmp/err"; then
-		opts "$c" > "$tmp/own"
+# help_check COMMAND...: `BINARY COMMAND... --help` lists the options
+help_check() {
+	if "$bin" "$@" --help > "$tmp/help" 2> "$tmp/err"; then
+		opts "$*" > "$tmp/own"
 		cat "$tmp/own" "$tmp/common" > "$tmp/all"
-		items_check "imstore $c --help" "$tmp/all" "$tmp/help" >> "$tmp/problems"
+		items_check "imstore $* --help" "$tmp/all" "$tmp/help"
 	else
-		echo "imstore $c --help failed: $(cat "$tmp/err")" >> "$tmp/problems"
+		echo "imstore $* --help failed: $(cat "$tmp/err")"
 	fi
+}
+for c in $commands; do
+	help_check "$c" >> "$tmp/problems"
+	for sub in $(subs "$c"); do
+		grep -q "^  $sub " "$tmp/help" 2>/dev/null ||
+			echo "imstore $c --help: does not list the subcommand '$sub'" >> "$tmp/problems"
+	done
+	for sub in $(subs "$c"); do
+		help_check "$c" "$sub" >> "$tmp/problems"
+	done
 done
 report "--help lists every command and option" "$tmp/problems"
 

@@ -21,6 +21,19 @@ for f in bin/imstore bin/imstore-list bin/imstore-put include/imstore.h \
 	[ -e "$p/$f" ] || fail "missing $f"
 done
 "$p/bin/imstore-list" --help | grep -q '^usage: imstore list' || fail "imstore-list alias"
+# every command of the table (and only those) has its aliases
+cmds=$("$p/bin/imstore" __options | awk -F '\t' '$1 !~ /[* ]/ && $2 == "-" && $3 == "-" { print $1 }')
+[ -n "$cmds" ] || fail "imstore __options lists no command"
+for c in $cmds; do
+	[ -L "$p/bin/imstore-$c" ] || fail "missing the alias bin/imstore-$c"
+	[ -L "$p/share/bash-completion/completions/imstore-$c" ] ||
+		fail "missing the completion alias imstore-$c"
+	"$p/bin/imstore-$c" --help | head -n 1 | grep -q "^usage: imstore $c " ||
+		fail "bin/imstore-$c does not run 'imstore $c'"
+done
+for a in "$p"/bin/imstore-*; do
+	printf '%s\n' "$cmds" | grep -qxF "${a##*/imstore-}" || fail "an alias of no command: $a"
+done
 grep -q '^Libs: -L${libdir} -limstore' "$p/lib/pkgconfig/imstore.pc" || fail "imstore.pc"
 cat > "$d/prog.c" <<'C'
 #include <imstore.h>

@@ -119,7 +119,7 @@ w_time(ims__mf_writer *w, const char *name, int64_t us)
 
 	if (us == IMS_TIME_NONE)
 		return;
-	ims__fmt_time(t, sizeof(t), us);
+	ims_time_fmt(t, sizeof(t), us);
 	w_elem(w, name, t);
 }
 
@@ -170,7 +170,7 @@ ims__mf_open(ims__mf_writer **out, int fd, const ims__mf_export *e)
 	w_start(w, "export");
 	w_attr(w, "tool", "imstore " IMS_VERSION_STRING);
 	w_attr(w, "layout", e->layout);
-	ims__fmt_time(t, sizeof(t), e->time);
+	ims_time_fmt(t, sizeof(t), e->time);
 	w_attr(w, "time", t);
 	w_elem(w, "store", e->store);
 	w_elem(w, "filter", e->filter);

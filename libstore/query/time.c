@@ -1,5 +1,8 @@
-/* time.c - dates and durations of the filter language (date:, older:,
- * newer:) and their ISO 8601 form in filter descriptions.
+/* time.c - the one time grammar: points in time and ranges (the filter's
+ * date:, the command's TIME options), durations (older:, newer:, DUR
+ * options), and the RFC 3339 form every output writes
+ * (ims_time_parse(), ims_time_range_parse(), ims_duration_parse(),
+ * ims_time_fmt()).
  *
  * Times are UTC microseconds since the epoch.  Dates use the proleptic
  * Gregorian calendar, years 1 to 9999.
@@ -7,7 +10,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "internal.h"
 #include "filter.h"
 
 /* s[0, n) is the lowercase lit, ignoring ASCII case (whatever the locale) */
@@ -113,23 +118,38 @@ digits(const char *s, size_t n)
 	return v;
 }
 
-/* One point in time: [*start, *end) is the day, or the instant. */
+/* today, yesterday (the day) or now (the instant); NULL when s is none */
 static const char *
-parse_point(int64_t *start, int64_t *end, const char *s, size_t n, int64_t now)
+parse_word(int64_t *start, int64_t *end, const char *s, size_t n, int64_t now,
+           int *found)
 {
-	int64_t y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, off = 0, t;
-	size_t i;
+	int64_t t;
 
-	if (ims__word_is(s, n, "today") || ims__word_is(s, n, "yesterday")) {
-		if (now < t_min() || now >= t_max())
-			return "reference time out of range";
-		t = floor_div(now, US_DAY) * US_DAY - (n == 9 ? US_DAY : 0);
-		if (t < t_min())
-			return bad_range;
-		*start = t;
-		*end = t + US_DAY;
+	*found = ims__word_is(s, n, "today") || ims__word_is(s, n, "yesterday") ||
+	         ims__word_is(s, n, "now");
+	if (!*found)
+		return NULL;
+	if (now < t_min() || now >= t_max())
+		return "reference time out of range";
+	if (n == 3) {
+		*start = now;
+		*end = now + 1;
 		return NULL;
 	}
+	t = floor_div(now, US_DAY) * US_DAY - (n == 9 ? US_DAY : 0);
+	if (t < t_min())
+		return bad_range;
+	*start = t;
+	*end = t + US_DAY;
+	return NULL;
+}
+
+/* YYYY-MM-DD at s: its first instant in *day */
+static const char *
+parse_day(int64_t *day, const char *s, size_t n)
+{
+	int64_t y, mo, d;
+
 	if (n < 10 || s[4] != '-' || s[7] != '-')
 		return bad_date;
 	y = digits(s, 4);
@@ -141,22 +161,26 @@ parse_point(int64_t *start, int64_t *end, const char *s, size_t n, int64_t now)
 		return bad_range;
 	if (mo < 1 || mo > 12 || d < 1 || d > month_days(y, (unsigned)mo))
 		return "no such date";
-	t = days_from_civil(y, (unsigned)mo, (unsigned)d) * US_DAY;
-	if (n == 10) {
-		*start = t;
-		*end = t + US_DAY;
-		return NULL;
-	}
-	/* THH:MM[:SS[.f]][Z|+HH:MM|-HH:MM] */
-	if ((s[10] != 'T' && s[10] != 't') || n < 16 || s[13] != ':')
+	*day = days_from_civil(y, (unsigned)mo, (unsigned)d) * US_DAY;
+	return NULL;
+}
+
+/* HH:MM[:SS[.f]] at s[0, n): microseconds into the day in *us, the bytes
+ * read in *used */
+static const char *
+parse_clock(int64_t *us, size_t *used, const char *s, size_t n)
+{
+	int64_t h, mi, sec = 0, frac = 0;
+	size_t i = 5;
+
+	if (n < 5 || s[2] != ':')
 		return bad_date;
-	h = digits(s + 11, 2);
-	mi = digits(s + 14, 2);
-	i = 16;
+	h = digits(s, 2);
+	mi = digits(s + 3, 2);
 	if (i < n && s[i] == ':') {
-		if (n < 19 || (sec = digits(s + 17, 2)) < 0)
+		if (n < 8 || (sec = digits(s + 6, 2)) < 0)
 			return bad_date;
-		i = 19;
+		i = 8;
 		if (i < n && s[i] == '.') {
 			size_t b = ++i;
 			while (i < n && s[i] >= '0' && s[i] <= '9')
@@ -170,22 +194,57 @@ parse_point(int64_t *start, int64_t *end, const char *s, size_t n, int64_t now)
 	}
 	if (h < 0 || mi < 0 || h > 23 || mi > 59 || sec > 59)
 		return "no such time of day";
-	if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
-		i++;
-	} else if (i < n && (s[i] == '+' || s[i] == '-')) {
-		int64_t oh, om;
-		if (n - i != 6 || s[i + 3] != ':')
-			return bad_date;
-		oh = digits(s + i + 1, 2);
-		om = digits(s + i + 4, 2);
-		if (oh < 0 || om < 0 || oh > 23 || om > 59)
-			return "no such time zone offset";
-		off = (oh * 60 + om) * 60 * US_SEC * (s[i] == '-' ? -1 : 1);
-		i = n;
-	}
-	if (i != n)
+	*us = ((h * 60 + mi) * 60 + sec) * US_SEC + frac;
+	*used = i;
+	return NULL;
+}
+
+/* [Z | +HH:MM | -HH:MM] at s[0, n), all of it: the offset east of UTC */
+static const char *
+parse_zone(int64_t *off, const char *s, size_t n)
+{
+	int64_t oh, om;
+
+	*off = 0;
+	if (n == 0)
+		return NULL;
+	if (n == 1 && (s[0] == 'Z' || s[0] == 'z'))
+		return NULL;
+	if ((s[0] != '+' && s[0] != '-') || n != 6 || s[3] != ':')
 		return bad_date;
-	t += ((h * 60 + mi) * 60 + sec) * US_SEC + frac - off;
+	oh = digits(s + 1, 2);
+	om = digits(s + 4, 2);
+	if (oh < 0 || om < 0 || oh > 23 || om > 59)
+		return "no such time zone offset";
+	*off = (oh * 60 + om) * 60 * US_SEC * (s[0] == '-' ? -1 : 1);
+	return NULL;
+}
+
+/* One point in time: [*start, *end) is the day, or the instant.
+ * YYYY-MM-DD[(T|t| )HH:MM[:SS[.f]][Z|+HH:MM|-HH:MM]], today, yesterday, now */
+static const char *
+parse_point(int64_t *start, int64_t *end, const char *s, size_t n, int64_t now)
+{
+	int64_t t, clock, off;
+	const char *why;
+	size_t used;
+	int word;
+
+	if ((why = parse_word(start, end, s, n, now, &word)) || word)
+		return why;
+	if ((why = parse_day(&t, s, n)))
+		return why;
+	if (n == 10) {
+		*start = t;
+		*end = t + US_DAY;
+		return NULL;
+	}
+	if (s[10] != 'T' && s[10] != 't' && s[10] != ' ')
+		return bad_date;
+	if ((why = parse_clock(&clock, &used, s + 11, n - 11)) ||
+	    (why = parse_zone(&off, s + 11 + used, n - 11 - used)))
+		return why;
+	t += clock - off;
 	if (t < t_min() || t >= t_max())
 		return bad_range;
 	*start = t;
@@ -231,16 +290,16 @@ ims__date_parse(int64_t *lo, int64_t *hi, const char *s, int64_t now)
 	return NULL;
 }
 
-const char *
-ims__age_parse(int64_t *lo, int64_t *hi, const char *s, int64_t now, int newer)
+/* the longest duration: 9999 years of 366 days */
+#define DURATION_MAX (INT64_C(9999) * 366 * US_DAY)
+
+/* 1h30m: a number and a unit s, m, h, d or w, repeated; microseconds */
+static const char *
+duration_parse(int64_t *out, const char *s)
 {
-	/* the longest duration: 9999 years of 366 days */
-	const int64_t max = INT64_C(9999) * 366 * US_DAY;
 	int64_t total = 0;
 	size_t i = 0;
 
-	if (now < t_min() || now >= t_max())
-		return "reference time out of range";
 	if (s[0] == '\0')
 		return "expected a number and a unit";
 	while (s[i]) {
@@ -260,15 +319,150 @@ ims__age_parse(int64_t *lo, int64_t *hi, const char *s, int64_t now, int newer)
 			return "expected a number and a unit s, m, h, d or w (e.g. 1h30m)";
 		}
 		i++;
-		if (v > (max - total) / unit)
+		if (v > (DURATION_MAX - total) / unit)
 			return "duration too long";
 		total += v * unit;
 	}
+	*out = total;
+	return NULL;
+}
+
+const char *
+ims__age_parse(int64_t *lo, int64_t *hi, const char *s, int64_t now, int newer)
+{
+	int64_t total;
+	const char *why;
+
+	if (now < t_min() || now >= t_max())
+		return "reference time out of range";
+	if ((why = duration_parse(&total, s)))
+		return why;
 	if (now - total < t_min())
 		return bad_range;
 	*lo = newer ? now - total : INT64_MIN;
 	*hi = newer ? INT64_MAX : now - total;
 	return NULL;
+}
+
+/* ---------------------------------------------------------------- public */
+
+static int
+time_fail(ims_errinfo *err, int rc, const char *why)
+{
+	if (err) {
+		err->code = rc;
+		err->offset = 0;
+		snprintf(err->message, sizeof(err->message), "%s", why);
+	}
+	return rc;
+}
+
+static void
+time_clear(ims_errinfo *err)
+{
+	if (err) {
+		err->code = 0;
+		err->offset = 0;
+		err->message[0] = '\0';
+	}
+}
+
+int
+ims_duration_parse(int64_t *out, const char *text, ims_errinfo *err)
+{
+	const char *why;
+	int64_t d;
+
+	time_clear(err);
+	if (!out || !text)
+		return time_fail(err, IMS_INVALID, "no duration");
+	if ((why = duration_parse(&d, text)))
+		return time_fail(err, IMS_INVALID, why);
+	*out = d;
+	return 0;
+}
+
+/* now + sign * the duration s, when s is one */
+static const char *
+relative(int64_t *out, const char *s, int64_t now, int sign, int *found)
+{
+	int64_t d;
+
+	*found = duration_parse(&d, s) == NULL;
+	if (!*found)
+		return NULL;
+	if (now < t_min() || now >= t_max())
+		return "reference time out of range";
+	/* d and now are far from overflowing: both under 10000 years */
+	if (now + sign * d < t_min() || now + sign * d >= t_max())
+		return bad_range;
+	*out = now + sign * d;
+	return NULL;
+}
+
+int
+ims_time_parse(int64_t *out, const char *text, int64_t now, unsigned flags,
+               ims_errinfo *err)
+{
+	const char *why = NULL;
+	int64_t lo, hi;
+	int found = 0;
+
+	time_clear(err);
+	if (!out || !text)
+		return time_fail(err, IMS_INVALID, "no time");
+	if (now == IMS_TIME_NONE)
+		now = ims__now_us();
+	if (flags & (IMS_TIME_AHEAD | IMS_TIME_BACK))
+		why = relative(&lo, text, now, flags & IMS_TIME_BACK ? -1 : 1, &found);
+	if (!found)
+		why = parse_point(&lo, &hi, text, strlen(text), now);
+	if (why)
+		return time_fail(err, IMS_INVALID, why);
+	*out = lo;
+	return 0;
+}
+
+int
+ims_time_range_parse(int64_t *lo, int64_t *hi, const char *text, int64_t now,
+                     ims_errinfo *err)
+{
+	const char *why;
+	int64_t a, b;
+
+	time_clear(err);
+	if (!lo || !hi || !text)
+		return time_fail(err, IMS_INVALID, "no time");
+	if (now == IMS_TIME_NONE)
+		now = ims__now_us();
+	if ((why = ims__date_parse(&a, &b, text, now)))
+		return time_fail(err, IMS_INVALID, why);
+	*lo = a;
+	*hi = b;
+	return 0;
+}
+
+int
+ims_time_fmt(char *out, size_t cap, int64_t us)
+{
+	time_t secs = (time_t)(us >= 0 ? us / 1000000 : (us - 999999) / 1000000);
+	int64_t frac = us - (int64_t)secs * 1000000;
+	struct tm tm;
+	int n;
+
+	gmtime_r(&secs, &tm);
+	/* %04d: strftime's %Y does not pad years before 1000 */
+	n = snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d",
+	             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+	             tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (n < 0)
+		return n;
+	if (frac)
+		return n + snprintf((size_t)n < cap ? out + n : NULL,
+		                    (size_t)n < cap ? cap - (size_t)n : 0,
+		                    ".%06lldZ", (long long)frac);
+	return n + snprintf((size_t)n < cap ? out + n : NULL,
+	                    (size_t)n < cap ? cap - (size_t)n : 0, "Z");
 }
 
 /* YYYY-MM-DD, or with @p instant YYYY-MM-DDTHH:MM:SS[.ffffff]Z */

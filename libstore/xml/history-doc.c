@@ -90,7 +90,7 @@ elem_time(ims__xb *b, const char *indent, const char *name, int64_t us)
 
 	if (us == IMS_TIME_NONE)
 		return;
-	ims__fmt_time(t, sizeof(t), us);
+	ims_time_fmt(t, sizeof(t), us);
 	elem(b, indent, name, t);
 }
 
@@ -379,7 +379,7 @@ tx_message(tx *t, ims_query *q, const ims_msg *m)
 	if ((rc = tx_scan(t, q, m)))
 		return rc;
 	ims_id_fmt(id, &m->id);
-	ims__fmt_time(when, sizeof(when), m->received);
+	ims_time_fmt(when, sizeof(when), m->received);
 	ims__xb_str(&t->b, "  <message");
 	attr(&t->b, "id", id);
 	attr(&t->b, "message-id", m->message_id);

@@ -2,7 +2,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "internal.h"
 
@@ -125,27 +124,6 @@ ims__xb_elem(ims__xb *b, const char *indent, const char *name, const char *text)
 	return ims__xb_str(b, ">\n");
 }
 
-void
-ims__fmt_time(char *out, size_t cap, int64_t us)
-{
-	time_t secs = (time_t)(us >= 0 ? us / 1000000 : (us - 999999) / 1000000);
-	int64_t frac = us - (int64_t)secs * 1000000;
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&secs, &tm);
-	/* %04d: strftime's %Y does not pad years before 1000 */
-	n = (size_t)snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d",
-	                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-	                     tm.tm_hour, tm.tm_min, tm.tm_sec);
-	if (n >= cap)
-		return;
-	if (frac)
-		snprintf(out + n, cap - n, ".%06lldZ", (long long)frac);
-	else
-		snprintf(out + n, cap - n, "Z");
-}
-
 int
 ims__xb_time(ims__xb *b, const char *indent, const char *name, int64_t us)
 {
@@ -153,7 +131,7 @@ ims__xb_time(ims__xb *b, const char *indent, const char *name, int64_t us)
 
 	if (us == IMS_TIME_NONE)
 		return b->err;
-	ims__fmt_time(t, sizeof(t), us);
+	ims_time_fmt(t, sizeof(t), us);
 	return ims__xb_elem(b, indent, name, t);
 }
 

@@ -258,7 +258,7 @@ test_expect_success 'unknown --folder, --mode and --state are usage errors' '
 	echo "imstore: unknown mode ${SQ}fax${SQ} (expected pager, large or session)" >expect &&
 	test_cmp expect err &&
 	echo x | test_expect_code 2 imstore put -o $BOB -f $ALICE -m e1 --state lost 2>err &&
-	echo "imstore: unknown state ${SQ}lost${SQ}" >expect &&
+	echo "imstore: unknown state ${SQ}lost${SQ} (expected stored, pending, delivering, delivered or failed)" >expect &&
 	test_cmp expect err
 '
 

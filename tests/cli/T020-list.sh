@@ -288,13 +288,13 @@ test_expect_success 'an invalid filter is reported before the store is opened' '
 
 test_expect_success 'invalid --limit and --cursor are usage errors' '
 	test_expect_code 2 imstore list --limit 0 2>err &&
-	echo "imstore: invalid limit ${SQ}0${SQ} (expected a positive number)" >expect &&
+	echo "imstore: invalid number ${SQ}0${SQ} for --limit (expected 1 or more)" >expect &&
 	test_cmp expect err &&
 	test_expect_code 2 imstore list --limit -3 2>err &&
 	test_expect_code 2 imstore list --limit x 2>err &&
 	test_expect_code 2 imstore list --limit " 5" 2>err &&
 	test_expect_code 2 imstore list --limit " -1" 2>err &&
-	echo "imstore: invalid limit ${SQ} -1${SQ} (expected a positive number)" >expect &&
+	echo "imstore: invalid number ${SQ} -1${SQ} for --limit (expected 1 or more)" >expect &&
 	test_cmp expect err &&
 	test_expect_code 2 imstore list --cursor bogus 2>err &&
 	echo "imstore: invalid cursor ${SQ}bogus${SQ}" >expect &&

@@ -139,7 +139,7 @@ test_expect_success 'delete --batch' '
 	echo "deleted 7 messages (77 bytes)" >expect &&
 	test_cmp expect out &&
 	test_expect_code 2 imstore delete --batch 0 msgid:x 2>err &&
-	echo "imstore: invalid batch ${SQ}0${SQ} (expected 1 to 1000000)" >expect &&
+	echo "imstore: invalid number ${SQ}0${SQ} for --batch (expected 1 to 1000000)" >expect &&
 	test_cmp expect err
 '
 

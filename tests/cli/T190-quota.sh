@@ -143,7 +143,7 @@ test_expect_success 'bad values are refused' '
 	test_expect_code 2 imstore quota set $BOB --deferred-count x 2>err &&
 	grep "invalid number .x. for --deferred-count" err &&
 	test_expect_code 2 imstore quota set $BOB --history-policy keep 2>err &&
-	grep "invalid policy" err &&
+	grep "^imstore: unknown policy ${SQ}keep${SQ} (expected refuse, drop-oldest or default)$" err &&
 	test_expect_code 2 imstore quota set $BOB --history-retention 2026-01-01 &&
 	test_expect_code 2 imstore quota set default --deferred-count default &&
 	test_expect_code 2 imstore quota get $BOB --deferred-count 3 &&

@@ -1,6 +1,8 @@
-/* fuzz_time.c - the small text decoders: the filter language's dates and
- * durations (libstore/query/time.c), the command's times, sizes and
- * durations (cli_parse_time, cli_parse_u64 in cmd/util.c), RFC 3339
+/* fuzz_time.c - the small text decoders: the one time grammar
+ * (libstore/query/time.c: the filter language's dates and durations and
+ * the public ims_time_parse, ims_time_range_parse, ims_duration_parse,
+ * ims_time_fmt), the command's times, sizes and counts (cli_parse_time,
+ * cli_parse_u64, cli_parse_number in cmd/util.c), RFC 3339
  * DateTime (cpim_datetime_parse), SIP Date (cpim_sip_date_parse), message
  * ids (ims_id_parse), the folder, mode and state names, and addresses
  * (ims_addr_canon).
@@ -45,6 +47,48 @@ filter_dates(const char *s)
 		if (!ims__age_parse(&lo, &hi, s, NOW, newer) &&
 		    (lo >= hi || (newer ? hi != INT64_MAX || lo > NOW : lo != INT64_MIN || hi > NOW)))
 			abort();
+}
+
+/* The public functions agree with the filter's grammar and read back what
+ * ims_time_fmt() writes. */
+static void
+public_times(const char *s)
+{
+	int64_t t, t2, lo, hi, lo2, hi2, d;
+	char f[64];
+	ims_errinfo e;
+
+	if (ims_time_range_parse(&lo, &hi, s, NOW, &e) !=
+	    (ims__date_parse(&lo2, &hi2, s, NOW) ? IMS_INVALID : 0))
+		abort();
+	if (!ims_time_parse(&t, s, NOW, 0, &e)) {
+		if (ims_time_range_parse(&lo, &hi, s, NOW, NULL) || lo != t)
+			abort();
+		if (ims_time_fmt(f, sizeof(f), t) >= (int)sizeof(f) ||
+		    ims_time_parse(&t2, f, NOW, 0, NULL) || t2 != t) {
+			fprintf(stderr, "'%s' formatted as '%s' does not read back\n", s, f);
+			abort();
+		}
+	} else if (e.code != IMS_INVALID || !e.message[0]) {
+		abort();
+	}
+	if (!ims_duration_parse(&d, s, NULL)) {
+		if (d < 0)
+			abort();
+		if (ims_time_parse(&t, s, NOW, IMS_TIME_BACK, NULL) == 0 && t != NOW - d)
+			abort();
+		if (ims_time_parse(&t, s, NOW, IMS_TIME_AHEAD, NULL) == 0 && t != NOW + d)
+			abort();
+	}
+}
+
+static void
+cli_number(const char *s)
+{
+	uint64_t u, u2;
+
+	if (!cli_parse_number(&u, s) && (cli_parse_u64(&u2, s) || u2 != u))
+		abort();
 }
 
 static void
@@ -123,7 +167,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	s[size] = '\0';
 	filter_dates(s);
+	public_times(s);
 	cli_values(s);
+	cli_number(s);
 	others(s, size);
 	free(s);
 	return 0;

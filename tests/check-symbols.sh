@@ -39,4 +39,26 @@ else
 	echo "check-symbols: libimstore.so.0 does not need libcpim.so.0"
 	status=1
 fi
+
+# The command links the shared libraries and takes only what they export:
+# it needs both, and no private name (ims__, cpim__) is left undefined in it.
+needed_bin=$(objdump -p "$O/imstore" | awk '$1 == "NEEDED" {print $2}')
+for lib in libimstore.so.0 libcpim.so.0; do
+	echo "$needed_bin" | grep -qx "$lib" ||
+		{ echo "check-symbols: imstore does not link $lib"; status=1; }
+done
+if nm -D --undefined-only "$O/imstore" | grep -E ' (ims__|cpim__)'; then
+	echo "check-symbols: imstore reaches for private names"; status=1
+fi
+# and a program that reaches for one does not link against the .so
+d=$(mktemp -d)
+trap 'rm -rf "$d"' EXIT
+printf '#include <stdint.h>\nint64_t ims__now_us(void);\nint main(void) { return ims__now_us() < 0; }\n' >"$d/p.c"
+if ${CC:-cc} -o "$d/p" "$d/p.c" -L"$O" -limstore -Wl,-rpath-link,"$O" 2>"$d/err"; then
+	echo "check-symbols: a program linked a private name of libimstore.so"; status=1
+elif ! grep -q 'undefined reference to .ims__now_us' "$d/err"; then
+	echo "check-symbols: the probe failed to link for another reason:"; cat "$d/err"; status=1
+else
+	echo "check-symbols: imstore links the shared libraries; private names stay private"
+fi
 exit $status

@@ -25,7 +25,7 @@ as_user () {
 }
 
 test_expect_success UNPRIV 'setup: a store owned by the unprivileged user' '
-	mkdir bin && cp "$IMSTORE" bin/imstore && chmod 755 bin bin/imstore &&
+	copy_imstore bin &&
 	mkdir perm && chmod 777 perm &&
 	as_user ./bin/imstore -s perm/st init >/dev/null &&
 	echo x | as_user ./bin/imstore -s perm/st put -o $BOB -f $ALICE -m p1 >/dev/null &&

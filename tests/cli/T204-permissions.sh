@@ -23,7 +23,7 @@ modes () {
 
 test_expect_success OTHER_USER 'setup: the scratch directory and a copy of imstore open to all' '
 	chmod 755 "$TEST_DIR" &&
-	mkdir bin && cp "$IMSTORE" bin/imstore && chmod 755 bin bin/imstore &&
+	copy_imstore bin &&
 	as_other test -x bin/imstore
 '
 

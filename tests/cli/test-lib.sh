@@ -28,6 +28,15 @@ case "${1-}" in -v|--verbose) IMS_VERBOSE=1 ;; esac
 IMS_SRCDIR=$(cd "${IMS_SRCDIR:-$(dirname "$0")/../..}" && pwd) || exit 1
 IMSTORE=${IMSTORE_BIN:-$IMS_SRCDIR/build/imstore}
 case "$IMSTORE" in /*) ;; *) IMSTORE=$(pwd)/$IMSTORE ;; esac
+
+# A copy of the command another user may run (the build tree may be closed
+# to them): the binary and the shared libraries it finds beside itself.
+copy_imstore () {
+	mkdir "$1" &&
+	cp "$IMSTORE" "$1/imstore" &&
+	cp "${IMSTORE%/*}/libimstore.so.0" "${IMSTORE%/*}/libcpim.so.0" "$1/" &&
+	chmod 755 "$1" "$1/imstore" "$1/libimstore.so.0" "$1/libcpim.so.0"
+}
 export IMS_SRCDIR IMSTORE
 
 # Under ASan/UBSan a report must fail the command loudly (signal, not exit 1,

@@ -159,13 +159,12 @@ int ims__txn_commit(ims_store *st, MDB_txn *txn);
  * changes. */
 int ims__write(ims_store *st, ims__write_fn fn, void *ctx);
 
-/* ---- admin/backup.c ---- */
-int ims__sync_dir(const char *path);
-
 /* ---- engine/util.c ---- */
 /* An LMDB code as an imstore code (errno values pass through). */
 int ims__map_err(int mdb_rc);
 int ims__put_tail(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v, unsigned flags);
+/* fsync a directory: its entries (a rename, a new file) become durable. */
+int ims__sync_dir(const char *path);
 static inline void ims__be32(unsigned char *p, uint32_t v)
 {
 	p[0] = (unsigned char)(v >> 24); p[1] = (unsigned char)(v >> 16);

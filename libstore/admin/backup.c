@@ -13,19 +13,6 @@
 
 #define PATH_CAP 4096
 
-int
-ims__sync_dir(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
-
-	if (fd < 0)
-		return errno;
-	if (fsync(fd) != 0)
-		rc = errno;
-	close(fd);
-	return rc;
-}
-
 /* 0 when dest may become the backup: it does not exist, or is an empty
  * directory (rename() replaces those only). */
 static int

@@ -1,9 +1,11 @@
 /* util.c - error strings, names, ids, time, UTF-8 and randomness. */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cpim.h"
 #include "internal.h"
@@ -254,4 +256,18 @@ ims__put_tail(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v, unsigned flags)
 	int rc = mdb_put(txn, dbi, k, v, flags | MDB_APPEND);
 
 	return rc == MDB_KEYEXIST ? mdb_put(txn, dbi, k, v, flags) : rc;
+}
+
+/* Make a directory's entries durable (after a rename or a create in it). */
+int
+ims__sync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return errno;
+	if (fsync(fd) != 0)
+		rc = errno;
+	close(fd);
+	return rc;
 }

@@ -132,7 +132,7 @@ const char *ims__mf_read_layout(const ims__mf_reader *r);
 const char *ims__mf_read_err(const ims__mf_reader *r);
 void ims__mf_read_free(ims__mf_reader *r);
 
-/* ---- verify.c: an archive checked against itself */
+/* ---- archive-verify.c: an archive checked against itself */
 typedef struct ims__verify_args {
 	const char *path;
 	const ims_archive_limits *lim;

@@ -1,4 +1,4 @@
-/* verify.c - checking an export archive against itself: what
+/* archive-verify.c - checking an export archive against itself: what
  * ims_archive_verify() reports, an import requires and an export's
  * IMS_EXPORT_DELETE_AFTER waits for.  One pass over the archive; the lists
  * are spooled, never held in memory. */

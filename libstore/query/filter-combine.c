@@ -7,19 +7,6 @@
 #include "internal.h"
 #include "filter.h"
 
-static ims__fnode *
-node_new(ims__fkind kind)
-{
-	ims__fnode *n = calloc(1, sizeof(*n));
-
-	if (n) {
-		n->kind = kind;
-		n->lo = INT64_MIN;
-		n->hi = INT64_MAX;
-	}
-	return n;
-}
-
 ims__fnode *
 ims__fnode_copy(const ims__fnode *n)
 {
@@ -45,32 +32,7 @@ ims__fnode_copy(const ims__fnode *n)
 static ims__fnode *
 tree_of(const ims_filter *f)
 {
-	return f && f->root ? ims__fnode_copy(f->root) : node_new(IMS__F_ALL);
-}
-
-/* a and b, both taken (NULL: out of memory, the other freed); "*" folds
- * away, as the parser folds it. */
-static ims__fnode *
-both(ims__fnode *a, ims__fnode *b)
-{
-	ims__fnode *n = NULL;
-
-	if (a && b && a->kind == IMS__F_ALL) {
-		ims__fnode_free(a);
-		return b;
-	}
-	if (a && b && b->kind == IMS__F_ALL) {
-		ims__fnode_free(b);
-		return a;
-	}
-	if (!a || !b || !(n = node_new(IMS__F_AND))) {
-		ims__fnode_free(a);
-		ims__fnode_free(b);
-		return NULL;
-	}
-	n->a = a;
-	n->b = b;
-	return n;
+	return f && f->root ? ims__fnode_copy(f->root) : ims__fnode_new(IMS__F_ALL);
 }
 
 /* A filter around root (taken); its text is the tree's description, which
@@ -101,14 +63,14 @@ ims_filter_and(ims_filter **out, const ims_filter *a, const ims_filter *b)
 	if (!out)
 		return IMS_INVALID;
 	*out = NULL;
-	return filter_of(out, both(tree_of(a), tree_of(b)));
+	return filter_of(out, ims__fnode_join(IMS__F_AND, tree_of(a), tree_of(b)));
 }
 
 /* A term holding text (owner:, conversation:), or NULL. */
 static ims__fnode *
 text_term(ims__fterm term, const char *text)
 {
-	ims__fnode *n = node_new(IMS__F_TERM);
+	ims__fnode *n = ims__fnode_new(IMS__F_TERM);
 
 	if (n) {
 		n->term = term;
@@ -150,12 +112,12 @@ ims_filter_scope(ims_filter **out, const ims_filter *f, const char *owner,
 	    (folder != IMS_FOLDER_DEFERRED && folder != IMS_FOLDER_HISTORY) ||
 	    (conversation && !conv_ok(conversation)))
 		return IMS_INVALID;
-	if ((fold = node_new(IMS__F_TERM))) {
+	if ((fold = ims__fnode_new(IMS__F_TERM))) {
 		fold->term = IMS__T_FOLDER;
 		fold->ival = (int)folder;
 	}
-	t = both(text_term(IMS__T_OWNER, canon), fold);
+	t = ims__fnode_join(IMS__F_AND, text_term(IMS__T_OWNER, canon), fold);
 	if (conversation)
-		t = both(t, text_term(IMS__T_CONV, conversation));
-	return filter_of(out, both(t, tree_of(f)));
+		t = ims__fnode_join(IMS__F_AND, t, text_term(IMS__T_CONV, conversation));
+	return filter_of(out, ims__fnode_join(IMS__F_AND, t, tree_of(f)));
 }

@@ -76,27 +76,29 @@ ims__fnode_free(ims__fnode *n)
 	free(n);
 }
 
-static ims__fnode *
-node_new(struct parser *p, ims__fkind kind)
+ims__fnode *
+ims__fnode_new(ims__fkind kind)
 {
 	ims__fnode *n = calloc(1, sizeof(*n));
 
-	if (!n) {
-		fail(p, ENOMEM, p->off, "out of memory");
-		return NULL;
+	if (n) {
+		n->kind = kind;
+		n->lo = INT64_MIN;
+		n->hi = INT64_MAX;
 	}
-	n->kind = kind;
-	n->lo = INT64_MIN;
-	n->hi = INT64_MAX;
 	return n;
 }
 
-/* a AND b, a OR b; "*" folds away.  Frees a and b on failure. */
-static ims__fnode *
-join(struct parser *p, ims__fkind kind, ims__fnode *a, ims__fnode *b)
+ims__fnode *
+ims__fnode_join(ims__fkind kind, ims__fnode *a, ims__fnode *b)
 {
 	ims__fnode *n;
 
+	if (!a || !b) {
+		ims__fnode_free(a);
+		ims__fnode_free(b);
+		return NULL;
+	}
 	if (a->kind == IMS__F_ALL || b->kind == IMS__F_ALL) {
 		ims__fnode *all = a->kind == IMS__F_ALL ? a : b;
 		ims__fnode *other = all == a ? b : a;
@@ -107,13 +109,34 @@ join(struct parser *p, ims__fkind kind, ims__fnode *a, ims__fnode *b)
 		ims__fnode_free(all);
 		return other;
 	}
-	if (!(n = node_new(p, kind))) {
+	if (!(n = ims__fnode_new(kind))) {
 		ims__fnode_free(a);
 		ims__fnode_free(b);
 		return NULL;
 	}
 	n->a = a;
 	n->b = b;
+	return n;
+}
+
+static ims__fnode *
+node_new(struct parser *p, ims__fkind kind)
+{
+	ims__fnode *n = ims__fnode_new(kind);
+
+	if (!n)
+		fail(p, ENOMEM, p->off, "out of memory");
+	return n;
+}
+
+/* a AND b, a OR b, as ims__fnode_join; out of memory reported. */
+static ims__fnode *
+join(struct parser *p, ims__fkind kind, ims__fnode *a, ims__fnode *b)
+{
+	ims__fnode *n = ims__fnode_join(kind, a, b);
+
+	if (!n)
+		fail(p, ENOMEM, p->off, "out of memory");
 	return n;
 }
 

@@ -66,6 +66,11 @@ int ims__date_describe(char *buf, size_t cap, int64_t lo, int64_t hi);
 
 /* A tree and everything under it; NULL is ignored (filter-parse.c). */
 void ims__fnode_free(ims__fnode *n);
+/* A node of kind matching everything in its range, or NULL (no memory). */
+ims__fnode *ims__fnode_new(ims__fkind kind);
+/* a AND b, a OR b, both taken; "*" folds away.  NULL when out of memory
+ * or when a or b is NULL (the other freed). */
+ims__fnode *ims__fnode_join(ims__fkind kind, ims__fnode *a, ims__fnode *b);
 /* A copy of a tree, or NULL when out of memory (filter-combine.c). */
 ims__fnode *ims__fnode_copy(const ims__fnode *n);
 

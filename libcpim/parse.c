@@ -266,7 +266,7 @@ cpim_value(struct ps *p, size_t *i)
 static int
 cpim_line(struct ps *p)
 {
-	size_t i = p->r.pos, le = p->r.le, dot, colon, pend, vs, ns;
+	size_t i = p->r.pos, le = p->r.le, dot, colon, pend, vs, ns, bad;
 	const char *lang = NULL;
 	struct cpim__hdr *h;
 	unsigned char *b = p->r.b;
@@ -278,6 +278,12 @@ cpim_line(struct ps *p)
 	if ((rc = params(p, &i, &lang)))
 		return rc;
 	pend = i;
+	/* a quoted parameter value is checked as a value is: no NUL, no
+	 * control, valid UTF-8 (a NUL would cut the value a reader gets) */
+	bad = colon + 1 + cpim__check_value((const char *)b + colon + 1,
+	    pend - colon - 1, !p->r.strict);
+	if (bad < pend)
+		return bad_byte(p, bad);
 	if ((rc = cpim_value(p, &i)))
 		return rc;
 	vs = i;

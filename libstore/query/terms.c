@@ -208,6 +208,9 @@ bad:
 }
 
 /* N[unit]: B, K, M, G, 1024-based, case-insensitive, "B" or "iB" optional */
+/* the largest size a filter names: 1 PiB */
+#define SIZE_MAX_BYTES (INT64_C(1) << 50)
+
 static int
 parse_bytes(int64_t *out, const char *s, size_t n)
 {
@@ -217,13 +220,14 @@ parse_bytes(int64_t *out, const char *s, size_t n)
 	int64_t v = 0;
 	size_t i = 0;
 
-	while (i < n && i < 15 && s[i] >= '0' && s[i] <= '9')
+	/* 2^50 has 16 digits, and a description writes every size in bytes */
+	while (i < n && i < 17 && s[i] >= '0' && s[i] <= '9')
 		v = v * 10 + (s[i++] - '0');
 	if (i == 0)
 		return -1;
 	for (size_t u = 0; u < sizeof(shift) / sizeof(shift[0]); u++) {
 		if (ims__word_is(s + i, n - i, units[u])) {
-			if (v > ((INT64_C(1) << 50) >> shift[u]))
+			if (v > (SIZE_MAX_BYTES >> shift[u]))
 				return -1;
 			*out = v << shift[u];
 			return 0;
@@ -269,6 +273,11 @@ v_size(struct tctx *c, ims__fnode *n, char *val, size_t len)
 		n->lo = a;
 		n->hi = a + 1;
 	}
+	/* >N starts, and <=N or ..N ends, at N + 1, which the description
+	 * names (N.. or <N): it must be a size too */
+	if ((n->hi == INT64_MAX && n->lo > SIZE_MAX_BYTES) ||
+	    (n->lo == INT64_MIN && n->hi != INT64_MAX && n->hi > SIZE_MAX_BYTES))
+		goto bad;
 	return 0;
 bad:
 	return tfail(c, IMS_SYNTAX, "invalid size '%s' (expected N, >N, >=N, <N, "

@@ -468,6 +468,9 @@ test_errors(void)
 	    "cpim folding");
 	check_error(HDRS "Subject: a\x01" "b\r\n" BODY,
 	    "line 3, column 11: invalid byte 0x01 in header value", "control byte");
+	check_error(HDRS "Subject:;x=\"a\x01" "b\" c\r\n" BODY,
+	    "line 3, column 14: invalid byte 0x01 in header value",
+	    "control byte in a quoted parameter (a NUL there cut the value)");
 	check_error(HDRS, "line 3, column 1: unexpected end of input, expected "
 	    "blank line after cpim headers", "truncated");
 	rc = parse_str(&m, HDRS "Subject x\r\n" BODY, 0, &err);

@@ -13,6 +13,7 @@ enum { LIM_ENTRIES = 180, LIM_TOTAL, LIM_ENTRY, LIM_RATIO };
 	OPT_SIZE(LIM_ENTRY, 0, "max-entry-size", "N", 1, 0, "refuse a message or transcript file over N bytes (default 64 MiB)"), \
 	OPT_NUMBER(LIM_RATIO, 0, "max-ratio", "N", 1, 0, "refuse a compression ratio over N to 1 (default 200)")
 
-/* 1: handled, 0: not a limit option, EXIT_USAGE: bad value (reported). */
+/* Take o's value (parsed by its type) into l: 1 when o is a limit option,
+ * 0 when not. */
 int arc_limit_option(ims_archive_limits *l, const cli_arg *o);
 #endif

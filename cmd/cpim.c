@@ -433,16 +433,6 @@ show_cpim(emit *e, const unsigned char *data, size_t len, const char *src,
 	return EXIT_OK;
 }
 
-/* The same test as imstore put --sip. */
-static int
-is_cpim_type(const char *type)
-{
-	size_t n = strlen("message/cpim");
-
-	return type && strncasecmp(type, "message/cpim", n) == 0 &&
-	       (type[n] == '\0' || type[n] == ';' || type[n] == ' ');
-}
-
 static void
 sip_addr(emit *e, const char *k, const cpim_sip_addr *a, int with_tag)
 {
@@ -512,7 +502,7 @@ show_sip(emit *e, const unsigned char *data, size_t len, const char *src,
 	if ((rc = cpim_sip_parse(&s, data, len, o, &err)))
 		return parse_failed("", src, rc, &err);
 	cpim_sip_body(&body, s);
-	if (is_cpim_type(cpim_sip_content_type(s)) &&
+	if (cpim_type_is_cpim(cpim_sip_content_type(s)) &&
 	    (rc = cpim_parse(&m, body.data, body.len, o, &err))) {
 		rc = parse_failed("the message/cpim body of ", src, rc, &err);
 		goto out;

@@ -14,6 +14,8 @@
 enum { EX_OUTPUT = 100, EX_ARCHIVE, EX_COMPRESS, EX_LEVEL, EX_LAYOUT, EX_FORCE,
        EX_DELETE, EX_GROWTH };
 
+/* --archive, --compress, --layout: the default first, the word that sets
+ * the flag second */
 static const cli_opt export_opts[] = {
 	OPT_FILE(EX_OUTPUT, 'o', "output", "FILE", "write the archive to FILE (required)"),
 	OPT_KEYWORD(EX_ARCHIVE, 0, "archive", "TYPE", "tar zip", "archive type, tar (pax) by default"),
@@ -40,73 +42,35 @@ typedef struct export {
 	int64_t shown;           /* last progress line, µs */
 } export;
 
-static int
-opt_choice(int *out, const char *val, const char *a, const char *b, const char *opt)
+/* --archive, --compress, --layout: the flag is set by the second word (the
+ * parser matched it in any case), cleared by the first. */
+static void
+opt_flag(export *x, const cli_arg *o, unsigned flag)
 {
-	if (strcmp(val, a) == 0)
-		*out = 0;
-	else if (strcmp(val, b) == 0)
-		*out = 1;
-	else {
-		cli_err("invalid value '%s' for --%s (%s or %s)", val, opt, a, b);
-		return EXIT_USAGE;
-	}
-	return 0;
-}
-
-/* --archive, --compress, --layout: a flag when the second value is given. */
-static int
-opt_flag(export *x, const cli_arg *o, const char *a, const char *b, unsigned flag)
-{
-	int second = 0, rc = opt_choice(&second, o->val, a, b, o->id == EX_ARCHIVE
-	                                ? "archive" : o->id == EX_COMPRESS ? "compress"
-	                                : "layout");
-
-	if (rc == 0)
-		x->o.flags = second ? x->o.flags | flag : x->o.flags & ~flag;
-	return rc;
-}
-
-static int
-opt_number(export *x, const cli_arg *o)
-{
-	uint64_t v;
-
-	if (cli_parse_u64(&v, o->val) || (o->id == EX_LEVEL && (v < 1 || v > 9)) ||
-	    v == 0 || v > (1u << 30)) {
-		cli_err("invalid number '%s' for --%s", o->val,
-		        o->id == EX_LEVEL ? "level" : "max-growth");
-		return EXIT_USAGE;
-	}
-	if (o->id == EX_LEVEL)
-		x->o.level = (int)v;
-	else
-		x->o.max_growth_mb = v;
-	return 0;
+	x->o.flags = o->word == 1 ? x->o.flags | flag : x->o.flags & ~flag;
 }
 
 static int
 parse_opts(export *x, cli *c)
 {
-	int rc = 0;
-
-	for (size_t i = 0; i < c->nopts && rc == 0; i++) {
+	for (size_t i = 0; i < c->nopts; i++) {
 		const cli_arg *o = &c->opts[i];
 		switch (o->id) {
 		case EX_OUTPUT: x->output = o->val; break;
-		case EX_ARCHIVE: rc = opt_flag(x, o, "tar", "zip", IMS_EXPORT_ZIP); break;
-		case EX_COMPRESS: rc = opt_flag(x, o, "gzip", "none", IMS_EXPORT_NO_COMPRESS); break;
-		case EX_LAYOUT: rc = opt_flag(x, o, "raw", "eml", IMS_EXPORT_EML); break;
+		case EX_ARCHIVE: opt_flag(x, o, IMS_EXPORT_ZIP); break;
+		case EX_COMPRESS: opt_flag(x, o, IMS_EXPORT_NO_COMPRESS); break;
+		case EX_LAYOUT: opt_flag(x, o, IMS_EXPORT_EML); break;
 		case EX_FORCE: x->o.flags |= IMS_EXPORT_FORCE; break;
 		case EX_DELETE: x->o.flags |= IMS_EXPORT_DELETE_AFTER; break;
-		case EX_LEVEL: case EX_GROWTH: rc = opt_number(x, o); break;
+		case EX_LEVEL: x->o.level = (int)o->n; break;
+		case EX_GROWTH: x->o.max_growth_mb = o->n; break;
 		}
 	}
-	if (rc == 0 && (!x->output || !*x->output)) {
+	if (!x->output || !*x->output) {
 		cli_err("export needs --output FILE");
 		return EXIT_USAGE;
 	}
-	return rc;
+	return 0;
 }
 
 /* On a terminal: the count and size so far, four times a second at most. */

@@ -32,22 +32,14 @@ typedef struct import {
 static int
 parse_opts(import *x, cli *c)
 {
-	uint64_t v;
-	int rc;
-
 	for (size_t i = 0; i < c->nopts; i++) {
 		const cli_arg *o = &c->opts[i];
-		if ((rc = arc_limit_option(&x->o.limits, o)) == EXIT_USAGE)
-			return rc;
+		if (arc_limit_option(&x->o.limits, o))
+			continue;
 		if (o->id == IM_MSILO)
 			x->msilo = 1;
-		if (o->id == IM_BATCH) {
-			if (cli_parse_u64(&v, o->val) || v == 0 || v > 1000000) {
-				cli_err("invalid number '%s' for --batch", o->val);
-				return EXIT_USAGE;
-			}
-			x->o.batch = (size_t)v;
-		}
+		if (o->id == IM_BATCH)
+			x->o.batch = (size_t)o->n;
 	}
 	if (c->noperands != 1) {
 		cli_err("import takes one FILE");

@@ -24,7 +24,8 @@ static const cli_opt purge_opts[] = {
 };
 
 typedef struct pargs {
-	const char *older;
+	const char *older;       /* --older-than as given, for the audit trail */
+	int64_t older_us;        /* and as parsed */
 	int expired;
 	int secure;
 	ims_delete_opts o;
@@ -36,7 +37,7 @@ parse_opts(pargs *a, cli *c)
 	for (size_t i = 0; i < c->nopts; i++) {
 		const cli_arg *o = &c->opts[i];
 		switch (o->id) {
-		case PU_OLDER: a->older = o->val; break;
+		case PU_OLDER: a->older = o->val; a->older_us = o->t; break;
 		case PU_EXPIRED: a->expired = 1; break;
 		case PU_SECURE: a->secure = 1; break;
 		case PU_DRY: a->o.dry_run = 1; break;
@@ -48,30 +49,25 @@ parse_opts(pargs *a, cli *c)
 	return 0;
 }
 
-/* older:DUR as one term, its value quoted: a duration cannot add terms. */
+/* --older-than: what older:DUR matches now (to the microsecond, as a
+ * FILTER operand's terms), made from the value: no filter text is written.
+ * Refused, as the term is, before the year 1. */
 static int
-older_filter(ims_filter **out, const char *dur)
+older_filter(ims_filter **out, const pargs *a)
 {
-	ims_errinfo e = { 0, 0, "" };
-	size_t n = 0;
-	char *term = malloc(2 * strlen(dur) + 16);
+	struct timespec ts;
+	int64_t now;
 	int rc;
 
-	if (!term)
-		return EXIT_ERR;
-	n = (size_t)sprintf(term, "older:\"");
-	for (const char *s = dur; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			term[n++] = '\\';
-		term[n++] = *s;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	rc = ims_filter_received(out, INT64_MIN, now - a->older_us);
+	if (rc == IMS_INVALID) {
+		cli_err("invalid filter 'older:%s': invalid duration '%s' "
+		        "(years 1 to 9999 only)", a->older, a->older);
+		return EXIT_USAGE;
 	}
-	strcpy(term + n, "\"");
-	rc = ims_filter_parse(out, term, IMS_TIME_NONE, &e);
-	free(term);
-	if (rc == 0)
-		return 0;
-	cli_err("invalid filter 'older:%s': %s", dur, e.message[0] ? e.message : ims_strerror(rc));
-	return EXIT_USAGE;
+	return rc ? cli_fail(rc, "cannot build the filter 'older:%s'", a->older) : 0;
 }
 
 /* FILTER... and --older-than DUR combined, or NULL when neither is given. */
@@ -83,7 +79,7 @@ build_filter(ims_filter **out, cli *c, const pargs *a)
 
 	*out = NULL;
 	if ((c->noperands && (rc = cli_filter(&ops, c->operands, c->noperands))) ||
-	    (a->older && (rc = older_filter(&older, a->older))))
+	    (a->older && (rc = older_filter(&older, a))))
 		goto out;
 	if (ops && older)
 		rc = ims_filter_and(out, ops, older) ? EXIT_ERR : 0;

@@ -6,6 +6,8 @@
 
 enum { P_OWNER = 100, P_FOLDER, P_STATE };
 
+/* A keyword's words in the order of its ims_ enum: put_option() reads the
+ * index the parser matched. */
 static const cli_opt put_opts[] = {
 	OPT_STRING(P_OWNER, 'o', "owner", "ADDR", "the IM address whose store it is (required unless the input gives it)"),
 	OPT_KEYWORD(P_FOLDER, 0, "folder", "FOLDER", "deferred history", "folder, deferred by default"),
@@ -20,17 +22,11 @@ put_option(msgin *a, const cli_arg *o, int *state_set)
 {
 	switch (o->id) {
 	case P_OWNER: a->m.owner = o->val; return 0;
-	case P_FOLDER:
-		if (ims_folder_parse(&a->m.folder, o->val) == 0)
-			return 0;
-		cli_err("unknown folder '%s' (expected deferred or history)", o->val);
-		return -1;
+	case P_FOLDER: a->m.folder = (ims_folder)(IMS_FOLDER_DEFERRED + o->word); return 0;
 	case P_STATE:
 		*state_set = 1;
-		if (ims_state_parse(&a->m.state, o->val) == 0)
-			return 0;
-		cli_err("unknown state '%s'", o->val);
-		return -1;
+		a->m.state = (ims_state)(IMS_STATE_STORED + o->word);
+		return 0;
 	default:
 		return msgin_option(a, o);
 	}

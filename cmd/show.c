@@ -7,6 +7,7 @@
 
 enum { S_RAW = 100, S_OWNER, S_FOLDER };
 
+/* --folder: the words in the order of ims_folder */
 static const cli_opt show_opts[] = {
 	OPT_FLAG(S_RAW, 0, "raw", "write the exact body bytes and nothing else"),
 	OPT_STRING(S_OWNER, 'o', "owner", "ADDR", "with a Message-ID: the owner it belongs to"),
@@ -61,8 +62,8 @@ put_base64(printer *p, const unsigned char *s, size_t n)
 static int
 resolve(ims_id *out, cli *c, ims_store *st, const char *arg)
 {
-	const char *owner = NULL, *folder = NULL;
-	ims_folder fv = IMS_FOLDER_DEFERRED;
+	const char *owner = NULL;
+	int folder = 0;           /* an ims_folder, 0 for either */
 	ims_msg *m;
 	int rc, n = 0;
 
@@ -70,18 +71,14 @@ resolve(ims_id *out, cli *c, ims_store *st, const char *arg)
 		return 0;
 	for (size_t i = 0; i < c->nopts; i++) {
 		if (c->opts[i].id == S_OWNER) owner = c->opts[i].val;
-		if (c->opts[i].id == S_FOLDER) folder = c->opts[i].val;
-	}
-	if (folder && ims_folder_parse(&fv, folder)) {
-		cli_err("unknown folder '%s' (expected deferred or history)", folder);
-		return EXIT_USAGE;
+		if (c->opts[i].id == S_FOLDER) folder = IMS_FOLDER_DEFERRED + c->opts[i].word;
 	}
 	if (!owner) {
 		cli_err("'%s' is not an id; to show by Message-ID give --owner", arg);
 		return EXIT_USAGE;
 	}
 	for (int f = 1; f <= 2; f++) {
-		if (folder && f != (int)fv)
+		if (folder && f != folder)
 			continue;
 		rc = ims_get_by_msgid(&m, st, owner, (ims_folder)f, arg);
 		if (rc == IMS_NOTFOUND)

@@ -125,14 +125,6 @@ cli_parse_u64(uint64_t *out, const char *s)
 	return 0;
 }
 
-/* A time of the library's grammar (ims_time_parse), or a duration from
- * now ("72h"). */
-int
-cli_parse_time(int64_t *out, const char *s, int64_t now)
-{
-	return ims_time_parse(out, s, now, IMS_TIME_AHEAD, NULL);
-}
-
 void
 cli_fmt_time(char *out, size_t cap, int64_t us)
 {

@@ -69,8 +69,7 @@ run_verify_archive(cli *c)
 	o.problem = on_problem;
 	o.payload = c;
 	for (size_t i = 0; i < c->nopts; i++)
-		if ((rc = arc_limit_option(&o.limits, &c->opts[i])) == EXIT_USAGE)
-			return rc;
+		arc_limit_option(&o.limits, &c->opts[i]);
 	if (c->noperands != 1) {
 		cli_err("verify-archive takes one FILE");
 		return EXIT_USAGE;

@@ -105,14 +105,6 @@ imdn_kind(const char *name, size_t n)
 }
 
 static int
-verr(struct cpim__verr *ve, size_t pos, const char *what)
-{
-	ve->pos = pos;
-	ve->what = what;
-	return CPIM_SYNTAX;
-}
-
-static int
 typed_datetime(struct cpim__hdr *h, int strict, struct cpim__verr *ve)
 {
 	size_t n = h->vlen, pos = 0;
@@ -121,7 +113,7 @@ typed_datetime(struct cpim__hdr *h, int strict, struct cpim__verr *ve)
 	while (!strict && n && (h->value[n - 1] == ' ' || h->value[n - 1] == '\t'))
 		n--;
 	if (cpim__datetime_parse(&h->time, h->value, n, &pos, &what))
-		return verr(ve, pos, what);
+		return cpim__verr(ve, pos, what);
 	return 0;
 }
 
@@ -135,11 +127,11 @@ add_ns_decl(cpim_msg *m, const char *prefix, const char *urn,
 		if (strcmp(m->ns[i].pub.prefix, prefix))
 			continue;
 		if (strcmp(m->ns[i].pub.urn, urn))
-			return verr(ve, 0, "namespace prefix declared twice");
+			return cpim__verr(ve, 0, "namespace prefix declared twice");
 		return 0;
 	}
 	if (m->nns >= CPIM__MAX_NS)
-		return verr(ve, 0, "too many namespace declarations");
+		return cpim__verr(ve, 0, "too many namespace declarations");
 	if (m->nns == m->nscap && cpim__grow(&m->arena, (void **)&m->ns,
 	    &m->nscap, m->nns + 1, sizeof *m->ns))
 		return CPIM_NOMEM;
@@ -199,7 +191,7 @@ typed_imdn(cpim_msg *m, struct cpim__hdr *h, int strict, struct cpim__verr *ve)
 	h->kind = imdn_kind(h->name, h->nlen);
 	switch (h->kind) {
 	case HK_IMDN_MSGID:
-		return *h->value ? 0 : verr(ve, 0, "expected message-id value");
+		return *h->value ? 0 : cpim__verr(ve, 0, "expected message-id value");
 	case HK_IMDN_DATETIME:
 		return typed_datetime(h, strict, ve);
 	case HK_IMDN_DN:
@@ -221,7 +213,7 @@ typed_final_report(struct cpim__hdr *h, struct cpim__verr *ve)
 	if (CPIM__IS(h->value, h->vlen, "yes"))
 		h->bits = 1;
 	else if (!CPIM__IS(h->value, h->vlen, "no"))
-		return verr(ve, 0, "expected 'yes' or 'no'");
+		return cpim__verr(ve, 0, "expected 'yes' or 'no'");
 	return 0;
 }
 

@@ -787,6 +787,17 @@ CPIM_API int cpim_sip_expires(uint32_t *out, const cpim_sip_msg *m);
 CPIM_API const char *cpim_sip_content_type(const cpim_sip_msg *m);
 
 /**
+ * Whether a Content-Type value names Message/CPIM: "message/cpim" in any
+ * case, alone or followed by parameters (";", SP or HTAB after it).  The
+ * test a SIP MESSAGE's body is read as CPIM by:
+ * cpim_type_is_cpim(cpim_sip_content_type(m)).
+ * @param content_type the value, without the header name; may be NULL.
+ * @return 1 or 0 (0 for NULL).
+ * @since 0.1
+ */
+CPIM_API int cpim_type_is_cpim(const char *content_type);
+
+/**
  * The body.
  * @param[out] out bytes (borrowed), length and offset in the input.
  * @since 0.1

@@ -89,6 +89,9 @@ int cpim__hdr_ext(cpim_msg *m, struct cpim__hdr *h, int strict,
     struct cpim__verr *ve);
 
 /* value.c */
+/* record where (pos) and why (what) a typed value is refused; returns
+ * CPIM_SYNTAX */
+CPIM__COLD int cpim__verr(struct cpim__verr *ve, size_t pos, const char *what);
 /* v: a NUL-terminated value of n bytes */
 int cpim__parse_addr(cpim__arena *a, const char *v, size_t n, int strict,
     const char **name, const char **uri, struct cpim__verr *ve);

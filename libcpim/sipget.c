@@ -141,6 +141,18 @@ cpim_sip_content_type(const cpim_sip_msg *m)
 	return m ? m->ctype : NULL;
 }
 
+CPIM_API int
+cpim_type_is_cpim(const char *content_type)
+{
+	static const char cpim[] = "message/cpim";
+	const size_t n = sizeof(cpim) - 1;
+	const char *t = content_type;
+
+	if (!t || strlen(t) < n || !cpim__caseeqn(t, cpim, n))
+		return 0;
+	return t[n] == '\0' || t[n] == ';' || t[n] == ' ' || t[n] == '\t';
+}
+
 CPIM_API void
 cpim_sip_body(cpim_content *out, const cpim_sip_msg *m)
 {

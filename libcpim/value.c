@@ -144,8 +144,9 @@ cpim__qstring(cpim__arena *a, const char **out, const char *s, size_t n,
 	return i + 1;
 }
 
-static int
-verr(struct cpim__verr *ve, size_t pos, const char *what)
+/* a typed value refused at pos, for what reason: CPIM_SYNTAX */
+CPIM__COLD int
+cpim__verr(struct cpim__verr *ve, size_t pos, const char *what)
 {
 	ve->pos = pos;
 	ve->what = what;
@@ -163,7 +164,7 @@ formal_name(cpim__arena *a, const char *v, size_t *i, int strict,
 	if (v[*i] == '"') {
 		k = cpim__qstring(a, name, v + *i, strlen(v + *i), &what, &at);
 		if (!k)
-			return verr(ve, *i + at, what);
+			return cpim__verr(ve, *i + at, what);
 		*i += k;
 		while (v[*i] == ' ')
 			(*i)++;
@@ -171,17 +172,17 @@ formal_name(cpim__arena *a, const char *v, size_t *i, int strict,
 	}
 	for (k = start; v[k] && v[k] != '<' && v[k] != '"'; k++)
 		if (strict && v[k] != ' ' && !cpim__tokenchar((unsigned char)v[k]))
-			return verr(ve, k, "expected token or '<' in address");
+			return cpim__verr(ve, k, "expected token or '<' in address");
 	*i = end = k;
 	if (end == start)
 		return 0;   /* no name: *name stays NULL */
 	while (end > start && (v[end - 1] == ' ' || v[end - 1] == '\t'))
 		end--;
 	if (end > start && strict && end == k)
-		return verr(ve, k, "expected ' ' before '<'");
+		return cpim__verr(ve, k, "expected ' ' before '<'");
 	*name = end > start ? cpim__strndup(a, v + start, end - start) : NULL;
 	if (end > start && !*name)
-		return verr(ve, start, "out of memory");
+		return cpim__verr(ve, start, "out of memory");
 	return 0;
 }
 
@@ -194,17 +195,17 @@ angle_uri(cpim__arena *a, const char *v, size_t n, size_t *i,
 	size_t s = *i, k;
 
 	if (v[s] != '<')
-		return verr(ve, s, "expected '<' before uri");
+		return cpim__verr(ve, s, "expected '<' before uri");
 	s++;
 	k = s + cpim__uri_span(v + s, n - s);
 	*i = k;
 	if (v[k] != '>')
-		return verr(ve, k, "expected '>' after uri");
+		return cpim__verr(ve, k, "expected '>' after uri");
 	if (k == s)
-		return verr(ve, k, "expected uri between '<' and '>'");
+		return cpim__verr(ve, k, "expected uri between '<' and '>'");
 	*uri = cpim__strndup(a, v + s, k - s);
 	if (!*uri)
-		return verr(ve, s, "out of memory");
+		return cpim__verr(ve, s, "out of memory");
 	*i = k + 1;
 	return 0;
 }
@@ -215,7 +216,7 @@ trailing(const char *v, size_t i, int strict, struct cpim__verr *ve)
 	while (!strict && (v[i] == ' ' || v[i] == '\t'))
 		i++;
 	if (v[i])
-		return verr(ve, i, "unexpected text after '>'");
+		return cpim__verr(ve, i, "unexpected text after '>'");
 	return 0;
 }
 
@@ -248,9 +249,9 @@ cpim__parse_ns(cpim__arena *a, const char *v, size_t n, const char **prefix,
 		i++;
 	*prefix = cpim__strndup(a, v, i);
 	if (!*prefix)
-		return verr(ve, 0, "out of memory");
+		return cpim__verr(ve, 0, "out of memory");
 	if (i && v[i] != ' ')
-		return verr(ve, i, "expected ' ' after namespace prefix");
+		return cpim__verr(ve, i, "expected ' ' after namespace prefix");
 	while (v[i] == ' ')
 		i++;
 	if ((rc = angle_uri(a, v, n, &i, urn, ve)))
@@ -279,7 +280,7 @@ cpim__parse_dn(const char *v, unsigned *bits, struct cpim__verr *ve)
 		while (cpim__tokenchar((unsigned char)v[i]))
 			i++;
 		if (i == s)
-			return verr(ve, i, "expected disposition token");
+			return cpim__verr(ve, i, "expected disposition token");
 		b = CPIM_DN_OTHER;
 		for (k = 0; k < sizeof known / sizeof known[0]; k++)
 			if (cpim__memcaseeq(v + s, i - s, known[k].tok))
@@ -290,6 +291,6 @@ cpim__parse_dn(const char *v, unsigned *bits, struct cpim__verr *ve)
 		if (!v[i])
 			return 0;
 		if (v[i++] != ',')
-			return verr(ve, i - 1, "expected ',' between dispositions");
+			return cpim__verr(ve, i - 1, "expected ',' between dispositions");
 	}
 }

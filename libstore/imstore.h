@@ -724,6 +724,22 @@ IMS_API int ims_filter_scope(ims_filter **out, const ims_filter *f,
                              const char *owner, ims_folder folder,
                              const char *conversation);
 
+/**
+ * A filter of the messages received in [@p lo, @p hi): the term date:,
+ * older: and newer: compile to, made from values rather than text, to
+ * combine with ims_filter_and().  "older:30d" compiled at @p now is
+ * ims_filter_received(&f, INT64_MIN, now - 30 days).
+ * @param[out] out the new filter, to release with ims_filter_free().
+ * @param lo the first microsecond of the range (UTC), or INT64_MIN for no
+ *        start.
+ * @param hi the microsecond after the range, or INT64_MAX for no end; with
+ *        no start either, the filter matches every message.
+ * @return 0, ENOMEM, IMS_INVALID (@p out NULL, @p lo not before @p hi, or
+ *         an end outside the years 1 to 9999).
+ * @since 0.1
+ */
+IMS_API int ims_filter_received(ims_filter **out, int64_t lo, int64_t hi);
+
 /** Query flag: only what the owner may see: no message the user deleted
  * while it was held (IMS_MSGF_HIDDEN), no expired deferred message. */
 #define IMS_QUERY_VISIBLE 0x1u

@@ -100,7 +100,8 @@ tally_take(ims_stats_row **out, size_t *n, tally *t, size_t max)
 {
 	size_t keep;
 
-	qsort(t->rows, t->n, sizeof(*t->rows), row_cmp);
+	if (t->n > 1)
+		qsort(t->rows, t->n, sizeof(*t->rows), row_cmp);
 	keep = IMS__MIN(t->n, max);
 	/* rows beyond max are told as OTHER too */
 	for (size_t i = keep; i < t->n; i++) {
@@ -346,7 +347,7 @@ top_owners(ims_stats_report *r, ims_store *st, MDB_txn *txn, size_t top)
 		r->owners[r->nowners].bytes = h[i].bytes;
 		r->nowners++;
 	}
-	if (rc == 0)
+	if (rc == 0 && r->nowners > 1)   /* none: owners is NULL, not for qsort */
 		qsort(r->owners, r->nowners, sizeof(*r->owners), row_cmp);
 	free(h);
 	return rc;

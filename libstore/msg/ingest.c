@@ -273,15 +273,6 @@ read_cpim(ims_ingest *g, ims_msg *m, const unsigned char *data, size_t len,
 	return add_header(g, m, "Content-Type", "message/cpim");
 }
 
-static int
-is_cpim_type(const char *type)
-{
-	size_t n = strlen("message/cpim");
-
-	return type && strncasecmp(type, "message/cpim", n) == 0 &&
-	       (type[n] == '\0' || type[n] == ';' || type[n] == ' ');
-}
-
 /* the parsed request into g and m */
 static int
 sip_fill(ims_ingest *g, ims_msg *m, const unsigned char *data,
@@ -301,7 +292,7 @@ sip_fill(ims_ingest *g, ims_msg *m, const unsigned char *data,
 	g->body = data + body.offset; /* the caller's bytes, not the copy */
 	g->body_len = body.len;
 	sip_identity(m, g->sip);
-	if (is_cpim_type(cpim_sip_content_type(g->sip))) {
+	if (cpim_type_is_cpim(cpim_sip_content_type(g->sip))) {
 		if ((rc = cpim_parse(&g->cpim, body.data, body.len, po, &e)))
 			return fail_cpim(err, IMS_INGEST_PART_SIP_BODY, rc, &e);
 		if ((rc = fill_from_cpim(g, m, g->cpim)))

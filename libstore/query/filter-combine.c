@@ -1,6 +1,7 @@
-/* filter-combine.c - composing compiled filters: two filters in one, and a
- * filter confined to one user's folder (and one conversation).  The trees
- * are copied: a filter is never turned back into text and parsed again. */
+/* filter-combine.c - composing compiled filters: two filters in one, a
+ * filter confined to one user's folder (and one conversation), and a term
+ * built from values (the received time).  The trees are copied: a filter
+ * is never turned back into text and parsed again. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +65,26 @@ ims_filter_and(ims_filter **out, const ims_filter *a, const ims_filter *b)
 		return IMS_INVALID;
 	*out = NULL;
 	return filter_of(out, ims__fnode_join(IMS__F_AND, tree_of(a), tree_of(b)));
+}
+
+int
+ims_filter_received(ims_filter **out, int64_t lo, int64_t hi)
+{
+	ims__fnode *t;
+
+	if (!out)
+		return IMS_INVALID;
+	*out = NULL;
+	if (lo == INT64_MIN && hi == INT64_MAX)
+		return filter_of(out, ims__fnode_new(IMS__F_ALL));
+	if (ims__range_check(lo, hi))
+		return IMS_INVALID;
+	if ((t = ims__fnode_new(IMS__F_TERM))) {
+		t->term = IMS__T_RECEIVED;
+		t->lo = lo;
+		t->hi = hi;
+	}
+	return filter_of(out, t);
 }
 
 /* A term holding text (owner:, conversation:), or NULL. */

@@ -63,6 +63,7 @@ const char *ims__date_parse(int64_t *lo, int64_t *hi, const char *s, int64_t now
 const char *ims__age_parse(int64_t *lo, int64_t *hi, const char *s, int64_t now,
                            int newer);
 int ims__date_describe(char *buf, size_t cap, int64_t lo, int64_t hi);
+const char *ims__range_check(int64_t lo, int64_t hi);
 
 /* A tree and everything under it; NULL is ignored (filter-parse.c). */
 void ims__fnode_free(ims__fnode *n);

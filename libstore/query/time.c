@@ -344,6 +344,21 @@ ims__age_parse(int64_t *lo, int64_t *hi, const char *s, int64_t now, int newer)
 	return NULL;
 }
 
+/* Whether [lo, hi) is a range a received-time term holds: not empty, each
+ * end open (INT64_MIN, INT64_MAX) or inside the years 1 to 9999, so that
+ * ims__date_describe() writes it in a form that reads back.  NULL or why
+ * not. */
+const char *
+ims__range_check(int64_t lo, int64_t hi)
+{
+	if (lo >= hi)
+		return "start after end";
+	if ((lo != INT64_MIN && (lo < t_min() || lo >= t_max())) ||
+	    (hi != INT64_MAX && (hi <= t_min() || hi > t_max())))
+		return bad_range;
+	return NULL;
+}
+
 /* ---------------------------------------------------------------- public */
 
 static int

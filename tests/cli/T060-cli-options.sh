@@ -319,6 +319,16 @@ test_expect_success 'keyword options: their values listed once, for parsing and 
 	test_cmp expect err
 '
 
+test_expect_success 'keyword values match in any case and take effect (put, show)' '
+	put_msg sip:kw@example.com sip:alice@example.com kw1 --store other \
+		--folder HISTORY --mode Large --state DELIVERED >/dev/null &&
+	imstore -s other show -o sip:kw@example.com --folder History kw1 --format json >out &&
+	json_get folder <out >got && json_get mode <out >>got && json_get state <out >>got &&
+	printf "history\nlarge\ndelivered\n" >expect && test_cmp expect got &&
+	test_expect_code 1 imstore -s other show -o sip:kw@example.com --folder DEFERRED kw1 2>err &&
+	echo "imstore: no message ${SQ}kw1${SQ}" >expect && test_cmp expect err
+'
+
 test_expect_success 'one wording of the error of each type of option' '
 	test_expect_code 2 imstore -s other list --limit 12x 2>err &&
 	echo "imstore: invalid number ${SQ}12x${SQ} for --limit (expected 1 or more)" >expect &&

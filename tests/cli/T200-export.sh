@@ -182,6 +182,27 @@ test_expect_success 'limits are options' '
 	grep "invalid number" err
 '
 
+test_expect_success 'size limits take K, M and G (1024-based), end to end' '
+	imstore verify-archive --max-bytes 1G --max-entry-size 1m all.tar.gz >out &&
+	grep "every SHA-256 matches" out &&
+	test_expect_code 1 imstore verify-archive --max-bytes 1k all.tar.gz 2>err &&
+	grep "more data than the limit (1024 bytes)" err &&
+	imstore --store st-size init >/dev/null &&
+	test_expect_code 1 imstore --store st-size import --max-bytes 1K all.tar.gz 2>err &&
+	grep "more data than the limit (1024 bytes): nothing imported" err &&
+	imstore --store st-size import --max-bytes 1G --max-entry-size 64M all.tar.gz >out &&
+	grep "^imported $(cat count) messages" out
+'
+
+test_expect_success 'keyword values in any case: --archive ZIP, --compress NONE, --layout EML' '
+	imstore export --archive ZIP --compress None --layout EML -o kw.zip >/dev/null &&
+	python3 -c "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); \
+		assert any(n.endswith(\".eml\") for n in z.namelist()); \
+		assert all(i.compress_type == zipfile.ZIP_STORED for i in z.infolist())" kw.zip &&
+	imstore export --archive Tar --compress GZIP --layout Raw -o kw.tar.gz >/dev/null &&
+	imstore verify-archive kw.tar.gz >/dev/null && gzip -t kw.tar.gz
+'
+
 test_expect_success 'the eml layout: RFC 5322 messages e-discovery tools read' '
 	imstore export --layout eml -o eml.tar.gz >/dev/null &&
 	imstore verify-archive eml.tar.gz >/dev/null && extract eml.tar.gz e &&

@@ -1,8 +1,9 @@
 /* fuzz_time.c - the small text decoders: the one time grammar
  * (libstore/query/time.c: the filter language's dates and durations and
  * the public ims_time_parse, ims_time_range_parse, ims_duration_parse,
- * ims_time_fmt), the command's times, sizes and counts (cli_parse_time,
- * cli_parse_u64, cli_parse_number in cmd/util.c), RFC 3339
+ * ims_time_fmt), the command's times (a TIME option: ims_time_parse with
+ * IMS_TIME_AHEAD), sizes and counts (cli_parse_u64, cli_parse_number in
+ * cmd/util.c), RFC 3339
  * DateTime (cpim_datetime_parse), SIP Date (cpim_sip_date_parse), message
  * ids (ims_id_parse), the folder, mode and state names, and addresses
  * (ims_addr_canon).
@@ -98,9 +99,10 @@ cli_values(const char *s)
 	uint64_t u;
 	char f[64];
 
-	if (!cli_parse_time(&t, s, NOW) && t >= 0 && t < INT64_C(253402300800) * 1000000) {
+	if (!ims_time_parse(&t, s, NOW, IMS_TIME_AHEAD, NULL) && t >= 0 &&
+	    t < INT64_C(253402300800) * 1000000) {
 		cli_fmt_time(f, sizeof(f), t);
-		if (cli_parse_time(&t2, f, NOW) || t2 != t) {
+		if (ims_time_parse(&t2, f, NOW, IMS_TIME_AHEAD, NULL) || t2 != t) {
 			fprintf(stderr, "'%s' formatted as '%s' does not read back\n", s, f);
 			abort();
 		}

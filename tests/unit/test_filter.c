@@ -11,6 +11,9 @@
 #define DAY     (INT64_C(86400) * US)
 /* 2024-03-01T12:00:00Z: the day after a leap day */
 #define NOW     (INT64_C(1709294400) * US)
+/* the first instants of the years 1 and 10000 */
+#define Y1      (INT64_C(-62135596800) * US)
+#define Y10000  (INT64_C(253402300800) * US)
 
 static char desc[1024];
 
@@ -893,6 +896,65 @@ test_filter_scope(void)
 	ims_filter_free(f);
 }
 
+/* A received-time term from values: what older:, newer: and date: compile
+ * to, with the same matches, description and errors. */
+static void
+test_filter_received(void)
+{
+	static const char *const exprs[] = { "older:2d", "newer:1d", "date:2024-02-29",
+		"date:2024-02-27T06:00..2024-02-28", "date:<2024-02-28T12:00:00.5Z" };
+	ims_filter *f = NULL, *p = NULL, *c = NULL;
+	ims_msg v[24];
+	int same;
+
+	sample_msgs(v, 24);
+	for (size_t i = 0; i < sizeof(exprs) / sizeof(exprs[0]); i++) {
+		ims_filter_parse(&p, exprs[i], NOW, NULL);
+		is_int(ims_filter_received(&f, p->root->lo, p->root->hi), 0,
+		       "the range of '%s'", exprs[i]);
+		same = f && strcmp(f->expr, described(p)) == 0;
+		for (size_t k = 0; f && k < 24; k++)
+			same &= ims_filter_match(f, &v[k]) == ims_filter_match(p, &v[k]);
+		ok(same, "  matches and reads as '%s'", f ? f->expr : "(none)");
+		ims_filter_free(f);
+		ims_filter_free(p);
+		f = p = NULL;
+	}
+	ims_filter_received(&f, INT64_MIN, NOW - 2 * DAY);
+	ims_filter_parse(&p, "owner:sip:bob@example.com", NOW, NULL);
+	ims_filter_and(&c, p, f);
+	ims_filter_free(p);
+	ims_filter_parse(&p, "owner:sip:bob@example.com older:2d", NOW, NULL);
+	same = 1;
+	for (size_t k = 0; k < 24; k++)
+		same &= ims_filter_match(c, &v[k]) == ims_filter_match(p, &v[k]);
+	ok(same && strcmp(c->expr, described(p)) == 0,
+	   "combined with and: '%s', as parsed", c->expr);
+	ims_filter_free(c);
+	ims_filter_free(p);
+	ims_filter_free(f);
+	is_int(ims_filter_received(&f, INT64_MIN, INT64_MAX), 0, "no start, no end");
+	ok(f && ims_filter_is_all(f), "  matches every message");
+	ims_filter_free(f);
+	f = (ims_filter *)&f;
+	is_int(ims_filter_received(&f, NOW, NOW), IMS_INVALID, "an empty range: invalid");
+	ok(f == NULL, "  nothing made");
+	is_int(ims_filter_received(&f, NOW, NOW - 1), IMS_INVALID, "start after end: invalid");
+	is_int(ims_filter_received(&f, INT64_MIN, Y1), IMS_INVALID,
+	       "before the year 1: invalid");
+	is_int(ims_filter_received(&f, INT64_MIN, Y1 + 1), 0, "its first microsecond");
+	is_str(f ? f->expr : "", "date:<0001-01-01T00:00:00.000001Z", "  described");
+	ims_filter_free(f);
+	is_int(ims_filter_received(&f, Y10000, INT64_MAX), IMS_INVALID,
+	       "after the year 9999: invalid");
+	is_int(ims_filter_received(&f, Y10000 - 1, INT64_MAX), 0, "its last microsecond");
+	is_str(f ? f->expr : "", "date:>=9999-12-31T23:59:59.999999Z", "  described");
+	ims_filter_free(f);
+	is_int(ims_filter_received(&f, NOW, INT64_MAX - 1), IMS_INVALID,
+	       "an end far after the year 9999: invalid");
+	is_int(ims_filter_received(NULL, INT64_MIN, NOW), IMS_INVALID, "no place for it");
+}
+
 int
 main(void)
 {
@@ -906,5 +968,6 @@ main(void)
 	test_filter_and();
 	test_filter_keeps_time();
 	test_filter_scope();
+	test_filter_received();
 	return done_testing();
 }

@@ -273,9 +273,30 @@ test_corpus(void)
 	}
 }
 
+/* cpim_type_is_cpim: the test a SIP body is read as CPIM by */
+static void
+test_type_is_cpim(void)
+{
+	static const char *const yes[] = {
+		"message/cpim", "Message/CPIM", "MESSAGE/cpim;charset=utf-8",
+		"message/cpim ; x=y", "message/cpim\t;x=y",
+	};
+	static const char *const no[] = {
+		"", "message", "message/cpi", "message/cpimx", "message/cpim+xml",
+		" message/cpim", "text/plain", "message/cpim/x",
+	};
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		ok(cpim_type_is_cpim(yes[i]) == 1, "'%s' is message/cpim", yes[i]);
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		ok(cpim_type_is_cpim(no[i]) == 0, "'%s' is not message/cpim", no[i]);
+	ok(cpim_type_is_cpim(NULL) == 0, "NULL is not message/cpim");
+}
+
 int
 main(void)
 {
+	test_type_is_cpim();
 	test_basic();
 	test_compact_fold();
 	test_bad();

@@ -144,16 +144,12 @@ FUZZ_NAMES = $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
 REPLAY_BIN = $(FUZZ_NAMES:%=$(O)/fuzz/replay_%)
 FUZZ_TIME ?= 60
 
-# targets that read with the command's own code link its objects (the
-# others link the libraries only, private parts through the static one)
-FUZZ_OBJ_time = $(O)/cmd/util.o $(O)/cmd/fatal.o
-$(O)/fuzz/replay_time $(O)/fuzz/fuzz_time: $(FUZZ_OBJ_time)
-FUZZ_EXTRA = $(FUZZ_OBJ_$*)
+# the targets link the libraries only (private parts through the static one)
 
 $(O)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(O)/libimstore.a $(O)/libcpim.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Icmd -Wno-missing-prototypes $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay.c \
-	  $(FUZZ_EXTRA) $(O)/libimstore.a $(O)/libcpim.a $(LIBS)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay.c \
+	  $(O)/libimstore.a $(O)/libcpim.a $(LIBS)
 
 check-fuzz: $(REPLAY_BIN)
 	@for n in $(FUZZ_NAMES); do \
@@ -176,8 +172,8 @@ fuzz-run: $(FUZZ_NAMES:%=$(O)/fuzz/fuzz_%)
 $(O)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(O)/libimstore.a $(O)/libcpim.a
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined \
-	  -Ilibstore -Ilibcpim -Icmd $(XML_CFLAGS) -o $@ $< \
-	  $(FUZZ_EXTRA) $(O)/libimstore.a $(O)/libcpim.a $(LIBS)
+	  -Ilibstore -Ilibcpim $(XML_CFLAGS) -o $@ $< \
+	  $(O)/libimstore.a $(O)/libcpim.a $(LIBS)
 
 check-symbols: $(O)/libimstore.so.$(SOMAJOR) $(O)/libcpim.so.$(SOMAJOR) $(O)/imstore
 	sh tests/check-symbols.sh $(O)

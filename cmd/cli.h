@@ -158,8 +158,6 @@ typedef struct cli_names_t {
 } cli_names_t;
 int cli_names(cli_names_t *out, char **ops, size_t nops, const char *urilist);
 void cli_names_free(cli_names_t *names, char **ops);
-int cli_parse_u64(uint64_t *out, const char *s);
-int cli_parse_number(uint64_t *out, const char *s);
 void cli_fmt_time(char *out, size_t cap, int64_t us);
 char *cli_join(char **v, size_t n);
 int cli_read_input(unsigned char **out, size_t *len, int *mapped, const char *path);

@@ -162,10 +162,10 @@ check_value(const cli *c, cli_arg *a)
 		return 0;
 	switch (o->type) {
 	case CLI_NUMBER:
-		ok = cli_parse_number(&a->n, a->val) == 0 && in_range(o, a->n);
+		ok = ims_number_parse(&a->n, a->val) == 0 && in_range(o, a->n);
 		break;
 	case CLI_SIZE:
-		ok = cli_parse_u64(&a->n, a->val) == 0 && in_range(o, a->n);
+		ok = ims_size_parse(&a->n, a->val) == 0 && in_range(o, a->n);
 		break;
 	case CLI_DURATION:
 		ok = ims_duration_parse(&a->t, a->val, NULL) == 0 && a->t >= (int64_t)o->min;

@@ -81,50 +81,6 @@ cli_open(ims_store **out, cli *c, unsigned flags)
 	return 0;
 }
 
-/* A count: decimal digits only (no blank, no sign). */
-int
-cli_parse_number(uint64_t *out, const char *s)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!s || *s < '0' || *s > '9')
-		return IMS_INVALID;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end)
-		return IMS_INVALID;
-	*out = v;
-	return 0;
-}
-
-/* A size: digits with an optional K, M or G (1024-based). */
-int
-cli_parse_u64(uint64_t *out, const char *s)
-{
-	char *end;
-	unsigned long long v;
-	uint64_t mul = 1;
-
-	/* digits first: strtoull would take leading blanks and a sign */
-	if (!s || *s < '0' || *s > '9')
-		return IMS_INVALID;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return IMS_INVALID;
-	switch (*end) {
-	case 'k': case 'K': mul = 1024; end++; break;
-	case 'm': case 'M': mul = 1024 * 1024; end++; break;
-	case 'g': case 'G': mul = 1024 * 1024 * 1024; end++; break;
-	default: break;
-	}
-	if (*end || v > UINT64_MAX / mul)
-		return IMS_INVALID;
-	*out = v * mul;
-	return 0;
-}
-
 void
 cli_fmt_time(char *out, size_t cap, int64_t us)
 {

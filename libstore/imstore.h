@@ -333,6 +333,34 @@ IMS_API int ims_time_fmt(char *out, size_t cap, int64_t us);
 /** @} */
 
 /* ------------------------------------------------------------------ */
+/** @name Counts and sizes
+ * One grammar for every count and size a program reads: the filter's size:
+ * term (imstore-search-terms(7)), the command's options, the numbers of an
+ * export manifest and of a msilo dump.
+ * @{ */
+
+/** The largest size: 1 PiB. */
+#define IMS_SIZE_MAX (INT64_C(1) << 50)
+
+/**
+ * Parse a count: decimal digits only, no blank, no sign, no unit.
+ * @param[out] out the count; untouched on error.
+ * @return 0, or IMS_INVALID (not digits, or past 2^64 - 1).
+ * @since 0.1
+ */
+IMS_API int ims_number_parse(uint64_t *out, const char *text);
+
+/**
+ * Parse a size in bytes: a count with an optional unit, in any case: B; K,
+ * KB, KiB; M, MB, MiB; G, GB, GiB (1024-based): "512k", "1M", "2GiB".
+ * @param[out] out bytes, at most IMS_SIZE_MAX; untouched on error.
+ * @return 0, or IMS_INVALID.
+ * @since 0.1
+ */
+IMS_API int ims_size_parse(uint64_t *out, const char *text);
+/** @} */
+
+/* ------------------------------------------------------------------ */
 /** @name Opening a store @{ */
 
 typedef struct ims_store ims_store;

@@ -20,9 +20,6 @@
 /* Record a failure in a result: its step and message; returns rc. */
 int ims__xfail(ims_xstep *step, char *why, ims_xstep s, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
-/* A count, size or time as manifests and msilo dumps hold them: digits,
- * then K, M or G (1024-based) if any; IMS_INVALID otherwise. */
-int ims__xparse_u64(uint64_t *out, const char *s);
 /* Where spools go: dir when set, else $TMPDIR, else /tmp. */
 const char *ims__tmpdir(const char *dir);
 /* A progress report, when there is a callback. */

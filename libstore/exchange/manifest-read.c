@@ -99,7 +99,7 @@ is_elem(xmlNodePtr n, const char *name)
 static int
 parse_u64(uint64_t *out, const char *s)
 {
-	return !s || ims__xparse_u64(out, s);
+	return !s || ims_number_parse(out, s);
 }
 
 static int

@@ -74,7 +74,7 @@ seconds(int64_t *out, const char *s)
 	*out = IMS_TIME_NONE;
 	if (!s)
 		return 0;
-	if (ims__xparse_u64(&v, s) || v > (uint64_t)253402300799)
+	if (ims_number_parse(&v, s) || v > (uint64_t)253402300799)
 		return -1;
 	if (v)
 		*out = (int64_t)v * 1000000;

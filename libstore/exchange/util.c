@@ -18,32 +18,6 @@ ims__xfail(ims_xstep *step, char *why, ims_xstep s, int rc, const char *fmt, ...
 	return rc;
 }
 
-int
-ims__xparse_u64(uint64_t *out, const char *s)
-{
-	char *end;
-	unsigned long long v;
-	uint64_t mul = 1;
-
-	/* digits first: strtoull would take leading blanks and a sign */
-	if (!s || *s < '0' || *s > '9')
-		return IMS_INVALID;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return IMS_INVALID;
-	switch (*end) {
-	case 'k': case 'K': mul = 1024; end++; break;
-	case 'm': case 'M': mul = 1024 * 1024; end++; break;
-	case 'g': case 'G': mul = 1024 * 1024 * 1024; end++; break;
-	default: break;
-	}
-	if (*end || v > UINT64_MAX / mul)
-		return IMS_INVALID;
-	*out = v * mul;
-	return 0;
-}
-
 const char *
 ims__tmpdir(const char *dir)
 {

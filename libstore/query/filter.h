@@ -63,6 +63,8 @@ const char *ims__date_parse(int64_t *lo, int64_t *hi, const char *s, int64_t now
 const char *ims__age_parse(int64_t *lo, int64_t *hi, const char *s, int64_t now,
                            int newer);
 int ims__date_describe(char *buf, size_t cap, int64_t lo, int64_t hi);
+/* A size (size.c) in s[0, n): 0, or -1 when it is not one. */
+int ims__size_parse(int64_t *out, const char *s, size_t n);
 const char *ims__range_check(int64_t lo, int64_t hi);
 
 /* A tree and everything under it; NULL is ignored (filter-parse.c). */

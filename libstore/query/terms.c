@@ -207,35 +207,6 @@ bad:
 	             "type/subtype, type/* or */*)", ims__filter_quote(q, val, len));
 }
 
-/* N[unit]: B, K, M, G, 1024-based, case-insensitive, "B" or "iB" optional */
-/* the largest size a filter names: 1 PiB */
-#define SIZE_MAX_BYTES (INT64_C(1) << 50)
-
-static int
-parse_bytes(int64_t *out, const char *s, size_t n)
-{
-	static const char *const units[] = { "", "b", "k", "kb", "kib", "m", "mb",
-		"mib", "g", "gb", "gib" };
-	static const int shift[] = { 0, 0, 10, 10, 10, 20, 20, 20, 30, 30, 30 };
-	int64_t v = 0;
-	size_t i = 0;
-
-	/* 2^50 has 16 digits, and a description writes every size in bytes */
-	while (i < n && i < 17 && s[i] >= '0' && s[i] <= '9')
-		v = v * 10 + (s[i++] - '0');
-	if (i == 0)
-		return -1;
-	for (size_t u = 0; u < sizeof(shift) / sizeof(shift[0]); u++) {
-		if (ims__word_is(s + i, n - i, units[u])) {
-			if (v > (SIZE_MAX_BYTES >> shift[u]))
-				return -1;
-			*out = v << shift[u];
-			return 0;
-		}
-	}
-	return -1;
-}
-
 /* N, >N, >=N, <N, <=N, A..B (inclusive), A.., ..B */
 static int
 v_size(struct tctx *c, ims__fnode *n, char *val, size_t len)
@@ -246,7 +217,7 @@ v_size(struct tctx *c, ims__fnode *n, char *val, size_t len)
 
 	if (val[0] == '<' || val[0] == '>') {
 		size_t k = val[1] == '=' ? 2 : 1;
-		if (parse_bytes(&a, val + k, len - k) != 0)
+		if (ims__size_parse(&a, val + k, len - k) != 0)
 			goto bad;
 		if (val[0] == '<')
 			n->hi = k == 2 ? a + 1 : a;
@@ -256,9 +227,9 @@ v_size(struct tctx *c, ims__fnode *n, char *val, size_t len)
 		size_t k = (size_t)(dots - val);
 		if (k == 0 && len == 2)
 			goto bad;
-		if (k > 0 && parse_bytes(&a, val, k) != 0)
+		if (k > 0 && ims__size_parse(&a, val, k) != 0)
 			goto bad;
-		if (len > k + 2 && parse_bytes(&b, dots + 2, len - k - 2) != 0)
+		if (len > k + 2 && ims__size_parse(&b, dots + 2, len - k - 2) != 0)
 			goto bad;
 		if (k > 0)
 			n->lo = a;
@@ -268,15 +239,15 @@ v_size(struct tctx *c, ims__fnode *n, char *val, size_t len)
 			return tfail(c, IMS_SYNTAX, "invalid size '%s' (start after end)",
 			             ims__filter_quote(q, val, len));
 	} else {
-		if (parse_bytes(&a, val, len) != 0)
+		if (ims__size_parse(&a, val, len) != 0)
 			goto bad;
 		n->lo = a;
 		n->hi = a + 1;
 	}
 	/* >N starts, and <=N or ..N ends, at N + 1, which the description
 	 * names (N.. or <N): it must be a size too */
-	if ((n->hi == INT64_MAX && n->lo > SIZE_MAX_BYTES) ||
-	    (n->lo == INT64_MIN && n->hi != INT64_MAX && n->hi > SIZE_MAX_BYTES))
+	if ((n->hi == INT64_MAX && n->lo > IMS_SIZE_MAX) ||
+	    (n->lo == INT64_MIN && n->hi != INT64_MAX && n->hi > IMS_SIZE_MAX))
 		goto bad;
 	return 0;
 bad:

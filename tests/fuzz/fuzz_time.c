@@ -2,8 +2,8 @@
  * (libstore/query/time.c: the filter language's dates and durations and
  * the public ims_time_parse, ims_time_range_parse, ims_duration_parse,
  * ims_time_fmt), the command's times (a TIME option: ims_time_parse with
- * IMS_TIME_AHEAD), sizes and counts (cli_parse_u64, cli_parse_number in
- * cmd/util.c), RFC 3339
+ * IMS_TIME_AHEAD), counts and sizes (ims_number_parse, ims_size_parse,
+ * libstore/query/size.c), RFC 3339
  * DateTime (cpim_datetime_parse), SIP Date (cpim_sip_date_parse), message
  * ids (ims_id_parse), the folder, mode and state names, and addresses
  * (ims_addr_canon).
@@ -19,7 +19,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli.h"
 #include "cpim.h"
 #include "query/filter.h"
 #include "imstore.h"
@@ -83,12 +82,14 @@ public_times(const char *s)
 	}
 }
 
+/* a count up to IMS_SIZE_MAX is the same number of bytes as a size */
 static void
 cli_number(const char *s)
 {
 	uint64_t u, u2;
 
-	if (!cli_parse_number(&u, s) && (cli_parse_u64(&u2, s) || u2 != u))
+	if (!ims_number_parse(&u, s) && u <= (uint64_t)IMS_SIZE_MAX &&
+	    (ims_size_parse(&u2, s) || u2 != u))
 		abort();
 }
 
@@ -101,16 +102,16 @@ cli_values(const char *s)
 
 	if (!ims_time_parse(&t, s, NOW, IMS_TIME_AHEAD, NULL) && t >= 0 &&
 	    t < INT64_C(253402300800) * 1000000) {
-		cli_fmt_time(f, sizeof(f), t);
+		ims_time_fmt(f, sizeof(f), t);
 		if (ims_time_parse(&t2, f, NOW, IMS_TIME_AHEAD, NULL) || t2 != t) {
 			fprintf(stderr, "'%s' formatted as '%s' does not read back\n", s, f);
 			abort();
 		}
 	}
-	if (!cli_parse_u64(&u, s)) {
+	if (!ims_size_parse(&u, s)) {
 		snprintf(f, sizeof(f), "%llu", (unsigned long long)u);
 		uint64_t u2;
-		if (cli_parse_u64(&u2, f) || u2 != u)
+		if (u > (uint64_t)IMS_SIZE_MAX || ims_size_parse(&u2, f) || u2 != u)
 			abort();
 	}
 }

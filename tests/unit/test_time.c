@@ -196,9 +196,41 @@ test_format(void)
 	is_int(IMS_TIME_STRLEN, (int)strlen("9999-12-31T23:59:59.999999Z"), "IMS_TIME_STRLEN");
 }
 
+/* counts and sizes: the one grammar the size: term and the options share */
+static void
+test_sizes(void)
+{
+	static const struct { const char *text; uint64_t bytes; } good[] = {
+		{ "0", 0 }, { "100", 100 }, { "100b", 100 }, { "512k", 524288 },
+		{ "1K", 1024 }, { "1KB", 1024 }, { "1KiB", 1024 }, { "2M", 2097152 },
+		{ "1mib", 1048576 }, { "3G", UINT64_C(3) << 30 }, { "2GiB", UINT64_C(2) << 30 },
+		{ "1125899906842624", UINT64_C(1) << 50 }, { "1048576G", UINT64_C(1) << 50 },
+	};
+	static const char *const bad[] = { "", " 1", "-1", "+1", "1 K", "1T", "1kk",
+		"1125899906842625", "1048577G", "K", "1.5M", "99999999999999999" };
+	uint64_t v = 7;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ok(ims_size_parse(&v, good[i].text) == 0 && v == good[i].bytes,
+		   "size '%s' is %llu bytes", good[i].text, (unsigned long long)good[i].bytes);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = 7;
+		ok(ims_size_parse(&v, bad[i]) == IMS_INVALID && v == 7, "size '%s' refused", bad[i]);
+	}
+	ok(ims_number_parse(&v, "18446744073709551615") == 0 && v == UINT64_MAX, "count 2^64 - 1");
+	ok(ims_number_parse(&v, "18446744073709551616") == IMS_INVALID, "count 2^64 refused");
+	ok(ims_number_parse(&v, "1K") == IMS_INVALID, "a count takes no unit");
+	ok(ims_number_parse(&v, " 1") == IMS_INVALID && ims_number_parse(&v, "-1") == IMS_INVALID,
+	   "a count takes no blank and no sign");
+	ok(ims_number_parse(&v, NULL) == IMS_INVALID && ims_size_parse(&v, NULL) == IMS_INVALID,
+	   "NULL refused");
+}
+
 int
 main(void)
 {
+	test_sizes();
 	test_points();
 	test_relative();
 	test_ranges();

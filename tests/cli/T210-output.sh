@@ -243,7 +243,12 @@ test_expect_success 'the export manifest and an eml message file' '
 	step "eml manifest.xml" sed "s/time=\"[^\"]*\"/time=\"<time>\"/" et/manifest.xml &&
 	for f in $(cd et && find . -name "*.eml" | sort); do
 		step "eml $f" cat et/$f || return 1
-	done
+	done &&
+	tar -tf e.tar >entries &&
+	for f in $(grep "\.eml\$" entries); do echo tampered >>et/$f || return 1; done &&
+	tar -cf bad.tar -C et --no-recursion $(cat entries) &&
+	step "verify-archive tampered" imstore verify-archive bad.tar &&
+	step "verify-archive tampered (json)" imstore verify-archive --format json bad.tar
 '
 
 test_expect_success 'cpim' '

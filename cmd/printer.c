@@ -29,6 +29,9 @@ printer_free(printer *p)
 
 /* ---------------------------------------------------------------- text */
 
+static void print_vtext(printer *p, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
 static void
 print_vtext(printer *p, const char *fmt, va_list ap)
 {

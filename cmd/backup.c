@@ -18,8 +18,8 @@ report(cli *c, const char *dest, uint64_t bytes, int compact)
 	printer *p = c->out;
 
 	if (c->format != FMT_JSON) {
-		printf("backed up '%s' to '%s': %llu bytes%s\n", c->store_path, dest,
-		       (unsigned long long)bytes, compact ? ", compacted" : "");
+		print_line(p, "backed up '%s' to '%s': %llu bytes%s", c->store_path, dest,
+		           (unsigned long long)bytes, compact ? ", compacted" : "");
 		return;
 	}
 	p->ops->begin_map(p);

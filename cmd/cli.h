@@ -203,19 +203,33 @@ int cli_filter(ims_filter **out, char **ops, size_t n);
 int cli_filter_str(ims_filter **out, const char *expr);
 int cli_filter_at(ims_filter **out, const char *expr, int64_t now);
 
-/* printer.c: text and JSON behind one interface (like notmuch's sprinter) */
+/* printer.c, print-text.c, print-json.c: every command writes its output
+ * (stdout) through its printer, c->out, as notmuch's commands write
+ * through a sprinter; errors and progress go to stderr (cli_err).
+ *  - values: maps, lists, keys and scalars.  JSON writes them as JSON,
+ *    text as "key: value" lines (a map's keys indented under its key, a
+ *    list's items as "- value" lines); in text, key then a value is the
+ *    prefixed line "key: value".
+ *  - lines: columns (tab-separated) and free text, ended by record_end;
+ *    the text format's rows and sentences (JSON writes each as a string).
+ *  - raw: bytes as they are, in every format (a body, an XML document).
+ *  - record_end: the separator of records: ends a JSON line, a text line. */
 typedef struct printer printer;
 struct printer_ops {
+	int is_text;                              /* the text format */
 	void (*begin_map)(printer *p);
 	void (*end_map)(printer *p);
 	void (*begin_list)(printer *p);
 	void (*end_list)(printer *p);
 	void (*key)(printer *p, const char *key);
-	void (*str)(printer *p, const char *s);   /* NULL prints null */
+	void (*str)(printer *p, const char *s);   /* NULL prints null ("-") */
 	void (*strn)(printer *p, const char *s, size_t n);
 	void (*integer)(printer *p, int64_t v);
 	void (*boolean)(printer *p, int v);
-	void (*record_end)(printer *p);           /* ends one JSON line */
+	void (*column)(printer *p, const char *s, size_t n); /* the next column */
+	void (*text)(printer *p, const char *s, size_t n);   /* more of the line */
+	int (*raw)(printer *p, const void *s, size_t n);     /* 0 or EIO */
+	void (*record_end)(printer *p);           /* ends a JSON line, a text line */
 };
 struct printer {
 	const struct printer_ops *ops;
@@ -224,15 +238,28 @@ struct printer {
 	int first[16];
 	int inlist[16];
 	int after_key;
+	int line;             /* text: a line of columns or text is open */
 };
+extern const struct printer_ops printer_json_ops, printer_text_ops;
+/* A printer of fmt (FMT_XML: the text printer, whose raw writes the
+ * documents) on f; NULL when out of memory.  Freed with printer_free(). */
 printer *printer_new(cli_format fmt, FILE *f);
 void printer_free(printer *p);
+/* A time as a string value (null when IMS_TIME_NONE). */
 void print_time(printer *p, int64_t us);
-/* A message: text format prints "key: value" lines. */
+/* printf-style text: more of the line; a whole line (then record_end). */
+void print_text(printer *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void print_line(printer *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The next column of the line: s as it is; free text as one column, its
+ * TABs, CRs and LFs as spaces. */
+void print_column(printer *p, const char *s);
+void print_column_text(printer *p, const char *s);
+/* A message, from libimstore's field table: text format "key: value"
+ * lines, JSON an object. */
 void print_msg(printer *p, const ims_msg *m);
 /* Its keys only, inside a map the caller opened. */
 void print_msg_fields(printer *p, const ims_msg *m);
 /* A message as one line of stable tab-separated columns (text list). */
-void print_msg_row(FILE *f, const ims_msg *m);
+void print_msg_row(printer *p, const ims_msg *m);
 
 #endif

@@ -17,9 +17,9 @@ cli_compact_report(cli *c, const ims_compact_result *r)
 		(double)r->bytes_before : 0;
 
 	if (c->format != FMT_JSON) {
-		printf("compacted '%s': %llu bytes before, %llu after (%.1f%% smaller)\n",
-		       c->store_path, (unsigned long long)r->bytes_before,
-		       (unsigned long long)r->bytes_after, pct);
+		print_line(p, "compacted '%s': %llu bytes before, %llu after (%.1f%% smaller)",
+		           c->store_path, (unsigned long long)r->bytes_before,
+		           (unsigned long long)r->bytes_after, pct);
 		return;
 	}
 	p->ops->begin_map(p);

@@ -163,7 +163,7 @@ sub_summary(dargs *d)
 		char *xml;
 		size_t len;
 		if ((rc = ims_deferred_list_xml(&xml, &len, q, (size_t)d->limit)) == 0) {
-			fwrite(xml, 1, len, stdout);
+			d->c->out->ops->raw(d->c->out, xml, len);
 			free(xml);
 		}
 	} else if (rc == 0) {
@@ -173,7 +173,7 @@ sub_summary(dargs *d)
 				print_msg(d->c->out, m);
 				d->c->out->ops->record_end(d->c->out);
 			} else {
-				print_msg_row(stdout, m);
+				print_msg_row(d->c->out, m);
 			}
 		}
 		rc = rc == IMS_ITEROVER ? 0 : rc;
@@ -193,10 +193,11 @@ print_lease(dargs *d, const ims_lease *l)
 
 	if (d->c->format != FMT_JSON) {
 		cli_fmt_time(t, sizeof(t), ims_lease_deadline(l));
-		printf("lease %s until %s, %zu message%s\n", ims_lease_count(l) ? ims_lease_token(l)
-		       : "-", t, ims_lease_count(l), ims_lease_count(l) == 1 ? "" : "s");
+		print_line(p, "lease %s until %s, %zu message%s", ims_lease_count(l)
+		           ? ims_lease_token(l) : "-", t, ims_lease_count(l),
+		           ims_lease_count(l) == 1 ? "" : "s");
 		for (size_t i = 0; i < ims_lease_count(l); i++)
-			print_msg_row(stdout, ims_lease_msg(l, i));
+			print_msg_row(p, ims_lease_msg(l, i));
 		return;
 	}
 	p->ops->key(p, "lease");
@@ -299,11 +300,11 @@ sub_register(dargs *d)
 	if (rc)
 		return cli_fail(rc, "cannot decide the registration of '%s'", d->user);
 	if (d->c->format != FMT_JSON) {
-		printf("%s %llu\n", actions[r.action], (unsigned long long)r.waiting);
+		print_line(p, "%s %llu", actions[r.action], (unsigned long long)r.waiting);
 		if (r.lease)
 			print_lease(d, r.lease);
 		if (r.summary)
-			fwrite(r.summary, 1, r.summary_len, stdout);
+			p->ops->raw(p, r.summary, r.summary_len);
 	} else {
 		p->ops->begin_map(p);
 		kv_str(p, "action", actions[r.action]);

@@ -17,8 +17,9 @@ static const cli_opt delete_opts[] = {
 static void
 report(cli *c, const ims_delete_result *r, int dry)
 {
+	printer *p = c->out;
+
 	if (c->format == FMT_JSON) {
-		printer *p = c->out;
 		p->ops->begin_map(p);
 		p->ops->key(p, dry ? "would_delete" : "deleted");
 		p->ops->integer(p, (int64_t)r->deleted);
@@ -30,12 +31,12 @@ report(cli *c, const ims_delete_result *r, int dry)
 		p->ops->record_end(p);
 		return;
 	}
-	printf("%s %llu message%s (%llu bytes)", dry ? "would delete" : "deleted",
-	       (unsigned long long)r->deleted, r->deleted == 1 ? "" : "s",
-	       (unsigned long long)r->bytes);
+	print_text(p, "%s %llu message%s (%llu bytes)", dry ? "would delete" : "deleted",
+	           (unsigned long long)r->deleted, r->deleted == 1 ? "" : "s",
+	           (unsigned long long)r->bytes);
 	if (r->held)
-		printf(", kept %llu under legal hold", (unsigned long long)r->held);
-	printf("\n");
+		print_text(p, ", kept %llu under legal hold", (unsigned long long)r->held);
+	p->ops->record_end(p);
 }
 
 /* The operator's deletion goes into the audit trail (not the content). */

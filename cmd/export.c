@@ -107,16 +107,16 @@ report(export *x, const ims_export_result *r)
 	int del = (x->o.flags & IMS_EXPORT_DELETE_AFTER) != 0;
 
 	if (x->c->format != FMT_JSON) {
-		printf("exported %llu message%s (%llu bytes) and %llu transcript%s to '%s' "
-		       "(%lld bytes)\n", (unsigned long long)r->messages,
-		       r->messages == 1 ? "" : "s", (unsigned long long)r->bytes,
-		       (unsigned long long)r->transcripts, r->transcripts == 1 ? "" : "s",
-		       x->output, size);
+		print_line(p, "exported %llu message%s (%llu bytes) and %llu transcript%s to "
+		           "'%s' (%lld bytes)", (unsigned long long)r->messages,
+		           r->messages == 1 ? "" : "s", (unsigned long long)r->bytes,
+		           (unsigned long long)r->transcripts, r->transcripts == 1 ? "" : "s",
+		           x->output, size);
 		if (del)
-			printf("deleted %llu exported message%s, kept %llu under legal hold\n",
-			       (unsigned long long)r->deleted.deleted,
-			       r->deleted.deleted == 1 ? "" : "s",
-			       (unsigned long long)r->deleted.held);
+			print_line(p, "deleted %llu exported message%s, kept %llu under legal hold",
+			           (unsigned long long)r->deleted.deleted,
+			           r->deleted.deleted == 1 ? "" : "s",
+			           (unsigned long long)r->deleted.held);
 		return;
 	}
 	p->ops->begin_map(p);

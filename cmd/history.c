@@ -112,18 +112,28 @@ out:
 
 /* ---------------------------------------------------------------- list */
 
+/* Tab-separated: conversation, start, end, mode, count, bytes, the
+ * participants separated by commas, the name or else the subject. */
 static void
-conv_row(const ims_conversation *cv)
+conv_row(printer *p, const ims_conversation *cv)
 {
-	char a[48], b[48];
+	char a[48], b[48], count[24], bytes[24];
 
 	cli_fmt_time(a, sizeof(a), cv->start);
 	cli_fmt_time(b, sizeof(b), cv->end);
-	printf("%s\t%s\t%s\t%s\t%llu\t%llu\t", cv->id, a, b, ims_mode_name(cv->mode),
-	       (unsigned long long)cv->count, (unsigned long long)cv->bytes);
+	snprintf(count, sizeof(count), "%llu", (unsigned long long)cv->count);
+	snprintf(bytes, sizeof(bytes), "%llu", (unsigned long long)cv->bytes);
+	print_column(p, cv->id);
+	print_column(p, a);
+	print_column(p, b);
+	print_column(p, ims_mode_name(cv->mode));
+	print_column(p, count);
+	print_column(p, bytes);
+	print_column(p, "");
 	for (size_t i = 0; i < cv->nparticipants; i++)
-		printf("%s%s", i ? "," : "", cv->participants[i].uri);
-	printf("\t%s\n", cv->name ? cv->name : cv->subject ? cv->subject : "");
+		print_text(p, "%s%s", i ? "," : "", cv->participants[i].uri);
+	print_column(p, cv->name ? cv->name : cv->subject ? cv->subject : "");
+	p->ops->record_end(p);
 }
 
 static void
@@ -181,7 +191,7 @@ sub_list(hargs *h)
 		char *xml;
 		size_t len;
 		if ((rc = ims_history_list_xml(&xml, &len, l, h->user)) == 0) {
-			fwrite(xml, 1, len, stdout);
+			h->c->out->ops->raw(h->c->out, xml, len);
 			free(xml);
 		}
 	}
@@ -189,7 +199,7 @@ sub_list(hargs *h)
 		if (h->c->format == FMT_JSON)
 			conv_json(h->c->out, ims_conv_list_get(l, i));
 		else
-			conv_row(ims_conv_list_get(l, i));
+			conv_row(h->c->out, ims_conv_list_get(l, i));
 	}
 	ims_conv_list_free(l);
 	return rc ? cli_fail(rc, "cannot write the history list of '%s'", h->user) : 0;
@@ -214,7 +224,7 @@ show_one(hargs *h, const char *conv, uint64_t *n)
 			print_msg(h->c->out, m);
 			h->c->out->ops->record_end(h->c->out);
 		} else {
-			print_msg_row(stdout, m);
+			print_msg_row(h->c->out, m);
 		}
 	}
 	ims_query_free(q);
@@ -245,14 +255,16 @@ sub_show(hargs *h)
 static int
 write_out(const void *chunk, size_t len, void *payload)
 {
-	return fwrite(chunk, 1, len, payload) == len ? 0 : EIO;
+	printer *p = payload;
+
+	return p->ops->raw(p, chunk, len);
 }
 
 static int
 sub_transcript(hargs *h)
 {
 	int rc = ims_history_transcript_xml(h->st, h->user, h->c->operands[1], write_out,
-	                                    stdout);
+	                                    h->c->out);
 
 	return rc ? cli_fail(rc, "cannot write the transcript of '%s'", h->c->operands[1]) : 0;
 }

@@ -22,15 +22,21 @@ print_entry(const ims_audit_entry *e, void *payload)
 {
 	cli *c = payload;
 	printer *p = c->out;
-	char t[48];
+	char t[48], n[24];
 
 	if (strcmp(e->action, "hold") && strcmp(e->action, "release") && c->cmd->name[0] == 'h')
 		return 0;
 	if (c->format != FMT_JSON) {
+		/* time, action, actor, count, filter, reason */
 		cli_fmt_time(t, sizeof(t), e->time);
-		printf("%s\t%s\t%s\t%llu\t%s\t%s\n", t, e->action, e->actor ? e->actor : "-",
-		       (unsigned long long)e->count, e->filter ? e->filter : "-",
-		       e->reason ? e->reason : "-");
+		snprintf(n, sizeof(n), "%llu", (unsigned long long)e->count);
+		print_column(p, t);
+		print_column(p, e->action);
+		print_column(p, e->actor ? e->actor : "-");
+		print_column(p, n);
+		print_column(p, e->filter ? e->filter : "-");
+		print_column(p, e->reason ? e->reason : "-");
+		p->ops->record_end(p);
 		return 0;
 	}
 	p->ops->begin_map(p);

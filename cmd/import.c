@@ -79,13 +79,13 @@ report(import *x, const ims_import_result *r)
 	printer *p = x->c->out;
 
 	if (x->c->format != FMT_JSON) {
-		printf("imported %llu message%s from '%s' (%llu already there",
-		       (unsigned long long)r->stored, r->stored == 1 ? "" : "s", x->path,
-		       (unsigned long long)r->existing);
+		print_text(p, "imported %llu message%s from '%s' (%llu already there",
+		           (unsigned long long)r->stored, r->stored == 1 ? "" : "s", x->path,
+		           (unsigned long long)r->existing);
 		if (x->msilo)
-			printf(", %llu expired", (unsigned long long)r->expired);
-		printf(") in %llu commit%s\n", (unsigned long long)r->commits,
-		       r->commits == 1 ? "" : "s");
+			print_text(p, ", %llu expired", (unsigned long long)r->expired);
+		print_line(p, ") in %llu commit%s", (unsigned long long)r->commits,
+		           r->commits == 1 ? "" : "s");
 		return;
 	}
 	p->ops->begin_map(p);

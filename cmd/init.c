@@ -37,8 +37,8 @@ run_init(cli *c)
 		c->out->ops->end_map(c->out);
 		c->out->ops->record_end(c->out);
 	} else {
-		printf("created store '%s' (format %d)\n", c->store_path,
-		       IMS_FORMAT_VERSION);
+		print_line(c->out, "created store '%s' (format %d)", c->store_path,
+		           IMS_FORMAT_VERSION);
 	}
 	return EXIT_OK;
 }

@@ -44,7 +44,7 @@ static void
 print_count(cli *c, uint64_t n)
 {
 	if (c->format != FMT_JSON) {
-		printf("%llu\n", (unsigned long long)n);
+		print_line(c->out, "%llu", (unsigned long long)n);
 		return;
 	}
 	c->out->ops->begin_map(c->out);
@@ -95,7 +95,7 @@ iterate(cli *c, ims_query *q, const list_args *a)
 			print_msg(c->out, m);
 			c->out->ops->record_end(c->out);
 		} else if (!a->count) {
-			print_msg_row(stdout, m);
+			print_msg_row(c->out, m);
 		}
 		if (a->limit && n == a->limit) {
 			print_next(c, q);
@@ -134,7 +134,7 @@ run_list(cli *c)
 		goto out;
 	}
 	if (a.explain)
-		printf("%s\n", ims_query_explain(q));
+		print_line(c->out, "%s", ims_query_explain(q));
 	else
 		rc = iterate(c, q, &a);
 out:

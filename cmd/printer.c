@@ -1,208 +1,12 @@
-/* printer.c - structured output: JSON (one object per line) and text
- * ("key: value" lines), behind one interface. */
+/* printer.c - the printer every command writes its output through (the
+ * formats are print-text.c and print-json.c), and what the commands print
+ * with it: times, lines of text, messages.  A message is printed from
+ * libimstore's table of message fields (ims_msg_fields()). */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-
-/* ---------------------------------------------------------------- JSON */
-
-static void
-j_sep(printer *p)
-{
-	if (p->after_key) {
-		p->after_key = 0;
-		return;
-	}
-	if (p->depth > 0 && !p->first[p->depth])
-		fputc(',', p->f);
-	p->first[p->depth] = 0;
-}
-
-static void
-j_open(printer *p, int c)
-{
-	j_sep(p);
-	fputc(c, p->f);
-	if (p->depth < 15)
-		p->depth++;
-	p->first[p->depth] = 1;
-}
-
-static void
-j_close(printer *p, int c)
-{
-	fputc(c, p->f);
-	if (p->depth > 0)
-		p->depth--;
-}
-
-static void j_begin_map(printer *p) { j_open(p, '{'); }
-static void j_end_map(printer *p) { j_close(p, '}'); }
-static void j_begin_list(printer *p) { j_open(p, '['); }
-static void j_end_list(printer *p) { j_close(p, ']'); }
-
-static void
-j_escape(FILE *f, const char *s, size_t n)
-{
-	fputc('"', f);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		switch (c) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				fprintf(f, "\\u%04x", c);
-			else
-				fputc(c, f);
-		}
-	}
-	fputc('"', f);
-}
-
-static void
-j_key(printer *p, const char *k)
-{
-	if (!p->first[p->depth])
-		fputc(',', p->f);
-	p->first[p->depth] = 0;
-	j_escape(p->f, k, strlen(k));
-	fputc(':', p->f);
-	p->after_key = 1;
-}
-
-static void
-j_strn(printer *p, const char *s, size_t n)
-{
-	j_sep(p);
-	if (s)
-		j_escape(p->f, s, n);
-	else
-		fputs("null", p->f);
-}
-
-static void j_str(printer *p, const char *s) { j_strn(p, s, s ? strlen(s) : 0); }
-
-static void
-j_int(printer *p, int64_t v)
-{
-	j_sep(p);
-	fprintf(p->f, "%lld", (long long)v);
-}
-
-static void
-j_bool(printer *p, int v)
-{
-	j_sep(p);
-	fputs(v ? "true" : "false", p->f);
-}
-
-static void
-j_end(printer *p)
-{
-	fputc('\n', p->f);
-	p->depth = 0;
-	p->first[0] = 1;
-	p->after_key = 0;
-}
-
-static const struct printer_ops json_ops = {
-	j_begin_map, j_end_map, j_begin_list, j_end_list, j_key, j_str, j_strn,
-	j_int, j_bool, j_end,
-};
-
-/* ---------------------------------------------------------------- text */
-
-static void
-t_indent(printer *p, int extra)
-{
-	for (int i = 1; i < p->depth + extra; i++)
-		fputs("  ", p->f);
-}
-
-static void
-t_item_prefix(printer *p)
-{
-	if (p->after_key) {
-		fputc(' ', p->f);
-		p->after_key = 0;
-	} else if (p->inlist[p->depth]) {
-		t_indent(p, 0);
-		fputs("- ", p->f);
-	}
-}
-
-static void
-t_begin(printer *p, int list)
-{
-	if (p->after_key)
-		fputc('\n', p->f);
-	p->after_key = 0;
-	if (p->depth < 15)
-		p->depth++;
-	p->inlist[p->depth] = list;
-}
-
-static void t_begin_map(printer *p) { t_begin(p, 0); }
-static void t_begin_list(printer *p) { t_begin(p, 1); }
-
-static void
-t_end(printer *p)
-{
-	if (p->depth > 0)
-		p->depth--;
-}
-
-static void
-t_key(printer *p, const char *k)
-{
-	t_indent(p, 0);
-	fprintf(p->f, "%s:", k);
-	p->after_key = 1;
-}
-
-static void
-t_strn(printer *p, const char *s, size_t n)
-{
-	t_item_prefix(p);
-	if (s)
-		fwrite(s, 1, n, p->f);
-	else
-		fputs("-", p->f);
-	fputc('\n', p->f);
-}
-
-static void t_str(printer *p, const char *s) { t_strn(p, s, s ? strlen(s) : 0); }
-
-static void
-t_int(printer *p, int64_t v)
-{
-	t_item_prefix(p);
-	fprintf(p->f, "%lld\n", (long long)v);
-}
-
-static void
-t_bool(printer *p, int v)
-{
-	t_item_prefix(p);
-	fputs(v ? "yes\n" : "no\n", p->f);
-}
-
-static void
-t_record_end(printer *p)
-{
-	p->depth = 0;
-	p->after_key = 0;
-}
-
-static const struct printer_ops text_ops = {
-	t_begin_map, t_end, t_begin_list, t_end, t_key, t_str, t_strn, t_int,
-	t_bool, t_record_end,
-};
 
 printer *
 printer_new(cli_format fmt, FILE *f)
@@ -211,7 +15,7 @@ printer_new(cli_format fmt, FILE *f)
 
 	if (!p)
 		return NULL;
-	p->ops = fmt == FMT_JSON ? &json_ops : &text_ops;
+	p->ops = fmt == FMT_JSON ? &printer_json_ops : &printer_text_ops;
 	p->f = f;
 	p->first[0] = 1;
 	return p;
@@ -223,7 +27,72 @@ printer_free(printer *p)
 	free(p);
 }
 
-/* ---------------------------------------------------------------- messages */
+/* ---------------------------------------------------------------- text */
+
+static void print_vtext(printer *p, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void
+print_vtext(printer *p, const char *fmt, va_list ap)
+{
+	char buf[512], *s = buf;
+	va_list ap2;
+	int n;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (n >= (int)sizeof(buf) && vasprintf(&s, fmt, ap2) < 0)
+		s = NULL;
+	va_end(ap2);
+	if (n > 0 && s)
+		p->ops->text(p, s, (size_t)n);
+	if (s != buf)
+		free(s);
+}
+
+void
+print_text(printer *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	print_vtext(p, fmt, ap);
+	va_end(ap);
+}
+
+void
+print_line(printer *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	print_vtext(p, fmt, ap);
+	va_end(ap);
+	p->ops->record_end(p);
+}
+
+void
+print_column(printer *p, const char *s)
+{
+	p->ops->column(p, s, strlen(s));
+}
+
+/* Free text as a column: TAB, CR and LF become spaces, so that the column
+ * stays one. */
+void
+print_column_text(printer *p, const char *s)
+{
+	size_t n;
+
+	p->ops->column(p, "", 0);
+	while (*s) {
+		n = strcspn(s, "\t\r\n");
+		p->ops->text(p, s, n);
+		s += n;
+		for (; *s == '\t' || *s == '\r' || *s == '\n'; s++)
+			p->ops->text(p, " ", 1);
+	}
+}
 
 void
 print_time(printer *p, int64_t us)
@@ -238,10 +107,13 @@ print_time(printer *p, int64_t us)
 	p->ops->str(p, buf);
 }
 
+/* ---------------------------------------------------------------- messages */
+
+/* Text: "Name" <uri> or <uri>; JSON: {uri, name}. */
 static void
 print_addr(printer *p, const ims_addr *a)
 {
-	if (p->ops == &text_ops) {
+	if (p->ops->is_text) {
 		char buf[IMS_TEXT_MAX + IMS_ADDR_MAX + 8];
 		if (a->name)
 			snprintf(buf, sizeof(buf), "\"%s\" <%s>", a->name, a->uri);
@@ -258,34 +130,53 @@ print_addr(printer *p, const ims_addr *a)
 	p->ops->end_map(p);
 }
 
+/* Text: "Name: value"; JSON: {name, value}. */
 static void
-print_addrs(printer *p, const char *key, const ims_addr *a, size_t n)
+print_header(printer *p, const ims_header *h)
 {
-	if (p->ops == &text_ops && n == 0)
+	if (p->ops->is_text) {
+		char buf[IMS_TEXT_MAX + 160];
+		snprintf(buf, sizeof(buf), "%s: %s", h->name, h->value);
+		p->ops->str(p, buf);
 		return;
-	p->ops->key(p, key);
-	p->ops->begin_list(p);
-	for (size_t i = 0; i < n; i++)
-		print_addr(p, &a[i]);
-	p->ops->end_list(p);
+	}
+	p->ops->begin_map(p);
+	p->ops->key(p, "name");
+	p->ops->str(p, h->name);
+	p->ops->key(p, "value");
+	p->ops->str(p, h->value);
+	p->ops->end_map(p);
 }
 
 static void
-kv_str(printer *p, const char *key, const char *v)
+print_value(printer *p, ims_field_type type, const ims_field_value *v)
 {
-	if (p->ops == &text_ops && !v)
-		return;
-	p->ops->key(p, key);
-	p->ops->str(p, v);
-}
+	char id[IMS_ID_STRLEN + 1];
 
-static void
-kv_time(printer *p, const char *key, int64_t v)
-{
-	if (p->ops == &text_ops && v == IMS_TIME_NONE)
-		return;
-	p->ops->key(p, key);
-	print_time(p, v);
+	switch (type) {
+	case IMS_FTYPE_ID: ims_id_fmt(id, v->id); p->ops->str(p, id); break;
+	case IMS_FTYPE_STRING: p->ops->str(p, v->str); break;
+	case IMS_FTYPE_TIME: print_time(p, v->present ? v->num : IMS_TIME_NONE); break;
+	case IMS_FTYPE_INTEGER: p->ops->integer(p, v->num); break;
+	case IMS_FTYPE_BOOLEAN: p->ops->boolean(p, v->num != 0); break;
+	case IMS_FTYPE_ADDRESS:
+		if (v->present)
+			print_addr(p, v->addrs);
+		else
+			p->ops->str(p, NULL);
+		break;
+	case IMS_FTYPE_ADDRESSES:
+	case IMS_FTYPE_HEADERS:
+		p->ops->begin_list(p);
+		for (size_t i = 0; i < v->n; i++) {
+			if (type == IMS_FTYPE_HEADERS)
+				print_header(p, &v->headers[i]);
+			else
+				print_addr(p, &v->addrs[i]);
+		}
+		p->ops->end_list(p);
+		break;
+	}
 }
 
 void
@@ -296,77 +187,68 @@ print_msg(printer *p, const ims_msg *m)
 	p->ops->end_map(p);
 }
 
+/* Every field of the table under its name, but hidden (JSON format
+ * version 1, schemas/imstore-output-v1.schema.json, has every other field
+ * and no query returns a hidden message) and fields this program does not
+ * know.  Text leaves out what the message does not have, JSON writes null
+ * or an empty list; an absent type reads text/plain in both. */
 void
 print_msg_fields(printer *p, const ims_msg *m)
 {
-	char id[IMS_ID_STRLEN + 1];
+	size_t n;
+	const ims_msg_field *f = ims_msg_fields(&n);
+	ims_field_value v;
 
-	ims_id_fmt(id, &m->id);
-	kv_str(p, "id", id);
-	kv_str(p, "owner", m->owner);
-	kv_str(p, "folder", ims_folder_name(m->folder));
-	kv_str(p, "mode", ims_mode_name(m->mode));
-	kv_str(p, "state", ims_state_name(m->state));
-	p->ops->key(p, "held");
-	p->ops->boolean(p, (m->flags & IMS_MSGF_HELD) != 0);
-	p->ops->key(p, "from");
-	print_addr(p, &m->from);
-	print_addrs(p, "to", m->to, m->nto);
-	print_addrs(p, "cc", m->cc, m->ncc);
-	kv_str(p, "message_id", m->message_id);
-	kv_str(p, "conversation", m->conversation);
-	kv_time(p, "received", m->received);
-	kv_time(p, "sent", m->sent);
-	kv_str(p, "sent_text", m->sent_text);
-	kv_time(p, "expires", m->expires);
-	kv_time(p, "delivered", m->delivered);
-	kv_str(p, "type", m->content_type ? m->content_type : "text/plain");
-	kv_str(p, "subject", m->subject);
-	p->ops->key(p, "size");
-	p->ops->integer(p, (int64_t)m->size);
-	if (p->ops != &text_ops || m->nheaders) {
-		p->ops->key(p, "headers");
-		p->ops->begin_list(p);
-		for (size_t i = 0; i < m->nheaders; i++) {
-			char buf[IMS_TEXT_MAX + 160];
-			if (p->ops == &text_ops) {
-				snprintf(buf, sizeof(buf), "%s: %s", m->headers[i].name,
-				         m->headers[i].value);
-				p->ops->str(p, buf);
-				continue;
-			}
-			p->ops->begin_map(p);
-			kv_str(p, "name", m->headers[i].name);
-			kv_str(p, "value", m->headers[i].value);
-			p->ops->end_map(p);
-		}
-		p->ops->end_list(p);
+	for (size_t i = 0; i < n; i++) {
+		if (f[i].id == IMS_FIELD_HIDDEN || f[i].id >= IMS_FIELD_COUNT)
+			continue;
+		f[i].get(&v, m);
+		if (p->ops->is_text && !v.present && !v.str)
+			continue;
+		p->ops->key(p, f[i].name);
+		print_value(p, f[i].type, &v);
 	}
 }
 
-/* Free text in a column: TAB, CR and LF become spaces. */
+/* A field as a column of a row. */
 static void
-put_column(FILE *f, const char *s)
+print_cell(printer *p, const ims_msg_field *f, const ims_field_value *v)
 {
-	for (; *s; s++)
-		fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, f);
+	char s[IMS_ID_STRLEN + 64];
+
+	switch (f->type) {
+	case IMS_FTYPE_ID: ims_id_fmt(s, v->id); break;
+	case IMS_FTYPE_TIME: cli_fmt_time(s, sizeof(s), v->num); break;
+	case IMS_FTYPE_INTEGER: snprintf(s, sizeof(s), "%llu", (unsigned long long)v->num); break;
+	case IMS_FTYPE_ADDRESS: print_column_text(p, v->n ? v->addrs[0].uri : ""); return;
+	default: print_column_text(p, v->str ? v->str : ""); return;
+	}
+	print_column(p, s);
 }
 
-/* Tab-separated: id, received, folder, state, owner, from, size, type,
- * subject (tabs and newlines in the subject shown as spaces). */
-void
-print_msg_row(FILE *f, const ims_msg *m)
-{
-	char id[IMS_ID_STRLEN + 1], t[64];
+/* The columns of a row: id, received, folder, state ("held" under legal
+ * hold), owner, from, size, type, subject. */
+static const ims_field row_fields[] = {
+	IMS_FIELD_ID, IMS_FIELD_RECEIVED, IMS_FIELD_FOLDER, IMS_FIELD_STATE,
+	IMS_FIELD_OWNER, IMS_FIELD_FROM, IMS_FIELD_SIZE, IMS_FIELD_TYPE,
+	IMS_FIELD_SUBJECT,
+};
 
-	ims_id_fmt(id, &m->id);
-	cli_fmt_time(t, sizeof(t), m->received);
-	fprintf(f, "%s\t%s\t%s\t%s\t%s\t%s\t%llu\t", id, t,
-	        ims_folder_name(m->folder),
-	        m->flags & IMS_MSGF_HELD ? "held" : ims_state_name(m->state),
-	        m->owner, m->from.uri, (unsigned long long)m->size);
-	put_column(f, m->content_type ? m->content_type : "text/plain");
-	fputc('\t', f);
-	put_column(f, m->subject ? m->subject : "");
-	fputc('\n', f);
+/* A message as one line of stable tab-separated columns (text list): free
+ * text with its tabs and line ends shown as spaces. */
+void
+print_msg_row(printer *p, const ims_msg *m)
+{
+	size_t n;
+	const ims_msg_field *f = ims_msg_fields(&n);
+	ims_field_value v, held;
+
+	ims_msg_field_get(&held, m, IMS_FIELD_HELD);
+	for (size_t i = 0; i < sizeof(row_fields) / sizeof(row_fields[0]); i++) {
+		f[row_fields[i]].get(&v, m);
+		if (row_fields[i] == IMS_FIELD_STATE && held.num)
+			v.str = "held";
+		print_cell(p, &f[row_fields[i]], &v);
+	}
+	p->ops->record_end(p);
 }

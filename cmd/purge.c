@@ -106,20 +106,20 @@ report(cli *c, const ims_delete_result *r, uint64_t swept, uint64_t retained, in
 	printer *p = c->out;
 
 	if (c->format != FMT_JSON) {
-		printf("%s %llu message%s (%llu bytes)", dry ? "would purge" : "purged",
-		       (unsigned long long)r->deleted, r->deleted == 1 ? "" : "s",
-		       (unsigned long long)r->bytes);
+		print_text(p, "%s %llu message%s (%llu bytes)", dry ? "would purge" : "purged",
+		           (unsigned long long)r->deleted, r->deleted == 1 ? "" : "s",
+		           (unsigned long long)r->bytes);
 		if (swept)
-			printf(" and %llu expired deferred", (unsigned long long)swept);
+			print_text(p, " and %llu expired deferred", (unsigned long long)swept);
 		if (retained)
-			printf("%s %llu past history retention", swept ? "," : " and",
-			       (unsigned long long)retained);
+			print_text(p, "%s %llu past history retention", swept ? "," : " and",
+			           (unsigned long long)retained);
 		if (r->held)
-			printf(", kept %llu under legal hold", (unsigned long long)r->held);
+			print_text(p, ", kept %llu under legal hold", (unsigned long long)r->held);
 		if (!dry)
-			printf(" in %.2f s, %llu transactions, the longest %.1f ms",
-			       secs, (unsigned long long)r->txns, r->longest_txn_us / 1000.0);
-		printf("\n");
+			print_text(p, " in %.2f s, %llu transactions, the longest %.1f ms",
+			           secs, (unsigned long long)r->txns, r->longest_txn_us / 1000.0);
+		p->ops->record_end(p);
 		return;
 	}
 	p->ops->begin_map(p);

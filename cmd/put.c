@@ -39,7 +39,7 @@ report(cli *c, const ims_id *id, int existed)
 
 	ims_id_fmt(s, id);
 	if (c->format != FMT_JSON) {
-		printf("%s\n", s);
+		print_line(c->out, "%s", s);
 		return EXIT_OK;
 	}
 	c->out->ops->begin_map(c->out);

@@ -15,7 +15,7 @@ print_settings(cli *c, const char *user, const ims_settings *s)
 
 	if (c->format == FMT_XML) {
 		if (ims_settings_write(&xml, &len, s) == 0) {
-			fwrite(xml, 1, len, stdout);
+			p->ops->raw(p, xml, len);
 			free(xml);
 		}
 		return;

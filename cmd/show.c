@@ -18,7 +18,9 @@ static const cli_opt show_opts[] = {
 static int
 write_chunk(const void *chunk, size_t len, void *payload)
 {
-	return fwrite(chunk, 1, len, payload) == len ? 0 : EIO;
+	printer *p = payload;
+
+	return p->ops->raw(p, chunk, len);
 }
 
 /* Text worth printing as is: UTF-8 without control characters but TAB,
@@ -96,6 +98,21 @@ resolve(ims_id *out, cli *c, ims_store *st, const char *arg)
 	return EXIT_ERR;
 }
 
+/* After the metadata, a blank line and the body, ended by a newline; or a
+ * note when it is not text. */
+static void
+text_body(printer *p, const char *body, size_t len)
+{
+	p->ops->raw(p, "\n", 1);
+	if (!printable((const unsigned char *)body, len)) {
+		print_line(p, "(binary body of %zu bytes: use --raw)", len);
+		return;
+	}
+	p->ops->raw(p, body, len);
+	if (len && body[len - 1] != '\n')
+		p->ops->raw(p, "\n", 1);
+}
+
 static int
 show_meta(cli *c, ims_store *st, const ims_msg *m)
 {
@@ -118,10 +135,7 @@ show_meta(cli *c, ims_store *st, const ims_msg *m)
 		c->out->ops->record_end(c->out);
 	} else {
 		c->out->ops->end_map(c->out);
-		if (printable(body, len))
-			printf("\n%s%s", (char *)body, len && ((char *)body)[len - 1] != '\n' ? "\n" : "");
-		else
-			printf("\n(binary body of %zu bytes: use --raw)\n", len);
+		text_body(c->out, body, len);
 	}
 	free(body);
 	return EXIT_OK;
@@ -150,7 +164,7 @@ run_show(cli *c)
 		                        : cli_fail(rc, "cannot read '%s'", c->operands[0]);
 		goto out;
 	}
-	if (raw && (rc = ims_body_stream(st, &id, write_chunk, stdout)))
+	if (raw && (rc = ims_body_stream(st, &id, write_chunk, c->out)))
 		rc = cli_fail(rc, "cannot read the body of '%s'", c->operands[0]);
 	else if (!raw)
 		rc = show_meta(c, st, m);

@@ -81,40 +81,41 @@ json_queue(printer *p, const ims_stats_report *r)
 }
 
 static void
-text_rows(const char *title, const ims_stats_row *rows, size_t n)
+text_rows(printer *p, const char *title, const ims_stats_row *rows, size_t n)
 {
-	printf("%s:\n", title);
+	print_line(p, "%s:", title);
 	for (size_t i = 0; i < n; i++)
-		printf("  %s: %llu message%s, %llu bytes\n", rows[i].name,
-		       (unsigned long long)rows[i].messages, rows[i].messages == 1 ? "" : "s",
-		       (unsigned long long)rows[i].bytes);
+		print_line(p, "  %s: %llu message%s, %llu bytes", rows[i].name,
+		           (unsigned long long)rows[i].messages, rows[i].messages == 1 ? "" : "s",
+		           (unsigned long long)rows[i].bytes);
 }
 
 static void
-text_queue_row(const ims_stats_row *r, int width)
+text_queue_row(printer *p, const ims_stats_row *r, int width)
 {
-	printf("  %*s %6llu", width, r->name, (unsigned long long)r->messages);
+	print_text(p, "  %*s %6llu", width, r->name, (unsigned long long)r->messages);
 	for (int b = 0; b < IMS_AGE_BUCKETS; b++)
-		printf(" %6llu", (unsigned long long)r->ages[b]);
-	printf("\n");
+		print_text(p, " %6llu", (unsigned long long)r->ages[b]);
+	p->ops->record_end(p);
 }
 
 /* qshape's table: a row per domain, the total first, a column per age. */
 static void
-text_queue(const ims_stats_report *r)
+text_queue(printer *p, const ims_stats_report *r)
 {
 	int width = 5;
 
 	for (size_t i = 0; i < r->ndomains; i++)
 		if ((int)strlen(r->domains[i].name) > width)
 			width = (int)strlen(r->domains[i].name);
-	printf("deferred queue:\n  %*s %6s", width, "", "T");
+	print_line(p, "deferred queue:");
+	print_text(p, "  %*s %6s", width, "", "T");
 	for (int b = 0; b < IMS_AGE_BUCKETS; b++)
-		printf(" %6s", bucket_names[b]);
-	printf("\n");
-	text_queue_row(&r->queue, width);
+		print_text(p, " %6s", bucket_names[b]);
+	p->ops->record_end(p);
+	text_queue_row(p, &r->queue, width);
 	for (size_t i = 0; i < r->ndomains; i++)
-		text_queue_row(&r->domains[i], width);
+		text_queue_row(p, &r->domains[i], width);
 }
 
 static void
@@ -154,11 +155,11 @@ print_stats(cli *c, const ims_stats *s, const ims_stats_report *r, unsigned part
 	if (json || !r)
 		return;
 	if (parts & IMS_STATS_TYPES)
-		text_rows("types", r->types, r->ntypes);
+		text_rows(p, "types", r->types, r->ntypes);
 	if (parts & IMS_STATS_OWNERS)
-		text_rows("top owners", r->owners, r->nowners);
+		text_rows(p, "top owners", r->owners, r->nowners);
 	if (parts & IMS_STATS_QUEUE)
-		text_queue(r);
+		text_queue(p, r);
 }
 
 static int

@@ -11,16 +11,13 @@ static const cli_opt va_opts[] = {
 	OPT_END,
 };
 
+/* Text: "problem: what" */
 static void
 on_problem(const char *what, void *payload)
 {
 	cli *c = payload;
 	printer *p = c->out;
 
-	if (c->format != FMT_JSON) {
-		printf("problem: %s\n", what);
-		return;
-	}
 	p->ops->begin_map(p);
 	p->ops->key(p, "problem");
 	p->ops->str(p, what);
@@ -34,10 +31,10 @@ summary(cli *c, const char *path, const ims_archive_report *r)
 	printer *p = c->out;
 
 	if (c->format != FMT_JSON) {
-		printf("archive '%s': %llu files, %llu messages, %llu transcripts, layout %s: %s\n",
-		       path, (unsigned long long)r->files, (unsigned long long)r->messages,
-		       (unsigned long long)r->transcripts, r->layout,
-		       r->problems ? "PROBLEMS FOUND" : "every SHA-256 matches");
+		print_line(p, "archive '%s': %llu files, %llu messages, %llu transcripts, "
+		           "layout %s: %s", path, (unsigned long long)r->files,
+		           (unsigned long long)r->messages, (unsigned long long)r->transcripts,
+		           r->layout, r->problems ? "PROBLEMS FOUND" : "every SHA-256 matches");
 		return;
 	}
 	p->ops->begin_map(p);

@@ -67,8 +67,8 @@ on_problem(const ims_problem *p, void *payload)
 	if (p->id)
 		ims_id_fmt(id, p->id);
 	if (o->c->format != FMT_JSON) {
-		printf("%s %s %s%s\n", ims_problem_kind_name(p->kind), id, stage_prefix[stage],
-		       p->description);
+		print_line(pr, "%s %s %s%s", ims_problem_kind_name(p->kind), id,
+		           stage_prefix[stage], p->description);
 		return 0;
 	}
 	pr->ops->begin_map(pr);
@@ -113,28 +113,29 @@ summary(vout *o, const ims_verify_result *r, int repair)
 	}
 	if (o->pages) {
 		if (n)
-			printf("store pages are not sound: %llu %s\n", (unsigned long long)n,
-			       plural(n, "problem", "problems"));
+			print_line(p, "store pages are not sound: %llu %s", (unsigned long long)n,
+			           plural(n, "problem", "problems"));
 		else
-			printf("store pages are sound\n");
+			print_line(p, "store pages are sound");
 		return;
 	}
 	if (repair && r->problems)
-		printf("repair: %llu %s found, %llu %s quarantined, %llu other %s\n",
-		       (unsigned long long)r->problems, plural(r->problems, "problem", "problems"),
-		       (unsigned long long)r->quarantined,
-		       plural(r->quarantined, "record", "records"),
-		       (unsigned long long)r->repaired, plural(r->repaired, "repair", "repairs"));
+		print_line(p, "repair: %llu %s found, %llu %s quarantined, %llu other %s",
+		           (unsigned long long)r->problems,
+		           plural(r->problems, "problem", "problems"),
+		           (unsigned long long)r->quarantined,
+		           plural(r->quarantined, "record", "records"), (unsigned long long)r->repaired,
+		           plural(r->repaired, "repair", "repairs"));
 	if (n)
-		printf("store is not sound: %llu %s, ", (unsigned long long)n,
-		       plural(n, "problem", "problems"));
+		print_text(p, "store is not sound: %llu %s, ", (unsigned long long)n,
+		           plural(n, "problem", "problems"));
 	else
-		printf("store is sound: ");
-	printf("%llu %s checked", (unsigned long long)r->messages,
-	       plural(r->messages, "message", "messages"));
+		print_text(p, "store is sound: ");
+	print_text(p, "%llu %s checked", (unsigned long long)r->messages,
+	           plural(r->messages, "message", "messages"));
 	if (r->in_quarantine)
-		printf(", %llu in quarantine", (unsigned long long)r->in_quarantine);
-	printf("\n");
+		print_text(p, ", %llu in quarantine", (unsigned long long)r->in_quarantine);
+	p->ops->record_end(p);
 }
 
 /* The operator's repair goes into the audit trail (counts only). */

@@ -255,6 +255,98 @@ IMS_API int ims_state_parse(ims_state *out, const char *name);
 /** @} */
 
 /* ------------------------------------------------------------------ */
+/** @name Message fields
+ * One table of a message's fields, each with its name, its type and a
+ * getter, in a fixed order: what every writer of messages walks (the
+ * command's text and JSON output, the export manifest, the eml layout),
+ * each spelling the names as its format requires.  Adding a field is
+ * adding a row, its id last (before IMS_FIELD_COUNT).
+ * @{ */
+
+/** The fields, in the table's order: ims_msg_fields()[id].id == id. */
+typedef enum ims_field {
+	IMS_FIELD_ID = 0,        /**< "id": id */
+	IMS_FIELD_OWNER,         /**< "owner": string */
+	IMS_FIELD_FOLDER,        /**< "folder": string, ims_folder_name() */
+	IMS_FIELD_MODE,          /**< "mode": string, ims_mode_name() */
+	IMS_FIELD_STATE,         /**< "state": string, ims_state_name() */
+	IMS_FIELD_HELD,          /**< "held": boolean, IMS_MSGF_HELD */
+	IMS_FIELD_HIDDEN,        /**< "hidden": boolean, IMS_MSGF_HIDDEN */
+	IMS_FIELD_FROM,          /**< "from": address */
+	IMS_FIELD_TO,            /**< "to": address list */
+	IMS_FIELD_CC,            /**< "cc": address list */
+	IMS_FIELD_MESSAGE_ID,    /**< "message_id": string */
+	IMS_FIELD_CONVERSATION,  /**< "conversation": string */
+	IMS_FIELD_RECEIVED,      /**< "received": time */
+	IMS_FIELD_SENT,          /**< "sent": time */
+	IMS_FIELD_SENT_TEXT,     /**< "sent_text": string */
+	IMS_FIELD_EXPIRES,       /**< "expires": time */
+	IMS_FIELD_DELIVERED,     /**< "delivered": time */
+	IMS_FIELD_TYPE,          /**< "type": string, the content type;
+	                          *   absent, it reads "text/plain" */
+	IMS_FIELD_SUBJECT,       /**< "subject": string */
+	IMS_FIELD_SIZE,          /**< "size": integer, body bytes */
+	IMS_FIELD_HEADERS,       /**< "headers": header list */
+	IMS_FIELD_COUNT          /**< not a field: how many this header knows */
+} ims_field;
+
+/** The type of a field's value: which members of ims_field_value hold it. */
+typedef enum ims_field_type {
+	IMS_FTYPE_STRING = 1,    /**< str */
+	IMS_FTYPE_TIME,          /**< num: µs since the epoch */
+	IMS_FTYPE_INTEGER,       /**< num */
+	IMS_FTYPE_BOOLEAN,       /**< num: 0 or 1 */
+	IMS_FTYPE_ADDRESS,       /**< addrs: one address */
+	IMS_FTYPE_ADDRESSES,     /**< addrs, n */
+	IMS_FTYPE_HEADERS,       /**< headers, n */
+	IMS_FTYPE_ID             /**< id: text with ims_id_fmt() */
+} ims_field_type;
+
+/**
+ * A field's value, filled by a getter.  Pointers are borrowed from the
+ * message (or static): valid while the message is.
+ */
+typedef struct ims_field_value {
+	int present;              /**< 0: the message has no value (a NULL
+	                           *   string, IMS_TIME_NONE, an empty list) */
+	const char *str;          /**< STRING: the value; when absent, what
+	                           *   the field reads then, or NULL */
+	int64_t num;              /**< TIME, INTEGER, BOOLEAN */
+	const ims_addr *addrs;    /**< ADDRESS, ADDRESSES */
+	const ims_header *headers;/**< HEADERS */
+	size_t n;                 /**< ADDRESS: 1; ADDRESSES, HEADERS: how many */
+	const ims_id *id;         /**< ID */
+} ims_field_value;
+
+/** A row of the table. */
+typedef struct ims_msg_field {
+	ims_field id;
+	const char *name;         /**< e.g. "message_id": the key of imstore's
+	                           *   text and JSON output */
+	ims_field_type type;
+	/** Fill @p out (every member set) with the field of @p m. */
+	void (*get)(ims_field_value *out, const ims_msg *m);
+} ims_msg_field;
+
+/**
+ * The table of message fields.  A program built with an older header may
+ * meet ids at or past its own IMS_FIELD_COUNT: fields it does not know.
+ * @param[out] count the number of rows.
+ * @return the rows, in the order of their ids; static, never NULL.
+ * @since 0.1
+ */
+IMS_API const ims_msg_field *ims_msg_fields(size_t *count);
+
+/**
+ * Read one field of a message: ims_msg_fields()[id].get(out, m).
+ * @param[out] out the value, borrowed from @p m.
+ * @return 0, or IMS_INVALID when @p id is not a field.
+ * @since 0.1
+ */
+IMS_API int ims_msg_field_get(ims_field_value *out, const ims_msg *m, ims_field id);
+/** @} */
+
+/* ------------------------------------------------------------------ */
 /** @name Times
  * One grammar for every time a program reads: the filter's date: term
  * (imstore-search-terms(7)) and the command's TIME options.  Times are UTC

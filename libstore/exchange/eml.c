@@ -213,31 +213,90 @@ body_chunk(const void *chunk, size_t len, void *payload)
 	return o->err;
 }
 
+/* The value of a field, through the field table. */
+static ims_field_value
+field(const ims_msg *m, ims_field id)
+{
+	ims_field_value v;
+
+	ims_msg_field_get(&v, m, id);
+	return v;
+}
+
+/* A string field's header, when the message has the field. */
+static void
+string_header(eml_out *o, const char *name, const ims_msg *m, ims_field id)
+{
+	ims_field_value v = field(m, id);
+
+	header(o, name, v.present ? v.str : NULL);
+}
+
+/* RFC 5322's fields and MIME's, in the order they are written: from the
+ * message's fields, Date the sent time or else the received. */
+static void
+rfc5322_fields(eml_out *o, const ims_msg *m)
+{
+	ims_field_value v = field(m, IMS_FIELD_FROM);
+
+	mailboxes(o, "From", v.addrs, v.n);
+	v = field(m, IMS_FIELD_TO);
+	mailboxes(o, "To", v.addrs, v.n);
+	v = field(m, IMS_FIELD_CC);
+	mailboxes(o, "Cc", v.addrs, v.n);
+	v = field(m, IMS_FIELD_SENT);
+	date(o, v.present ? v.num : field(m, IMS_FIELD_RECEIVED).num);
+	string_header(o, "Subject", m, IMS_FIELD_SUBJECT);
+	msgid(o, field(m, IMS_FIELD_MESSAGE_ID).str);
+	puts_(o, "MIME-Version: 1.0\r\n");
+	header(o, "Content-Type", field(m, IMS_FIELD_TYPE).str);
+	puts_(o, "Content-Transfer-Encoding: base64\r\n");
+}
+
+/* The store's own values, by the field table's id, in its order; an
+ * address is shown by its URI. */
+static const char *const store_fields[IMS_FIELD_COUNT] = {
+	[IMS_FIELD_ID] = "X-IMStore-Id",
+	[IMS_FIELD_OWNER] = "X-IMStore-Owner",
+	[IMS_FIELD_FOLDER] = "X-IMStore-Folder",
+	[IMS_FIELD_FROM] = "X-IMStore-From",
+	[IMS_FIELD_MESSAGE_ID] = "X-IMStore-Message-ID",
+	[IMS_FIELD_CONVERSATION] = "X-IMStore-Conversation",
+};
+
+static void
+x_fields(eml_out *o, const ims_msg *m)
+{
+	size_t n;
+	const ims_msg_field *f = ims_msg_fields(&n);
+	char id[IMS_ID_STRLEN + 1];
+	ims_field_value v;
+
+	for (size_t i = 0; i < n && i < IMS_FIELD_COUNT; i++) {
+		if (!store_fields[i])
+			continue;
+		f[i].get(&v, m);
+		if (f[i].type == IMS_FTYPE_ID) {
+			ims_id_fmt(id, v.id);
+			header(o, store_fields[i], id);
+		} else if (f[i].type == IMS_FTYPE_ADDRESS) {
+			header(o, store_fields[i], v.n ? v.addrs[0].uri : NULL);
+		} else if (f[i].type == IMS_FTYPE_STRING) {
+			header(o, store_fields[i], v.present ? v.str : NULL);
+		}
+	}
+}
+
 int
 ims__eml_write(int fd, const ims_msg *m, ims_query *q)
 {
 	eml_out o;
-	char id[IMS_ID_STRLEN + 1];
 	int rc = 0;
 
 	memset(&o, 0, sizeof(o));
 	o.fd = fd;
-	mailboxes(&o, "From", &m->from, 1);
-	mailboxes(&o, "To", m->to, m->nto);
-	mailboxes(&o, "Cc", m->cc, m->ncc);
-	date(&o, m->sent != IMS_TIME_NONE ? m->sent : m->received);
-	header(&o, "Subject", m->subject);
-	msgid(&o, m->message_id);
-	puts_(&o, "MIME-Version: 1.0\r\n");
-	header(&o, "Content-Type", m->content_type ? m->content_type : "text/plain");
-	puts_(&o, "Content-Transfer-Encoding: base64\r\n");
-	ims_id_fmt(id, &m->id);
-	header(&o, "X-IMStore-Id", id);
-	header(&o, "X-IMStore-Owner", m->owner);
-	header(&o, "X-IMStore-Folder", ims_folder_name(m->folder));
-	header(&o, "X-IMStore-From", m->from.uri);
-	header(&o, "X-IMStore-Message-ID", m->message_id);
-	header(&o, "X-IMStore-Conversation", m->conversation);
+	rfc5322_fields(&o, m);
+	x_fields(&o, m);
 	puts_(&o, "\r\n");
 	if (m->size && (rc = ims_query_body_stream(q, body_chunk, &o)))
 		return rc;

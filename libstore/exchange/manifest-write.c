@@ -188,46 +188,114 @@ w_addr(ims__mf_writer *w, const char *name, const ims_addr *a)
 	w_end(w);
 }
 
+/* Where a field goes in <message> (schemas/export-manifest.xsd), by the
+ * field table's id: an attribute, an element (one per entry of a list),
+ * or nowhere (the size attribute is the file's, which the eml layout
+ * makes differ from the body's). */
+enum { MF_NONE = 0, MF_ATTR, MF_ELEM };
+static const struct {
+	const char *name;
+	int place;
+} mf_fields[IMS_FIELD_COUNT] = {
+	[IMS_FIELD_ID] = { "id", MF_ATTR },
+	[IMS_FIELD_OWNER] = { "owner", MF_ELEM },
+	[IMS_FIELD_FOLDER] = { "folder", MF_ATTR },
+	[IMS_FIELD_MODE] = { "mode", MF_ATTR },
+	[IMS_FIELD_STATE] = { "state", MF_ATTR },
+	[IMS_FIELD_HELD] = { "held", MF_ATTR },
+	[IMS_FIELD_HIDDEN] = { "hidden", MF_ATTR },
+	[IMS_FIELD_FROM] = { "from", MF_ELEM },
+	[IMS_FIELD_TO] = { "to", MF_ELEM },
+	[IMS_FIELD_CC] = { "cc", MF_ELEM },
+	[IMS_FIELD_MESSAGE_ID] = { "message-id", MF_ELEM },
+	[IMS_FIELD_CONVERSATION] = { "conversation", MF_ELEM },
+	[IMS_FIELD_RECEIVED] = { "received", MF_ELEM },
+	[IMS_FIELD_SENT] = { "sent", MF_ELEM },
+	[IMS_FIELD_SENT_TEXT] = { "sent-text", MF_ELEM },
+	[IMS_FIELD_EXPIRES] = { "expires", MF_ELEM },
+	[IMS_FIELD_DELIVERED] = { "delivered", MF_ELEM },
+	[IMS_FIELD_TYPE] = { "content-type", MF_ELEM },
+	[IMS_FIELD_SUBJECT] = { "subject", MF_ELEM },
+	[IMS_FIELD_HEADERS] = { "header", MF_ELEM },
+};
+
+/* An attribute: a string or id as it is, a flag only when set. */
+static void
+mf_attr(ims__mf_writer *w, const char *name, ims_field_type type,
+        const ims_field_value *v)
+{
+	char id[IMS_ID_STRLEN + 1];
+
+	if (type == IMS_FTYPE_ID) {
+		ims_id_fmt(id, v->id);
+		w_attr(w, name, id);
+	} else if (type == IMS_FTYPE_BOOLEAN) {
+		w_attr(w, name, v->num ? "true" : NULL);
+	} else if (type == IMS_FTYPE_STRING && v->present) {
+		w_attr(w, name, v->str);
+	}
+}
+
+/* Elements: nothing for a field the message does not have. */
+static void
+mf_elem(ims__mf_writer *w, const char *name, ims_field_type type,
+        const ims_field_value *v)
+{
+	if (!v->present)
+		return;
+	switch (type) {
+	case IMS_FTYPE_STRING: w_elem(w, name, v->str); break;
+	case IMS_FTYPE_TIME: w_time(w, name, v->num); break;
+	case IMS_FTYPE_ADDRESS:
+	case IMS_FTYPE_ADDRESSES:
+		for (size_t i = 0; i < v->n; i++)
+			w_addr(w, name, &v->addrs[i]);
+		break;
+	case IMS_FTYPE_HEADERS:
+		for (size_t i = 0; i < v->n; i++) {
+			w_start(w, name);
+			w_attr(w, "name", v->headers[i].name);
+			w_text(w, v->headers[i].value);
+			w_end(w);
+		}
+		break;
+	default: break;
+	}
+}
+
+/* The fields placed at place, in the table's order; the file's own
+ * attributes follow the id. */
+static void
+mf_fields_at(ims__mf_writer *w, const ims_msg *m, int place, const char *file,
+             const char *sha, uint64_t size)
+{
+	size_t n;
+	const ims_msg_field *f = ims_msg_fields(&n);
+	ims_field_value v;
+
+	for (size_t i = 0; i < n && i < IMS_FIELD_COUNT; i++) {
+		if (mf_fields[i].place != place)
+			continue;
+		f[i].get(&v, m);
+		if (place == MF_ATTR)
+			mf_attr(w, mf_fields[i].name, f[i].type, &v);
+		else
+			mf_elem(w, mf_fields[i].name, f[i].type, &v);
+		if (f[i].id == IMS_FIELD_ID) {
+			w_attr(w, "file", file);
+			w_attr(w, "sha256", sha);
+			w_u64(w, "size", size);
+		}
+	}
+}
+
 int
 ims__mf_message(ims__mf_writer *w, const ims_msg *m, const char *file, const char *sha,
            uint64_t size)
 {
-	char id[IMS_ID_STRLEN + 1];
-
-	ims_id_fmt(id, &m->id);
 	w_start(w, "message");
-	w_attr(w, "id", id);
-	w_attr(w, "file", file);
-	w_attr(w, "sha256", sha);
-	w_u64(w, "size", size);
-	w_attr(w, "folder", ims_folder_name(m->folder));
-	w_attr(w, "mode", ims_mode_name(m->mode));
-	w_attr(w, "state", ims_state_name(m->state));
-	if (m->flags & IMS_MSGF_HELD)
-		w_attr(w, "held", "true");
-	if (m->flags & IMS_MSGF_HIDDEN)
-		w_attr(w, "hidden", "true");
-	w_elem(w, "owner", m->owner);
-	w_addr(w, "from", &m->from);
-	for (size_t i = 0; i < m->nto; i++)
-		w_addr(w, "to", &m->to[i]);
-	for (size_t i = 0; i < m->ncc; i++)
-		w_addr(w, "cc", &m->cc[i]);
-	w_elem(w, "message-id", m->message_id);
-	w_elem(w, "conversation", m->conversation);
-	w_time(w, "received", m->received);
-	w_time(w, "sent", m->sent);
-	w_elem(w, "sent-text", m->sent_text);
-	w_time(w, "expires", m->expires);
-	w_time(w, "delivered", m->delivered);
-	w_elem(w, "content-type", m->content_type);
-	w_elem(w, "subject", m->subject);
-	for (size_t i = 0; i < m->nheaders; i++) {
-		w_start(w, "header");
-		w_attr(w, "name", m->headers[i].name);
-		w_text(w, m->headers[i].value);
-		w_end(w);
-	}
+	mf_fields_at(w, m, MF_ATTR, file, sha, size);
+	mf_fields_at(w, m, MF_ELEM, NULL, NULL, 0);
 	w_end(w);
 	return w_flush(w, FLUSH_AT);
 }

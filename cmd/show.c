@@ -38,23 +38,13 @@ printable(const unsigned char *p, size_t n)
 static void
 put_base64(printer *p, const unsigned char *s, size_t n)
 {
-	static const char tbl[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char *out = malloc((n + 2) / 3 * 4 + 1), *o = out;
+	char *out = malloc((n + 2) / 3 * 4 + 1);
 
 	if (!out) {
 		p->ops->str(p, NULL);
 		return;
 	}
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t)s[i] << 16 | (i + 1 < n ? (uint32_t)s[i + 1] << 8 : 0) |
-		             (i + 2 < n ? s[i + 2] : 0);
-		*o++ = tbl[v >> 18 & 63];
-		*o++ = tbl[v >> 12 & 63];
-		*o++ = i + 1 < n ? tbl[v >> 6 & 63] : '=';
-		*o++ = i + 2 < n ? tbl[v & 63] : '=';
-	}
-	*o = '\0';
+	out[ims_base64_encode(out, s, n)] = '\0';
 	p->ops->str(p, out);
 	free(out);
 }

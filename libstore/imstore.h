@@ -138,6 +138,16 @@ IMS_API int ims_id_parse(ims_id *out, const char *text);
 
 /** Milliseconds since the epoch encoded in an id. @since 0.1 */
 IMS_API int64_t ims_id_time_ms(const ims_id *id);
+
+/**
+ * Encode bytes as base64 (RFC 4648, with padding, no line breaks): the
+ * encoding of a body that is not text in transcripts, the eml layout of an
+ * export and the command's JSON output.
+ * @param[out] out a buffer of 4 * ((n + 2) / 3) bytes; no NUL is written.
+ * @return the length written, 4 * ((n + 2) / 3).
+ * @since 0.1
+ */
+IMS_API size_t ims_base64_encode(char *out, const void *in, size_t n);
 /** @} */
 
 /* ------------------------------------------------------------------ */

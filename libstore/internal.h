@@ -230,10 +230,6 @@ typedef struct ims__pairset {
  * ENOMEM.  A zeroed set is empty. */
 int ims__pairset_add(size_t *index, ims__pairset *s, const char *a, const char *b);
 void ims__pairset_free(ims__pairset *s);
-/* ---- engine/base64.c ---- */
-/* n bytes as base64 with padding into out, of 4 * ((n + 2) / 3) bytes (no
- * NUL): that length. */
-size_t ims__b64_encode(char *out, const void *in, size_t n);
 int ims__utf8_valid(const char *s, size_t len);
 int ims__random(void *buf, size_t len);
 

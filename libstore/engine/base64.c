@@ -1,12 +1,12 @@
-/* base64.c - base64 (RFC 4648, with padding): the one encoder, for bodies in
- * history transcripts and for the eml layout of exports. */
+/* base64.c - ims_base64_encode (RFC 4648, with padding): the one encoder,
+ * for bodies in transcripts, the eml layout of exports and JSON output. */
 #include "internal.h"
 
 static const char b64[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 size_t
-ims__b64_encode(char *out, const void *in, size_t n)
+ims_base64_encode(char *out, const void *in, size_t n)
 {
 	const unsigned char *p = in;
 	size_t o = 0;

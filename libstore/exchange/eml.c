@@ -63,7 +63,7 @@ b64_line(eml_out *o, const unsigned char *p, size_t n, const char *end)
 {
 	char line[80];
 
-	put(o, line, ims__b64_encode(line, p, n));
+	put(o, line, ims_base64_encode(line, p, n));
 	puts_(o, end);
 }
 

@@ -283,7 +283,7 @@ b64_add(tx *t, const unsigned char *p, size_t n)
 			p += 3;
 			n -= 3;
 		}
-		if ((o += ims__b64_encode(out + o, g, 3)) == sizeof(out)) {
+		if ((o += ims_base64_encode(out + o, g, 3)) == sizeof(out)) {
 			ims__xb_add(&t->b, out, o);
 			o = 0;
 		}
@@ -298,7 +298,7 @@ b64_end(tx *t)
 
 	if (!t->ncarry)
 		return;
-	ims__xb_add(&t->b, out, ims__b64_encode(out, t->carry, t->ncarry));
+	ims__xb_add(&t->b, out, ims_base64_encode(out, t->carry, t->ncarry));
 	t->ncarry = 0;
 }
 

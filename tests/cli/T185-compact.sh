@@ -107,8 +107,10 @@ test_expect_success 'writers that open the store during a compaction wait, then 
 		: >writer.done
 	} &
 	writer=$! &&
+	# (a refused attempt, busy while a writer has the store open, must not
+	# end the loop with a failure status: only the count below matters)
 	while ! test -f writer.done; do
-		imstore compact >/dev/null 2>&1 && echo ok >>compact.ok
+		if imstore compact >/dev/null 2>&1; then echo ok >>compact.ok; fi
 	done &&
 	wait $writer &&
 	echo "compactions while writing: $(wc -l <compact.ok)" &&

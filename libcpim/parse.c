@@ -280,9 +280,8 @@ cpim_line(struct ps *p)
 	pend = i;
 	/* a quoted parameter value is checked as a value is: no NUL, no
 	 * control, valid UTF-8 (a NUL would cut the value a reader gets) */
-	bad = colon + 1 + cpim__check_value((const char *)b + colon + 1,
-	    pend - colon - 1, !p->r.strict);
-	if (bad < pend)
+	if (pend > colon + 1 && (bad = colon + 1 + cpim__check_value(
+	    (const char *)b + colon + 1, pend - colon - 1, !p->r.strict)) < pend)
 		return bad_byte(p, bad);
 	if ((rc = cpim_value(p, &i)))
 		return rc;

@@ -10,11 +10,15 @@
 #include "cli.h"
 #include "archive-limits.h"
 
-enum { IM_MSILO = 100, IM_BATCH };
+enum { IM_MSILO = 100, IM_BATCH, IM_SKIP, IM_DRY };
 
 static const cli_opt import_opts[] = {
-	OPT_FLAG(IM_MSILO, 0, "from-msilo",
-	  "FILE is a tab-separated dump of Kamailio's msilo table"),
+	OPT_KEYWORD(IM_MSILO, 0, "from-msilo", "FORM", "mysql tabs csv",
+	  "FILE is a dump of Kamailio's msilo table, as mysql -B, sqlite3 -separator "
+	  "TAB or sqlite3 -csv prints it"),
+	OPT_FLAG(IM_SKIP, 0, "skip-bad",
+	  "msilo: store the valid rows, list the refused ones (default: all or nothing)"),
+	OPT_FLAG(IM_DRY, 'n', "dry-run", "check everything, store nothing"),
 	OPT_NUMBER(IM_BATCH, 0, "batch", "N", 1, 1000000, "messages per commit (default 1000)"),
 	ARC_LIMIT_OPTS,
 	OPT_END,
@@ -36,10 +40,21 @@ parse_opts(import *x, cli *c)
 		const cli_arg *o = &c->opts[i];
 		if (arc_limit_option(&x->o.limits, o))
 			continue;
-		if (o->id == IM_MSILO)
+		if (o->id == IM_MSILO) {
 			x->msilo = 1;
+			x->o.msilo_form = (ims_msilo_form)(IMS_MSILO_MYSQL + o->word);
+		}
+		if (o->id == IM_SKIP)
+			x->o.flags |= IMS_IMPORT_SKIP_BAD;
+		if (o->id == IM_DRY)
+			x->o.flags |= IMS_IMPORT_DRY_RUN;
 		if (o->id == IM_BATCH)
 			x->o.batch = (size_t)o->n;
+	}
+	if ((x->o.flags & IMS_IMPORT_SKIP_BAD) && !x->msilo) {
+		cli_err("--skip-bad is for an msilo dump (--from-msilo): an archive is "
+		        "imported whole or not at all");
+		return EXIT_USAGE;
 	}
 	if (c->noperands != 1) {
 		cli_err("import takes one FILE");
@@ -54,6 +69,13 @@ on_problem(const char *what, void *payload)
 {
 	(void)payload;
 	cli_err("verify: %s", what);
+}
+
+static void
+on_skipped(const char *what, void *payload)
+{
+	(void)payload;
+	cli_err("skipped %s", what);
 }
 
 /* On a terminal: every 256 message files, cleared at the end. */
@@ -74,31 +96,55 @@ on_progress(const ims_progress *p, void *payload)
 }
 
 static void
+report_text(import *x, const ims_import_result *r)
+{
+	printer *p = x->c->out;
+	int dry = (x->o.flags & IMS_IMPORT_DRY_RUN) != 0;
+	uint64_t n = dry ? r->checked : r->stored;
+
+	print_text(p, "%s %llu message%s from '%s' (", dry ? "would import" : "imported",
+	           (unsigned long long)n, n == 1 ? "" : "s", x->path);
+	if (dry)
+		print_text(p, "dry run, nothing stored");
+	else
+		print_text(p, "%llu already there", (unsigned long long)r->existing);
+	if (x->msilo)
+		print_text(p, ", %llu expired", (unsigned long long)r->expired);
+	if (x->o.flags & IMS_IMPORT_SKIP_BAD)
+		print_text(p, ", %llu skipped", (unsigned long long)r->skipped);
+	if (dry)
+		print_line(p, ")");
+	else
+		print_line(p, ") in %llu commit%s", (unsigned long long)r->commits,
+		           r->commits == 1 ? "" : "s");
+}
+
+static void
+json_count(printer *p, const char *key, uint64_t n)
+{
+	p->ops->key(p, key);
+	p->ops->integer(p, (int64_t)n);
+}
+
+static void
 report(import *x, const ims_import_result *r)
 {
 	printer *p = x->c->out;
 
 	if (x->c->format != FMT_JSON) {
-		print_text(p, "imported %llu message%s from '%s' (%llu already there",
-		           (unsigned long long)r->stored, r->stored == 1 ? "" : "s", x->path,
-		           (unsigned long long)r->existing);
-		if (x->msilo)
-			print_text(p, ", %llu expired", (unsigned long long)r->expired);
-		print_line(p, ") in %llu commit%s", (unsigned long long)r->commits,
-		           r->commits == 1 ? "" : "s");
+		report_text(x, r);
 		return;
 	}
 	p->ops->begin_map(p);
-	p->ops->key(p, "imported");
-	p->ops->integer(p, (int64_t)r->stored);
-	p->ops->key(p, "existing");
-	p->ops->integer(p, (int64_t)r->existing);
-	if (x->msilo) {
-		p->ops->key(p, "expired");
-		p->ops->integer(p, (int64_t)r->expired);
-	}
-	p->ops->key(p, "commits");
-	p->ops->integer(p, (int64_t)r->commits);
+	json_count(p, "imported", r->stored);
+	json_count(p, "existing", r->existing);
+	if (x->msilo)
+		json_count(p, "expired", r->expired);
+	if (x->o.flags & IMS_IMPORT_SKIP_BAD)
+		json_count(p, "skipped", r->skipped);
+	if (x->o.flags & IMS_IMPORT_DRY_RUN)
+		json_count(p, "checked", r->checked);
+	json_count(p, "commits", r->commits);
 	p->ops->end_map(p);
 	p->ops->record_end(p);
 }
@@ -125,6 +171,7 @@ run_import(cli *c)
 	x.c = c;
 	x.o = (ims_import_opts)IMS_IMPORT_OPTS_INIT;
 	x.o.problem = on_problem;
+	x.o.skipped = on_skipped;
 	x.o.payload = &x;
 	x.tty = isatty(STDERR_FILENO);
 	if (!r)

@@ -52,7 +52,7 @@ _imstore_options()
 	audit) _imstore_r='--since' ;;
 	purge) _imstore_r='--older-than --expired -n --dry-run --batch --rate --max-txn --secure' ;;
 	export) _imstore_r='-o --output --archive --compress --level --layout -f --force --delete-after --max-growth' ;;
-	import) _imstore_r='--from-msilo --batch --max-entries --max-bytes --max-entry-size --max-ratio' ;;
+	import) _imstore_r='--from-msilo --skip-bad -n --dry-run --batch --max-entries --max-bytes --max-entry-size --max-ratio' ;;
 	verify-archive) _imstore_r='--max-entries --max-bytes --max-entry-size --max-ratio' ;;
 	backup) _imstore_r='--compact' ;;
 	compact) _imstore_r='' ;;
@@ -212,6 +212,7 @@ _imstore_optarg()
 		esac ;;
 	import)
 		case $2 in
+		--from-msilo) _imstore_r='mysql tabs csv'; return 0 ;;
 		--batch) _imstore_r=''; return 0 ;;
 		--max-entries) _imstore_r=''; return 0 ;;
 		--max-bytes) _imstore_r=''; return 0 ;;

@@ -213,6 +213,21 @@ IMS_API int ims_archive_verify(ims_archive_report *out, const char *path,
 /** @name Import
  * @{ */
 
+/** The forms of an msilo dump, which read the same bytes differently. */
+typedef enum ims_msilo_form {
+	IMS_MSILO_NONE = 0,  /**< not named: refused, never guessed */
+	/** `mysql -B`: tab-separated, NULL for a null value, the escapes
+	 * \\ \t \n \r \0 undone. */
+	IMS_MSILO_MYSQL = 1,
+	/** `sqlite3 -separator '\t'` (.mode tabs): tab-separated, bytes as
+	 * they are, an empty field for a null value; a value holding a tab or
+	 * a newline cannot be told apart and its row is refused. */
+	IMS_MSILO_TABS = 2,
+	/** RFC 4180 CSV as `sqlite3 -csv` prints it: quoted fields may hold
+	 * commas, quotes, tabs and newlines; an empty field for a null value. */
+	IMS_MSILO_CSV = 3
+} ims_msilo_form;
+
 typedef struct ims_import_opts {
 	unsigned version;            /**< IMS_IMPORT_OPTS_VERSION */
 	size_t batch;                /**< messages per commit; 0: 1000 */
@@ -226,12 +241,27 @@ typedef struct ims_import_opts {
 	void (*progress)(const ims_progress *p, void *payload);
 	/** Archives: each disagreement the check finds; may be NULL. */
 	void (*problem)(const char *what, void *payload);
-	void *payload;               /**< passed to both callbacks */
+	void *payload;               /**< passed to every callback */
+	/* version 2 */
+	unsigned flags;              /**< IMS_IMPORT_DRY_RUN, IMS_IMPORT_SKIP_BAD */
+	ims_msilo_form msilo_form;   /**< msilo: the form of the dump; required */
+	/** msilo with IMS_IMPORT_SKIP_BAD: each row passed over, where and
+	 * why, one line; may be NULL. */
+	void (*skipped)(const char *what, void *payload);
 } ims_import_opts;
 
-#define IMS_IMPORT_OPTS_VERSION 1
+#define IMS_IMPORT_OPTS_VERSION 2
 #define IMS_IMPORT_OPTS_INIT { IMS_IMPORT_OPTS_VERSION, 0, \
-	IMS_ARCHIVE_LIMITS_INIT, NULL, IMS_TIME_NONE, NULL, NULL, NULL }
+	IMS_ARCHIVE_LIMITS_INIT, NULL, IMS_TIME_NONE, NULL, NULL, NULL, 0, \
+	IMS_MSILO_NONE, NULL }
+
+/** Import flag: check everything as storing would, store nothing
+ * (out->checked counts what would be stored). */
+#define IMS_IMPORT_DRY_RUN  0x1u
+/** Import flag, msilo: pass over a row that is refused, reporting it to
+ * opts->skipped and counting it in out->skipped, and store the others;
+ * without it one refused row refuses the whole dump. */
+#define IMS_IMPORT_SKIP_BAD 0x2u
 
 /** What an import did, also when it failed. */
 typedef struct ims_import_result {
@@ -239,6 +269,9 @@ typedef struct ims_import_result {
 	uint64_t existing;      /**< messages already there, not stored again */
 	uint64_t commits;       /**< durable commits */
 	uint64_t expired;       /**< msilo: rows past their expiry, not stored */
+	uint64_t skipped;       /**< msilo, IMS_IMPORT_SKIP_BAD: rows refused */
+	uint64_t checked;       /**< messages that passed every check (with
+	                             IMS_IMPORT_DRY_RUN: would be stored) */
 	ims_xstep step;         /**< on failure: which side */
 	char why[IMS_XWHY_MAX]; /**< on failure: the message */
 } ims_import_result;
@@ -267,20 +300,30 @@ IMS_API int ims_archive_import(ims_import_result *out, ims_store *st,
 /**
  * Store the rows of a dump of Kamailio's msilo table (id, src_addr,
  * dst_addr, username, domain, inc_time, exp_time, snd_time, ctype, body,
- * extra_hdrs, callid, status), tab-separated as `mysql -B` or
- * `sqlite3 -separator '\t'` print it, as deferred messages of
- * sip:USERNAME@DOMAIN, in commits of opts->batch messages.  mysql's
- * escapes are undone; NULL and empty fields are absent values; a first
- * line of column names is passed over.  A row past its expiry is counted
- * in out->expired, not stored; a row whose username or domain would not
- * form the address of that one user is refused.  Run again, it stores
- * nothing new.
+ * extra_hdrs, callid, status), or of OpenSER's silo table (the first ten),
+ * as deferred messages of sip:USERNAME@DOMAIN, in commits of opts->batch
+ * messages.  opts->msilo_form names the dump's form (IMS_MSILO_MYSQL,
+ * IMS_MSILO_TABS, IMS_MSILO_CSV), which is never guessed: the forms read
+ * backslashes, NULL and quotes differently.  A header line (one naming
+ * src_addr) maps the columns by name, in any order, unknown ones passed
+ * over; without one, 13 fields are Kamailio's columns and 10 OpenSER's, in
+ * their order.  A username may hold what RFC 3261 allows in a user part
+ * (';' and '?' included), as ims_put() accepts it.  Every row is read and
+ * checked as storing checks it before the first is stored (the standard
+ * input is copied to a temporary file to be read twice): a refused row
+ * refuses the whole dump, nothing stored, or with IMS_IMPORT_SKIP_BAD is
+ * passed to opts->skipped, counted in out->skipped, and the other rows
+ * are stored.  A dump whose columns cannot be mapped is refused whole. A
+ * row past its expiry is counted in out->expired, not stored.  With
+ * IMS_IMPORT_DRY_RUN nothing is stored and out->checked counts the rows
+ * that would be.  Run again, it stores nothing new.
  *
  * @param path the dump, or "-" for the standard input.
  * @param[out] out as for ims_archive_import().
- * @return 0; IMS_INVALID or IMS_TOOBIG for a row that is refused, or an
- *         errno value when the dump cannot be read (IMS_XSTEP_INPUT); an
- *         error of the store (IMS_XSTEP_STORE).
+ * @param opts may not be NULL: the form is required.
+ * @return 0; IMS_INVALID for no form, a dump that cannot be mapped or a
+ *         row that is refused, or an errno value when the dump cannot be
+ *         read (IMS_XSTEP_INPUT); an error of the store (IMS_XSTEP_STORE).
  * @since 0.1
  */
 IMS_API int ims_msilo_import(ims_import_result *out, ims_store *st,

@@ -170,8 +170,19 @@ int ims__import_end(ims__importer *im, int rc, const char *path);
 int ims__eml_write(int fd, const ims_msg *m, ims_query *q);
 
 /* ---- msilo.c: Kamailio's msilo table */
+enum { IMS__MSILO_COLS = 13, IMS__MSILO_FIELDS = 64 };
+/* Which field of a record holds each column (id, src_addr, ... status),
+ * from the header line or, without one, from the number of fields. */
+typedef struct ims__msilo_map {
+	ims_msilo_form form;
+	int known;                      /* the map is set */
+	int header;                     /* from a header line */
+	int at[IMS__MSILO_COLS];        /* field index, or -1: no such column */
+	size_t nfields;                 /* fields of every row */
+} ims__msilo_map;
+
 /* One row of the dump as a deferred message: m's strings point into the
- * line and into the row itself (do not copy it). */
+ * record and into the row itself (do not copy it). */
 typedef struct ims__msilo_row {
 	ims_msg m;
 	ims_addr to;
@@ -181,12 +192,14 @@ typedef struct ims__msilo_row {
 	size_t body_len;
 } ims__msilo_row;
 
-/* Parse one line of a dump in place (split at tabs, escapes undone): 0 a
- * row in *r, 1 nothing to store (a blank line, or the column names when
- * first), -1 not a row, why in err.  A username and domain that would not
- * form the address of that one user (an '@', ':', ';', '?', '>', space or
- * control character...) are refused.  now stands for a missing inc_time. */
-int ims__msilo_parse(ims__msilo_row *r, char *line, int first, int64_t now,
-                     char *err, size_t errcap);
+/* Parse one record of a dump in place (fields split, the form's quoting
+ * or escapes undone), the record's line end included: 0 a row in *r, 1
+ * nothing to store (a blank record, or the header line, which sets *map),
+ * -1 not a row, why in err.  The first record sets *map (map->form set and
+ * map->known 0 before it).  A username and domain that would not form the
+ * address of that one user (an '@', ':', '>', space or control
+ * character...) are refused.  now stands for a missing inc_time. */
+int ims__msilo_parse(ims__msilo_row *r, ims__msilo_map *map, char *rec,
+                     int64_t now, char *err, size_t errcap);
 
 #endif

@@ -4,6 +4,7 @@
  * the bulk load that msilo.c's import shares. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -29,10 +30,15 @@ ims__import_begin(ims__importer *im, ims_import_result *out, ims_store *st,
 		                  "nothing to import: no store, no file or invalid options");
 	im->out = out;
 	im->st = st;
-	im->o = opts ? *opts : o;
+	im->o = o;
+	if (opts)   /* a version 1 caller's struct ends before flags */
+		memcpy(&im->o, opts, opts->version < 2 ? offsetof(ims_import_opts, flags)
+		                                      : sizeof(*opts));
 	im->now = im->o.now != IMS_TIME_NONE ? im->o.now : (int64_t)time(NULL) * 1000000;
 	bo.flags = bulk_flags;
 	bo.batch = im->o.batch;
+	if (im->o.flags & IMS_IMPORT_DRY_RUN)
+		return 0;   /* no bulk load: nothing is stored */
 	if ((rc = ims_bulk_open(&im->b, st, &bo)))
 		return ims__xfail(&out->step, out->why, IMS_XSTEP_STORE, rc,
 		                  "cannot import into '%s': %s", ims_store_path(st),
@@ -46,6 +52,8 @@ ims__import_end(ims__importer *im, int rc, const char *path)
 	ims_import_result *out = im->out;
 	ims_bulk_result r;
 
+	if (!im->b)   /* a dry run */
+		return rc;
 	if (rc == 0 && (rc = ims_bulk_commit(im->b)))
 		ims__xfail(&out->step, out->why, IMS_XSTEP_STORE, rc,
 		           "cannot store the last messages of '%s': %s", path,

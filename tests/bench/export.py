@@ -32,7 +32,7 @@ def run(args, stdout=subprocess.DEVNULL):
 
 
 subprocess.run([imstore, "--store", st, "init"], check=True, stdout=subprocess.DEVNULL)
-t_imp, _, _ = run([imstore, "--store", st, "import", "--from-msilo", tsv])
+t_imp, _, _ = run([imstore, "--store", st, "import", "--from-msilo", "tabs", tsv])
 arc = os.path.join(d, "export.tar.gz")
 t_exp, cpu_exp, rss = run([imstore, "--store", st, "export", "--force", "-o", arc])
 tar = os.path.join(d, "export.tar")

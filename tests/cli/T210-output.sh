@@ -232,7 +232,7 @@ test_expect_success 'backup, compact, export, verify-archive, import' '
 	printf "1\tsip:a@x.org\tsip:b@y.org\tb\ty.org\t1764700000\t0\t0\ttext/plain\thi\tNULL\tcall-1\t0\n" >>msilo.tsv &&
 	printf "2\tsip:a@x.org\tsip:b@y.org\tb\ty.org\t1764700000\t1000\t0\ttext/plain\told\tNULL\tNULL\t0\n" >>msilo.tsv &&
 	step "import msilo" env IMSTORE_STORE=$TEST_DIR/other "$IMSTORE" import \
-		--from-msilo msilo.tsv
+		--from-msilo mysql msilo.tsv
 '
 
 test_expect_success 'the export manifest and an eml message file' '

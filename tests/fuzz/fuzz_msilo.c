@@ -1,6 +1,7 @@
 /* fuzz_msilo.c - rows of a Kamailio msilo dump as `imstore import
- * --from-msilo` reads them (ims__msilo_parse, libstore/exchange/msilo.c), one
- * line per row.
+ * --from-msilo FORM` reads them (ims__msilo_parse, libstore/exchange/msilo.c),
+ * each input in the three forms (mysql, tabs, csv); one line per record,
+ * a CSV record as many lines as its quotes span.
  *
  * Invariants: a row names exactly one user: its owner is sip:USER@DOMAIN,
  * canonicalises (or is too long), and the canonical form has one '@', no
@@ -30,8 +31,10 @@ check_owner(const char *owner)
 		abort();
 	if (rc == IMS_TOOBIG)
 		return;
+	/* the user part may hold ';' and '?' (RFC 3261 user-unreserved) */
 	if (rc != 0 || !(cat = strchr(canon, '@')) || strchr(cat + 1, '@') ||
-	    strpbrk(canon + 4, ";?>\"<") || (strchr(canon + 4, ':') && canon[cat - canon + 1] != '['))
+	    strpbrk(canon + 4, ">\"<") || strpbrk(cat, ";?") ||
+	    (strchr(canon + 4, ':') && canon[cat - canon + 1] != '['))
 		goto bad;
 	for (size_t i = 0; at[i] || cat[i]; i++)
 		if (tolower((unsigned char)at[i]) != cat[i])
@@ -43,7 +46,7 @@ bad:
 }
 
 static void
-one_line(char *line, size_t len, int first)
+one_line(char *line, size_t len, ims__msilo_map *map)
 {
 	ims__msilo_row *r = malloc(sizeof(*r));
 	ims_errinfo e;
@@ -52,7 +55,7 @@ one_line(char *line, size_t len, int first)
 
 	if (!r)
 		return;
-	k = ims__msilo_parse(r, line, first, NOW, err, sizeof(err));
+	k = ims__msilo_parse(r, map, line, NOW, err, sizeof(err));
 	if (k < 0 && !err[0])
 		abort();
 	if (k == 0) {
@@ -68,30 +71,50 @@ one_line(char *line, size_t len, int first)
 	free(r);
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void
+one_form(const char *buf, size_t size, ims_msilo_form form)
 {
-	char *buf = malloc(size + 1), *p, *nl;
-	int first = 1;
+	ims__msilo_map map;
+	const char *p, *nl;
+	size_t quotes = 0;
 
-	if (!buf)
-		return 0;
-	memcpy(buf, data, size);
-	buf[size] = '\0';
-	/* lines as getline() gives them: the newline kept */
-	for (p = buf; p < buf + size; p = nl, first = 0) {
+	memset(&map, 0, sizeof(map));
+	map.form = form;
+	/* records as msilo.c reads them: lines, the newline kept */
+	for (p = buf; p < buf + size; p = nl) {
 		size_t n;
 		char *line;
-		nl = memchr(p, '\n', (size_t)(buf + size - p));
-		nl = nl ? nl + 1 : buf + size;
+		nl = p;
+		do {
+			const char *e = memchr(nl, '\n', (size_t)(buf + size - nl));
+			e = e ? e + 1 : buf + size;
+			for (const char *q = nl; q < e; q++)
+				quotes += *q == '"';
+			nl = e;
+		} while (form == IMS_MSILO_CSV && quotes % 2 && nl < buf + size);
 		n = (size_t)(nl - p);
 		if (!(line = malloc(n + 1)))
 			break;
 		memcpy(line, p, n);
 		line[n] = '\0';
-		one_line(line, n, first);
+		if (strlen(line) == n && !(form == IMS_MSILO_CSV && quotes % 2))
+			one_line(line, n, &map);
 		free(line);
 	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *buf = malloc(size + 1);
+
+	if (!buf)
+		return 0;
+	memcpy(buf, data, size);
+	buf[size] = '\0';
+	one_form(buf, size, IMS_MSILO_MYSQL);
+	one_form(buf, size, IMS_MSILO_TABS);
+	one_form(buf, size, IMS_MSILO_CSV);
 	free(buf);
 	return 0;
 }

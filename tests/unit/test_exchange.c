@@ -238,17 +238,20 @@ test_msilo(ims_store *st, const char *root)
 	           "2\tsip:a@x.org\tsip:b@y.org\tb\ty.org\t1700000000\t1700000100\t0\t"
 	           "NULL\told\tNULL\tNULL\t0\n");
 	o.now = INT64_C(1700000200) * 1000000;
+	is_int(ims_msilo_import(&r, st, path, &o), IMS_INVALID, "an msilo dump of no form");
+	ok(r.stored == 0 && strstr(r.why, "is not named (mysql, tabs or csv)"), "  why: %s", r.why);
+	o.msilo_form = IMS_MSILO_MYSQL;
 	is_int(ims_msilo_import(&r, st, path, &o), 0, "an msilo dump");
 	ok(r.stored == 1 && r.expired == 1, "  one stored, one expired");
 	is_int(count(st, "owner:sip:b@y.org folder:deferred msgid:call-1"), 1,
 	       "  a deferred message of sip:b@y.org");
 	write_file(path, "3\tsip:a@x.org\tsip:b@y.org\tb@evil.org\ty.org\t0\t0\t0\tNULL\t"
 	           "x\tNULL\tNULL\t0\n");
-	is_int(ims_msilo_import(&r, st, path, NULL), IMS_INVALID, "a row naming another user");
-	ok(r.step == IMS_XSTEP_INPUT && strstr(r.why, "' line 1: username 'b@evil.org' "
+	is_int(ims_msilo_import(&r, st, path, &o), IMS_INVALID, "a row naming another user");
+	ok(r.step == IMS_XSTEP_INPUT && strstr(r.why, "' line 1 (msilo id 3): username 'b@evil.org' "
 	   "would not form the address of one user"), "  why: %s", r.why);
 	snprintf(path, sizeof(path), "%s/nothing.tsv", root);
-	is_int(ims_msilo_import(&r, st, path, NULL), ENOENT, "no dump");
+	is_int(ims_msilo_import(&r, st, path, &o), ENOENT, "no dump");
 	ok(r.step == IMS_XSTEP_INPUT && strstr(r.why, "cannot open '"), "  why: %s", r.why);
 }
 

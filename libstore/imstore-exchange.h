@@ -181,7 +181,8 @@ typedef struct ims_archive_report {
 	uint64_t messages;     /**< message files the manifest lists */
 	uint64_t transcripts;  /**< transcript files the manifest lists */
 	uint64_t bytes;        /**< bytes of the files but SHA256SUMS */
-	uint64_t problems;     /**< hashes, sizes or lists that disagree */
+	uint64_t problems;     /**< hashes, sizes or lists that disagree, and
+	                            messages the store would refuse */
 	char layout[16];       /**< "raw", "eml", or what the manifest says */
 	ims_xstep step;        /**< refused: IMS_XSTEP_INPUT */
 	char why[IMS_XWHY_MAX];/**< refused: the message */
@@ -194,7 +195,9 @@ typedef struct ims_archive_report {
  * every other file, in archive order, with its SHA-256; the manifest,
  * read under the rules for hostile XML (UTF-8 only, no DOCTYPE, no entity,
  * no network), lists every message and transcript file with its SHA-256
- * and size and each message with what the store requires.
+ * and size and each message with what the store requires, every message
+ * passing the checks storing makes (ims_msg_check(), the body's size), so
+ * that an archive that verifies is one ims_archive_import() stores whole.
  *
  * @param[out] out the counts, and on refusal the message; may not be NULL.
  * @param opts NULL for the defaults.
@@ -279,15 +282,18 @@ typedef struct ims_import_result {
 /**
  * Store the messages of a raw export archive exactly as they were: their
  * ids, metadata, state, flags and bytes.  The archive is first checked
- * whole, as ims_archive_verify() does, and nothing is stored unless it
- * passes; then it is read again, each message file hashed again and
- * stored through a bulk load (IMS_BULK_KEEP_ID) in commits of
- * opts->batch messages.  A message already stored stores nothing, so an
- * import run again stores only what the first did not.
+ * whole, as ims_archive_verify() does, every message checked as storing
+ * checks it, and nothing is stored unless it passes; then it is read
+ * again, each message file hashed again and stored through a bulk load
+ * (IMS_BULK_KEEP_ID) in commits of opts->batch messages.  With
+ * IMS_IMPORT_DRY_RUN it stops after the check, out->checked the messages
+ * it would store.  A message already stored stores nothing, so an import
+ * interrupted (a full disk, a kill) and run again stores only what the
+ * first did not.
  *
  * @param[out] out the counts, and on failure the step and the message
- *        (messages committed before a failure stay stored); may not be
- *        NULL.
+ *        (after an error of the store, messages committed before it stay
+ *        stored); may not be NULL.
  * @param opts NULL for the defaults.
  * @return 0; a refusal of the archive or a change since it was verified
  *         (IMS_XSTEP_INPUT: IMS_INVALID, IMS_CORRUPT or an errno value);

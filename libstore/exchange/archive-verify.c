@@ -197,6 +197,22 @@ out:
 	return rc;
 }
 
+/* What storing checks (ims_bulk_put(): ims_msg_check() and the body's
+ * size), so that an archive that verifies imports whole. */
+static void
+check_message(vstate *v, const ims__mf_item *it)
+{
+	ims_errinfo e;
+
+	v->r->messages++;
+	if (ims_msg_check(&it->m, &e))
+		vproblem(v, "%s: the store would refuse this message: %s", it->file,
+		         e.message);
+	else if (it->size > IMS_BODY_MAX)
+		vproblem(v, "%s: the store would refuse this message: a body over %zu "
+		         "bytes", it->file, IMS_BODY_MAX);
+}
+
 static int
 check_item(vstate *v, FILE *c, const ims__mf_item *it)
 {
@@ -220,7 +236,7 @@ check_item(vstate *v, FILE *c, const ims__mf_item *it)
 		vproblem(v, "%s: %llu bytes, the manifest says %llu", it->file, cl.size,
 		         (unsigned long long)it->size);
 	if (it->kind == IMS__ARC_MESSAGE)
-		v->r->messages++;
+		check_message(v, it);
 	else
 		v->r->transcripts++;
 	return 0;

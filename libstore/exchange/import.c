@@ -112,10 +112,14 @@ verify_first(aimport *x)
 	if (rc)
 		return afail(x, IMS_XSTEP_INPUT, rc < 0 ? IMS_INVALID : IMS_CORRUPT,
 		             "'%s' %s: nothing imported", x->path, rc < 0 ? err
-		             : "does not verify (its hashes or lists disagree)");
+		             : "does not verify (its hashes or lists disagree, or the "
+		             "store would refuse a message)");
 	if (strcmp(r.layout, "raw") != 0)
 		return afail(x, IMS_XSTEP_INPUT, IMS_INVALID, "'%s' has layout '%s': "
 		             "only raw archives can be imported", x->path, r.layout);
+	x->im.out->checked = r.messages;
+	if (o->flags & IMS_IMPORT_DRY_RUN)
+		return 0;
 	if (lseek(x->mf_fd, 0, SEEK_SET) < 0 ||
 	    ims__mf_read_open(&x->mr, x->mf_fd, err, sizeof(err)) ||
 	    ims__arc_in_open(&x->in, x->path, &o->limits))
@@ -203,7 +207,7 @@ import_archive(aimport *x)
 	const ims_import_opts *o = &x->im.o;
 	int rc;
 
-	if ((rc = verify_first(x)))
+	if ((rc = verify_first(x)) || (o->flags & IMS_IMPORT_DRY_RUN))
 		return rc;
 	while ((rc = ims__arc_in_next(&x->in)) == 0)
 		if (x->in.kind == IMS__ARC_MESSAGE && (rc = import_entry(x)))

@@ -102,6 +102,11 @@ report_text(import *x, const ims_import_result *r)
 	int dry = (x->o.flags & IMS_IMPORT_DRY_RUN) != 0;
 	uint64_t n = dry ? r->checked : r->stored;
 
+	if (x->msilo && r->checked + r->expired + r->skipped == 0) {
+		print_line(p, "found no rows in the msilo dump '%s': nothing imported",
+		           x->path);
+		return;
+	}
 	print_text(p, "%s %llu message%s from '%s' (", dry ? "would import" : "imported",
 	           (unsigned long long)n, n == 1 ? "" : "s", x->path);
 	if (dry)

@@ -300,11 +300,14 @@ columns(char **col, size_t *clen, ims__msilo_map *map, char *rec, char *err,
 
 	if (n == 0)
 		return 1;
+	if (n > IMS__MSILO_FIELDS) {   /* f[] holds IMS__MSILO_FIELDS */
+		snprintf(err, cap, "more than %d fields", IMS__MSILO_FIELDS);
+		return -1;
+	}
 	if (!map->known && (k = map_first(map, f, n, err, cap)) != 0)
 		return k;
 	if (n != map->nfields) {
-		snprintf(err, cap, "%s%zu fields where the %s has %zu%s", n > IMS__MSILO_FIELDS
-		         ? "over " : "", n > IMS__MSILO_FIELDS ? n - 1 : n,
+		snprintf(err, cap, "%zu fields where the %s has %zu%s", n,
 		         map->header ? "header" : "table",
 		         map->nfields, map->form == IMS_MSILO_TABS ? " (a tab or a newline "
 		         "in a value? the tabs form cannot hold one: dump with sqlite3 -csv)"

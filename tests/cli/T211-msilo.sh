@@ -91,6 +91,9 @@ test_expect_success 'a header that cannot be mapped is refused, naming the colum
 	printf "id\tsrc_addr\tdst_addr\tuser\tdomain\tinc_time\n1\tsip:a@x.org\tsip:b@y.org\tb\ty.org\t0\n" >nouser.tsv &&
 	test_expect_code 1 imstore --store my import --from-msilo mysql nouser.tsv 2>err &&
 	grep "nouser.tsv. line 1: the header has no column .username.: the columns cannot be mapped" err &&
+	python3 -c "print(\"\\t\".join([\"src_addr\"] + [\"x%d\" % i for i in range(70)]))" >wide.tsv &&
+	test_expect_code 1 imstore --store my import --from-msilo tabs wide.tsv 2>err &&
+	grep "wide.tsv. line 1: more than 64 fields: nothing imported" err &&
 	printf "id\tsrc_addr\tsrc_addr\tusername\tdomain\n" >twice.tsv &&
 	test_expect_code 1 imstore --store my import --from-msilo mysql twice.tsv 2>err &&
 	grep "names column .src_addr. twice" err
@@ -149,6 +152,13 @@ test_expect_success 'standard input is read whole before anything is stored' '
 	grep ".-. line 2 (msilo id 41)" err &&
 	imstore --store i list --count >got && echo 0 >e && test_cmp e got &&
 	imstore --store i import --from-msilo mysql - <semi.tsv >out && grep "imported 2 messages" out
+'
+
+test_expect_success 'an empty dump says that nothing was found' '
+	printf "id\tsrc_addr\tdst_addr\tusername\tdomain\tinc_time\texp_time\tsnd_time\tctype\tbody\textra_hdrs\tcallid\tstatus\n" >empty.tsv &&
+	imstore --store d import --from-msilo mysql empty.tsv >out &&
+	echo "found no rows in the msilo dump '"'"'empty.tsv'"'"': nothing imported" >e && test_cmp e out &&
+	: >none.tsv && imstore --store d import --from-msilo csv none.tsv >out && grep "found no rows" out
 '
 
 test_done

@@ -172,6 +172,11 @@ for n, (u, d) in enumerate((("alice@evil.org;x", "example.com"), ("bob:secret", 
     put("msilo", "bad-address-%02d.tsv" % n, row(str(n), "sip:a@x.org", "sip:b@y.org", u, d, "1764700000",
         "0", "0", "NULL", "x", "NULL", "NULL", "0"))
 put("msilo", "bad-columns.tsv", "7\tsip:a@x.org\n")
+put("msilo", "bad-wide-header.tsv", "\t".join(["src_addr"] + ["x%d" % i for i in range(70)]) + "\n")
+put("msilo", "ok-csv.tsv", H.replace("\t", ",") + '1,sip:a@x.org,sip:b@y.org,b,y.org,1764700000,0,0,text/plain,'
+    '"a\ttab, a ""quote""\nand a newline",,k-2,0\r\n')
+put("msilo", "ok-openser.tsv", row("20", "sip:a@x.org", "sip:o@y.org", "o", "y.org", "1764700000", "0", "0",
+    "text/plain", "C:\\new\\table.txt"))
 put("msilo", "bad-time.tsv", row("4", "sip:a@x.org", "sip:b@y.org", "b", "y.org", "99999999999999", "0", "0",
     "NULL", "x", "NULL", "NULL", "0"))
 put("msilo", "bad-missing.tsv", row("NULL", "sip:a@x.org", "sip:b@y.org", "b", "y.org", "1", "0", "0",

@@ -1,0 +1,79 @@
+#!/bin/sh
+# export read by tools imstore did not write (issue 21): the eml layout as
+# two MIME readers see it (Python's email, Perl's MIME::Parser), the archive
+# format taken from the output's name as bsdtar -a takes it, and member
+# names that tar readers could read differently refused.
+. "$(dirname "$0")/test-lib.sh"
+
+CPIM=$IMS_SRCDIR/tests/corpus/cpim
+perl -MMIME::Parser -e 1 2>/dev/null && test_set_prereq MIME_TOOLS
+command -v bsdtar >/dev/null 2>&1 && test_set_prereq BSDTAR
+
+test_expect_success 'setup: CPIM payloads (text, IMDN, binary, LF lines), bare IMDN, plain' '
+	imstore init >/dev/null &&
+	imstore put --cpim "$IMS_SRCDIR/demo/payloads/erin.cpim" -o sip:bob@example.com >/dev/null &&
+	imstore put --cpim "$CPIM/ok-04-rfc5438-delivery-notification.cpim" \
+		-o sip:bob@example.com >/dev/null &&
+	imstore put --cpim "$CPIM/ok-11-binary-content-nul.cpim" -o sip:bob@example.com \
+		-m nul1 >/dev/null &&
+	imstore put --cpim "$CPIM/ok-12-lf-only.cpim" -o sip:bob@example.com -m lf1 >/dev/null &&
+	printf "<?xml version=\"1.0\"?>\r\n<imdn xmlns=\"urn:ietf:params:xml:ns:imdn\"/>" |
+		imstore put -o sip:bob@example.com -f sip:a@example.com -m imdn2 \
+		--type message/imdn+xml >/dev/null &&
+	printf "\000\001binary\377" | imstore put -o sip:bob@example.com -f sip:a@example.com \
+		-m bin1 --type application/octet-stream >/dev/null &&
+	imstore export --compress none -o raw.tar >/dev/null &&
+	imstore export --compress none --layout eml -o eml.tar >/dev/null &&
+	mkdir raw eml && tar -xf raw.tar -C raw && tar -xf eml.tar -C eml &&
+	test $(ls raw/messages | grep -c "\.cpim$") = 4
+'
+
+# the type each eml file must carry for the stored file beside it
+cat >types.py <<\PY
+import glob, os, sys
+for f in sorted(glob.glob("raw/messages/*")):
+    base, ext = os.path.basename(f).rsplit(".", 1)
+    t = {"cpim": "message/cpim", "bin": None}[ext]
+    print(base, f, t or ("message/imdn+xml" if b"<imdn" in open(f, "rb").read()
+                         else "application/octet-stream"))
+PY
+
+test_expect_success 'Python email: a CPIM payload is message/cpim, its bytes exactly as stored' '
+	python3 types.py >types && test_line_count = 6 types &&
+	python3 - types <<-\PY
+	import email, email.parser, email.policy, sys
+	n = 0
+	for line in open(sys.argv[1]):
+	    n += 1
+	    base, stored, want = line.split()
+	    stored = open(stored, "rb").read()
+	    raw = open("eml/messages/%s.eml" % base, "rb").read()
+	    m = email.parser.BytesParser(policy=email.policy.default).parsebytes(raw)
+	    assert m.get_content_type() == want, (base, m.get_content_type(), want)
+	    if want.startswith("message/"):
+	        # read as a structure: the envelope headers, then the content
+	        inner = m.get_payload(0)
+	        if want == "message/cpim":
+	            assert inner["DateTime"] or inner["From"], (base, inner.keys())
+	        else:
+	            assert "<imdn" in inner.get_payload(), base
+	    h = email.parser.BytesParser(policy=email.policy.default).parsebytes(raw, headersonly=True)
+	    assert h.get_payload(decode=True) == stored, base
+	assert n == 6
+	PY
+'
+
+test_expect_success MIME_TOOLS 'Perl MIME::Parser: the same types and bytes' '
+	while read base stored want; do
+		perl -MMIME::Parser -e "
+			my \$p = MIME::Parser->new; \$p->output_to_core(1);
+			\$p->extract_nested_messages(0);
+			my \$e = \$p->parse_open(\$ARGV[0]) or die;
+			open(my \$fh, q(<:raw), \$ARGV[1]) or die; local \$/; my \$s = <\$fh>;
+			print \$e->mime_type, q( ), (\$e->bodyhandle->as_string eq \$s ? q(same) : q(differs)), qq(\n);
+		" eml/messages/$base.eml $stored >got || return 1
+		echo "$want same" >expect && test_cmp expect got || return 1
+	done <types
+'
+
+test_done

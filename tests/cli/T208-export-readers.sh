@@ -76,4 +76,47 @@ test_expect_success MIME_TOOLS 'Perl MIME::Parser: the same types and bytes' '
 	done <types
 '
 
+test_expect_success 'the name says the format: .zip, .tar, .tar.gz, .tgz (any case)' '
+	imstore export -o n.zip >/dev/null && imstore export -o n.tar >/dev/null &&
+	imstore export -o n.tar.gz >/dev/null && imstore export -o n.TGZ >/dev/null &&
+	imstore export -o plain >/dev/null && imstore export --compress none -o s.zip >/dev/null &&
+	python3 - <<-\PY
+	import tarfile, zipfile
+	z = zipfile.ZipFile("n.zip"); assert z.testzip() is None
+	assert {i.compress_type for i in z.infolist()} == {zipfile.ZIP_DEFLATED}
+	assert {i.compress_type for i in zipfile.ZipFile("s.zip").infolist()} == {zipfile.ZIP_STORED}
+	assert tarfile.open("n.tar", "r:").getnames()[-1] == "SHA256SUMS"
+	for f in ("n.tar.gz", "n.TGZ", "plain"):
+	    assert not zipfile.is_zipfile(f)
+	    assert tarfile.open(f, "r:gz").getnames()[-1] == "SHA256SUMS", f
+	PY
+'
+
+test_expect_success BSDTAR 'bsdtar opens each as what its name says' '
+	for f in n.zip n.tar n.tar.gz n.TGZ; do
+		bsdtar -tf $f >list && test "$(tail -n 1 list)" = SHA256SUMS || return 1
+	done &&
+	head -c 4 n.zip | od -An -c | tr -d " " >got && echo "PK003004" >expect && test_cmp expect got &&
+	head -c 2 n.tar.gz | od -An -tx1 | tr -d " " >got && echo 1f8b >expect && test_cmp expect got &&
+	dd if=n.tar bs=1 skip=257 count=5 2>/dev/null >got && printf ustar >expect && test_cmp expect got
+'
+
+test_expect_success 'a name that contradicts --archive or --compress is a usage error' '
+	test_expect_code 2 imstore export --archive tar -o c.zip 2>err &&
+	grep "'"'"'c.zip'"'"' names a zip file, which contradicts --archive tar" err &&
+	test_expect_code 2 imstore export --archive zip -o c.tar.gz 2>err &&
+	grep "names a gzipped tar file, which contradicts --archive zip" err &&
+	test_expect_code 2 imstore export --compress gzip -o c.tar 2>err &&
+	grep "names an uncompressed tar file, which contradicts --compress gzip" err &&
+	test_expect_code 2 imstore export --compress none -o c.tgz 2>err &&
+	grep "contradicts --compress none" err &&
+	test_expect_code 2 imstore export -o c.tar.xz 2>err &&
+	grep "export writes a tar file (.tar, .tar.gz, .tgz) or a zip file (.zip)" err &&
+	! ls c.* 2>/dev/null &&
+	imstore export --archive zip --compress none -o ok.zip >/dev/null &&
+	imstore export --archive tar --compress none -o ok.tar >/dev/null &&
+	imstore export --archive zip -o ok-zip.bin >/dev/null && zipfile=ok-zip.bin &&
+	python3 -c "import sys, zipfile; assert zipfile.is_zipfile(sys.argv[1])" $zipfile
+'
+
 test_done

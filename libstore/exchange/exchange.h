@@ -98,6 +98,20 @@ void ims__arc_in_close(ims__arc_in *in);
 /* The kind of an entry name, or 0 when an export never holds it. */
 ims__arc_kind ims__arc_name_kind(const char *name);
 
+/* ---- archive-names.c: a tar archive's headers read as other readers read
+ * them, from the decompressed stream: 0 every member name and size is read
+ * one way (or it is not a tar, or damaged: the reader above says so), -1
+ * refused (err says why: a pax path or GNU long name other than the ustar
+ * name, a NUL in one, a name in the ustar prefix, a pax size other than
+ * the ustar size, a global pax path, sparse or other non-POSIX members,
+ * data after the end), or ENOMEM.  ims__arc_verify() runs it first. */
+/* n bytes of a name as an error shows it: printable ASCII as it is, any
+ * other byte (a control character, a backslash, a NUL) as \xNN, at most
+ * 250 characters; returns out. */
+const char *ims__arc_shown(char out[256], const char *p, size_t n);
+int ims__arc_names_check(const char *path, const ims_archive_limits *lim, char *err,
+                         size_t errcap);
+
 /* ---- manifest-write.c: manifest.xml as the files go into the archive,
  * through the library's XML writer, to a spool */
 typedef struct ims__mf_writer ims__mf_writer;

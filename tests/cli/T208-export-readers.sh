@@ -119,4 +119,55 @@ test_expect_success 'a name that contradicts --archive or --compress is a usage 
 	python3 -c "import sys, zipfile; assert zipfile.is_zipfile(sys.argv[1])" $zipfile
 '
 
+# repack ARCHIVE KIND OUT: the archive's members again with Python's
+# tarfile, the first one's header changed as KIND says
+cat >repack.py <<\PY
+import io, sys, tarfile
+src, kind, out = sys.argv[1:4]
+with tarfile.open(src) as t:
+    members = [(m, t.extractfile(m).read()) for m in t.getmembers()]
+with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as o:
+    for i, (m, data) in enumerate(members):
+        if i == 0 and kind == "nul":
+            m.pax_headers = {"path": m.name + "\0/../../../tmp/imstore-evil"}
+        elif i == 0 and kind == "other":
+            m.pax_headers = {"path": m.name}
+            m.name = "messages/" + "0" * 26 + ".txt"
+        o.addfile(m, io.BytesIO(data))
+PY
+
+test_expect_success 'a tar member name readers read two ways is refused by verify-archive and import' '
+	python3 repack.py raw.tar same same.tar && imstore verify-archive same.tar >/dev/null &&
+	first=$(python3 -c "import sys, tarfile; print(tarfile.open(sys.argv[1]).getnames()[0])" raw.tar) &&
+	python3 repack.py raw.tar nul nul.tar &&
+	python3 -c "import sys, tarfile; n = tarfile.open(sys.argv[1]).getnames()[0]; assert \"\\0\" in n, n" nul.tar &&
+	test_expect_code 1 imstore verify-archive nul.tar 2>err &&
+	grep -F "tar member '"'"'$first'"'"' has the pax path '"'"'$first\x00/../../../tmp/imstore-evil'"'"'" err &&
+	python3 repack.py raw.tar other other.tar &&
+	test_expect_code 1 imstore verify-archive other.tar 2>err &&
+	grep "readers would disagree on its name" err &&
+	imstore --store st2 init >/dev/null &&
+	for f in nul.tar other.tar; do
+		test_expect_code 1 imstore --store st2 import $f 2>err || return 1
+		grep "readers would disagree on its name" err || return 1
+	done &&
+	imstore --store st2 list --count >got && echo 0 >expect && test_cmp expect got &&
+	imstore --store st2 import same.tar >/dev/null
+'
+
+test_expect_success BSDTAR 'bsdtar reads the NUL name cut short: the readers disagree' '
+	bsdtar -tf nul.tar | head -n 1 >got && echo "$first" >expect && test_cmp expect got
+'
+
+test_expect_success 'archives from GNU tar and bsdtar still verify' '
+	mkdir x && tar -xf raw.tar -C x && (cd x && cut -c67- SHA256SUMS >../order && echo SHA256SUMS >>../order) &&
+	(cd x && tar --format=posix -cf ../posix.tar $(cat ../order) &&
+	 tar --format=gnu -cf ../gnu.tar $(cat ../order)) &&
+	imstore verify-archive posix.tar >/dev/null && imstore verify-archive gnu.tar >/dev/null &&
+	if test_have_prereq BSDTAR; then
+		(cd x && bsdtar --format=pax -czf ../bsd.tar.gz $(cat ../order)) &&
+		imstore verify-archive bsd.tar.gz >/dev/null
+	fi
+'
+
 test_done

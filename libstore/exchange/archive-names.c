@@ -10,9 +10,11 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "exchange.h"
 
@@ -348,11 +350,21 @@ ims__arc_names_check(const char *path, const ims_archive_limits *lim, char *err,
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
+	unsigned char magic[4];
 	scan s;
-	int rc = 0;
+	int rc = 0, fd, zip = 0;
 
 	if (!a)
 		return ENOMEM;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		if (pread(fd, magic, 4, 0) == 4 && memcmp(magic, "PK\3\4", 4) == 0)
+			zip = 1, rc = ims__arc_zip_check(fd, err, errcap);
+		close(fd);
+	}
+	if (zip) {
+		archive_read_free(a);
+		return rc;
+	}
 	memset(&s, 0, sizeof(s));
 	s.err = err;
 	s.errcap = errcap;

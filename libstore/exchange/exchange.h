@@ -109,6 +109,11 @@ ims__arc_kind ims__arc_name_kind(const char *name);
  * other byte (a control character, a backslash, a NUL) as \xNN, at most
  * 250 characters; returns out. */
 const char *ims__arc_shown(char out[256], const char *p, size_t n);
+/* ---- archive-zip.c: the same for a zip file, open in fd: each member's
+ * local header names it as the central directory does, no NUL, no Unicode
+ * Path field, nothing between members; 0 (also when it is no zip), -1
+ * refused (err), or ENOMEM. */
+int ims__arc_zip_check(int fd, char *err, size_t errcap);
 int ims__arc_names_check(const char *path, const ims_archive_limits *lim, char *err,
                          size_t errcap);
 

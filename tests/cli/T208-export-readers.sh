@@ -155,6 +155,16 @@ test_expect_success 'a tar member name readers read two ways is refused by verif
 	imstore --store st2 import same.tar >/dev/null
 '
 
+test_expect_success 'a zip member named otherwise in its local header is refused' '
+	python3 - <<-\PY &&
+	z = open("n.zip", "rb").read()
+	i = z.index(b"messages/")                  # the name in the first local header
+	open("local.zip", "wb").write(z[:i] + b"messages/Z" + z[i + 10:])
+	PY
+	test_expect_code 1 imstore verify-archive local.zip 2>err &&
+	grep "in its local header: readers would disagree on its name" err
+'
+
 test_expect_success BSDTAR 'bsdtar reads the NUL name cut short: the readers disagree' '
 	bsdtar -tf nul.tar | head -n 1 >got && echo "$first" >expect && test_cmp expect got
 '
@@ -165,9 +175,17 @@ test_expect_success 'archives from GNU tar and bsdtar still verify' '
 	 tar --format=gnu -cf ../gnu.tar $(cat ../order)) &&
 	imstore verify-archive posix.tar >/dev/null && imstore verify-archive gnu.tar >/dev/null &&
 	if test_have_prereq BSDTAR; then
-		(cd x && bsdtar --format=pax -czf ../bsd.tar.gz $(cat ../order)) &&
-		imstore verify-archive bsd.tar.gz >/dev/null
-	fi
+		(cd x && bsdtar --format=pax -czf ../bsd.tar.gz $(cat ../order) &&
+		 bsdtar --format=zip -cf ../bsd.zip $(cat ../order)) &&
+		imstore verify-archive bsd.tar.gz >/dev/null && imstore verify-archive bsd.zip >/dev/null
+	fi &&
+	python3 - <<-\PY &&
+	import zipfile
+	with zipfile.ZipFile("py.zip", "w", zipfile.ZIP_DEFLATED) as z:
+	    for n in open("order").read().split():
+	        z.write("x/" + n, n)
+	PY
+	imstore verify-archive py.zip >/dev/null
 '
 
 test_done

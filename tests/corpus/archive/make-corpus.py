@@ -189,3 +189,52 @@ for n in ("names-pax-nul", "names-pax-other", "names-pax-size", "names-pax-globa
         data = f.read()
     with open(os.path.join(HERE, "..", "..", "fuzz", "corpus", "archive", n + ".tar"), "wb") as f:
         f.write(data)
+
+# zip names: the local header and the central directory must agree
+def valid_zip(extra=b""):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for info, data in valid(lambda m: m):
+            zi = zipfile.ZipInfo(info.name, (2025, 12, 2, 0, 0, 0))
+            if info.name == MSG:
+                zi.extra = extra
+            z.writestr(zi, data)
+    return out.getvalue()
+
+
+def write(name, data, text):
+    with open(os.path.join(HERE, name), "wb") as f:
+        f.write(data)
+    expect(name.replace(".zip", "-zip"), text)
+    os.rename(os.path.join(HERE, name.replace(".zip", "-zip") + ".expect"),
+              os.path.join(HERE, name + ".expect"))
+    with open(os.path.join(HERE, "..", "..", "fuzz", "corpus", "archive", name), "wb") as f:
+        f.write(data)
+
+
+z = valid_zip()
+other = MSG.replace("F2Z", "F2Y").encode()
+i = z.index(MSG.encode())                  # the local header's name
+write("names-zip-local.zip", z[:i] + other + z[i + len(MSG):],
+      "is '%s' in its local header: readers would disagree" % other.decode())
+write("names-zip-nul.zip", z.replace(MSG.encode(), MSG.encode()[:-4] + b"\0txt"),
+      "has a NUL in its name")
+up = MSG.replace("F2Z", "F2Y").encode()
+write("names-zip-unicode.zip",
+      valid_zip(b"\x75\x70" + (5 + len(up)).to_bytes(2, "little") + b"\x01\0\0\0\0" + up),
+      "has a second name (Unicode Path)")
+# a member that only a streaming reader sees, before the first listed one
+hidden = io.BytesIO()
+with zipfile.ZipFile(hidden, "w") as h:
+    h.writestr(zipfile.ZipInfo("messages/01M8W5D8EV5X7ATQDYD4PJWJ07.txt", (2025, 12, 2, 0, 0, 0)), b"x")
+h = hidden.getvalue()
+h = h[:h.index(b"PK\1\2")]
+zz = bytearray(h + z)
+cd = zz.rindex(b"PK\5\6")
+zz[cd + 16:cd + 20] = (int.from_bytes(zz[cd + 16:cd + 20], "little") + len(h)).to_bytes(4, "little")
+pos = int.from_bytes(zz[cd + 16:cd + 20], "little")
+while zz[pos:pos + 4] == b"PK\1\2":
+    off = int.from_bytes(zz[pos + 42:pos + 46], "little") + len(h)
+    zz[pos + 42:pos + 46] = off.to_bytes(4, "little")
+    pos += 46 + sum(int.from_bytes(zz[pos + k:pos + k + 2], "little") for k in (28, 30, 32))
+write("names-zip-hidden.zip", bytes(zz), "zip data between or under members")

@@ -9,7 +9,7 @@ CPIM=$IMS_SRCDIR/tests/corpus/cpim
 perl -MMIME::Parser -e 1 2>/dev/null && test_set_prereq MIME_TOOLS
 command -v bsdtar >/dev/null 2>&1 && test_set_prereq BSDTAR
 
-test_expect_success 'setup: CPIM payloads (text, IMDN, binary, LF lines), bare IMDN, plain' '
+test_expect_success 'setup: CPIM payloads (text, IMDN, binary, LF lines, in SIP), bare IMDN, plain' '
 	imstore init >/dev/null &&
 	imstore put --cpim "$IMS_SRCDIR/demo/payloads/erin.cpim" -o sip:bob@example.com >/dev/null &&
 	imstore put --cpim "$CPIM/ok-04-rfc5438-delivery-notification.cpim" \
@@ -22,10 +22,11 @@ test_expect_success 'setup: CPIM payloads (text, IMDN, binary, LF lines), bare I
 		--type message/imdn+xml >/dev/null &&
 	printf "\000\001binary\377" | imstore put -o sip:bob@example.com -f sip:a@example.com \
 		-m bin1 --type application/octet-stream >/dev/null &&
+	imstore put --sip "$IMS_SRCDIR/demo/payloads/frank.sip" >/dev/null &&
 	imstore export --compress none -o raw.tar >/dev/null &&
 	imstore export --compress none --layout eml -o eml.tar >/dev/null &&
 	mkdir raw eml && tar -xf raw.tar -C raw && tar -xf eml.tar -C eml &&
-	test $(ls raw/messages | grep -c "\.cpim$") = 4
+	test $(ls raw/messages | grep -c "\.cpim$") = 5
 '
 
 # the type each eml file must carry for the stored file beside it
@@ -39,7 +40,7 @@ for f in sorted(glob.glob("raw/messages/*")):
 PY
 
 test_expect_success 'Python email: a CPIM payload is message/cpim, its bytes exactly as stored' '
-	python3 types.py >types && test_line_count = 6 types &&
+	python3 types.py >types && test_line_count = 7 types &&
 	python3 - types <<-\PY
 	import email, email.parser, email.policy, sys
 	n = 0
@@ -59,7 +60,7 @@ test_expect_success 'Python email: a CPIM payload is message/cpim, its bytes exa
 	            assert "<imdn" in inner.get_payload(), base
 	    h = email.parser.BytesParser(policy=email.policy.default).parsebytes(raw, headersonly=True)
 	    assert h.get_payload(decode=True) == stored, base
-	assert n == 6
+	assert n == 7
 	PY
 '
 

@@ -324,8 +324,20 @@ feed(scan *s, const unsigned char *p, size_t n)
 	return 0;
 }
 
+/* Past a limit of archive-read.c (the bytes, the ratio), stop: it refuses
+ * the archive with its own message, and a bomb costs no more here. */
 static int
-scan_stream(scan *s, struct archive *a, uint64_t max_total)
+over_limits(struct archive *a, uint64_t total, const ims_archive_limits *lim)
+{
+	int64_t raw = archive_filter_bytes(a, -1);
+
+	if (total > lim->max_total)
+		return 1;
+	return total > ((uint64_t)1 << 20) && raw > 0 && total / (uint64_t)raw > lim->max_ratio;
+}
+
+static int
+scan_stream(scan *s, struct archive *a, const ims_archive_limits *lim)
 {
 	unsigned char buf[65536];
 	uint64_t total = 0;
@@ -333,11 +345,13 @@ scan_stream(scan *s, struct archive *a, uint64_t max_total)
 	int rc;
 
 	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0) {
-		if (total == 0 && n >= 4 && memcmp(buf, "PK", 2) == 0)
-			return 0; /* zip */
+		/* a zip is read at its central directory, not in a gzip */
+		if (total == 0 && n >= 2 && memcmp(buf, "PK", 2) == 0)
+			return archive_filter_code(a, 0) == ARCHIVE_FILTER_GZIP
+			       ? scan_refuse(s, "a gzipped zip file (an export never is one)") : 0;
 		total += (uint64_t)n;
-		if (total > max_total)
-			return 0; /* archive-read.c refuses it with its limit */
+		if (over_limits(a, total, lim))
+			return 0;
 		if ((rc = feed(s, buf, (size_t)n)))
 			return rc < 0 || rc == ENOMEM ? rc : 0;
 	}
@@ -372,7 +386,7 @@ ims__arc_names_check(const char *path, const ims_archive_limits *lim, char *err,
 	archive_read_support_format_raw(a);
 	if (archive_read_open_filename(a, path, 65536) == ARCHIVE_OK &&
 	    archive_read_next_header(a, &e) == ARCHIVE_OK)
-		rc = scan_stream(&s, a, lim->max_total + (lim->max_total >> 4) + (1u << 20));
+		rc = scan_stream(&s, a, lim);
 	pending_clear(&s);
 	free(s.ext);
 	archive_read_free(a);

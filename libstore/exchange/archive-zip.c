@@ -106,6 +106,7 @@ typedef struct zentry {
 	unsigned char h[46];
 	char name[65536];
 	unsigned char extra[65536];
+	unsigned char lname[65536];  /* the name in its local header */
 	uint64_t csize, off;
 	size_t nlen, elen;
 } zentry;
@@ -153,7 +154,7 @@ follows(zscan *z, uint64_t end, int desc, uint64_t off)
 static int
 entry(zscan *z, zentry *e, uint64_t *pos, uint64_t *end, int *desc)
 {
-	unsigned char l[30], lname[65536];
+	unsigned char l[30], *lname = e->lname;
 	char a[256], b[256];
 	size_t ln, lx;
 

@@ -166,6 +166,25 @@ test_expect_success 'a zip member named otherwise in its local header is refused
 	grep "in its local header: readers would disagree on its name" err
 '
 
+test_expect_success 'a gzipped zip (read only from its local headers) is refused' '
+	gzip -c n.zip >n.zip.gz &&
+	test_expect_code 1 imstore verify-archive n.zip.gz 2>err &&
+	grep "a gzipped zip file (an export never is one)" err
+'
+
+test_expect_success 'a gzip bomb is refused by its ratio at once, not read whole first' '
+	python3 -c "import gzip, sys, tarfile
+i = tarfile.TarInfo(\"messages/01M8W5D8EDVXPNXX2361WX5F2Z.txt\"); i.size = (8 << 30) - 512
+out = sys.stdout.buffer
+out.write(gzip.compress(i.tobuf(tarfile.USTAR_FORMAT), 9))
+zeros = gzip.compress(bytes(1 << 20), 9)
+for _ in range(8192): out.write(zeros)" >bomb.tar.gz &&
+	start=$(date +%s) &&
+	test_expect_code 1 imstore verify-archive --max-entry-size 16G bomb.tar.gz 2>err &&
+	grep "compression ratio over 200 to 1" err &&
+	test $(($(date +%s) - start)) -lt 3
+'
+
 test_expect_success BSDTAR 'bsdtar reads the NUL name cut short: the readers disagree' '
 	bsdtar -tf nul.tar | head -n 1 >got && echo "$first" >expect && test_cmp expect got
 '

@@ -4,6 +4,7 @@
  * command reads its options, shows progress on a terminal and reports. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,9 +18,12 @@ enum { EX_OUTPUT = 100, EX_ARCHIVE, EX_COMPRESS, EX_LEVEL, EX_LAYOUT, EX_FORCE,
 /* --archive, --compress, --layout: the default first, the word that sets
  * the flag second */
 static const cli_opt export_opts[] = {
-	OPT_FILE(EX_OUTPUT, 'o', "output", "FILE", "write the archive to FILE (required)"),
-	OPT_KEYWORD(EX_ARCHIVE, 0, "archive", "TYPE", "tar zip", "archive type, tar (pax) by default"),
-	OPT_KEYWORD(EX_COMPRESS, 0, "compress", "METHOD", "gzip none", "compression, gzip by default"),
+	OPT_FILE(EX_OUTPUT, 'o', "output", "FILE",
+	  "write the archive to FILE (required); a name ending .zip, .tar, .tar.gz or .tgz sets the format"),
+	OPT_KEYWORD(EX_ARCHIVE, 0, "archive", "TYPE", "tar zip",
+	  "archive type, tar (pax) by default or as FILE is named"),
+	OPT_KEYWORD(EX_COMPRESS, 0, "compress", "METHOD", "gzip none",
+	  "compression, gzip by default or as FILE is named"),
 	OPT_NUMBER(EX_LEVEL, 0, "level", "N", 1, 9, "compression level, 1 (fast) to 9 (small); default 6"),
 	OPT_KEYWORD(EX_LAYOUT, 0, "layout", "LAYOUT", "raw eml",
 	  "message files as stored (raw, the default) or as RFC 5322 messages"),
@@ -37,10 +41,76 @@ typedef struct export {
 	ims_filter *f;
 	char *expr;              /* the filter as given, "" for all */
 	const char *output;
+	int archive, compress;   /* --archive, --compress: 0 not given, else
+	                            the word's index + 1 */
 	ims_export_opts o;
 	int tty;
 	int64_t shown;           /* last progress line, µs */
 } export;
+
+/* What an output name says, as bsdtar -a reads it: archive (1 tar, 2 zip)
+ * and compression (1 gzip, 2 none, 0 the member's own: zip); archive 0:
+ * a name that says nothing, -1: a kind export does not write. */
+static const struct name_kind {
+	const char *suffix;
+	int archive, compress;
+} name_kinds[] = {
+	{ ".tar.gz", 1, 1 }, { ".tgz", 1, 1 }, { ".tar", 1, 2 }, { ".zip", 2, 0 },
+	{ ".tar.bz2", -1, 0 }, { ".tbz", -1, 0 }, { ".tbz2", -1, 0 },
+	{ ".tar.xz", -1, 0 }, { ".txz", -1, 0 }, { ".tar.zst", -1, 0 },
+	{ ".tzst", -1, 0 }, { ".tar.lz", -1, 0 }, { ".tar.lzma", -1, 0 },
+	{ ".tar.z", -1, 0 }, { ".taz", -1, 0 }, { ".7z", -1, 0 }, { ".rar", -1, 0 },
+	{ ".cpio", -1, 0 }, { ".gz", -1, 0 },
+};
+
+static const struct name_kind *
+name_kind(const char *path)
+{
+	size_t n = strlen(path);
+
+	for (size_t i = 0; i < sizeof(name_kinds) / sizeof(name_kinds[0]); i++) {
+		size_t k = strlen(name_kinds[i].suffix);
+		if (n > k && strcasecmp(path + n - k, name_kinds[i].suffix) == 0)
+			return &name_kinds[i];
+	}
+	return NULL;
+}
+
+/* The archive and compression the name says, unless an option says
+ * otherwise: then a usage error, as for a name of a kind not written. */
+static int
+format_from_name(export *x)
+{
+	static const char *const said[] = { "a zip file", "a gzipped tar file",
+	                                     "an uncompressed tar file" };
+	const struct name_kind *k = name_kind(x->output);
+	const char *what;
+
+	if (!k)
+		return 0;
+	if (k->archive < 0) {
+		cli_err("'%s': export writes a tar file (.tar, .tar.gz, .tgz) or a zip "
+		        "file (.zip), not what this name says", x->output);
+		return EXIT_USAGE;
+	}
+	what = said[k->archive == 2 ? 0 : k->compress];
+	if (x->archive && x->archive != k->archive) {
+		cli_err("'%s' names %s, which contradicts --archive %s", x->output, what,
+		        x->archive == 2 ? "zip" : "tar");
+		return EXIT_USAGE;
+	}
+	if (x->compress && k->compress && x->compress != k->compress) {
+		cli_err("'%s' names %s, which contradicts --compress %s", x->output, what,
+		        x->compress == 2 ? "none" : "gzip");
+		return EXIT_USAGE;
+	}
+	x->o.flags = k->archive == 2 ? x->o.flags | IMS_EXPORT_ZIP : x->o.flags & ~IMS_EXPORT_ZIP;
+	if (k->compress == 2)
+		x->o.flags |= IMS_EXPORT_NO_COMPRESS;
+	else if (k->compress == 1)
+		x->o.flags &= ~IMS_EXPORT_NO_COMPRESS;
+	return 0;
+}
 
 /* --archive, --compress, --layout: the flag is set by the second word (the
  * parser matched it in any case), cleared by the first. */
@@ -57,8 +127,14 @@ parse_opts(export *x, cli *c)
 		const cli_arg *o = &c->opts[i];
 		switch (o->id) {
 		case EX_OUTPUT: x->output = o->val; break;
-		case EX_ARCHIVE: opt_flag(x, o, IMS_EXPORT_ZIP); break;
-		case EX_COMPRESS: opt_flag(x, o, IMS_EXPORT_NO_COMPRESS); break;
+		case EX_ARCHIVE:
+			opt_flag(x, o, IMS_EXPORT_ZIP);
+			x->archive = o->word + 1;
+			break;
+		case EX_COMPRESS:
+			opt_flag(x, o, IMS_EXPORT_NO_COMPRESS);
+			x->compress = o->word + 1;
+			break;
 		case EX_LAYOUT: opt_flag(x, o, IMS_EXPORT_EML); break;
 		case EX_FORCE: x->o.flags |= IMS_EXPORT_FORCE; break;
 		case EX_DELETE: x->o.flags |= IMS_EXPORT_DELETE_AFTER; break;
@@ -70,7 +146,7 @@ parse_opts(export *x, cli *c)
 		cli_err("export needs --output FILE");
 		return EXIT_USAGE;
 	}
-	return 0;
+	return format_from_name(x);
 }
 
 /* On a terminal: the count and size so far, four times a second at most. */

@@ -754,8 +754,9 @@ IMS_API int ims_ingest_cpim(ims_ingest **out, ims_msg *msg, const void *data,
  *
  * As ims_ingest_cpim(), what the caller set is kept.  Unset fields come
  * from: owner, the Request-URI; from, the first P-Asserted-Identity (else
- * From); then a message/cpim body as ims_ingest_cpim() reads one (without
- * adding a Content-Type header); then to (the SIP To), sent and sent_text
+ * From); then a message/cpim body as ims_ingest_cpim() reads one (with
+ * its kept header "Content-Type: message/cpim", since the body stored is
+ * the whole payload); then to (the SIP To), sent and sent_text
  * (Date, when sent is IMS_TIME_NONE), expires (now + Expires, when
  * IMS_TIME_NONE), content_type (the SIP Content-Type), conversation
  * (Conversation-ID), message_id (Call-ID, which retransmissions share).

@@ -87,25 +87,27 @@ static int
 check_entry(ims__arc_in *in, struct archive_entry *e)
 {
 	uint64_t max;
+	char nm[256];
 
 	if (!(in->name = archive_entry_pathname(e)) || !*in->name)
 		return refuse(in, "an entry without a name");
+	ims__arc_shown(nm, in->name, strlen(in->name));
 	if (archive_entry_hardlink(e) || archive_entry_symlink(e))
-		return refuse(in, "link entry '%.200s'", in->name);
+		return refuse(in, "link entry '%s'", nm);
 	if (archive_entry_filetype(e) != AE_IFREG)
-		return refuse(in, "entry '%.200s' is not a regular file", in->name);
+		return refuse(in, "entry '%s' is not a regular file", nm);
 	if (archive_entry_mode(e) & 07000)
-		return refuse(in, "entry '%.200s' has setuid, setgid or sticky bits", in->name);
+		return refuse(in, "entry '%s' has setuid, setgid or sticky bits", nm);
 	if (!(in->kind = ims__arc_name_kind(in->name)))
-		return refuse(in, "unexpected entry '%.200s' (no export holds it)", in->name);
+		return refuse(in, "unexpected entry '%s' (no export holds it)", nm);
 	if (++in->entries > in->lim.max_entries)
 		return refuse(in, "more entries than the limit (%llu)", (unsigned long long)in->lim.max_entries);
 	max = in->kind == IMS__ARC_MANIFEST || in->kind == IMS__ARC_SUMS ? in->lim.max_meta
 	                                                       : in->lim.max_entry;
 	if (!archive_entry_size_is_set(e) || archive_entry_size(e) < 0)
-		return refuse(in, "entry '%.200s' has no size", in->name);
+		return refuse(in, "entry '%s' has no size", nm);
 	if ((uint64_t)archive_entry_size(e) > max)
-		return refuse(in, "entry '%.200s' is over the size limit", in->name);
+		return refuse(in, "entry '%s' is over the size limit", nm);
 	in->entry_size = (uint64_t)archive_entry_size(e);
 	in->entry_bytes = 0;
 	return 0;

@@ -316,6 +316,10 @@ ims__arc_verify(ims_archive_report *r, char *err, const ims__verify_args *a)
 		*a->manifest_fd = -1;
 	if ((rc = spools_open(&v)))
 		goto out;
+	if ((rc = ims__arc_names_check(a->path, a->lim, v.in.err, sizeof(v.in.err)))) {
+		rc = rc < 0 ? vrefuse(&v, "%s", v.in.err) : vrefuse(&v, "%s", strerror(rc));
+		goto out;
+	}
 	if (ims__arc_in_open(&v.in, a->path, a->lim)) {
 		rc = vrefuse(&v, "%s", v.in.err);
 		goto out;

@@ -1,9 +1,14 @@
 /* eml.c - a stored message as an RFC 5322 message for e-discovery tools
  * (export --layout eml): From, To, Cc, Date, Subject and Message-ID mapped,
- * the exact stored bytes as one base64 MIME body, the store's own values in
- * X-IMStore- fields. */
+ * the exact stored bytes as the one MIME body, the store's own values in
+ * X-IMStore- fields.  The body is labelled with what the bytes are: a
+ * stored Message/CPIM payload is message/cpim (its inner type is inside
+ * it), not the inner type.  A message/ or multipart/ body, which MIME
+ * readers parse as a structure whatever its encoding (RFC 2045 allows
+ * them no other), goes as it is, "binary"; any other in base64. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,6 +22,7 @@ typedef struct eml_out {
 	size_t len;
 	unsigned char carry[57];  /* base64: a line's worth of input */
 	size_t ncarry;
+	int raw;                  /* the body as it is, not base64 */
 } eml_out;
 
 static void
@@ -198,6 +204,10 @@ body_chunk(const void *chunk, size_t len, void *payload)
 	eml_out *o = payload;
 	const unsigned char *p = chunk;
 
+	if (o->raw) {
+		put(o, chunk, len);
+		return o->err;
+	}
 	while (len) {
 		size_t k = sizeof(o->carry) - o->ncarry;
 		k = k < len ? k : len;
@@ -232,6 +242,22 @@ string_header(eml_out *o, const char *name, const ims_msg *m, ims_field id)
 	header(o, name, v.present ? v.str : NULL);
 }
 
+/* The body's type and encoding: what the stored bytes are (see above). */
+static void
+mime_fields(eml_out *o, const ims_msg *m)
+{
+	const char *t = field(m, IMS_FIELD_TYPE).str;
+
+	if (ims__msg_is_cpim(m))
+		t = "message/cpim";
+	else if (!t)
+		t = "text/plain";
+	o->raw = strncasecmp(t, "message/", 8) == 0 || strncasecmp(t, "multipart/", 10) == 0;
+	header(o, "Content-Type", t);
+	puts_(o, o->raw ? "Content-Transfer-Encoding: binary\r\n"
+	                : "Content-Transfer-Encoding: base64\r\n");
+}
+
 /* RFC 5322's fields and MIME's, in the order they are written: from the
  * message's fields, Date the sent time or else the received. */
 static void
@@ -249,8 +275,7 @@ rfc5322_fields(eml_out *o, const ims_msg *m)
 	string_header(o, "Subject", m, IMS_FIELD_SUBJECT);
 	msgid(o, field(m, IMS_FIELD_MESSAGE_ID).str);
 	puts_(o, "MIME-Version: 1.0\r\n");
-	header(o, "Content-Type", field(m, IMS_FIELD_TYPE).str);
-	puts_(o, "Content-Transfer-Encoding: base64\r\n");
+	mime_fields(o, m);
 }
 
 /* The store's own values, by the field table's id, in its order; an

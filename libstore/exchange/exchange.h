@@ -25,6 +25,10 @@ const char *ims__tmpdir(const char *dir);
 /* A progress report, when there is a callback. */
 void ims__xprogress(void (*cb)(const ims_progress *, void *), void *payload,
                     uint64_t messages, uint64_t bytes, int done);
+/* 1 when the stored bytes of m are a whole Message/CPIM payload (its type
+ * message/cpim, or the kept header "Content-Type: message/cpim" that
+ * ims_ingest_cpim() adds), so that m's content type is the inner one. */
+int ims__msg_is_cpim(const ims_msg *m);
 
 /* ---- archive-write.c: to a file that appears under its name only when
  * complete */
@@ -93,6 +97,25 @@ long ims__arc_in_read(ims__arc_in *in, void *buf, size_t cap);
 void ims__arc_in_close(ims__arc_in *in);
 /* The kind of an entry name, or 0 when an export never holds it. */
 ims__arc_kind ims__arc_name_kind(const char *name);
+
+/* ---- archive-names.c: a tar archive's headers read as other readers read
+ * them, from the decompressed stream: 0 every member name and size is read
+ * one way (or it is not a tar, or damaged: the reader above says so), -1
+ * refused (err says why: a pax path or GNU long name other than the ustar
+ * name, a NUL in one, a name in the ustar prefix, a pax size other than
+ * the ustar size, a global pax path, sparse or other non-POSIX members,
+ * data after the end), or ENOMEM.  ims__arc_verify() runs it first. */
+/* n bytes of a name as an error shows it: printable ASCII as it is, any
+ * other byte (a control character, a backslash, a NUL) as \xNN, at most
+ * 250 characters; returns out. */
+const char *ims__arc_shown(char out[256], const char *p, size_t n);
+/* ---- archive-zip.c: the same for a zip file, open in fd: each member's
+ * local header names it as the central directory does, no NUL, no Unicode
+ * Path field, nothing between members; 0 (also when it is no zip), -1
+ * refused (err), or ENOMEM. */
+int ims__arc_zip_check(int fd, char *err, size_t errcap);
+int ims__arc_names_check(const char *path, const ims_archive_limits *lim, char *err,
+                         size_t errcap);
 
 /* ---- manifest-write.c: manifest.xml as the files go into the archive,
  * through the library's XML writer, to a spool */

@@ -40,13 +40,8 @@ ext_of(const ims_msg *m, int eml)
 
 	if (eml)
 		return "eml";
-	if (strncasecmp(t, "message/cpim", 12) == 0)
+	if (ims__msg_is_cpim(m))
 		return "cpim";
-	/* a CPIM payload kept whole: its outer type is a kept header */
-	for (size_t i = 0; i < m->nheaders; i++)
-		if (strcasecmp(m->headers[i].name, "Content-Type") == 0 &&
-		    strncasecmp(m->headers[i].value, "message/cpim", 12) == 0)
-			return "cpim";
 	return strncasecmp(t, "text/", 5) == 0 ? "txt" : "bin";
 }
 

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "exchange.h"
 
@@ -38,4 +40,17 @@ ims__xprogress(void (*cb)(const ims_progress *, void *), void *payload,
 	p.bytes = bytes;
 	p.done = done;
 	cb(&p, payload);
+}
+
+int
+ims__msg_is_cpim(const ims_msg *m)
+{
+	if (m->content_type && strncasecmp(m->content_type, "message/cpim", 12) == 0)
+		return 1;
+	/* a CPIM payload kept whole: its outer type is a kept header */
+	for (size_t i = 0; i < m->nheaders; i++)
+		if (strcasecmp(m->headers[i].name, "Content-Type") == 0 &&
+		    strncasecmp(m->headers[i].value, "message/cpim", 12) == 0)
+			return 1;
+	return 0;
 }

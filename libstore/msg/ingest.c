@@ -295,7 +295,9 @@ sip_fill(ims_ingest *g, ims_msg *m, const unsigned char *data,
 	if (cpim_type_is_cpim(cpim_sip_content_type(g->sip))) {
 		if ((rc = cpim_parse(&g->cpim, body.data, body.len, po, &e)))
 			return fail_cpim(err, IMS_INGEST_PART_SIP_BODY, rc, &e);
-		if ((rc = fill_from_cpim(g, m, g->cpim)))
+		/* the body kept is the whole payload: say so, as read_cpim() does */
+		if ((rc = fill_from_cpim(g, m, g->cpim)) ||
+		    (rc = add_header(g, m, "Content-Type", "message/cpim")))
 			return rc;
 	}
 	return sip_rest(g, m, g->sip, now);

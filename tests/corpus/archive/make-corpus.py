@@ -116,3 +116,125 @@ mf = ('<?xml version="1.0" encoding="UTF-8"?>\n'
 sums = ("%s  %s\n%s  manifest.xml\n" % (digest, MSG, hashlib.sha256(mf).hexdigest())).encode()
 tar("no-from.tar", [reg(MSG, body), reg("manifest.xml", mf), reg("SHA256SUMS", sums)])
 expect("no-from", "no owner, from, message-id or received time")
+
+# member names that readers could read two ways (issue 21): a valid
+# one-message archive, then the same with its message's header changed, so
+# that only the name (or extent) is refused; libarchive alone would read
+# each as the valid archive
+mf = mf.replace(b"<message-id>", b'<from uri="sip:alice@example.com"/><message-id>')
+sums = ("%s  %s\n%s  manifest.xml\n" % (digest, MSG, hashlib.sha256(mf).hexdigest())).encode()
+
+
+def valid(first):
+    """The valid archive's members, the first one's TarInfo passed through first."""
+    m, b = reg(MSG, body)
+    return [(first(m), b), reg("manifest.xml", mf), reg("SHA256SUMS", sums)]
+
+
+def pax(**h):
+    def f(m):
+        m.pax_headers = dict(h)
+        return m
+    return f
+
+
+def renamed(name):
+    def f(m):
+        m.name = name
+        return m
+    return f
+
+
+tar("names-valid.tar", valid(lambda m: m))
+os.rename(os.path.join(HERE, "names-valid.tar"),
+          os.path.join(HERE, "..", "..", "fuzz", "corpus", "archive", "names-valid.tar"))
+tar("names-pax-nul.tar", valid(pax(path=MSG + "\0/../../../tmp/imstore-evil")))
+expect("names-pax-nul", "has the pax path '%s\\x00/../../../tmp/imstore-evil'" % MSG)
+tar("names-pax-other.tar", valid(lambda m: pax(path=MSG)(renamed("evil.sh")(m))))
+expect("names-pax-other", "tar member 'evil.sh' has the pax path '%s'" % MSG)
+tar("names-pax-size.tar", valid(pax(size=str(len(body) + 512))))
+expect("names-pax-size", "has a pax size other than its ustar size")
+tar("names-pax-global.tar", [reg(MSG, body)])
+with tarfile.open(os.path.join(HERE, "names-pax-global.tar"), "w", format=tarfile.PAX_FORMAT,
+                  pax_headers={"path": MSG}) as t:
+    for info, data in valid(lambda m: m):
+        t.addfile(info, io.BytesIO(data))
+expect("names-pax-global", "a global pax header that sets a member's name")
+tar("names-pax-binary.tar", valid(pax(hdrcharset="BINARY", path=MSG)))
+expect("names-pax-binary", "names are not UTF-8")
+with tarfile.open(os.path.join(HERE, "names-gnu-long.tar"), "w", format=tarfile.GNU_FORMAT) as t:
+    for info, data in valid(renamed(MSG + "/" + "x" * 100)):
+        t.addfile(info, io.BytesIO(data))
+expect("names-gnu-long", "has the GNU long name")
+with tarfile.open(os.path.join(HERE, "names-prefix.tar"), "w", format=tarfile.USTAR_FORMAT) as t:
+    for info, data in valid(renamed("messages/" + "p" * 100 + "/../" + MSG[9:])):
+        t.addfile(info, io.BytesIO(data))
+expect("names-prefix", "split between the ustar prefix and name fields")
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+    for info, data in valid(lambda m: m):
+        t.addfile(info, io.BytesIO(data))
+with open(os.path.join(HERE, "names-after-end.tar"), "wb") as f:
+    f.write(buf.getvalue() + reg("evil.sh", b"")[0].tobuf(tarfile.PAX_FORMAT))
+expect("names-after-end", "data after the end of the tar archive")
+# control characters, backslashes, non-UTF-8: every reader reads these
+# alike, and they are outside the layout
+tar("names-control.tar", valid(renamed("messages/\x1b[2J" + ID + ".txt")))
+expect("names-control", "unexpected entry 'messages/\\x1b[2J%s.txt' (no export" % ID)
+tar("names-backslash.tar", valid(renamed("messages\\" + ID + ".txt")))
+expect("names-backslash", "unexpected entry 'messages\\x5c%s.txt'" % ID)
+for n in ("names-pax-nul", "names-pax-other", "names-pax-size", "names-pax-global",
+          "names-gnu-long", "names-prefix", "names-after-end"):
+    with open(os.path.join(HERE, n + ".tar"), "rb") as f:
+        data = f.read()
+    with open(os.path.join(HERE, "..", "..", "fuzz", "corpus", "archive", n + ".tar"), "wb") as f:
+        f.write(data)
+
+# zip names: the local header and the central directory must agree
+def valid_zip(extra=b""):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for info, data in valid(lambda m: m):
+            zi = zipfile.ZipInfo(info.name, (2025, 12, 2, 0, 0, 0))
+            if info.name == MSG:
+                zi.extra = extra
+            z.writestr(zi, data)
+    return out.getvalue()
+
+
+def write(name, data, text):
+    with open(os.path.join(HERE, name), "wb") as f:
+        f.write(data)
+    expect(name.replace(".zip", "-zip"), text)
+    os.rename(os.path.join(HERE, name.replace(".zip", "-zip") + ".expect"),
+              os.path.join(HERE, name + ".expect"))
+    with open(os.path.join(HERE, "..", "..", "fuzz", "corpus", "archive", name), "wb") as f:
+        f.write(data)
+
+
+z = valid_zip()
+other = MSG.replace("F2Z", "F2Y").encode()
+i = z.index(MSG.encode())                  # the local header's name
+write("names-zip-local.zip", z[:i] + other + z[i + len(MSG):],
+      "is '%s' in its local header: readers would disagree" % other.decode())
+write("names-zip-nul.zip", z.replace(MSG.encode(), MSG.encode()[:-4] + b"\0txt"),
+      "has a NUL in its name")
+up = MSG.replace("F2Z", "F2Y").encode()
+write("names-zip-unicode.zip",
+      valid_zip(b"\x75\x70" + (5 + len(up)).to_bytes(2, "little") + b"\x01\0\0\0\0" + up),
+      "has a second name (Unicode Path)")
+# a member that only a streaming reader sees, before the first listed one
+hidden = io.BytesIO()
+with zipfile.ZipFile(hidden, "w") as h:
+    h.writestr(zipfile.ZipInfo("messages/01M8W5D8EV5X7ATQDYD4PJWJ07.txt", (2025, 12, 2, 0, 0, 0)), b"x")
+h = hidden.getvalue()
+h = h[:h.index(b"PK\1\2")]
+zz = bytearray(h + z)
+cd = zz.rindex(b"PK\5\6")
+zz[cd + 16:cd + 20] = (int.from_bytes(zz[cd + 16:cd + 20], "little") + len(h)).to_bytes(4, "little")
+pos = int.from_bytes(zz[cd + 16:cd + 20], "little")
+while zz[pos:pos + 4] == b"PK\1\2":
+    off = int.from_bytes(zz[pos + 42:pos + 46], "little") + len(h)
+    zz[pos + 42:pos + 46] = off.to_bytes(4, "little")
+    pos += 46 + sum(int.from_bytes(zz[pos + k:pos + k + 2], "little") for k in (28, 30, 32))
+write("names-zip-hidden.zip", bytes(zz), "zip data between or under members")

@@ -183,6 +183,25 @@ typedef struct cpim_addr {
 	const char *uri;    /**< the URI between '<' and '>' */
 } cpim_addr;
 
+/**
+ * Parse one address the way a From, To or cc header value is read
+ * (`"Bob <work>" <sip:bob@example.com>`, `Bob <sip:bob@example.com>`,
+ * `<sip:bob@example.com>`), or a bare URI without angle brackets
+ * (`sip:bob@example.com`).  A quoted formal name is unquoted and its
+ * escapes decoded.  Control characters are refused anywhere.
+ * @param[out] out the address; its strings point into @p mem.
+ * @param[out] mem the memory holding them; the caller's to free with
+ *        cpim_buf_free(), also after a failure (it is then empty).
+ * @param text the address, NUL-terminated.
+ * @param flags CPIM_PARSE_STRICT for RFC 3862's grammar only, else 0.
+ * @param[out] err where and why it was refused, or NULL.
+ * @return 0, CPIM_SYNTAX, CPIM_INVALID (a NULL argument), CPIM_NOMEM.
+ * @since 0.1
+ */
+CPIM_API int cpim_addr_parse(cpim_addr *out, cpim_buf *mem,
+    const char *text, unsigned flags, cpim_error *err);
+
+
 /** A DateTime header: original text and its UTC time. */
 typedef struct cpim_datetime {
 	const char *text;   /**< as written, e.g. "2000-12-13T13:40:00-08:00" */

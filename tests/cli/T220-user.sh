@@ -11,6 +11,23 @@ test_expect_success 'setup' '
 	imstore init >/dev/null
 '
 
+test_expect_success 'put --from takes what a CPIM From header takes' '
+	put_msg $BOB "\"Bob <work>\" <$ALICE>" a1 >/dev/null &&
+	imstore show -o $BOB a1 >out &&
+	grep "^from: \"Bob <work>\" <$ALICE>\$" out &&
+	printf "Content-type: Message/CPIM\r\n\r\nFrom: \"Bob <work>\" <$ALICE>\r\nTo: <$BOB>\r\nDateTime: 2026-01-02T03:04:05Z\r\n\r\nContent-Type: text/plain\r\nMessage-ID: <c1>\r\n\r\nhi" >c.cpim &&
+	imstore put -o $BOB -m c1 --cpim c.cpim >/dev/null &&
+	imstore show -o $BOB c1 >out2 &&
+	grep "^from: " out >f1 && grep "^from: " out2 >f2 && test_cmp f1 f2
+'
+
+test_expect_success 'put --to and --cc are read the same way; bad ones say why' '
+	put_msg $BOB $ALICE a2 --to "Carl Smith <sip:carl@example.com>" \
+		--cc sip:dora@example.com >/dev/null &&
+	test_expect_code 2 put_msg $BOB "Bob <$ALICE> extra" a3 2>err &&
+	grep "^imstore: invalid address .*after ${SQ}>${SQ}" err
+'
+
 test_expect_success 'an error quotes the input it echoes: control characters escaped' '
 	test_expect_code 2 imstore list "$(printf "from:\033[31mx(")" 2>err &&
 	! grep "$(printf "\033")" err &&

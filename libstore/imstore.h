@@ -379,7 +379,9 @@ IMS_API int ims_msg_field_get(ims_field_value *out, const ims_msg *m, ims_field 
  * Parse a point in time: "2026-11-01" (its first instant),
  * "2026-11-01T10:00", "2026-11-01T10:00:30.25Z",
  * "2026-11-01T11:00:30+01:00" ("T" may also be "t" or a space; no zone
- * means UTC; 1 to 6 digits of fractions), "today", "yesterday" (their first
+ * means UTC; 1 to 6 digits of fractions; a leap second ":60" is read as
+ * cpim_datetime_parse() reads it, as the second after ":59", so
+ * "2016-12-31T23:59:60Z" is 2017-01-01T00:00:00Z), "today", "yesterday" (their first
  * instant) or "now"; with IMS_TIME_AHEAD or IMS_TIME_BACK, also a duration
  * (see ims_duration_parse()) from @p now.
  * @param[out] out the time; untouched on error.

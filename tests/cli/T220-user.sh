@@ -44,4 +44,15 @@ test_expect_success 'an error cuts an overlong input and says how long it was' '
 	grep "(100000 bytes)" err
 '
 
+test_expect_success 'put --sent takes a leap second as CPIM DateTime does' '
+	put_msg $BOB $ALICE leap1 --sent 2016-12-31T23:59:60Z \
+		--received 2016-12-31T23:59:60.5Z >/dev/null &&
+	imstore show -o $BOB leap1 >out &&
+	grep "^sent: 2017-01-01T00:00:00Z" out &&
+	grep "^sent_text: 2016-12-31T23:59:60Z" out &&
+	grep "^received: 2017-01-01T00:00:00.500000Z" out &&
+	test_expect_code 2 put_msg $BOB $ALICE leap2 --sent 2016-12-31T23:59:61Z 2>err &&
+	grep "invalid time .2016-12-31T23:59:61Z. for --sent" err
+'
+
 test_done

@@ -55,4 +55,17 @@ test_expect_success 'put --sent takes a leap second as CPIM DateTime does' '
 	grep "invalid time .2016-12-31T23:59:61Z. for --sent" err
 '
 
+test_expect_success 'put --expires in the past is refused as deferred store refuses it' '
+	imstore list --count >before &&
+	test_expect_code 1 put_msg $BOB $ALICE old1 --expires 2020-01-01T00:00:00Z 2>err &&
+	grep "^imstore: not stored for ${SQ}$BOB${SQ}: expired" err &&
+	echo x | test_expect_code 1 imstore deferred store $BOB -f $ALICE -m old1 \
+		--expires 2020-01-01T00:00:00Z 2>err2 &&
+	grep "^imstore: not stored for ${SQ}$BOB${SQ}: expired" err2 &&
+	imstore list --count >after &&
+	test_cmp before after &&
+	put_msg $BOB $ALICE old1 --expires 2020-01-01T00:00:00Z --expired >/dev/null &&
+	put_msg $BOB $ALICE hist1 --folder history --expires 2020-01-01T00:00:00Z >/dev/null
+'
+
 test_done

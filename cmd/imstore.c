@@ -37,6 +37,10 @@ help(int argc, char **argv, int next)
 {
 	const cli_cmd *cmd = next < argc ? cli_find(argv[next]) : NULL, *sub = NULL;
 
+	if (next < argc && (!strcmp(argv[next], "--help") || !strcmp(argv[next], "-h"))) {
+		cli_usage(stdout, NULL, NULL); /* help --help: what help shows */
+		return -1;
+	}
 	if (next < argc && !cmd) {
 		cli_err("unknown command %s (run 'imstore --help')", cli_quote(argv[next]));
 		return EXIT_USAGE;

@@ -68,4 +68,19 @@ test_expect_success 'put --expires in the past is refused as deferred store refu
 	put_msg $BOB $ALICE hist1 --folder history --expires 2020-01-01T00:00:00Z >/dev/null
 '
 
+test_expect_success 'help --help is help, exit 0' '
+	imstore help --help >out &&
+	grep "^usage: imstore" out &&
+	imstore help -h >out2 && test_cmp out out2
+'
+
+test_expect_success 'a request of another method is named without a wrong article' '
+	sed "s/^MESSAGE /INVITE /; s/^\\(CSeq: [0-9]*\\) MESSAGE/\\1 INVITE/" \
+		"$IMS_SRCDIR/tests/corpus/sip/ok-01-message-basic.sip" >invite.sip &&
+	head -1 invite.sip | grep "^INVITE " &&
+	test_must_fail imstore put -o $BOB --sip invite.sip 2>err &&
+	grep "not a MESSAGE request: the method is ${SQ}INVITE${SQ}" err &&
+	! grep "a INVITE" err
+'
+
 test_done

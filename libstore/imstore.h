@@ -1749,9 +1749,13 @@ typedef enum ims_problem_kind {
 	IMS_PROBLEM_SETTINGS,        /**< settings or a conversation name malformed
 	                                  or of no user */
 	IMS_PROBLEM_META,            /**< a meta value is malformed or behind */
-	IMS_PROBLEM_STRUCTURE        /**< a page of the LMDB file is damaged (the
+	IMS_PROBLEM_STRUCTURE,       /**< a page of the LMDB file is damaged (the
 	                                  other checks are then not run); not
 	                                  repairable: restore a backup */
+	IMS_PROBLEM_PERMISSIONS      /**< the store directory or a file in it is
+	                                  writable by everyone (mode 0777, 0666);
+	                                  the repair takes the others' write
+	                                  permission away.  @since 0.1 */
 } ims_problem_kind;
 
 /** When a problem is reported. */
@@ -1817,7 +1821,9 @@ typedef struct ims_verify_result {
  * (restore a backup).  A server may run this part alone (pages_only) when
  * it starts, before it reads through the map.
  *
- * Then: every record decodes and matches its checksum,
+ * Then: neither the store directory nor a file in it is writable by
+ * everyone (IMS_PROBLEM_PERMISSIONS; a repair removes the others' write
+ * permission, chmod o-w); every record decodes and matches its checksum,
  * every body is complete and intact, every index entry names a record
  * whose key it is and every record is in each of its indexes exactly once,
  * the Message-ID index names the right record, the counters and folder

@@ -83,4 +83,19 @@ test_expect_success 'a request of another method is named without a wrong articl
 	! grep "a INVITE" err
 '
 
+test_expect_success 'a world-writable store is not sound; --repair makes it so' '
+	imstore verify >out &&
+	chmod 777 "$IMSTORE_STORE" && chmod 666 "$IMSTORE_STORE/data.mdb" &&
+	test_expect_code 1 imstore verify >out &&
+	grep "^permissions - ${SQ}.*/store${SQ} is writable by everyone (mode 0777)" out &&
+	grep "^permissions - ${SQ}.*/store/data.mdb${SQ} is writable by everyone (mode 0666)" out &&
+	grep "^store is not sound: 2 problems" out &&
+	test_expect_code 1 imstore verify --format json >out.json &&
+	grep "\"problem\":\"permissions\"" out.json &&
+	imstore verify --repair >out &&
+	grep "^store is sound" out &&
+	test "$(stat -c %a "$IMSTORE_STORE" "$IMSTORE_STORE/data.mdb")" = "$(printf "775\n664")" &&
+	imstore verify
+'
+
 test_done

@@ -98,4 +98,11 @@ test_expect_success 'a world-writable store is not sound; --repair makes it so' 
 	imstore verify
 '
 
+test_expect_success 'put --sip discards bytes after the Content-Length body (RFC 3261 18.3)' '
+	S=$IMS_SRCDIR/tests/corpus/sip &&
+	imstore put -o $BOB -m trail1 --sip $S/ok-08-trailing-bytes.sip >/dev/null &&
+	imstore show -o $BOB --raw trail1 >body &&
+	printf x >expect && test_cmp expect body
+'
+
 test_done

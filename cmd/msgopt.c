@@ -208,6 +208,12 @@ ingest(msgin *a, const char *src)
 	if (rc)
 		return ingest_report(src, rc, &e);
 	ims_ingest_body(&a->body, &a->body_len, a->g);
+	/* stored all the same: the owner's copy is what was received */
+	if (a->m.from.uri && ims_addr_is_anonymous(a->m.from.uri))
+		cli_err("warning: the originator of %s is anonymous (%s, RFC 3323 "
+		        "privacy): give --from (with --sip, a P-Asserted-Identity does) to "
+		        "file it under the real sender",
+		        cli_quote(src), cli_quote(a->m.from.uri));
 	return 0;
 }
 

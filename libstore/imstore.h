@@ -169,6 +169,18 @@ IMS_API size_t ims_base64_encode(char *out, const void *in, size_t n);
  * @since 0.1
  */
 IMS_API int ims_addr_canon(char *out, size_t cap, const char *addr);
+
+/**
+ * Whether an address is anonymous in the manner of RFC 3323 (and RCS
+ * privacy): a sip:, sips: or im: URI whose host is "anonymous.invalid",
+ * such as "sip:anonymous@anonymous.invalid".  A message whose originator is
+ * anonymous says nothing of its real sender; a server takes the
+ * P-Asserted-Identity instead (ims_ingest_sip() does).
+ * @param addr the address, in any form ims_addr_canon() reads.
+ * @return 1 if anonymous, 0 if not or not an address.
+ * @since 0.1
+ */
+IMS_API int ims_addr_is_anonymous(const char *addr);
 /** @} */
 
 /* ------------------------------------------------------------------ */

@@ -105,4 +105,13 @@ test_expect_success 'put --sip discards bytes after the Content-Length body (RFC
 	printf x >expect && test_cmp expect body
 '
 
+test_expect_success 'put --cpim from an anonymous originator warns, stores, and --from files it' '
+	printf "From: <sip:anonymous@anonymous.invalid>\r\nTo: <$BOB>\r\nDateTime: 2026-01-02T03:04:05Z\r\n\r\nContent-Type: text/plain\r\n\r\nhi" >anon.cpim &&
+	imstore put -o $BOB -m anon1 --cpim anon.cpim >/dev/null 2>err &&
+	grep "^imstore: warning: the originator of ${SQ}anon.cpim${SQ} is anonymous" err &&
+	imstore put -o $BOB -m anon2 --cpim anon.cpim -f $ALICE >/dev/null 2>err &&
+	test_must_be_empty err &&
+	imstore show -o $BOB anon2 | grep "^from: <$ALICE>\$"
+'
+
 test_done

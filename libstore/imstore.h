@@ -1319,6 +1319,27 @@ typedef struct ims_quota {
  */
 IMS_API int ims_quota_get(ims_quota *out, ims_store *st, const char *user);
 
+/** What a user has stored, beside the limits of ims_quota: the counters
+ * quotas are enforced against.  Bytes are body bytes as received. */
+typedef struct ims_usage {
+	unsigned version;
+	uint64_t deferred_count;
+	uint64_t deferred_bytes;
+	uint64_t history_count;
+	uint64_t history_bytes;
+} ims_usage;
+
+#define IMS_USAGE_VERSION 1
+#define IMS_USAGE_INIT { IMS_USAGE_VERSION, 0, 0, 0, 0 }
+
+/**
+ * What @p user has stored now in each folder (0 for a user never seen).
+ * @param[out] out the counts and bytes.
+ * @return 0, IMS_INVALID (bad address, NULL argument), IMS_CORRUPT.
+ * @since 0.1
+ */
+IMS_API int ims_quota_usage(ims_usage *out, ims_store *st, const char *user);
+
 /**
  * Set @p user's overrides: the fields named in @p q->set become the user's
  * own, the others follow the store's configuration again.  Enforced from

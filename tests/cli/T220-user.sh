@@ -122,4 +122,20 @@ test_expect_success 'an msilo dump without a message says so and exits 1' '
 	test_cmp expect err
 '
 
+test_expect_success 'quota get shows unlimited and the use beside each limit' '
+	imstore --store q init >/dev/null &&
+	printf "12345" | imstore --store q put -o $BOB -f $ALICE -m u1 >/dev/null &&
+	printf "123" | imstore --store q put -o $BOB -f $ALICE -m u2 --folder history >/dev/null &&
+	imstore --store q quota get $BOB >out &&
+	grep "^deferred_count_used: 1\$" out &&
+	grep "^deferred_bytes_used: 5\$" out &&
+	grep "^history_count: unlimited\$" out &&
+	grep "^history_count_used: 1\$" out &&
+	grep "^history_bytes_used: 3\$" out &&
+	imstore --store q quota get --format json $BOB >out.json &&
+	grep "\"history_count\":0,\"history_count_used\":1," out.json &&
+	imstore --store q quota get default >out &&
+	! grep "_used" out
+'
+
 test_done

@@ -138,4 +138,17 @@ test_expect_success 'quota get shows unlimited and the use beside each limit' '
 	! grep "_used" out
 '
 
+if command -v script >/dev/null 2>&1; then test_set_prereq SCRIPT; fi
+
+test_expect_success SCRIPT 'hold --list at a terminal names its columns; in a pipe it does not' '
+	imstore hold --reason case-1 msgid:a1 >/dev/null &&
+	script -qec "$IMSTORE hold --list" /dev/null >tty.out &&
+	head -1 tty.out | tr -d "\r" >first &&
+	printf "TIME\tACTION\tACTOR\tCOUNT\tFILTER\tREASON\n" >expect &&
+	test_cmp expect first &&
+	grep "hold.*case-1" tty.out &&
+	imstore hold --list >pipe.out &&
+	! grep "^TIME" pipe.out && grep "case-1" pipe.out
+'
+
 test_done

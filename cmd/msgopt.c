@@ -102,7 +102,7 @@ add_header(msgin *a, const char *val)
 	if (!(copy = own(a, val)))
 		return -1;
 	if (!(colon = strchr(copy, ':')) || colon == copy) {
-		cli_err("invalid header '%s' (expected 'NAME: VALUE')", val);
+		cli_err("invalid header %s (expected 'NAME: VALUE')", cli_quote(val));
 		return -1;
 	}
 	*colon++ = '\0';

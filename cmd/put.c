@@ -72,8 +72,8 @@ store(cli *c, msgin *a, const void *body, size_t len)
 	ims_store_close(st);
 	if (rc == 0 || rc == IMS_EXISTS)
 		return report(c, &id, rc == IMS_EXISTS);
-	return cli_fail(rc, "cannot store message '%.40s' for '%.80s'",
-	                a->m.message_id, a->m.owner);
+	return cli_fail(rc, "cannot store message %s for %s",
+	                cli_quote(a->m.message_id), cli_quote(a->m.owner));
 }
 
 /* A deferred message already expired is refused, as ims_deferred_store()

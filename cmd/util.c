@@ -122,7 +122,7 @@ cli_check_user(const char *user)
 
 	if (rc == 0)
 		return 0;
-	cli_err("invalid user address '%.80s'%s", user,
+	cli_err("invalid user address %s%s", cli_quote(user),
 	        rc == IMS_TOOBIG ? " (longer than 480 bytes)" : "");
 	return EXIT_USAGE;
 }

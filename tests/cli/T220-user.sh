@@ -41,6 +41,10 @@ test_expect_success 'an error cuts an overlong input and says how long it was' '
 	test_expect_code 2 imstore list "$long" 2>err &&
 	test_line_count = 1 err &&
 	test $(wc -c <err) -lt 400 &&
+	grep "(100000 bytes)" err &&
+	test_expect_code 2 imstore quota get "sip:$long@x" 2>err &&
+	grep "^imstore: invalid user address ${SQ}sip:0*...${SQ} (100006 bytes) (longer than 480 bytes)\$" err &&
+	test_expect_code 2 imstore list --cursor "$long" 2>err &&
 	grep "(100000 bytes)" err
 '
 

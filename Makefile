@@ -14,6 +14,7 @@ mandir      ?= $(prefix)/share/man
 datadir     ?= $(prefix)/share
 bashcompdir ?= $(datadir)/bash-completion/completions
 zshcompdir  ?= $(datadir)/zsh/site-functions
+schemadir   ?= $(datadir)/imstore/schemas
 DESTDIR     ?=
 
 CC      ?= cc
@@ -101,14 +102,18 @@ $(O)/reliability/%: tests/reliability/%.c $(O)/libimstore.a $(O)/libcpim.a
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(ALL_LDFLAGS) -o $@ $< \
 	  $(O)/libimstore.a $(O)/libcpim.a $(LIBS)
 
+# the .pc files: built for the build tree, and written again by install
+# with the directories install is given (make; make install prefix=/usr)
+PC_SED = sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' \
+	    -e 's|@includedir@|$(includedir)|' -e 's|@VERSION@|$(VERSION)|'
+
 $(O)/imstore.pc: libstore/imstore.pc.in
 	@mkdir -p $(dir $@)
-	sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+	$(PC_SED) $< > $@
 
 $(O)/cpim.pc: libcpim/cpim.pc.in
 	@mkdir -p $(dir $@)
-	sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' \
-	    -e 's|@includedir@|$(includedir)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+	$(PC_SED) $< > $@
 
 # ---------------------------------------------------------------- tests
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -274,7 +279,7 @@ install: all
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(libdir)/pkgconfig \
 	  $(DESTDIR)$(includedir) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man3 \
 	  $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man7 \
-	  $(DESTDIR)$(bashcompdir) $(DESTDIR)$(zshcompdir)
+	  $(DESTDIR)$(bashcompdir) $(DESTDIR)$(zshcompdir) $(DESTDIR)$(schemadir)
 	install -m 755 $(O)/imstore $(DESTDIR)$(bindir)/imstore
 	for c in $(COMMANDS); do ln -sf imstore $(DESTDIR)$(bindir)/imstore-$$c; done
 	install -m 644 $(O)/libimstore.a $(O)/libcpim.a $(DESTDIR)$(libdir)/
@@ -283,7 +288,9 @@ install: all
 	ln -sf libcpim.so.$(SOMAJOR) $(DESTDIR)$(libdir)/libcpim.so
 	install -m 644 libstore/imstore.h libstore/imstore-exchange.h libcpim/cpim.h \
 	  $(DESTDIR)$(includedir)/
-	install -m 644 $(O)/imstore.pc $(O)/cpim.pc $(DESTDIR)$(libdir)/pkgconfig/
+	$(PC_SED) libstore/imstore.pc.in > $(DESTDIR)$(libdir)/pkgconfig/imstore.pc
+	$(PC_SED) libcpim/cpim.pc.in > $(DESTDIR)$(libdir)/pkgconfig/cpim.pc
+	install -m 644 schemas/*.xsd schemas/*.json $(DESTDIR)$(schemadir)/
 	for m in man/*.[1357]; do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(mandir)/man$$s/; done
 	install -m 644 completions/imstore.bash $(DESTDIR)$(bashcompdir)/imstore
 	for c in $(COMMANDS); do ln -sf imstore $(DESTDIR)$(bashcompdir)/imstore-$$c; done
@@ -299,6 +306,8 @@ uninstall:
 	for m in man/*.[1357]; do s=$${m##*.}; rm -f $(DESTDIR)$(mandir)/man$$s/$${m##*/}; done
 	rm -f $(DESTDIR)$(bashcompdir)/imstore $(DESTDIR)$(zshcompdir)/_imstore
 	for c in $(COMMANDS); do rm -f $(DESTDIR)$(bashcompdir)/imstore-$$c; done
+	for f in schemas/*.xsd schemas/*.json; do rm -f $(DESTDIR)$(schemadir)/$${f##*/}; done
+	rmdir $(DESTDIR)$(schemadir) $(DESTDIR)$(datadir)/imstore 2>/dev/null || true
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz demo-store demo-export.tar.gz

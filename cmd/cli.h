@@ -143,6 +143,7 @@ const cli_cmd *cli_find_sub(const cli_cmd *cmd, const char *name);
 
 /* util.c (cmd) */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *cli_quote(const char *s);
 int cli_fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cli_exit_code(int rc);
 int cli_open(ims_store **out, cli *c, unsigned flags);

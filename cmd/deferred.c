@@ -138,8 +138,8 @@ sub_store(dargs *d)
 	if (st == 0 || st == IMS_EXISTS || st == IMS_REFUSED)
 		rc = store_result(d, st, &id, why);
 	else
-		rc = cli_fail(st, "cannot store message '%.40s' for '%.80s'",
-		              a.m.message_id, d->user);
+		rc = cli_fail(st, "cannot store message %s for %s",
+		              cli_quote(a.m.message_id), cli_quote(d->user));
 out:
 	msgin_free(&a);
 	return rc;

@@ -20,7 +20,7 @@ cli_filter_at(ims_filter **out, const char *expr, int64_t now)
 
 	if (rc == 0)
 		return 0;
-	cli_err("invalid filter '%s': %s", expr, e.message[0] ? e.message : ims_strerror(rc));
+	cli_err("invalid filter %s: %s", cli_quote(expr), e.message[0] ? e.message : ims_strerror(rc));
 	return EXIT_USAGE;
 }
 

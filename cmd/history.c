@@ -93,8 +93,8 @@ sub_record(hargs *h)
 		goto out;
 	}
 	if (st && st != IMS_EXISTS) {
-		rc = cli_fail(st, "cannot record message '%.40s' for '%.80s'",
-		              a.m.message_id, h->user);
+		rc = cli_fail(st, "cannot record message %s for %s",
+		              cli_quote(a.m.message_id), cli_quote(h->user));
 		goto out;
 	}
 	ims_id_fmt(s, &id);

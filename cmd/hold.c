@@ -1,6 +1,7 @@
 /* hold.c - imstore hold and imstore release: legal hold. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -68,6 +69,15 @@ cli_audit_list(cli *c, int64_t since)
 
 	if ((rc = cli_open(&st, c, IMS_OPEN_RDONLY)))
 		return rc;
+	/* the columns named for a reader at a terminal; a script's pipe gets
+	 * the entries alone, as before */
+	if (c->format != FMT_JSON && isatty(STDOUT_FILENO)) {
+		static const char *const head[] = { "TIME", "ACTION", "ACTOR", "COUNT",
+		                                    "FILTER", "REASON" };
+		for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
+			print_column(c->out, head[i]);
+		c->out->ops->record_end(c->out);
+	}
 	rc = ims_audit_list(st, since, print_entry, c);
 	ims_store_close(st);
 	return rc ? cli_fail(rc, "cannot read the audit trail of '%s'", c->store_path) : 0;

@@ -191,7 +191,10 @@ run_import(cli *c)
 		cli_err("%s", r->why);
 	if (r->stored)
 		audit(&x, r);
-	if (rc == 0) {
+	if (rc == 0 && x.msilo && r->stored + r->existing + r->expired == 0) {
+		cli_err("no message found in %s: nothing imported", cli_quote(x.path));
+		rc = EXIT_ERR; /* an empty dump, or not the one meant */
+	} else if (rc == 0) {
 		report(&x, r);
 	} else {
 		if (r->stored)

@@ -37,14 +37,18 @@ help(int argc, char **argv, int next)
 {
 	const cli_cmd *cmd = next < argc ? cli_find(argv[next]) : NULL, *sub = NULL;
 
+	if (next < argc && (!strcmp(argv[next], "--help") || !strcmp(argv[next], "-h"))) {
+		cli_usage(stdout, NULL, NULL); /* help --help: what help shows */
+		return -1;
+	}
 	if (next < argc && !cmd) {
-		cli_err("unknown command '%s' (run 'imstore --help')", argv[next]);
+		cli_err("unknown command %s (run 'imstore --help')", cli_quote(argv[next]));
 		return EXIT_USAGE;
 	}
 	if (cmd && cmd->subs && next + 1 < argc &&
 	    !(sub = cli_find_sub(cmd, argv[next + 1]))) {
-		cli_err("unknown %s subcommand '%s' (run 'imstore %s --help')", cmd->name,
-		        argv[next + 1], cmd->name);
+		cli_err("unknown %s subcommand %s (run 'imstore %s --help')", cmd->name,
+		        cli_quote(argv[next + 1]), cmd->name);
 		return EXIT_USAGE;
 	}
 	cli_usage(stdout, cmd, sub);
@@ -97,7 +101,7 @@ find_command(cli *c, int argc, char **argv, int *next)
 		return -1;
 	}
 	if (!(c->cmd = cli_find(argv[*next - 1]))) {
-		cli_err("unknown command '%s' (run 'imstore --help')", argv[*next - 1]);
+		cli_err("unknown command %s (run 'imstore --help')", cli_quote(argv[*next - 1]));
 		return EXIT_USAGE;
 	}
 	return 0;

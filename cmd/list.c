@@ -129,7 +129,7 @@ run_list(cli *c)
 		goto out;
 	if ((rc = ims_query_open(&q, st, f, &a.qo))) {
 		rc = rc == IMS_INVALID && a.qo.cursor
-		   ? (cli_err("invalid cursor '%s'", a.qo.cursor), EXIT_USAGE)
+		   ? (cli_err("invalid cursor %s", cli_quote(a.qo.cursor)), EXIT_USAGE)
 		   : cli_fail(rc, "cannot query '%s'", c->store_path);
 		goto out;
 	}

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpim.h"
 #include "cli.h"
 
 /* Values parsed by their type (opt.c) before msgin_option() sees them; a
@@ -51,28 +52,27 @@ own(msgin *a, const char *val)
 	return v[a->nowned++] = copy;
 }
 
-/* "Name <uri>" or "\"Name\" <uri>" or "uri" -> name (or NULL) and uri. */
+/* An address as a CPIM From, To or cc header gives it, or a bare URI: read
+ * by libcpim's one address parser (cpim_addr_parse()). */
 static int
-split_addr(ims_addr *out, char *s)
+parse_addr(msgin *pa, ims_addr *out, const char *val)
 {
-	char *lt = strchr(s, '<'), *gt;
+	cpim_addr ca;
+	cpim_buf mem;
+	cpim_error e;
+	int rc;
 
-	out->name = NULL;
-	out->uri = s;
-	if (!lt)
-		return 0;
-	if (!(gt = strchr(lt, '>')) || gt[1] != '\0')
+	if ((rc = cpim_addr_parse(&ca, &mem, val, 0, &e))) {
+		cli_err("invalid address %s: %s", cli_quote(val), e.message);
 		return -1;
-	*gt = '\0';
-	out->uri = lt + 1;
-	while (lt > s && (lt[-1] == ' ' || lt[-1] == '\t'))
-		lt--;
-	*lt = '\0';
-	if (*s == '"' && lt > s + 1 && lt[-1] == '"') {
-		lt[-1] = '\0';
-		s++;
 	}
-	out->name = *s ? s : NULL;
+	out->name = ca.name ? own(pa, ca.name) : NULL;
+	out->uri = own(pa, ca.uri);
+	cpim_buf_free(&mem);
+	if (!out->uri || (ca.name && !out->name)) {
+		cli_err("out of memory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -80,17 +80,12 @@ static int
 add_addr(msgin *pa, ims_addr **v, size_t *n, const char *val)
 {
 	ims_addr *a = realloc(*v, (*n + 1) * sizeof(*a));
-	char *copy;
 
 	if (!a)
 		return -1;
 	*v = a;
-	if (!(copy = own(pa, val)))
+	if (parse_addr(pa, &a[*n], val))
 		return -1;
-	if (split_addr(&a[*n], copy)) {
-		cli_err("invalid address '%s'", val);
-		return -1;
-	}
 	(*n)++;
 	return 0;
 }
@@ -107,7 +102,7 @@ add_header(msgin *a, const char *val)
 	if (!(copy = own(a, val)))
 		return -1;
 	if (!(colon = strchr(copy, ':')) || colon == copy) {
-		cli_err("invalid header '%s' (expected 'NAME: VALUE')", val);
+		cli_err("invalid header %s (expected 'NAME: VALUE')", cli_quote(val));
 		return -1;
 	}
 	*colon++ = '\0';
@@ -127,13 +122,7 @@ msgin_option(msgin *a, const cli_arg *o)
 
 	switch (o->id) {
 	case MO_MODE: m->mode = (ims_mode)(IMS_MODE_PAGER + o->word); return 0;
-	case MO_FROM: {
-		char *copy = own(a, o->val);
-		if (copy && split_addr(&m->from, copy) == 0)
-			return 0;
-		cli_err("invalid address '%s'", o->val);
-		return -1;
-	}
+	case MO_FROM: return parse_addr(a, &m->from, o->val);
 	case MO_TO: return add_addr(a, &a->to, &m->nto, o->val);
 	case MO_CC: return add_addr(a, &a->cc, &m->ncc, o->val);
 	case MO_TYPE: m->content_type = o->val; return 0;
@@ -219,6 +208,12 @@ ingest(msgin *a, const char *src)
 	if (rc)
 		return ingest_report(src, rc, &e);
 	ims_ingest_body(&a->body, &a->body_len, a->g);
+	/* stored all the same: the owner's copy is what was received */
+	if (a->m.from.uri && ims_addr_is_anonymous(a->m.from.uri))
+		cli_err("warning: the originator of %s is anonymous (%s, RFC 3323 "
+		        "privacy): give --from (with --sip, a P-Asserted-Identity does) to "
+		        "file it under the real sender",
+		        cli_quote(src), cli_quote(a->m.from.uri));
 	return 0;
 }
 

@@ -128,14 +128,14 @@ bad_value(const cli_opt *o, const char *val)
 
 	expected(hint, sizeof(hint), o);
 	if (o->type != CLI_KEYWORD) {
-		cli_err("invalid %s '%s' for --%s (expected %s)", type_names[o->type], val,
+		cli_err("invalid %s %s for --%s (expected %s)", type_names[o->type], cli_quote(val),
 		        o->name, hint);
 		return EXIT_USAGE;
 	}
 	for (i = 0; o->arg[i] && i < sizeof(what) - 1; i++)
 		what[i] = (char)(o->arg[i] >= 'A' && o->arg[i] <= 'Z' ? o->arg[i] + 32 : o->arg[i]);
 	what[i] = '\0';
-	cli_err("unknown %s '%s' (expected %s)", what, val, hint);
+	cli_err("unknown %s %s (expected %s)", what, cli_quote(val), hint);
 	return EXIT_USAGE;
 }
 
@@ -274,7 +274,7 @@ common(cli *c, const cli_opt *o, const char *val)
 	case OPT_FORMAT_VERSION:
 		c->format_version = (int)strtol(val, &end, 10);
 		if (*end || c->format_version != 1) {
-			cli_err("unsupported format version '%s' (this imstore writes 1)", val);
+			cli_err("unsupported format version %s (this imstore writes 1)", cli_quote(val));
 			return EXIT_USAGE;
 		}
 		return 0;
@@ -291,7 +291,7 @@ one_opt(cli *c, int argc, char **argv, int *i)
 	const cli_opt *o = lookup(c, a, &eq);
 
 	if (!o) {
-		cli_err("unknown option '%s'%s%s", a, c->cmd ? " for " : "", c->name);
+		cli_err("unknown option %s%s%s", cli_quote(a), c->cmd ? " for " : "", c->name);
 		return EXIT_USAGE;
 	}
 	if (o->type != CLI_FLAG) {
@@ -324,8 +324,8 @@ operand(cli *c, char *a)
 		return 0;
 	}
 	if (!(sub = cli_find_sub(c->cmd, a))) {
-		cli_err("unknown %s subcommand '%s' (run 'imstore %s --help')", c->cmd->name,
-		        a, c->cmd->name);
+		cli_err("unknown %s subcommand %s (run 'imstore %s --help')", c->cmd->name,
+		        cli_quote(a), c->cmd->name);
 		return EXIT_USAGE;
 	}
 	select_cmd(c, c->cmd, sub);

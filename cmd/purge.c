@@ -63,8 +63,8 @@ older_filter(ims_filter **out, const pargs *a)
 	now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	rc = ims_filter_received(out, INT64_MIN, now - a->older_us);
 	if (rc == IMS_INVALID) {
-		cli_err("invalid filter 'older:%s': invalid duration '%s' "
-		        "(years 1 to 9999 only)", a->older, a->older);
+		cli_err("invalid filter 'older:%s': invalid duration %s "
+		        "(years 1 to 9999 only)", a->older, cli_quote(a->older));
 		return EXIT_USAGE;
 	}
 	return rc ? cli_fail(rc, "cannot build the filter 'older:%s'", a->older) : 0;

@@ -4,7 +4,7 @@
 
 #include "cli.h"
 
-enum { P_OWNER = 100, P_FOLDER, P_STATE };
+enum { P_OWNER = 100, P_FOLDER, P_STATE, P_EXPIRED };
 
 /* A keyword's words in the order of its ims_ enum: put_option() reads the
  * index the parser matched. */
@@ -13,14 +13,16 @@ static const cli_opt put_opts[] = {
 	OPT_KEYWORD(P_FOLDER, 0, "folder", "FOLDER", "deferred history", "folder, deferred by default"),
 	OPT_KEYWORD(P_STATE, 0, "state", "STATE", "stored pending delivering delivered failed",
 	            "initial state, pending in deferred and stored in history by default"),
+	OPT_FLAG(P_EXPIRED, 0, "expired", "store a deferred message whose --expires has passed (a restore, a test)"),
 	OPT_INCLUDE(msg_opts, "message options"),
 	OPT_END,
 };
 
 static int
-put_option(msgin *a, const cli_arg *o, int *state_set)
+put_option(msgin *a, const cli_arg *o, int *state_set, int *expired)
 {
 	switch (o->id) {
+	case P_EXPIRED: *expired = 1; return 0;
 	case P_OWNER: a->m.owner = o->val; return 0;
 	case P_FOLDER: a->m.folder = (ims_folder)(IMS_FOLDER_DEFERRED + o->word); return 0;
 	case P_STATE:
@@ -70,19 +72,32 @@ store(cli *c, msgin *a, const void *body, size_t len)
 	ims_store_close(st);
 	if (rc == 0 || rc == IMS_EXISTS)
 		return report(c, &id, rc == IMS_EXISTS);
-	return cli_fail(rc, "cannot store message '%.40s' for '%.80s'",
-	                a->m.message_id, a->m.owner);
+	return cli_fail(rc, "cannot store message %s for %s",
+	                cli_quote(a->m.message_id), cli_quote(a->m.owner));
+}
+
+/* A deferred message already expired is refused, as ims_deferred_store()
+ * refuses it (deferred store): the sweep would only remove it. */
+static int
+refuse_expired(const cli *c, const msgin *a)
+{
+	if (a->m.folder != IMS_FOLDER_DEFERRED || a->m.expires == IMS_TIME_NONE ||
+	    a->m.expires > c->now)
+		return 0;
+	cli_err("not stored for %s: %s (--expires has passed; --expired stores it)",
+	        cli_quote(a->m.owner), ims_refusal_name(IMS_REFUSAL_EXPIRED));
+	return EXIT_ERR;
 }
 
 static int
 run_put(cli *c)
 {
 	msgin a;
-	int rc = EXIT_USAGE, state_set = 0;
+	int rc = EXIT_USAGE, state_set = 0, expired = 0;
 
 	msgin_init(&a);
 	for (size_t i = 0; i < c->nopts; i++)
-		if (put_option(&a, &c->opts[i], &state_set))
+		if (put_option(&a, &c->opts[i], &state_set, &expired))
 			goto out;
 	if (c->noperands > 1) {
 		cli_err("put takes at most one FILE");
@@ -93,6 +108,8 @@ run_put(cli *c)
 	if (!state_set)
 		a.m.state = a.m.folder == IMS_FOLDER_HISTORY ? IMS_STATE_STORED
 		                                             : IMS_STATE_PENDING;
+	if (!expired && (rc = refuse_expired(c, &a)))
+		goto out;
 	rc = store(c, &a, a.body, a.body_len);
 out:
 	msgin_free(&a);

@@ -74,8 +74,40 @@ field_value(const ims_quota *q, size_t i)
 	}
 }
 
+static uint64_t
+usage_value(const ims_usage *u, size_t i)
+{
+	switch (fields[i].bit) {
+	case IMS_QUOTA_DEFERRED_COUNT: return u->deferred_count;
+	case IMS_QUOTA_DEFERRED_BYTES: return u->deferred_bytes;
+	case IMS_QUOTA_HISTORY_COUNT: return u->history_count;
+	default: return u->history_bytes;
+	}
+}
+
+/* A limit, "unlimited" in text for 0 (JSON keeps 0, "no limit"), and what
+ * the user has stored beside it (<name>_used); u NULL for the store's. */
 static void
-print_quota(cli *c, const char *who, const ims_quota *q)
+print_limit(cli *c, size_t i, const ims_quota *q, const ims_usage *u)
+{
+	printer *p = c->out;
+	char used[64];
+	uint64_t v = field_value(q, i);
+
+	p->ops->key(p, fields[i].name);
+	if (v == 0 && c->format != FMT_JSON)
+		p->ops->str(p, "unlimited");
+	else
+		p->ops->integer(p, (int64_t)v);
+	if (!u)
+		return;
+	snprintf(used, sizeof(used), "%s_used", fields[i].name);
+	p->ops->key(p, used);
+	p->ops->integer(p, (int64_t)usage_value(u, i));
+}
+
+static void
+print_quota(cli *c, const char *who, const ims_quota *q, const ims_usage *u)
 {
 	printer *p = c->out;
 	char ret[32];
@@ -83,10 +115,8 @@ print_quota(cli *c, const char *who, const ims_quota *q)
 	p->ops->begin_map(p);
 	p->ops->key(p, "user");
 	p->ops->str(p, who);
-	for (size_t i = 0; i < 4; i++) {
-		p->ops->key(p, fields[i].name);
-		p->ops->integer(p, (int64_t)field_value(q, i));
-	}
+	for (size_t i = 0; i < 4; i++)
+		print_limit(c, i, q, u);
 	p->ops->key(p, "history_policy");
 	p->ops->str(p, policy_name(q->history_policy));
 	fmt_retention(ret, sizeof(ret), q->history_retention);
@@ -196,6 +226,7 @@ get_set(cli *c, int set)
 	const char *user = c->operands[0];
 	char canon[IMS_ADDR_MAX + 1];
 	int store_default, rc;
+	ims_usage u = IMS_USAGE_INIT;
 	ims_store *st;
 	ims_quota q;
 
@@ -216,12 +247,14 @@ get_set(cli *c, int set)
 		audit(st, c);
 		rc = ims_quota_get(&q, st, store_default ? NULL : user);
 	}
+	if (rc == 0 && !store_default)
+		rc = ims_quota_usage(&u, st, user);
 	ims_store_close(st);
 	if (rc)
 		return cli_fail(rc, "cannot %s the quota of '%s'", set ? "set" : "read", user);
 	if (!store_default && ims_addr_canon(canon, sizeof(canon), user) == 0)
 		user = canon;
-	print_quota(c, user, &q);
+	print_quota(c, user, &q, store_default ? NULL : &u);
 	return EXIT_OK;
 }
 

@@ -10,17 +10,84 @@
 
 #include "cli.h"
 
+/* The longest piece of user input an error message shows, in bytes. */
+#define QUOTE_MAX 64
+
+/* One byte as the terminal should see it: a control character or DEL as
+ * \e, \t, \n, \r or \xNN, anything else as itself.  Returns bytes written. */
+static size_t
+show_byte(char *o, unsigned char b)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (b >= 0x20 && b != 0x7f) {
+		o[0] = (char)b;
+		return 1;
+	}
+	o[0] = '\\';
+	o[1] = b == 0x1b ? 'e' : b == '\t' ? 't' : b == '\n' ? 'n' : b == '\r' ? 'r' : 'x';
+	if (o[1] != 'x')
+		return 2;
+	o[2] = hex[b >> 4];
+	o[3] = hex[b & 15];
+	return 4;
+}
+
+/* User input for an error message: in single quotes, control characters
+ * escaped, cut after QUOTE_MAX bytes (at a UTF-8 boundary) with its length.
+ * The one place every command quotes what it echoes; the result lives in a
+ * ring of four buffers, enough for one message. */
+const char *
+cli_quote(const char *s)
+{
+	static char ring[4][QUOTE_MAX * 4 + 48];
+	static unsigned next;
+	char *o = ring[next++ % 4], *p = o;
+	size_t len = s ? strlen(s) : 0, n = len, i;
+
+	if (n > QUOTE_MAX) {
+		n = QUOTE_MAX;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	*p++ = '\'';
+	for (i = 0; i < n; i++)
+		p += show_byte(p, (unsigned char)s[i]);
+	if (n < len)
+		p += sprintf(p, "...' (%zu bytes)", len);
+	else
+		*p++ = '\'', *p = '\0';
+	return o;
+}
+
+/* "imstore: " and the message, on stderr, control characters escaped
+ * whatever put them there (an option's value, a library's message). */
+static void
+verr(const char *fmt, va_list ap, const char *tail)
+{
+	char buf[2048], shown[4];
+	size_t i, n;
+
+	fflush(stdout);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	fputs("imstore: ", stderr);
+	for (i = 0; buf[i]; i++) {
+		n = show_byte(shown, (unsigned char)buf[i]);
+		fwrite(shown, 1, n, stderr);
+	}
+	if (tail)
+		fprintf(stderr, ": %s", tail);
+	fputc('\n', stderr);
+}
+
 void
 cli_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs("imstore: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	verr(fmt, ap, NULL);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 int
@@ -40,12 +107,9 @@ cli_fail(int rc, const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs("imstore: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	verr(fmt, ap, ims_strerror(rc));
 	va_end(ap);
-	fprintf(stderr, ": %s\n", ims_strerror(rc));
 	return cli_exit_code(rc);
 }
 
@@ -58,7 +122,7 @@ cli_check_user(const char *user)
 
 	if (rc == 0)
 		return 0;
-	cli_err("invalid user address '%.80s'%s", user,
+	cli_err("invalid user address %s%s", cli_quote(user),
 	        rc == IMS_TOOBIG ? " (longer than 480 bytes)" : "");
 	return EXIT_USAGE;
 }

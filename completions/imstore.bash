@@ -22,7 +22,7 @@ _imstore_options()
 {
 	case $1 in
 	init) _imstore_r='' ;;
-	put) _imstore_r='-o --owner --folder --state --mode -f --from -t --to --cc --type --subject -m --message-id --conversation --expires --received --sent -H --header --cpim --sip --strict' ;;
+	put) _imstore_r='-o --owner --folder --state --expired --mode -f --from -t --to --cc --type --subject -m --message-id --conversation --expires --received --sent -H --header --cpim --sip --strict' ;;
 	list) _imstore_r='-n --limit --cursor -r --reverse -c --count --explain' ;;
 	show) _imstore_r='--raw -o --owner --folder' ;;
 	cpim) _imstore_r='--strict --sip' ;;

@@ -139,6 +139,13 @@ typedef struct cpim_content {
 
 /** Parse flag: follow RFC 3862 strictly (CRLF only, no leniencies). */
 #define CPIM_PARSE_STRICT 0x1u
+/** Parse flag (cpim_sip_parse()): the input comes from a stream (TCP,
+ * TLS), not a datagram: Content-Length is required, and the bytes after
+ * the body are the next message's (cpim_sip_length() says where it
+ * starts).  Without it the datagram rule of RFC 3261 section 18.3
+ * applies: bytes after the Content-Length body are discarded.
+ * @since 0.1 */
+#define CPIM_PARSE_SIP_STREAM 0x2u
 
 typedef struct cpim_parse_opts {
 	unsigned version;     /**< CPIM_PARSE_OPTS_VERSION */
@@ -182,6 +189,25 @@ typedef struct cpim_addr {
 	const char *name;   /**< decoded formal name (UTF-8), or NULL */
 	const char *uri;    /**< the URI between '<' and '>' */
 } cpim_addr;
+
+/**
+ * Parse one address the way a From, To or cc header value is read
+ * (`"Bob <work>" <sip:bob@example.com>`, `Bob <sip:bob@example.com>`,
+ * `<sip:bob@example.com>`), or a bare URI without angle brackets
+ * (`sip:bob@example.com`).  A quoted formal name is unquoted and its
+ * escapes decoded.  Control characters are refused anywhere.
+ * @param[out] out the address; its strings point into @p mem.
+ * @param[out] mem the memory holding them; the caller's to free with
+ *        cpim_buf_free(), also after a failure (it is then empty).
+ * @param text the address, NUL-terminated.
+ * @param flags CPIM_PARSE_STRICT for RFC 3862's grammar only, else 0.
+ * @param[out] err where and why it was refused, or NULL.
+ * @return 0, CPIM_SYNTAX, CPIM_INVALID (a NULL argument), CPIM_NOMEM.
+ * @since 0.1
+ */
+CPIM_API int cpim_addr_parse(cpim_addr *out, cpim_buf *mem,
+    const char *text, unsigned flags, cpim_error *err);
+
 
 /** A DateTime header: original text and its UTC time. */
 typedef struct cpim_datetime {
@@ -679,8 +705,10 @@ typedef struct cpim_sip_addr {
 /**
  * Parse a SIP request: request line (`METHOD Request-URI SIP/2.0`), headers
  * (folded continuation lines are joined to the header they continue; compact
- * forms are expanded) and body.  The body must be exactly Content-Length
- * bytes when that header is present, else it is the rest of the input.
+ * forms are expanded) and body.  The body is Content-Length bytes when
+ * that header is present (fewer are refused; more are discarded, as a
+ * datagram's are by RFC 3261 section 18.3, or left for the next message
+ * with CPIM_PARSE_SIP_STREAM), else it is the rest of the input.
  * From, To, Call-ID and CSeq are required, once each; CSeq must name the
  * request method; a Date must be an RFC 1123 GMT date.  Lines end with CRLF
  * (LF alone is accepted unless CPIM_PARSE_STRICT).
@@ -701,6 +729,12 @@ CPIM_API int cpim_sip_parse(cpim_sip_msg **out, const void *data, size_t len,
  * @since 0.1
  */
 CPIM_API void cpim_sip_free(cpim_sip_msg *m);
+
+/** The bytes of the input the request took, its body's end: the input's
+ * length unless bytes after the Content-Length body were left out
+ * (discarded from a datagram; a stream's next message starts here).
+ * @since 0.1 */
+CPIM_API size_t cpim_sip_length(const cpim_sip_msg *m);
 
 /** The method, e.g. "MESSAGE" (borrowed). @since 0.1 */
 CPIM_API const char *cpim_sip_method(const cpim_sip_msg *m);

@@ -321,10 +321,13 @@ fields(struct sp *p)
 		return cpim__err(p->r.err, CPIM_SYNTAX,
 		    "body of %zu bytes shorter than content-length %llu",
 		    p->m->blen, (unsigned long long)cl);
+	if (!clseen && (p->r.o.flags & CPIM_PARSE_SIP_STREAM))
+		return missing(p, "content-length");
+	/* bytes past Content-Length: a datagram's are discarded (RFC 3261
+	 * 18.3), a stream's are the next message's; either way not the body */
 	if (clseen && cl < p->m->blen)
-		return cpim__err(p->r.err, CPIM_SYNTAX,
-		    "%zu bytes after the content-length body",
-		    p->m->blen - (size_t)cl);
+		p->m->blen = (size_t)cl;
+	p->m->total = p->m->boff + p->m->blen;
 	return 0;
 }
 

@@ -3,6 +3,12 @@
 
 #include "sipmsg.h"
 
+CPIM_API size_t
+cpim_sip_length(const cpim_sip_msg *m)
+{
+	return m ? m->total : 0;
+}
+
 CPIM_API const char *
 cpim_sip_method(const cpim_sip_msg *m)
 {

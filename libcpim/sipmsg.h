@@ -25,6 +25,7 @@ struct cpim_sip_msg {
 	int64_t date;
 	const unsigned char *body;
 	size_t blen, boff;
+	size_t total;      /* bytes of the input the request took */
 };
 
 /* sipaddr.c */

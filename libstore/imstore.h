@@ -169,6 +169,18 @@ IMS_API size_t ims_base64_encode(char *out, const void *in, size_t n);
  * @since 0.1
  */
 IMS_API int ims_addr_canon(char *out, size_t cap, const char *addr);
+
+/**
+ * Whether an address is anonymous in the manner of RFC 3323 (and RCS
+ * privacy): a sip:, sips: or im: URI whose host is "anonymous.invalid",
+ * such as "sip:anonymous@anonymous.invalid".  A message whose originator is
+ * anonymous says nothing of its real sender; a server takes the
+ * P-Asserted-Identity instead (ims_ingest_sip() does).
+ * @param addr the address, in any form ims_addr_canon() reads.
+ * @return 1 if anonymous, 0 if not or not an address.
+ * @since 0.1
+ */
+IMS_API int ims_addr_is_anonymous(const char *addr);
 /** @} */
 
 /* ------------------------------------------------------------------ */
@@ -379,7 +391,9 @@ IMS_API int ims_msg_field_get(ims_field_value *out, const ims_msg *m, ims_field 
  * Parse a point in time: "2026-11-01" (its first instant),
  * "2026-11-01T10:00", "2026-11-01T10:00:30.25Z",
  * "2026-11-01T11:00:30+01:00" ("T" may also be "t" or a space; no zone
- * means UTC; 1 to 6 digits of fractions), "today", "yesterday" (their first
+ * means UTC; 1 to 6 digits of fractions; a leap second ":60" is read as
+ * cpim_datetime_parse() reads it, as the second after ":59", so
+ * "2016-12-31T23:59:60Z" is 2017-01-01T00:00:00Z), "today", "yesterday" (their first
  * instant) or "now"; with IMS_TIME_AHEAD or IMS_TIME_BACK, also a duration
  * (see ims_duration_parse()) from @p now.
  * @param[out] out the time; untouched on error.
@@ -1306,6 +1320,27 @@ typedef struct ims_quota {
  */
 IMS_API int ims_quota_get(ims_quota *out, ims_store *st, const char *user);
 
+/** What a user has stored, beside the limits of ims_quota: the counters
+ * quotas are enforced against.  Bytes are body bytes as received. */
+typedef struct ims_usage {
+	unsigned version;
+	uint64_t deferred_count;
+	uint64_t deferred_bytes;
+	uint64_t history_count;
+	uint64_t history_bytes;
+} ims_usage;
+
+#define IMS_USAGE_VERSION 1
+#define IMS_USAGE_INIT { IMS_USAGE_VERSION, 0, 0, 0, 0 }
+
+/**
+ * What @p user has stored now in each folder (0 for a user never seen).
+ * @param[out] out the counts and bytes.
+ * @return 0, IMS_INVALID (bad address, NULL argument), IMS_CORRUPT.
+ * @since 0.1
+ */
+IMS_API int ims_quota_usage(ims_usage *out, ims_store *st, const char *user);
+
 /**
  * Set @p user's overrides: the fields named in @p q->set become the user's
  * own, the others follow the store's configuration again.  Enforced from
@@ -1748,9 +1783,13 @@ typedef enum ims_problem_kind {
 	IMS_PROBLEM_SETTINGS,        /**< settings or a conversation name malformed
 	                                  or of no user */
 	IMS_PROBLEM_META,            /**< a meta value is malformed or behind */
-	IMS_PROBLEM_STRUCTURE        /**< a page of the LMDB file is damaged (the
+	IMS_PROBLEM_STRUCTURE,       /**< a page of the LMDB file is damaged (the
 	                                  other checks are then not run); not
 	                                  repairable: restore a backup */
+	IMS_PROBLEM_PERMISSIONS      /**< the store directory or a file in it is
+	                                  writable by everyone (mode 0777, 0666);
+	                                  the repair takes the others' write
+	                                  permission away.  @since 0.1 */
 } ims_problem_kind;
 
 /** When a problem is reported. */
@@ -1816,7 +1855,9 @@ typedef struct ims_verify_result {
  * (restore a backup).  A server may run this part alone (pages_only) when
  * it starts, before it reads through the map.
  *
- * Then: every record decodes and matches its checksum,
+ * Then: neither the store directory nor a file in it is writable by
+ * everyone (IMS_PROBLEM_PERMISSIONS; a repair removes the others' write
+ * permission, chmod o-w); every record decodes and matches its checksum,
  * every body is complete and intact, every index entry names a record
  * whose key it is and every record is in each of its indexes exactly once,
  * the Message-ID index names the right record, the counters and folder

@@ -20,6 +20,11 @@ for f in bin/imstore bin/imstore-list bin/imstore-put include/imstore.h \
          share/bash-completion/completions/imstore share/zsh/site-functions/_imstore; do
 	[ -e "$p/$f" ] || fail "missing $f"
 done
+# the schemas the man pages point to, every one of them
+for f in schemas/*; do
+	[ -e "$p/share/imstore/$f" ] || fail "missing share/imstore/$f"
+done
+grep -q '^prefix=/usr/local$' "$p/lib/pkgconfig/imstore.pc" || fail "imstore.pc prefix"
 "$p/bin/imstore-list" --help | grep -q '^usage: imstore list' || fail "imstore-list alias"
 # every command of the table (and only those) has its aliases
 cmds=$("$p/bin/imstore" __options | awk -F '\t' '$1 !~ /[* ]/ && $2 == "-" && $3 == "-" { print $1 }')
@@ -67,4 +72,12 @@ cc -o "$d/prog-static" "$d/prog.c" $(pc --cflags imstore) -L"$p/lib" \
 make -s O="$O" DESTDIR="$d" prefix=/usr/local uninstall >/dev/null
 left=$(find "$p" -type f -o -type l)
 [ -z "$left" ] || fail "left after uninstall: $left"
+# a plain make then make install prefix=/usr: the .pc files say /usr
+make -s O="$O" DESTDIR="$d/b" prefix=/usr install >/dev/null
+for pcf in imstore cpim; do
+	grep -q '^prefix=/usr$' "$d/b/usr/lib/pkgconfig/$pcf.pc" &&
+	grep -q '^libdir=/usr/lib$' "$d/b/usr/lib/pkgconfig/$pcf.pc" ||
+		fail "$pcf.pc installed with prefix=/usr keeps the build's prefix"
+done
+[ -e "$d/b/usr/share/imstore/schemas/transcript.xsd" ] || fail "schemas under prefix=/usr"
 echo "check-install: install and uninstall ok"

@@ -203,6 +203,8 @@ ims__vfy_repair(ims__vfy *v, ims_verify_result *r)
 	v->fix = 1;
 	v->nadj = 0;
 	v->max_atom = 0;
+	if ((rc = ims__vfy_perms(v)) == 0)
+		rc = reps_emit(v, r);
 	for (size_t i = 0; i < npass && rc == 0; i++)
 		rc = walk_batches(v, &pass[i], limit, r);
 	memset(&g, 0, sizeof(g));

@@ -87,6 +87,8 @@ ims__vfy_check(ims__vfy *v, ims_verify_result *r)
 		v->structural = v->problems;
 		return v->cb_rc ? v->cb_rc : rc;
 	}
+	if ((rc = ims__vfy_perms(v)))
+		return v->cb_rc ? v->cb_rc : rc;
 	if ((rc = ims__txn_begin(v->st, MDB_RDONLY, &txn)))
 		return rc;
 	npass = ims__vfy_passes(pass);

@@ -13,13 +13,13 @@ static const char *const kind_names[] = {
 	"unknown", "record-checksum", "record-invalid", "body-missing",
 	"body-corrupt", "body-stray", "index-orphan", "index-missing",
 	"index-mismatch", "msgid-elsewhere", "counter", "atom", "lease",
-	"settings", "meta", "structure",
+	"settings", "meta", "structure", "permissions",
 };
 
 const char *
 ims_problem_kind_name(ims_problem_kind k)
 {
-	return k >= IMS_PROBLEM_RECORD_CHECKSUM && k <= IMS_PROBLEM_STRUCTURE
+	return k >= IMS_PROBLEM_RECORD_CHECKSUM && k <= IMS_PROBLEM_PERMISSIONS
 	       ? kind_names[k] : kind_names[0];
 }
 

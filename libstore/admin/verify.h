@@ -83,6 +83,10 @@ ims_problem_kind ims__vfy_bad_kind(const unsigned char *p, size_t len);
 void ims__vfy_progress(ims__vfy *v, int db, uint64_t done, uint64_t total);
 uint64_t ims__vfy_entries(MDB_txn *txn, MDB_dbi dbi);
 
+/* verify-perm.c: the store directory and its files, none writable by
+ * everyone (with v->fix: made so). */
+int ims__vfy_perms(ims__vfy *v);
+
 /* pagecheck.c: LMDB's pages of one snapshot, read with pread(2). */
 int ims__vfy_structure(ims__vfy *v);
 

@@ -403,3 +403,26 @@ ims_addr_canon(char *out, size_t cap, const char *addr)
 	out[o.len] = '\0';
 	return 0;
 }
+
+/* The host of RFC 3323's anonymous URI, which RCS privacy sends as From. */
+#define ANON_HOST "anonymous.invalid"
+
+int
+ims_addr_is_anonymous(const char *addr)
+{
+	char canon[IMS_ADDR_MAX + 1];
+	const char *at;
+	size_t n;
+
+	if (!addr || ims_addr_canon(canon, sizeof(canon), addr))
+		return 0;
+	if (strncmp(canon, "sip:", 4) && strncmp(canon, "sips:", 5) &&
+	    strncmp(canon, "im:", 3))
+		return 0;
+	if (!(at = strrchr(canon, '@')))
+		return 0;
+	n = strlen(at + 1);
+	/* the host, with or without a port */
+	return strncmp(at + 1, ANON_HOST, sizeof(ANON_HOST) - 1) == 0 &&
+	       (n == sizeof(ANON_HOST) - 1 || at[sizeof(ANON_HOST)] == ':');
+}

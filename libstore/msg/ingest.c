@@ -284,7 +284,8 @@ sip_fill(ims_ingest *g, ims_msg *m, const unsigned char *data,
 	int rc;
 
 	if (strcmp(cpim_sip_method(g->sip), "MESSAGE") != 0) {
-		snprintf(what, sizeof(what), "a %s request, not a MESSAGE",
+		/* no article: "a"/"an" cannot be chosen for any method token */
+		snprintf(what, sizeof(what), "not a MESSAGE request: the method is '%.64s'",
 		         cpim_sip_method(g->sip));
 		return fail(err, IMS_INVALID, IMS_INGEST_PART_METHOD, what);
 	}

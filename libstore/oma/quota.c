@@ -234,3 +234,32 @@ ims__history_room(ims_store *st, MDB_txn *txn, uint32_t owner, uint64_t size)
 	}
 	return 0;
 }
+
+int
+ims_quota_usage(ims_usage *out, ims_store *st, const char *user)
+{
+	char canon[IMS_ADDR_MAX + 1];
+	ims__counter d, h;
+	MDB_txn *txn;
+	uint32_t owner;
+	int rc;
+
+	if (!out || !user || ims_addr_canon(canon, sizeof(canon), user))
+		return IMS_INVALID;
+	*out = (ims_usage)IMS_USAGE_INIT;
+	if ((rc = ims__txn_begin(st, MDB_RDONLY, &txn)))
+		return rc;
+	rc = ims__atom_find(&owner, st, txn, IMS__ATOM_ADDR, canon);
+	if (rc == 0 &&
+	    (rc = ims__counter_get(&d, st, txn, owner, IMS_FOLDER_DEFERRED)) == 0 &&
+	    (rc = ims__counter_get(&h, st, txn, owner, IMS_FOLDER_HISTORY)) == 0) {
+		out->deferred_count = d.count;
+		out->deferred_bytes = d.bytes;
+		out->history_count = h.count;
+		out->history_bytes = h.bytes;
+	} else if (rc == IMS_NOTFOUND) {
+		rc = 0; /* never seen: nothing stored */
+	}
+	ims__txn_abort(st, txn);
+	return rc;
+}

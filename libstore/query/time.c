@@ -192,7 +192,9 @@ parse_clock(int64_t *us, size_t *used, const char *s, size_t n)
 				frac *= 10;
 		}
 	}
-	if (h < 0 || mi < 0 || h > 23 || mi > 59 || sec > 59)
+	/* :60, a leap second, as RFC 3339 and CPIM's DateTime allow it: the
+	 * second after :59, as POSIX time counts it (cpim_datetime_parse()) */
+	if (h < 0 || mi < 0 || h > 23 || mi > 59 || sec > 60)
 		return "no such time of day";
 	*us = ((h * 60 + mi) * 60 + sec) * US_SEC + frac;
 	*used = i;

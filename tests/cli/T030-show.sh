@@ -12,7 +12,7 @@ test_expect_success 'setup' '
 		--to $BOB --to "\"Carl C\" <sip:carl@example.com>" --cc sip:dora@example.com \
 		--subject "Hi there" --conversation conv-9 --mode large --folder history \
 		--received 2026-01-02T03:04:05Z --sent 2026-01-02T03:04:00+01:00 \
-		--expires 2026-02-02T00:00:00Z -H "X-Foo: bar" -H "P-Asserted-Identity: <$ALICE>" \
+		--expires 2026-02-02T00:00:00Z --expired -H "X-Foo: bar" -H "P-Asserted-Identity: <$ALICE>" \
 		>id.txt &&
 	printf "a\000b\001\377\n" >bin &&
 	imstore put -o $BOB -f $ALICE -m bin1 --type application/octet-stream \

@@ -62,12 +62,12 @@ test_expect_success 'a second purge finds nothing more' '
 test_expect_success '--expired --dry-run reports exactly what --expired removes' '
 	i=0 && while [ $i -lt 6 ]; do
 		echo "e$i" | imstore put -o sip:e@x.org -f sip:f@x.org -m e$i \
-			--expires 2020-01-02T00:00:00Z >/dev/null || return 1
+			--expires 2020-01-02T00:00:00Z --expired >/dev/null || return 1
 		echo "x$i" | imstore put -o sip:e@x.org -f sip:f@x.org -m x$i >/dev/null || return 1
 		i=$((i + 1))
 	done &&
 	echo "z" | imstore put -o sip:z@x.org -f sip:f@x.org -m z0 \
-		--expires 2020-01-02T00:00:00Z >/dev/null &&
+		--expires 2020-01-02T00:00:00Z --expired >/dev/null &&
 	imstore hold --reason keep msgid:e0 or msgid:x0 >/dev/null &&
 	imstore purge --expired --dry-run owner:sip:e@x.org >out &&
 	echo "would purge 5 messages (15 bytes) and 6 expired deferred, kept 2 under legal hold" >expect &&

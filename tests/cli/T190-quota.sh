@@ -33,9 +33,13 @@ test_expect_success 'quota get: the store defaults, no override' '
 	cat >expect <<-EOF &&
 	user: $BOB
 	deferred_count: 1000
+	deferred_count_used: 0
 	deferred_bytes: 104857600
-	history_count: 0
-	history_bytes: 0
+	deferred_bytes_used: 0
+	history_count: unlimited
+	history_count_used: 0
+	history_bytes: unlimited
+	history_bytes_used: 0
 	history_policy: refuse
 	history_retention: never
 	own: -

@@ -36,10 +36,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cpim_sip_date(&t, m);
 	cpim_sip_expires(&u, m);
 	cpim_sip_body(&c, m);
-	if (c.offset + c.len != size)
+	/* the body ends where the request does; what follows is discarded */
+	if (c.offset + c.len != cpim_sip_length(m) || cpim_sip_length(m) > size)
 		abort();
-	if (c.len && c.data[c.len - 1] != data[size - 1])
+	if (c.len && c.data[c.len - 1] != data[cpim_sip_length(m) - 1])
 		abort();
 	cpim_sip_free(m);
+	/* read as from a stream, the same request takes the same bytes */
+	{
+		cpim_parse_opts o = CPIM_PARSE_OPTS_INIT;
+		size_t len = c.offset + c.len;
+		o.flags = CPIM_PARSE_SIP_STREAM;
+		if (cpim_sip_parse(&m, data, size, &o, NULL) == 0) {
+			if (cpim_sip_length(m) != len)
+				abort();
+			cpim_sip_free(m);
+		}
+	}
 	return 0;
 }

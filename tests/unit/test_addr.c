@@ -216,5 +216,14 @@ main(void)
 		is_int(ims_addr_canon(buf, sizeof(buf), s), IMS_TOOBIG,
 		       "escaping makes it too big");
 	}
+	/* RFC 3323 / RCS privacy */
+	ok(ims_addr_is_anonymous("sip:anonymous@anonymous.invalid"), "anonymous");
+	ok(ims_addr_is_anonymous("\"Anonymous\" <sip:anonymous@Anonymous.INVALID;tag=1>"),
+	   "anonymous: name-addr, host in any case");
+	ok(ims_addr_is_anonymous("sips:thisis@anonymous.invalid:5061"), "anonymous: port");
+	ok(!ims_addr_is_anonymous("sip:anonymous@example.com"), "not: a real host");
+	ok(!ims_addr_is_anonymous("sip:bob@anonymous.invalid.example.com"), "not: a longer host");
+	ok(!ims_addr_is_anonymous("tel:+15550100"), "not: tel");
+	ok(!ims_addr_is_anonymous("not an address") && !ims_addr_is_anonymous(NULL), "not: junk");
 	return done_testing();
 }

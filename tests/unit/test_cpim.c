@@ -714,9 +714,37 @@ test_utf8(void)
 	is_int(cpim_utf8_valid(NULL, 0), 1, "utf8: NULL, 0");
 }
 
+/* one address outside a message: the header's grammar, or a bare URI */
+static void
+test_addr_parse(void)
+{
+	cpim_addr a;
+	cpim_buf mem;
+	cpim_error e;
+
+	ok(cpim_addr_parse(&a, &mem, "\"Bob <work>\" <sip:bob@example.com>", 0, &e) == 0,
+	   "addr: quoted name with angle brackets");
+	is_str(a.name, "Bob <work>", "addr: name unquoted");
+	is_str(a.uri, "sip:bob@example.com", "addr: uri");
+	cpim_buf_free(&mem);
+	ok(cpim_addr_parse(&a, &mem, "sip:bob@example.com", 0, &e) == 0 && !a.name,
+	   "addr: bare uri");
+	cpim_buf_free(&mem);
+	ok(cpim_addr_parse(&a, &mem, "Bob Smith <sip:b@x>", 0, &e) == 0 &&
+	   !strcmp(a.name, "Bob Smith"), "addr: token name");
+	cpim_buf_free(&mem);
+	ok(cpim_addr_parse(&a, &mem, "Bob \033[31m <sip:b@x>", 0, &e) == CPIM_SYNTAX,
+	   "addr: control character refused");
+	ok(cpim_addr_parse(&a, &mem, "Bob <sip:b@x> x", 0, &e) == CPIM_SYNTAX &&
+	   strstr(e.message, "after '>'"), "addr: text after '>' refused");
+	ok(cpim_addr_parse(&a, &mem, "sip:a b@x", 0, &e) == CPIM_SYNTAX, "addr: space in bare uri");
+	ok(cpim_addr_parse(&a, &mem, "", 0, &e) == CPIM_SYNTAX && !mem.ptr, "addr: empty");
+}
+
 int
 main(void)
 {
+	test_addr_parse();
 	test_rfc3862();
 	test_datetime();
 	test_ns_remap();

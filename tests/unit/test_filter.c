@@ -294,7 +294,7 @@ test_dates(void)
 	fails("date:2024-1-1", IMS_SYNTAX, 5, "expected YYYY-MM-DD");
 	fails("date:2024-01-01T24:00", IMS_SYNTAX, 5, "no such time of day");
 	fails("date:2024-01-01T10:60", IMS_SYNTAX, 5, "no such time of day");
-	fails("date:2024-01-01T10:00:60", IMS_SYNTAX, 5, "no such time of day");
+	fails("date:2024-01-01T10:00:61", IMS_SYNTAX, 5, "no such time of day");
 	fails("date:2024-01-01T10", IMS_SYNTAX, 5, "expected YYYY-MM-DD");
 	fails("date:2024-01-01T10:00:00.1234567Z", IMS_SYNTAX, 5, "1 to 6 digits");
 	fails("date:2024-01-01T10:00+2", IMS_SYNTAX, 5, "expected YYYY-MM-DD");

@@ -313,7 +313,7 @@ test_sip_refusals(void)
 	is_int(ims_ingest_sip(&g, &m, invite, sizeof(invite) - 1, NULL, &e), IMS_INVALID,
 	       "invite: refused");
 	is_int(e.part, IMS_INGEST_PART_METHOD, "invite: the method");
-	is_str(e.message, "a INVITE request, not a MESSAGE", "invite: the message");
+	is_str(e.message, "not a MESSAGE request: the method is 'INVITE'", "invite: the message");
 	ok(g == NULL && m.owner == NULL, "invite: nothing out");
 	is_int(ims_ingest_sip(&g, &m, badbody, sizeof(badbody) - 1, NULL, &e), IMS_INVALID,
 	       "cpim body: refused");

@@ -143,7 +143,6 @@ test_bad(void)
 	    "content-length 2^64");
 	check_bad(RL HDRS "Content-Length: 1\r\nl: 2\r\n\r\nab", "two lengths");
 	check_bad(RL HDRS "Content-Length: 10\r\n\r\nshort", "short body");
-	check_bad(RL HDRS "Content-Length: 1\r\n\r\nlong", "bytes after body");
 	check_bad(RL HDRS "Content-Length: \r\n\r\n", "empty content-length");
 	check_bad(RL HDRS "Date: Sat, 13 Nov 2010 23:29:00 EST\r\n\r\n",
 	    "non-gmt date");
@@ -293,9 +292,39 @@ test_type_is_cpim(void)
 	ok(cpim_type_is_cpim(NULL) == 0, "NULL is not message/cpim");
 }
 
+/* bytes after the Content-Length body: a datagram's discarded (RFC 3261
+ * 18.3), a stream's left for the next message */
+static void
+test_trailing(void)
+{
+	static const char two[] = RL HDRS "Content-Length: 2\r\n\r\nhiMESSAGE next";
+	cpim_parse_opts o = CPIM_PARSE_OPTS_INIT;
+	cpim_sip_msg *m = NULL;
+	cpim_content c;
+	cpim_error err;
+
+	ok(cpim_sip_parse(&m, two, sizeof(two) - 1, NULL, &err) == 0, "trailing: accepted");
+	cpim_sip_body(&c, m);
+	ok(c.len == 2 && !memcmp(two + c.offset, "hi", 2), "trailing: the body is content-length bytes");
+	ok(cpim_sip_length(m) == sizeof(two) - 1 - strlen("MESSAGE next"),
+	   "trailing: the request's length ends at its body");
+	cpim_sip_free(m);
+	o.flags = CPIM_PARSE_SIP_STREAM;
+	ok(cpim_sip_parse(&m, two, sizeof(two) - 1, &o, &err) == 0 &&
+	   !strcmp(two + cpim_sip_length(m), "MESSAGE next"), "stream: the next message starts after");
+	cpim_sip_free(m);
+	m = NULL;
+	ok(cpim_sip_parse(&m, RL HDRS "\r\nhi", strlen(RL HDRS "\r\nhi"), &o, &err) == CPIM_SYNTAX &&
+	   strstr(err.message, "content-length"), "stream: content-length required");
+	ok(cpim_sip_parse(&m, RL HDRS "\r\nhi", strlen(RL HDRS "\r\nhi"), NULL, &err) == 0 &&
+	   cpim_sip_length(m) == strlen(RL HDRS "\r\nhi"), "datagram: no content-length, the rest");
+	cpim_sip_free(m);
+}
+
 int
 main(void)
 {
+	test_trailing();
 	test_type_is_cpim();
 	test_basic();
 	test_compact_fold();

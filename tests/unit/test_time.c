@@ -72,6 +72,11 @@ test_points(void)
 	point_fails("2026-1-1", 0, "expected YYYY-MM-DD");
 	point_fails("2026-11-01T10", 0, "expected YYYY-MM-DD");
 	point_fails("2026-11-01T24:00", 0, "no such time of day");
+	/* a leap second, as CPIM's DateTime reads it: the second after :59 */
+	point_is("2016-12-31T23:59:60Z", 0, utc(2017, 1, 1, 0, 0, 0));
+	point_is("2016-12-31T23:59:60.5Z", 0, utc(2017, 1, 1, 0, 0, 0) + 500000);
+	point_fails("2016-12-31T23:59:61Z", 0, "no such time of day");
+	point_fails("9999-12-31T23:59:60Z", 0, "years 1 to 9999");
 	point_fails("2026-11-01T10:00:00.1234567Z", 0, "1 to 6 digits");
 	point_fails("2026-11-01T10:00+24:00", 0, "no such time zone offset");
 	point_fails("2026-11-01T10:00Zx", 0, "expected YYYY-MM-DD");

@@ -102,11 +102,6 @@ report_text(import *x, const ims_import_result *r)
 	int dry = (x->o.flags & IMS_IMPORT_DRY_RUN) != 0;
 	uint64_t n = dry ? r->checked : r->stored;
 
-	if (x->msilo && r->checked + r->expired + r->skipped == 0) {
-		print_line(p, "found no rows in the msilo dump '%s': nothing imported",
-		           x->path);
-		return;
-	}
 	print_text(p, "%s %llu message%s from '%s' (", dry ? "would import" : "imported",
 	           (unsigned long long)n, n == 1 ? "" : "s", x->path);
 	if (dry)
@@ -191,7 +186,8 @@ run_import(cli *c)
 		cli_err("%s", r->why);
 	if (r->stored)
 		audit(&x, r);
-	if (rc == 0 && x.msilo && r->stored + r->existing + r->expired == 0) {
+	/* rows seen, as the check before storing counts them (a dry run too) */
+	if (rc == 0 && x.msilo && r->checked + r->expired + r->skipped == 0) {
 		cli_err("no message found in %s: nothing imported", cli_quote(x.path));
 		rc = EXIT_ERR; /* an empty dump, or not the one meant */
 	} else if (rc == 0) {

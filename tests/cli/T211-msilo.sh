@@ -156,9 +156,14 @@ test_expect_success 'standard input is read whole before anything is stored' '
 
 test_expect_success 'an empty dump says that nothing was found' '
 	printf "id\tsrc_addr\tdst_addr\tusername\tdomain\tinc_time\texp_time\tsnd_time\tctype\tbody\textra_hdrs\tcallid\tstatus\n" >empty.tsv &&
-	imstore --store d import --from-msilo mysql empty.tsv >out &&
-	echo "found no rows in the msilo dump '"'"'empty.tsv'"'"': nothing imported" >e && test_cmp e out &&
-	: >none.tsv && imstore --store d import --from-msilo csv none.tsv >out && grep "found no rows" out
+	test_expect_code 1 imstore --store d import --from-msilo mysql empty.tsv >out 2>err &&
+	test_must_be_empty out &&
+	echo "imstore: no message found in '"'"'empty.tsv'"'"': nothing imported" >e && test_cmp e err &&
+	: >none.tsv &&
+	test_expect_code 1 imstore --store d import --from-msilo csv none.tsv 2>err &&
+	grep "no message found" err &&
+	test_expect_code 1 imstore --store d import --dry-run --from-msilo csv none.tsv 2>err &&
+	grep "no message found" err
 '
 
 test_done

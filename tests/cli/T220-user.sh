@@ -120,7 +120,7 @@ test_expect_success 'put --cpim from an anonymous originator warns, stores, and 
 
 test_expect_success 'an msilo dump without a message says so and exits 1' '
 	: >empty.tsv &&
-	test_expect_code 1 imstore import --from-msilo empty.tsv >out 2>err &&
+	test_expect_code 1 imstore import --from-msilo tabs empty.tsv >out 2>err &&
 	test_must_be_empty out &&
 	echo "imstore: no message found in ${SQ}empty.tsv${SQ}: nothing imported" >expect &&
 	test_cmp expect err

@@ -35,9 +35,14 @@ ims__size_parse(int64_t *out, const char *s, size_t n)
 	int64_t v = 0;
 	size_t i = 0;
 
-	/* IMS_SIZE_MAX has 16 digits, and a description writes sizes in bytes */
-	while (i < n && i < 17 && s[i] >= '0' && s[i] <= '9')
-		v = v * 10 + (s[i++] - '0');
+	size_t z;
+
+	/* leading zeros do not count; IMS_SIZE_MAX has 16 digits, and a
+	 * description writes sizes in bytes */
+	while (i < n && s[i] == '0')
+		i++;
+	for (z = i; i < n && i - z < 17 && s[i] >= '0' && s[i] <= '9'; i++)
+		v = v * 10 + (s[i] - '0');
 	if (i == 0)
 		return -1;
 	for (size_t u = 0; u < sizeof(shift) / sizeof(shift[0]); u++) {

@@ -53,27 +53,6 @@ scan_refuse(scan *s, const char *fmt, ...)
 	return -1;
 }
 
-const char *
-ims__arc_shown(char out[256], const char *p, size_t n)
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t o = 0;
-
-	for (size_t i = 0; i < n && o + 5 < 256; i++) {
-		unsigned char c = (unsigned char)p[i];
-		if (c >= 0x20 && c < 0x7f && c != '\\') {
-			out[o++] = (char)c;
-		} else {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hx[c >> 4];
-			out[o++] = hx[c & 15];
-		}
-	}
-	out[o] = '\0';
-	return out;
-}
-
 /* A numeric field: octal, or base-256 when its first bit is set; -1 bad. */
 static int64_t
 number(const unsigned char *f, size_t n)

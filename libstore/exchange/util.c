@@ -54,3 +54,26 @@ ims__msg_is_cpim(const ims_msg *m)
 			return 1;
 	return 0;
 }
+
+/* A member name as messages show it: printable ASCII kept, any other
+ * byte (and the backslash) as \xNN, cut to fit out. */
+const char *
+ims__arc_shown(char out[256], const char *p, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o + 5 < 256; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hx[c >> 4];
+			out[o++] = hx[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}

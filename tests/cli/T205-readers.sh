@@ -19,6 +19,9 @@ trap 'for p in $(cat "$TEST_DIR/bg.pids" 2>/dev/null); do kill -9 $p 2>/dev/null
 start_bg () {
 	test_f_=$1
 	shift
+	# a "ready" left in the file by an earlier reader must not be taken
+	# for this one's: the child truncates it only once it runs
+	rm -f "$test_f_"
 	"$HOLD" "$@" >"$test_f_" &
 	test_p_=$!
 	echo $test_p_ >>bg.pids

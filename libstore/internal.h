@@ -163,6 +163,10 @@ int ims__write(ims_store *st, ims__write_fn fn, void *ctx);
 /* An LMDB code as an imstore code (errno values pass through). */
 int ims__map_err(int mdb_rc);
 int ims__put_tail(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v, unsigned flags);
+/* Room for element n of the array *arrayp (a T **, capacity *cap): when
+ * full it doubles (first elements the first time).  0, or ENOMEM with the
+ * array as it was. */
+int ims__grow(void *arrayp, size_t *cap, size_t n, size_t elem, size_t first);
 /* fsync a directory: its entries (a rename, a new file) become durable. */
 int ims__sync_dir(const char *path);
 static inline void ims__be32(unsigned char *p, uint32_t v)

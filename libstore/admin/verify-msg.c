@@ -189,13 +189,8 @@ adj_add(ims__vfy *v, const ims_msg *m, const ims__recx *x)
 		v->adj_over = 1;
 		return 0;
 	}
-	if (v->nadj == v->adjcap) {
-		size_t ncap = v->adjcap ? v->adjcap * 2 : 64;
-		if (!(a = realloc(v->adjs, ncap * sizeof(*a))))
-			return ENOMEM;
-		v->adjs = a;
-		v->adjcap = ncap;
-	}
+	if (ims__grow(&v->adjs, &v->adjcap, v->nadj, sizeof(*v->adjs), 64))
+		return ENOMEM;
 	a = &v->adjs[v->nadj++];
 	ims__be32(a->group, x->owner_atom);
 	a->group[4] = (unsigned char)m->folder;

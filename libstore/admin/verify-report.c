@@ -37,13 +37,8 @@ ims__vfy_report(ims__vfy *v, ims_problem_kind kind, const ims_id *id,
 	va_end(ap);
 	if (v->fix) {
 		ims__vfy_rep *r;
-		if (v->nreps == v->repcap) {
-			size_t ncap = v->repcap ? v->repcap * 2 : 64;
-			if (!(r = realloc(v->reps, ncap * sizeof(*r))))
-				return ENOMEM;
-			v->reps = r;
-			v->repcap = ncap;
-		}
+		if (ims__grow(&v->reps, &v->repcap, v->nreps, sizeof(*v->reps), 64))
+			return ENOMEM;
 		r = &v->reps[v->nreps];
 		if (!(r->desc = strdup(desc)))
 			return ENOMEM;

@@ -54,14 +54,8 @@ append(ims__pairset *s, const char *a, const char *b)
 {
 	ims__pair *p;
 
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		ims__pair *v = realloc(s->v, cap * sizeof(*v));
-		if (!v)
-			return ENOMEM;
-		s->v = v;
-		s->cap = cap;
-	}
+	if (ims__grow(&s->v, &s->cap, s->n, sizeof(*s->v), 64))
+		return ENOMEM;
 	p = &s->v[s->n];
 	p->b = NULL;
 	if (!(p->a = strdup(a)) || (b && !(p->b = strdup(b)))) {

@@ -1,5 +1,7 @@
 /* util.c - error strings, names, ids, time, UTF-8 and randomness. */
 #include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
 #include <strings.h>
@@ -256,6 +258,25 @@ ims__put_tail(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v, unsigned flags)
 	int rc = mdb_put(txn, dbi, k, v, flags | MDB_APPEND);
 
 	return rc == MDB_KEYEXIST ? mdb_put(txn, dbi, k, v, flags) : rc;
+}
+
+int
+ims__grow(void *arrayp, size_t *cap, size_t n, size_t elem, size_t first)
+{
+	void *a, *na;
+	size_t ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : first;
+	if (ncap > SIZE_MAX / elem)
+		return ENOMEM;
+	memcpy(&a, arrayp, sizeof(a));
+	if (!(na = realloc(a, ncap * elem)))
+		return ENOMEM;
+	memcpy(arrayp, &na, sizeof(na));
+	*cap = ncap;
+	return 0;
 }
 
 /* Make a directory's entries durable (after a rename or a create in it). */

@@ -134,14 +134,8 @@ lease_clear(ims_lease *l)
 static int
 ids_push(lease_ctx *c, const ims_id *id)
 {
-	if (c->nids == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 64;
-		ims_id *v = realloc(c->ids, ncap * sizeof(*v));
-		if (!v)
-			return ENOMEM;
-		c->ids = v;
-		c->cap = ncap;
-	}
+	if (ims__grow(&c->ids, &c->cap, c->nids, sizeof(*c->ids), 64))
+		return ENOMEM;
 	c->ids[c->nids++] = *id;
 	return 0;
 }
@@ -203,7 +197,7 @@ lease_take(lease_ctx *c, ims_store *st, MDB_txn *txn, const ims_id *id)
 {
 	ims__decbuf d = { 0 };
 	ims__recx x;
-	ims_msg m, **v;
+	ims_msg m;
 	int rc = ims__msg_load(&m, &x, &d, st, txn, id);
 
 	if (rc == IMS_NOTFOUND)
@@ -216,13 +210,8 @@ lease_take(lease_ctx *c, ims_store *st, MDB_txn *txn, const ims_id *id)
 	ims__decbuf_free(&d);
 	if (rc)
 		return rc == 1 ? 0 : rc;
-	if (c->l->n == c->l->cap) {
-		size_t ncap = c->l->cap ? c->l->cap * 2 : 16;
-		if (!(v = realloc(c->l->msgs, ncap * sizeof(*v))))
-			return ENOMEM;
-		c->l->msgs = v;
-		c->l->cap = ncap;
-	}
+	if (ims__grow(&c->l->msgs, &c->l->cap, c->l->n, sizeof(*c->l->msgs), 16))
+		return ENOMEM;
 	if ((rc = ims__msg_owned(&c->l->msgs[c->l->n], st, txn, id)))
 		return rc;
 	c->l->n++;

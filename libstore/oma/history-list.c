@@ -130,14 +130,8 @@ conv_get(conv **out, ims_conv_list *l, const char *id, const ims_msg *m)
 		*out = &l->v[i];
 		return 0;
 	}
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 16;
-		conv *v = realloc(l->v, ncap * sizeof(*v));
-		if (!v)
-			return ENOMEM;
-		l->v = v;
-		l->cap = ncap;
-	}
+	if (ims__grow(&l->v, &l->cap, l->n, sizeof(*l->v), 16))
+		return ENOMEM;
 	c = &l->v[l->n++];
 	memset(c, 0, sizeof(*c));
 	c->pub.id = dup(id, &err);
@@ -173,14 +167,8 @@ part_add(conv *c, const ims_addr *a)
 		else
 			lo = mid + 1;
 	}
-	if (c->nparts == c->partcap) {
-		size_t ncap = c->partcap ? c->partcap * 2 : 4;
-		ims_addr *v = realloc(c->parts, ncap * sizeof(*v));
-		if (!v)
-			return ENOMEM;
-		c->parts = v;
-		c->partcap = ncap;
-	}
+	if (ims__grow(&c->parts, &c->partcap, c->nparts, sizeof(*c->parts), 4))
+		return ENOMEM;
 	memmove(&c->parts[lo + 1], &c->parts[lo], (c->nparts - lo) * sizeof(*c->parts));
 	c->nparts++;
 	c->parts[lo].uri = dup(a->uri, &err);

@@ -202,14 +202,8 @@ list_add(ims_query *q, const ims_id *id, size_t *cap)
 		return 0;
 	if (rc && rc != IMS_CORRUPT)
 		return rc;
-	if (q->nlist == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
-		item *l = realloc(q->list, ncap * sizeof(*l));
-		if (!l)
-			return ENOMEM;
-		q->list = l;
-		*cap = ncap;
-	}
+	if (ims__grow(&q->list, cap, q->nlist, sizeof(*q->list), 8))
+		return ENOMEM;
 	/* a record that does not decode is still listed: next() reports it */
 	if (rc || ims__rec_decode(&m, &x, &q->d, id, v.mv_data, v.mv_size) != 0)
 		m.received = INT64_MIN;

@@ -1500,6 +1500,50 @@ IMS_API int ims_deferred_release(uint64_t *count, ims_store *st,
                                  const char *user, const char *token);
 
 /**
+ * Acknowledge one message of a lease, as the answer to its delivery comes
+ * (a 2xx to the pushed MESSAGE): filed into the user's history when
+ * history is active for its mode, else deleted, exactly as
+ * ims_deferred_ack() settles a whole lease.  The message is then no longer
+ * part of the lease; the lease's other messages are unaffected, and a lease
+ * whose messages have all been acknowledged or released is finished (gone:
+ * ims_deferred_ack() on it returns IMS_NOTFOUND).
+ *
+ * The message is named by its store id (ims_lease_msg()->id), not its
+ * Message-ID: the id is what the lease records, it is unique in the store
+ * and fixed in size, while a Message-ID is the sender's text, unique only
+ * per (owner, folder), and is also the key of the copy filed in history.
+ *
+ * Nothing is settled, and 0 returned with @p settled 0, when the token names
+ * no lease of this user (another user's, finished, or swept an hour after
+ * its deadline), when the message is not (any longer) in the lease
+ * (acknowledged or released before: a second ack is harmless), or when it
+ * was leased again since this lease ran out (nothing is delivered twice
+ * after an ack: the new lease keeps it).
+ * @param[out] settled 1 when this call settled the message, else 0; may be
+ *        NULL.
+ * @param token the lease's token (ims_lease_token()).
+ * @param id the message's store id.
+ * @return 0, IMS_INVALID (a NULL argument, a token that is no token), or a
+ *         store error.
+ * @since 0.1
+ */
+IMS_API int ims_deferred_ack_msg(int *settled, ims_store *st, const char *user,
+                                 const char *token, const ims_id *id);
+
+/**
+ * Give one message of a lease back (its delivery failed or timed out):
+ * pending again, to be leased later; then no longer part of the lease, as
+ * ims_deferred_ack_msg() says, with the same cases settling nothing.
+ * @param[out] settled 1 when this call released the message, else 0; may
+ *        be NULL.
+ * @return 0, IMS_INVALID, or a store error.
+ * @since 0.1
+ */
+IMS_API int ims_deferred_release_msg(int *settled, ims_store *st,
+                                     const char *user, const char *token,
+                                     const ims_id *id);
+
+/**
  * Remove the expired deferred messages of every user (never handed out
  * anyway), oldest expiry first, at most 500 expiry entries examined per
  * write transaction (fewer to end within about 50 ms, as

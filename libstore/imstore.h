@@ -666,6 +666,44 @@ IMS_API int ims_body_stream(ims_store *st, const ims_id *id, ims_body_cb cb,
 IMS_API int ims_body_get(void **out, size_t *out_len, ims_store *st, const ims_id *id);
 
 /**
+ * The Message/CPIM bytes (RFC 3862) a stored message is delivered in to
+ * its recipient: the body of a pushed SIP MESSAGE or of an MSRP SEND,
+ * whose own Content-Type is message/cpim.
+ *
+ * A message stored from a Message/CPIM payload (ims_ingest_cpim(), or a
+ * SIP MESSAGE with a message/cpim body: the whole envelope is kept) is
+ * handed on as the sender wrote it, byte for byte, less an outer MIME
+ * block (`Content-Type: message/cpim` and its blank line) it was stored
+ * with, which is the request's header and not the envelope's.  Any other
+ * message gets an envelope written from its record with libcpim: From,
+ * To and cc with their display names, DateTime (the sent time as written
+ * when it is an RFC 3339 time, else the sent time in UTC, else the
+ * received time), Subject, `NS: imdn <urn:ietf:params:imdn>` with
+ * imdn.Message-ID (the message's Message-ID) and imdn.Disposition-Notification
+ * (from a kept header of that name), the other kept headers under
+ * `NS: kept <urn:imstore:params:kept-header>` (the original request's
+ * headers: a CPIM reader ignores them unless it knows the namespace), then
+ * the content type (text/plain when none) and the body.  A display name,
+ * subject or header value CPIM cannot carry is left out.  When the sender
+ * asked for privacy (a kept Privacy header with a token other than none,
+ * RFC 3323), From is `"Anonymous" <sip:anonymous@anonymous.invalid>` (the
+ * stored From is the asserted identity) and the P-Asserted-Identity,
+ * Call-ID and User-Agent headers, and a Message-ID that is the Call-ID,
+ * are left out.
+ *
+ * @param[out] out malloc()ed bytes (plus a NUL not counted), caller frees.
+ * @param[out] out_len their length.
+ * @param msg the message as returned by the store (ims_get(),
+ *        ims_lease_msg(), a query): its id names the body.
+ * @return 0, IMS_NOTFOUND, IMS_CORRUPT, IMS_INVALID (a NULL argument, an
+ *         address CPIM cannot carry), ENOMEM.  Memory: the body, twice
+ *         while it is written.
+ * @since 0.1
+ */
+IMS_API int ims_msg_envelope(void **out, size_t *out_len, ims_store *st,
+                             const ims_msg *msg);
+
+/**
  * Delete one message.
  * @return 0, IMS_NOTFOUND, IMS_HELD (under legal hold, kept).
  * @since 0.1

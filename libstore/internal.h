@@ -548,6 +548,19 @@ int ims__reap(size_t *done, ims_store *st, MDB_txn *txn, size_t max);
 int ims__reap_id(ims_store *st, MDB_txn *txn, const ims_id *id);
 int ims__reap_listed(int *yes, ims_store *st, MDB_txn *txn, const ims_id *id);
 
+/* ---- msg/envelope.c ---- */
+struct cpim_msg;
+/* 1 when the stored bytes of m are a whole Message/CPIM payload (its type
+ * message/cpim, or the kept header "Content-Type: message/cpim" that
+ * ims_ingest_cpim() adds), so that m's content type is the inner one. */
+int ims__msg_is_cpim(const ims_msg *m);
+/* The value of m's first kept header of this name (any case), or NULL. */
+const char *ims__msg_header(const ims_msg *m, const char *name);
+/* The envelope of a message not stored as one, from its record and body:
+ * 0, IMS_INVALID (what CPIM cannot carry), ENOMEM. */
+int ims__msg_cpim_build(struct cpim_msg **out, const ims_msg *m,
+                        const void *body, size_t len);
+
 /* ---- msg/read.c ---- */
 /* The id of ix_msgid entry key; IMS_NOTFOUND also for a deleted message's
  * entry, which fix (a write transaction) removes. */

@@ -703,6 +703,70 @@ IMS_API int ims_body_get(void **out, size_t *out_len, ims_store *st, const ims_i
 IMS_API int ims_msg_envelope(void **out, size_t *out_len, ims_store *st,
                              const ims_msg *msg);
 
+/** Which IMDN (RFC 5438) a server sends about a stored message. */
+typedef enum ims_notice_kind {
+	IMS_NOTICE_STORED = 1,  /**< processing-notification, status stored
+	                             (RFC 5438 section 7.2.1.3): the server
+	                             stored the message for later delivery;
+	                             asked for by "processing" */
+	IMS_NOTICE_EXPIRED = 2  /**< delivery-notification, status failed: the
+	                             deferred message expired undelivered;
+	                             asked for by "negative-delivery" */
+} ims_notice_kind;
+
+typedef struct ims_notice_opts {
+	unsigned version;    /**< IMS_NOTICE_OPTS_VERSION */
+	const char *server;  /**< the server's address, From of a processing
+	                          notification; NULL: the recipient's */
+	int64_t now;         /**< the notification's DateTime (UTC µs);
+	                          IMS_TIME_NONE: the clock */
+} ims_notice_opts;
+
+#define IMS_NOTICE_OPTS_VERSION 1
+#define IMS_NOTICE_OPTS_INIT { IMS_NOTICE_OPTS_VERSION, NULL, IMS_TIME_NONE }
+
+/** A notification to send; its members are owned (ims_notice_clear()). */
+typedef struct ims_notice {
+	void *body;   /**< the message/cpim body (a NUL follows, not counted);
+	                   NULL when the sender did not ask for this one */
+	size_t len;   /**< its length */
+	char *to;     /**< whom to send it to (the SIP request's target and To) */
+	char *from;   /**< on whose behalf (the SIP request's From) */
+} ims_notice;
+
+/**
+ * The IMDN notification (RFC 5438) a server sends about a stored message
+ * whose sender asked for it with imdn.Disposition-Notification (in a
+ * payload stored whole, or a kept header of that name).
+ *
+ * The body is a Message/CPIM message (without an outer block: the SIP
+ * MESSAGE's Content-Type is message/cpim) with From: @p opts->server for
+ * IMS_NOTICE_STORED (the server that stored the message), else the
+ * recipient (the message's owner, on whose behalf the delivery failed);
+ * To: the first imdn.IMDN-Record-Route, else the message's sender as the
+ * store knows it (the asserted identity, never merely a From the sender
+ * wrote in the payload); DateTime: now; a new imdn.Message-ID;
+ * Content-Type message/imdn+xml, Content-Disposition notification; and
+ * the document written by cpim_imdn_write() with the message's
+ * imdn.Message-ID and DateTime, the recipient as recipient-uri and
+ * imdn.Original-To (else the recipient) as original-recipient-uri
+ * (schemas/imdn.xsd).
+ *
+ * When the sender did not ask for this kind, or is anonymous (no one to
+ * send it to), 0 is returned with @p out->body NULL: nothing is sent.
+ * @param[out] out the notification; release with ims_notice_clear().
+ * @param msg the stored message, as the store returned it.
+ * @param opts NULL for the defaults.
+ * @return 0, IMS_INVALID (an argument, an address or value libcpim cannot
+ *         write), IMS_NOTFOUND, IMS_CORRUPT (the stored body), ENOMEM.
+ * @since 0.1
+ */
+IMS_API int ims_imdn_notice(ims_notice *out, ims_store *st, const ims_msg *msg,
+                            ims_notice_kind kind, const ims_notice_opts *opts);
+
+/** Free what a notification holds and empty it; NULL is ignored. @since 0.1 */
+IMS_API void ims_notice_clear(ims_notice *n);
+
 /**
  * Delete one message.
  * @return 0, IMS_NOTFOUND, IMS_HELD (under legal hold, kept).

@@ -1870,6 +1870,52 @@ IMS_API int ims_history_delete(uint64_t *count, ims_store *st, const char *user,
                                const char *const *conversations, size_t n,
                                const ims_filter *f);
 
+/** What a reference of a Delete request names (ims_delete_refs()). */
+typedef enum ims_ref_kind {
+	IMS_REF_NONE = 0,         /**< nothing of the user's */
+	IMS_REF_DEFERRED = 1,     /**< a deferred message (its Message-ID) */
+	IMS_REF_CONVERSATION = 2, /**< a history conversation (its identity) */
+	IMS_REF_AMBIGUOUS = 3     /**< both: nothing deleted */
+} ims_ref_kind;
+
+/** What ims_delete_refs() did. */
+typedef struct ims_refs_result {
+	uint64_t deferred;       /**< deferred messages deleted (or hidden) */
+	uint64_t conversations;  /**< conversations deleted */
+	uint64_t history;        /**< their messages deleted (or hidden) */
+	uint64_t none;           /**< references that named nothing */
+	uint64_t ambiguous;      /**< references that named both kinds */
+} ims_refs_result;
+
+/**
+ * The Delete function (OMA IM 004 §6.1.1.2.6, a REFER to Delete@): the
+ * references of a URI-list (ims_urilist_parse()) name deferred messages
+ * (the <reference> of the deferred-list document: a Message-ID) or history
+ * conversations (the <history-reference> of the history-list document: a
+ * conversation identity); each is looked up among @p user's own, and what
+ * it names is deleted, as ims_deferred_delete() and ims_history_delete()
+ * do (held messages are hidden from the user and kept).
+ *
+ * Another user's message or conversation, one already deleted, and junk
+ * (NULL, empty, too long, control characters) name nothing.  A reference
+ * that names both one of the user's deferred messages and one of the
+ * user's conversations is ambiguous (the sender of a deferred message
+ * chooses its Message-ID, and a pager conversation's identity can be
+ * computed by anyone): nothing is deleted for it.  Each reference is
+ * looked up first, then the deferred messages and the conversations are
+ * deleted, each deletion by the user's identity.
+ * @param[out] out what was deleted, and how many references named nothing.
+ * @param[out] kinds @p n entries receiving what each reference named; may
+ *        be NULL.
+ * @param refs the references, as a URI-list's entries give them.
+ * @return 0, IMS_INVALID (a bad address or argument), IMS_TOOBIG (over
+ *         10000 references), or a store error (then some may be deleted).
+ * @since 0.1
+ */
+IMS_API int ims_delete_refs(ims_refs_result *out, ims_ref_kind *kinds,
+                            ims_store *st, const char *user,
+                            const char *const *refs, size_t n);
+
 /**
  * Write the history-list document (application/vnd.oma.im.history-list+xml,
  * urn:oma:xml:im:history-list, schemas/history-list.xsd) of a conversation

@@ -50,7 +50,7 @@ _imstore_options()
 	hold) _imstore_r='-r --reason -l --list' ;;
 	release) _imstore_r='-r --reason' ;;
 	audit) _imstore_r='--since' ;;
-	purge) _imstore_r='--older-than --expired -n --dry-run --batch --rate --max-txn --secure' ;;
+	purge) _imstore_r='--older-than --expired --notices -n --dry-run --batch --rate --max-txn --secure' ;;
 	export) _imstore_r='-o --output --archive --compress --level --layout -f --force --delete-after --max-growth' ;;
 	import) _imstore_r='--from-msilo --skip-bad -n --dry-run --batch --max-entries --max-bytes --max-entry-size --max-ratio' ;;
 	verify-archive) _imstore_r='--max-entries --max-bytes --max-entry-size --max-ratio' ;;

@@ -1677,6 +1677,32 @@ IMS_API int ims_deferred_sweep(uint64_t *count, ims_store *st, int64_t now);
  */
 IMS_API int ims_deferred_sweep_dry(ims_delete_result *out, ims_store *st, int64_t now);
 
+/** A notification produced for a message (borrowed, valid during the
+ * call); return 0 to go on, anything else stops with it. */
+typedef int (*ims_notice_cb)(const ims_msg *msg, const ims_notice *n,
+                             void *payload);
+
+/**
+ * Expire with notice: the delivery notification with status failed
+ * (ims_imdn_notice(), IMS_NOTICE_EXPIRED) of each deferred message that
+ * ims_deferred_sweep() with the same @p now removes (expired, not held)
+ * and whose sender asked for it, passed to @p cb in expiry order.  Nothing
+ * is removed: a server calls it, sends the notices, then sweeps with the
+ * same @p now.  Read in snapshots of 500 expiry entries; memory stays
+ * bounded.  A message still leased when it expired is swept all the same
+ * (as ims_deferred_sweep() does) and gets its notice, even if its delivery
+ * is acknowledged later.
+ * @param[out] count notices produced; may be NULL.
+ * @param now IMS_TIME_NONE: the current time.
+ * @param opts as for ims_imdn_notice(); may be NULL.
+ * @param cb called for each notice; may be NULL (only counted).
+ * @return 0, IMS_INVALID, a store error, or the callback's non-zero value.
+ * @since 0.1
+ */
+IMS_API int ims_deferred_expire_notices(uint64_t *count, ims_store *st,
+                                        int64_t now, const ims_notice_opts *opts,
+                                        ims_notice_cb cb, void *payload);
+
 /**
  * The summary a user browses before choosing: the user's deferred messages
  * matching @p f (NULL: all), without expired ones and ones the user deleted,

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cpim.h"
 #include "imstore.h"
@@ -16,6 +18,16 @@
 #define NOW INT64_C(1700000000000000) /* 2023-11-14T22:13:20Z */
 
 static char root[256];
+
+/* Now and 200 ms: when the messages of test_expire() expire. */
+static int64_t
+soon_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 + 200000;
+}
 
 static char *
 slurp(size_t *len, const char *path)
@@ -322,6 +334,95 @@ test_records(void)
 	ims_store_close(st);
 }
 
+/* ---------------------------------------------------------------- expire */
+
+typedef struct seen {
+	char ids[8][32];
+	int n, stop_at;
+} seen;
+
+static int
+collect(const ims_msg *m, const ims_notice *n, void *payload)
+{
+	seen *s = payload;
+
+	if (s->n < 8)
+		snprintf(s->ids[s->n++], 32, "%s%s", m->message_id,
+		         n->body && strstr(n->body, "<failed/>") ? "" : "?");
+	return s->n == s->stop_at ? 42 : 0;
+}
+
+/* A deferred message for bob that expires at exp, asking for dn (NULL:
+ * nothing), as a CPIM payload or (kept) a record with a kept header. */
+static void
+expiring(ims_store *st, const char *msgid, const char *dn, int cpim, int64_t exp)
+{
+	ims_header h = { "Disposition-Notification", dn };
+	ims_msg m = IMS_MSG_INIT, *back;
+	size_t len = 0;
+	char *req = cpim ? request(&len, dn ? dn : "display", NULL) : NULL;
+	ims_ingest *g = NULL;
+	const void *body = "x";
+	ims_id id;
+
+	m.owner = "im:bob@example.com";
+	m.from.uri = "im:alice@example.com";
+	m.message_id = msgid;
+	m.expires = exp;
+	if (req && ims_ingest_cpim(&g, &m, req, len, NULL, NULL) == 0)
+		ims_ingest_body(&body, &len, g);
+	else if (!cpim) {
+		m.headers = dn ? &h : NULL;
+		m.nheaders = dn ? 1 : 0;
+		len = 1;
+	}
+	if (ims_deferred_store(&id, NULL, st, &m, body, len) == 0 && ims_get(&back, st, &id) == 0)
+		ims_msg_free(back);
+	else
+		diag("could not store %s", msgid);
+	ims_ingest_free(g);
+	free(req);
+}
+
+static void
+test_expire(void)
+{
+	ims_store *st = create("expire");
+	int64_t soon = soon_us();
+	ims_filter *f = NULL;
+	seen s = { .n = 0, .stop_at = 0 };
+	uint64_t n = 0, held = 0;
+
+	expiring(st, "e1", "negative-delivery", 1, soon);
+	expiring(st, "e2", NULL, 1, soon);
+	expiring(st, "e3", "negative-delivery, processing", 0, soon);
+	expiring(st, "e4", "negative-delivery", 1, soon);
+	expiring(st, "e5", "negative-delivery", 1, soon + INT64_C(3600000000));
+	ims_filter_parse(&f, "msgid:e4", IMS_TIME_NONE, NULL);
+	ims_hold(&held, st, f, "case", "test");
+	ims_filter_free(f);
+	usleep(300000);
+	is_int(ims_deferred_expire_notices(&n, st, soon + 1, NULL, collect, &s), 0,
+	       "expire: notices");
+	is_int(n, 2, "expire: two asked for");
+	is_int(s.n, 2, "expire: two passed on");
+	is_str(s.ids[0], "e1", "expire: the CPIM payload's, a failed delivery");
+	is_str(s.ids[1], "e3", "expire: the kept header's");
+	is_int(ims_deferred_sweep(&n, st, soon + 1), 0, "expire: then the sweep");
+	is_int(n, 3, "expire: it removes the three not held (e1, e2, e3)");
+	s.n = 0;
+	is_int(ims_deferred_expire_notices(&n, st, soon + 1, NULL, collect, &s), 0,
+	       "expire: again");
+	is_int(n, 0, "expire: nothing left (the held one is kept, no notice)");
+	expiring(st, "e6", "negative-delivery", 1, soon + INT64_C(3600000000));
+	s.n = 0;
+	s.stop_at = 1;
+	is_int(ims_deferred_expire_notices(&n, st, soon + INT64_C(7200000000), NULL, collect, &s),
+	       42, "expire: the callback stops it");
+	is_int(s.n, 1, "expire: after one");
+	ims_store_close(st);
+}
+
 int
 main(void)
 {
@@ -332,6 +433,7 @@ main(void)
 	test_rfc();
 	test_routes();
 	test_records();
+	test_expire();
 	{
 		char cmd[300];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);

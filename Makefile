@@ -123,7 +123,7 @@ check: deps
 	$(MAKE) check-all
 
 check-all: all check-unit check-fuzz check-cli check-symbols check-docs check-install \
-           check-asan check-tsan
+           check-asan check-tsan check-sip
 
 check-unit: $(UNIT_BIN)
 	IMS_SRCDIR=$(CURDIR) $(PROVE) -e '' $(UNIT_BIN)
@@ -131,6 +131,13 @@ check-unit: $(UNIT_BIN)
 check-cli: $(O)/imstore $(REL_BIN) $(O)/tests/test_hostile
 	IMSTORE_BIN=$(CURDIR)/$(O)/imstore IMS_SRCDIR=$(CURDIR) IMS_BUILDDIR=$(CURDIR)/$(O) \
 	  $(PROVE) $(sort $(wildcard tests/cli/T*.sh))
+
+# the SIP tests (issue 19): the real Kamailio with cmd/imstored/kamailio.cfg
+# and SIPp on loopback ports (tests/sip/sip-lib.sh); imstored where built
+check-sip: $(O)/imstore
+	IMSTORED_BIN=$(CURDIR)/$(O)/imstored IMSTORE_BIN=$(CURDIR)/$(O)/imstore \
+	  IMS_SRCDIR=$(CURDIR) IMS_BUILDDIR=$(CURDIR)/$(O) \
+	  $(PROVE) $(sort $(wildcard tests/sip/T*.sh))
 
 # the long runs of the reliability tests: 1000 kill -9 cycles
 torture: $(O)/imstore $(REL_BIN)
@@ -265,7 +272,7 @@ bench-codec: bench-deps $(O)/bench/body-codec $(O)/bench/imstore-bench
 # ---------------------------------------------------------------- setup
 DEB_PKGS = build-essential clang pkg-config liblmdb-dev lmdb-utils libxml2-dev \
            libxml2-utils libarchive-dev zlib1g-dev nettle-dev libarchive-tools mandoc perl strace \
-           python3 python3-jsonschema fiu-utils libmime-tools-perl
+           python3 python3-jsonschema fiu-utils libmime-tools-perl kamailio sip-tester
 
 deps:
 	@sh tests/deps.sh $(DEB_PKGS)
@@ -312,5 +319,5 @@ uninstall:
 clean:
 	rm -rf build build-asan build-tsan build-fuzz demo-store demo-export.tar.gz
 
-.PHONY: all check check-all check-unit check-cli torture check-symbols check-docs \
+.PHONY: all check check-all check-unit check-cli check-sip torture check-symbols check-docs \
         check-asan check-tsan check-fuzz check-install fuzz fuzz-run deps demo install uninstall clean

@@ -267,7 +267,19 @@ bench-codec: bench-deps $(O)/bench/body-codec $(O)/bench/imstore-bench
 	$(O)/bench/body-codec $(BENCH_CODEC_DIR)/run.*/imstore-large
 	rm -rf $(BENCH_CODEC_DIR)
 
-.PHONY: bench bench-quick bench-deps bench-export bench-cpim bench-commit bench-codec
+# the SIP benchmark (issue 19), Kamailio + SIPp on loopback in one run:
+# msilo on SQLite (and with WAL), Kamailio relaying to a SIPp UAS answering
+# 202 (the ceiling), imstored when built; see BENCHMARKS.md, "SIP".
+# make bench-sip BENCH_SIP_ARGS="--scale 0.1 --only relay,imstored --keep"
+BENCH_SIP_ARGS ?=
+
+bench-sip-deps:
+	@sh tests/deps.sh kamailio kamailio-sqlite-modules sip-tester sqlite3 python3
+
+bench-sip: bench-sip-deps all
+	IMS_SRCDIR=$(CURDIR) IMS_BUILDDIR=$(CURDIR)/$(O) sh tests/bench/sip/bench-sip.sh $(BENCH_SIP_ARGS)
+
+.PHONY: bench bench-quick bench-deps bench-sip bench-sip-deps bench-export bench-cpim bench-commit bench-codec
 
 # ---------------------------------------------------------------- setup
 DEB_PKGS = build-essential clang pkg-config liblmdb-dev lmdb-utils libxml2-dev \

@@ -235,7 +235,10 @@ typedef struct ims__pairset {
 int ims__pairset_add(size_t *index, ims__pairset *s, const char *a, const char *b);
 void ims__pairset_free(ims__pairset *s);
 int ims__utf8_valid(const char *s, size_t len);
+/* Cryptographic random bytes (getrandom, pooled per thread); 0 or errno. */
 int ims__random(void *buf, size_t len);
+/* getpid() without a system call once known (a fork clears what is known). */
+pid_t ims__pid(void);
 
 /* ---- engine/atom.c: interned strings (addresses, conversations) ---- */
 int ims__atom_find(uint32_t *out, ims_store *st, MDB_txn *txn, int kind,

@@ -352,7 +352,7 @@ main(int argc, char **argv)
 		         sq.transcript_n[1], si.sender_n[0], sq.sender_n[0], si.sender_n[1],
 		         sq.sender_n[1], d.p.sender_answer, si.type_n[0], sq.type_n[0],
 		         si.type_n[1], sq.type_n[1]);
-		res_note("store counts: 1 producer %zu, %d producers %zu (SQLite: as many"
+		res_note("store counts: 1 producer %zu, %d producers %zu (each engine: as many"
 		         " again in the F pass); raw LMDB %zu records into a fresh"
 		         " environment, %zu into one preloaded with the large store's %zu",
 		         c.store1, c.producers, (size_t)c.producers * c.store64_each,

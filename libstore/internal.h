@@ -444,9 +444,10 @@ int ims__msg_load(ims_msg *msg, ims__recx *x, ims__decbuf *d, ims_store *st,
 
 /* ---- msg/put.c ---- */
 /* Called inside the write transaction after the duplicate check, with the
- * canonical message: returns 0 to store, or an error that aborts. */
+ * canonical message and its owner's atom (0: an address never interned,
+ * a user never seen): returns 0 to store, or an error that aborts. */
 typedef int (*ims__put_check)(ims_store *st, MDB_txn *txn, const ims_msg *c,
-                              void *arg);
+                              uint32_t owner, void *arg);
 int ims__put(ims_id *out, ims_store *st, const ims_msg *msg, const void *body,
              size_t len, ims__put_check check, void *arg);
 /* One message on its way into a write transaction (ims_put, ims_bulk). */

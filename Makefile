@@ -260,6 +260,20 @@ $(O)/bench/body-codec: tests/bench/tools/body_codec.c $(O)/libimstore.a $(O)/lib
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(O)/libimstore.a $(O)/libcpim.a $(LIBS)
 
+# the CPU of one durable store (ims_put, the SIP daemon's ingest and
+# deferred store): make bench-cpu; see BENCHMARKS.md, "CPU per stored message"
+$(O)/bench/put-cpu: tests/bench/tools/put_cpu.c tests/bench/dataset.c tests/bench/report.c tests/bench/bench.h $(O)/libimstore.a $(O)/libcpim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ tests/bench/tools/put_cpu.c \
+	  tests/bench/dataset.c tests/bench/report.c $(O)/libimstore.a $(O)/libcpim.a $(LIBS) -lm
+
+BENCH_CPU_DIR = $(O)/bench/cpu
+BENCH_CPU_ARGS ?= 20000 3000 put1 put64 sip1 sip64
+bench-cpu: $(O)/bench/put-cpu
+	rm -rf $(BENCH_CPU_DIR)
+	$(O)/bench/put-cpu $(BENCH_CPU_DIR) $(BENCH_CPU_ARGS)
+	rm -rf $(BENCH_CPU_DIR)
+
 BENCH_CODEC_DIR = $(O)/bench/codec
 bench-codec: bench-deps $(O)/bench/body-codec $(O)/bench/imstore-bench
 	rm -rf $(BENCH_CODEC_DIR) && mkdir -p $(BENCH_CODEC_DIR)
@@ -279,7 +293,7 @@ bench-sip-deps:
 bench-sip: bench-sip-deps all
 	IMS_SRCDIR=$(CURDIR) IMS_BUILDDIR=$(CURDIR)/$(O) sh tests/bench/sip/bench-sip.sh $(BENCH_SIP_ARGS)
 
-.PHONY: bench bench-quick bench-deps bench-sip bench-sip-deps bench-export bench-cpim bench-commit bench-codec
+.PHONY: bench bench-quick bench-deps bench-sip bench-sip-deps bench-export bench-cpim bench-commit bench-codec bench-cpu
 
 # ---------------------------------------------------------------- setup
 DEB_PKGS = build-essential clang pkg-config liblmdb-dev lmdb-utils libxml2-dev \

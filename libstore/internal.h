@@ -235,7 +235,10 @@ typedef struct ims__pairset {
 int ims__pairset_add(size_t *index, ims__pairset *s, const char *a, const char *b);
 void ims__pairset_free(ims__pairset *s);
 int ims__utf8_valid(const char *s, size_t len);
+/* Cryptographic random bytes (getrandom, pooled per thread); 0 or errno. */
 int ims__random(void *buf, size_t len);
+/* getpid() without a system call once known (a fork clears what is known). */
+pid_t ims__pid(void);
 
 /* ---- engine/atom.c: interned strings (addresses, conversations) ---- */
 int ims__atom_find(uint32_t *out, ims_store *st, MDB_txn *txn, int kind,
@@ -441,9 +444,10 @@ int ims__msg_load(ims_msg *msg, ims__recx *x, ims__decbuf *d, ims_store *st,
 
 /* ---- msg/put.c ---- */
 /* Called inside the write transaction after the duplicate check, with the
- * canonical message: returns 0 to store, or an error that aborts. */
+ * canonical message and its owner's atom (0: an address never interned,
+ * a user never seen): returns 0 to store, or an error that aborts. */
 typedef int (*ims__put_check)(ims_store *st, MDB_txn *txn, const ims_msg *c,
-                              void *arg);
+                              uint32_t owner, void *arg);
 int ims__put(ims_id *out, ims_store *st, const ims_msg *msg, const void *body,
              size_t len, ims__put_check check, void *arg);
 /* One message on its way into a write transaction (ims_put, ims_bulk). */

@@ -39,22 +39,22 @@ typedef struct defer_ctx {
 
 /* Inside the storing transaction: barring and quota. */
 static int
-defer_check(ims_store *st, MDB_txn *txn, const ims_msg *c, void *arg)
+defer_check(ims_store *st, MDB_txn *txn, const ims_msg *c, uint32_t owner,
+            void *arg)
 {
 	defer_ctx *d = arg;
 	ims_settings s;
 	ims__counter cnt;
 	ims_quota q;
-	uint32_t owner;
-	int rc = ims__atom_find(&owner, st, txn, IMS__ATOM_ADDR, c->owner);
+	int rc;
 
-	if (rc == IMS_NOTFOUND) {
+	if (!owner) {
 		/* a user never seen: defaults, nothing stored yet */
 		if (d->cfg->deferred_max_bytes && c->size > d->cfg->deferred_max_bytes)
 			d->why = IMS_REFUSAL_QUOTA;
 		return d->why ? IMS_REFUSED : 0;
 	}
-	if (rc || (rc = ims__settings_read(&s, st, txn, owner)) ||
+	if ((rc = ims__settings_read(&s, st, txn, owner)) ||
 	    (rc = ims__quota_read(&q, st, txn, owner, d->cfg)) ||
 	    (rc = ims__counter_get(&cnt, st, txn, owner, IMS_FOLDER_DEFERRED)))
 		return rc;

@@ -240,6 +240,16 @@ bench-cpim: $(O)/bench/cpim-parse
 	$(O)/bench/cpim-parse 0
 	$(O)/bench/cpim-parse 15
 
+# a push on registration, the library's side: envelopes and acks one
+# message at a time from 1, 8 and 32 threads, against one ack per lease:
+# make bench-push; see BENCHMARKS.md, "Push and settle"
+$(O)/bench/push-settle: tests/bench/tools/push_settle.c $(O)/libimstore.a $(O)/libcpim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(O)/libimstore.a $(O)/libcpim.a $(LIBS)
+
+bench-push: $(O)/bench/push-settle
+	$(O)/bench/push-settle $(O)/bench $(PUSH_ARGS)
+
 # one durable LMDB commit by the number of random leaves it dirties:
 # make bench-commit; see BENCHMARKS.md, "One durable commit"
 $(O)/bench/lmdb-dirty: tests/bench/tools/lmdb_dirty.c
@@ -293,7 +303,7 @@ bench-sip-deps:
 bench-sip: bench-sip-deps all
 	IMS_SRCDIR=$(CURDIR) IMS_BUILDDIR=$(CURDIR)/$(O) sh tests/bench/sip/bench-sip.sh $(BENCH_SIP_ARGS)
 
-.PHONY: bench bench-quick bench-deps bench-sip bench-sip-deps bench-export bench-cpim bench-commit bench-codec bench-cpu
+.PHONY: bench bench-quick bench-deps bench-sip bench-sip-deps bench-export bench-cpim bench-commit bench-codec bench-cpu bench-push
 
 # ---------------------------------------------------------------- setup
 DEB_PKGS = build-essential clang pkg-config liblmdb-dev lmdb-utils libxml2-dev \

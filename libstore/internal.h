@@ -558,6 +558,10 @@ struct cpim_msg;
  * message/cpim, or the kept header "Content-Type: message/cpim" that
  * ims_ingest_cpim() adds), so that m's content type is the inner one. */
 int ims__msg_is_cpim(const ims_msg *m);
+/* Where the CPIM headers of a payload stored whole start: after its outer
+ * MIME blocks, cut only when what is left parses as the same message; 0
+ * when there is none or the payload does not parse. */
+size_t ims__cpim_start(const unsigned char *p, size_t len);
 /* The value of m's first kept header of this name (any case), or NULL. */
 const char *ims__msg_header(const ims_msg *m, const char *name);
 /* The envelope of a message not stored as one, from its record and body:

@@ -70,8 +70,8 @@ parse(const unsigned char *p, size_t len)
  * own Content-Type, stored with a payload that had it), each cut only when
  * what is left parses as the same message.  A payload that does not parse
  * is handed on as it is. */
-static size_t
-cpim_start(const unsigned char *p, size_t len)
+size_t
+ims__cpim_start(const unsigned char *p, size_t len)
 {
 	cpim_msg *whole = parse(p, len), *cur = whole, *rest;
 	size_t at = 0, next;
@@ -257,7 +257,7 @@ ims_msg_envelope(void **out, size_t *out_len, ims_store *st, const ims_msg *msg)
 		free(body);
 		return rc;
 	}
-	if ((at = cpim_start(body, len)) != 0)
+	if ((at = ims__cpim_start(body, len)) != 0)
 		memmove(body, (char *)body + at, len - at + 1); /* with its NUL */
 	*out = body;
 	*out_len = len - at;

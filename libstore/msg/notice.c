@@ -10,9 +10,37 @@
 #include "cpim.h"
 #include "internal.h"
 
-/* The message as its recipient gets it, parsed: the stored payload, or
- * the envelope of the record (its body is not needed for that); 1 when
- * the payload stored as CPIM is none (then nothing was asked for). */
+/* What a record not stored as CPIM asked for: its kept
+ * Disposition-Notification and its time (as its envelope writes it), in a
+ * message of their own: nothing else of the record (an address CPIM
+ * cannot carry) can fail it. */
+static int
+record_request(cpim_msg **out, const ims_msg *m)
+{
+	const char *dn = ims__msg_header(m, "Disposition-Notification");
+	int64_t t = m->sent != IMS_TIME_NONE ? m->sent : m->received;
+	int rc;
+
+	if ((rc = cpim_msg_new(out)))
+		return ENOMEM;
+	if (m->sent != IMS_TIME_NONE && m->sent_text &&
+	    cpim_msg_add_header(*out, NULL, "DateTime", m->sent_text, NULL) == 0)
+		rc = 0;
+	else if (t != IMS_TIME_NONE)
+		rc = cpim_msg_set_datetime(*out, t);
+	if (rc != CPIM_NOMEM && dn && (rc = cpim_msg_add_ns(*out, "imdn", CPIM_NS_IMDN)) == 0)
+		rc = cpim_msg_add_header(*out, "imdn", "Disposition-Notification", dn, NULL);
+	if (rc == CPIM_NOMEM) {
+		cpim_msg_free(*out);
+		*out = NULL;
+		return ENOMEM;
+	}
+	return 0; /* a value CPIM refuses asks for nothing */
+}
+
+/* The request as the sender made it, parsed: the stored payload as its
+ * envelope hands it on, or what the record keeps of it; 1 when the
+ * payload stored as CPIM is none (then nothing was asked for). */
 static int
 original(cpim_msg **out, ims_store *st, const ims_msg *m)
 {
@@ -22,7 +50,7 @@ original(cpim_msg **out, ims_store *st, const ims_msg *m)
 	int rc;
 
 	if (!ims__msg_is_cpim(m))
-		return ims__msg_cpim_build(out, m, "", 0);
+		return record_request(out, m);
 	if ((rc = ims_msg_envelope(&env, &len, st, m)))
 		return rc;
 	po.max_size = len + 1;

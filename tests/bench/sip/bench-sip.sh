@@ -73,7 +73,7 @@ load () {
 	echo "bench-sip: $1: $N MESSAGEs to $USERS users, 64 in flight" >&2
 	load_k0_=$(cpu_ms "$KAM_PID") load_p0_=0
 	test -n "${3-}" && load_p0_=$(cpu_ms "$3")
-	sip_sipp "$1-load" -sf "$SIP_SCEN/message.xml" -inf users.csv -key sender alice \
+	sip_sipp "$1-load" -sf "$SIP_SCEN/uac-message.xml" -inf users.csv -key sender alice \
 	  -m "$N" -l 64 -r 100000 127.0.0.1:"$2"
 	echo "load_rc=$?" >>"$RES/$1.env"
 	echo "kam_cpu_ms=$(($(cpu_ms "$KAM_PID") - load_k0_))" >>"$RES/$1.env"
@@ -85,7 +85,7 @@ load () {
 # fixed PEER KAMPORT: NFIX MESSAGEs at 1,000/s, no limit on those in flight
 fixed () {
 	echo "bench-sip: $1: $NFIX MESSAGEs at 1,000/s" >&2
-	sip_sipp "$1-fixed" -sf "$SIP_SCEN/message.xml" -inf users.csv -key sender bob \
+	sip_sipp "$1-fixed" -sf "$SIP_SCEN/uac-message.xml" -inf users.csv -key sender bob \
 	  -m "$NFIX" -l 100000 -r 1000 127.0.0.1:"$2"
 	echo "fixed_rc=$?" >>"$RES/$1.env"
 	cp "$1-fixed.rtt" "$RES/$1-fixed.rtt"
@@ -101,7 +101,7 @@ dump () {
 	sip_sipp_bg "$1-ua" -sf "$(sip_uas 200)" -p "$dump_up_" -timeout 600s
 	dump_ua_=$SIP_LAST_PID
 	sleep 0.5
-	sip_sipp "$1-reg" -sf "$SIP_SCEN/register.xml" -inf users.csv -m "$USERS" -l 64 \
+	sip_sipp "$1-reg" -sf "$SIP_SCEN/uac-register.xml" -inf users.csv -m "$USERS" -l 64 \
 	  -r 100000 -key contact "127.0.0.1:$dump_up_" -key expires 3600 127.0.0.1:"$2"
 	echo "reg_rc=$?" >>"$RES/$1.env"
 	dump_last_=-1 dump_idle_=0

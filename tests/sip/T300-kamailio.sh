@@ -166,6 +166,19 @@ test_expect_success 'after de-registration MESSAGEs go to imstored again' '
 	sip_log ims7 | grep "^MESSAGE sip:user7@example.com|"
 '
 
+test_expect_success 'Expires as a Contact parameter: the third-party REGISTER carries it' '
+	sed -e "/^      Expires: /d" \
+	  -e "s|^\(      Contact: <sip:\[field0\]@\[contact\]>\)$|\1;expires=[expires]|" \
+	  "$SIP_SCEN/uac-register.xml" >uac-register-param.xml &&
+	grep -F ">;expires=[expires]" uac-register-param.xml &&
+	! grep "^      Expires:" uac-register-param.xml &&
+	printf "SEQUENTIAL\nuser9;example.com\n" >inf-r3 &&
+	sip_sipp r3 -sf uac-register-param.xml -inf inf-r3 -m 1 \
+	  -key contact "127.0.0.1:$UP" -key expires 300 127.0.0.1:"$KP" &&
+	sip_wait_log ims7 3 10 &&
+	sip_log ims7 | grep "^REGISTER sip:127.0.0.1:$IP| *<\{0,1\}sip:user9@example.com>\{0,1\}| *300|"
+'
+
 test_expect_success 'kamailio stops on SIGTERM' '
 	sip_stop "$kam_pid" &&
 	! kill -0 "$kam_pid" 2>/dev/null

@@ -122,8 +122,8 @@ PROVE = prove -f --timer
 check: deps
 	$(MAKE) check-all
 
-check-all: all check-unit check-fuzz check-cli check-symbols check-docs check-install \
-           check-asan check-tsan check-sip
+check-all: all check-unit check-fuzz check-cli check-sip check-symbols check-docs \
+           check-install check-asan check-tsan
 
 check-unit: $(UNIT_BIN)
 	IMS_SRCDIR=$(CURDIR) $(PROVE) -e '' $(UNIT_BIN)

@@ -15,12 +15,12 @@ SIP_TIMEOUT=30
 KP=$(sip_port) IP=$(sip_port) UP=$(sip_port) || exit 1
 
 # msg NAME USER [SIPP ARGS]: one MESSAGE from alice to USER through Kamailio
-# (the scenario $MSG_SF, default message.xml); prints the answer's code
+# (the scenario $MSG_SF, default uac-message.xml); prints the answer's code
 msg () {
 	msg_n_=$1 msg_u_=$2
 	shift 2
 	printf 'SEQUENTIAL\n%s;example.com\n' "$msg_u_" >"inf-$msg_n_" &&
-	sip_sipp "$msg_n_" -sf "${MSG_SF:-$SIP_SCEN/message.xml}" -inf "inf-$msg_n_" \
+	sip_sipp "$msg_n_" -sf "${MSG_SF:-$SIP_SCEN/uac-message.xml}" -inf "inf-$msg_n_" \
 	  -key sender alice -m 1 "$@" 127.0.0.1:"$KP"
 	sip_log "$msg_n_" | awk '{ print $2 }' >"$msg_n_.code"
 	cat "$msg_n_.code"
@@ -29,7 +29,7 @@ msg () {
 # reg NAME USER EXPIRES: USER registers sip:USER@127.0.0.1:$UP
 reg () {
 	printf 'SEQUENTIAL\n%s;example.com\n' "$2" >"inf-$1" &&
-	sip_sipp "$1" -sf "$SIP_SCEN/register.xml" -inf "inf-$1" -m 1 \
+	sip_sipp "$1" -sf "$SIP_SCEN/uac-register.xml" -inf "inf-$1" -m 1 \
 	  -key contact "127.0.0.1:$UP" -key expires "$3" 127.0.0.1:"$KP"
 }
 
@@ -47,7 +47,7 @@ imstored () {
 # the same MESSAGE, claiming to come from sip:boss@example.com
 sed 's|^\(      CSeq: 1 MESSAGE\)$|\1\
       P-Asserted-Identity: <sip:boss@example.com>|' \
-  "$SIP_SCEN/message.xml" >message-pai.xml
+  "$SIP_SCEN/uac-message.xml" >uac-message-pai.xml
 
 test_expect_success 'kamailio starts with the example cfg (-A sets the addresses)' '
 	imstored ims1 202 &&
@@ -66,7 +66,7 @@ test_expect_success 'MESSAGE to a user without a contact: to imstored, its 202 b
 '
 
 test_expect_success 'an untrusted sender cannot assert another identity' '
-	test "$(MSG_SF=message-pai.xml msg m2 user2)" = 202 &&
+	test "$(MSG_SF=uac-message-pai.xml msg m2 user2)" = 202 &&
 	sip_log ims1 | grep "^MESSAGE sip:user2@example.com|" >line &&
 	grep -F "| <sip:alice@example.com>|" line &&
 	! grep boss line
@@ -140,7 +140,7 @@ test_expect_success 'a push from imstored: to the contact, its P-Asserted-Identi
 	sip_stop "$ua_pid" &&
 	sip_sipp_bg ua4 -sf "$(sip_uas 200)" -p "$UP" -timeout 120s &&
 	ua_pid=$SIP_LAST_PID && sleep 0.3 &&
-	test "$(MSG_SF=message-pai.xml msg m9 user7 -p "$IP")" = 200 &&
+	test "$(MSG_SF=uac-message-pai.xml msg m9 user7 -p "$IP")" = 200 &&
 	sip_log ua4 | grep "^MESSAGE sip:user7@127.0.0.1:$UP|" >line &&
 	grep -F "| <sip:boss@example.com>|" line
 '
@@ -164,6 +164,19 @@ test_expect_success 'REGISTER with Expires 0: third-party REGISTER with Expires:
 test_expect_success 'after de-registration MESSAGEs go to imstored again' '
 	test "$(msg m11 user7)" = 202 &&
 	sip_log ims7 | grep "^MESSAGE sip:user7@example.com|"
+'
+
+test_expect_success 'Expires as a Contact parameter: the third-party REGISTER carries it' '
+	sed -e "/^      Expires: /d" \
+	  -e "s|^\(      Contact: <sip:\[field0\]@\[contact\]>\)$|\1;expires=[expires]|" \
+	  "$SIP_SCEN/uac-register.xml" >uac-register-param.xml &&
+	grep -F ">;expires=[expires]" uac-register-param.xml &&
+	! grep "^      Expires:" uac-register-param.xml &&
+	printf "SEQUENTIAL\nuser9;example.com\n" >inf-r3 &&
+	sip_sipp r3 -sf uac-register-param.xml -inf inf-r3 -m 1 \
+	  -key contact "127.0.0.1:$UP" -key expires 300 127.0.0.1:"$KP" &&
+	sip_wait_log ims7 3 10 &&
+	sip_log ims7 | grep "^REGISTER sip:127.0.0.1:$IP| *<\{0,1\}sip:user9@example.com>\{0,1\}| *300|"
 '
 
 test_expect_success 'kamailio stops on SIGTERM' '

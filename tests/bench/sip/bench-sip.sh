@@ -73,7 +73,7 @@ load () {
 	echo "bench-sip: $1: $N MESSAGEs to $USERS users, 64 in flight" >&2
 	load_k0_=$(cpu_ms "$KAM_PID") load_p0_=0
 	test -n "${3-}" && load_p0_=$(cpu_ms "$3")
-	sip_sipp "$1-load" -sf "$SIP_SCEN/message.xml" -inf users.csv -key sender alice \
+	sip_sipp "$1-load" -sf "$SIP_SCEN/uac-message.xml" -inf users.csv -key sender alice \
 	  -m "$N" -l 64 -r 100000 127.0.0.1:"$2"
 	echo "load_rc=$?" >>"$RES/$1.env"
 	echo "kam_cpu_ms=$(($(cpu_ms "$KAM_PID") - load_k0_))" >>"$RES/$1.env"
@@ -85,7 +85,7 @@ load () {
 # fixed PEER KAMPORT: NFIX MESSAGEs at 1,000/s, no limit on those in flight
 fixed () {
 	echo "bench-sip: $1: $NFIX MESSAGEs at 1,000/s" >&2
-	sip_sipp "$1-fixed" -sf "$SIP_SCEN/message.xml" -inf users.csv -key sender bob \
+	sip_sipp "$1-fixed" -sf "$SIP_SCEN/uac-message.xml" -inf users.csv -key sender bob \
 	  -m "$NFIX" -l 100000 -r 1000 127.0.0.1:"$2"
 	echo "fixed_rc=$?" >>"$RES/$1.env"
 	cp "$1-fixed.rtt" "$RES/$1-fixed.rtt"
@@ -101,7 +101,7 @@ dump () {
 	sip_sipp_bg "$1-ua" -sf "$(sip_uas 200)" -p "$dump_up_" -timeout 600s
 	dump_ua_=$SIP_LAST_PID
 	sleep 0.5
-	sip_sipp "$1-reg" -sf "$SIP_SCEN/register.xml" -inf users.csv -m "$USERS" -l 64 \
+	sip_sipp "$1-reg" -sf "$SIP_SCEN/uac-register.xml" -inf users.csv -m "$USERS" -l 64 \
 	  -r 100000 -key contact "127.0.0.1:$dump_up_" -key expires 3600 127.0.0.1:"$2"
 	echo "reg_rc=$?" >>"$RES/$1.env"
 	dump_last_=-1 dump_idle_=0
@@ -121,6 +121,24 @@ dump () {
 	sip_log "$1-ua" >"$RES/$1-dump.log"
 }
 
+# sq DB SQL: sqlite3 waiting (60 s) for Kamailio's write lock
+sq () {
+	sqlite3 -cmd '.timeout 60000' "$@"
+}
+
+# settled CMD...: CMD's output once two runs 2 s apart agree (the peer has
+# worked through what was still queued when SIPp stopped)
+settled () {
+	settled_a_=$("$@") settled_n_=0
+	while sleep 2; do
+		settled_b_=$("$@")
+		test "$settled_b_" = "$settled_a_" && break
+		settled_a_=$settled_b_ settled_n_=$((settled_n_ + 1))
+		test "$settled_n_" -ge 60 && break
+	done
+	echo "$settled_a_"
+}
+
 # run_msilo PEER [wal]
 run_msilo () {
 	msilo_db_=$SIP_DIR/$1.db msilo_wal_=
@@ -138,15 +156,19 @@ run_msilo () {
 	  -A "MSILO_PROXY=\"sip:127.0.0.1:$msilo_kp_\"" $msilo_wal_ || return 1
 	KAM_PID=$SIP_LAST_PID
 	load "$1" "$msilo_kp_"
-	echo "journal=$(sqlite3 "$msilo_db_" 'PRAGMA journal_mode;')" >>"$RES/$1.env"
-	echo "stored=$(sqlite3 "$msilo_db_" 'SELECT count(*) FROM silo;')" >>"$RES/$1.env"
+	echo "journal=$(sq "$msilo_db_" 'PRAGMA journal_mode;')" >>"$RES/$1.env"
+	echo "stored=$(sq "$msilo_db_" 'SELECT count(*) FROM silo;')" >>"$RES/$1.env"
 	# m_store keeps no Call-ID; each body names its call number and user
-	echo "distinct=$(sqlite3 "$msilo_db_" 'SELECT count(DISTINCT body) FROM silo;')" >>"$RES/$1.env"
+	echo "distinct=$(sq "$msilo_db_" 'SELECT count(DISTINCT body) FROM silo;')" >>"$RES/$1.env"
 	fixed "$1" "$msilo_kp_"
-	msilo_all_=$(sqlite3 "$msilo_db_" 'SELECT count(*) FROM silo;')
+	msilo_all_=$(settled sq "$msilo_db_" 'SELECT count(*) FROM silo;')
 	echo "all_stored=$msilo_all_" >>"$RES/$1.env"
 	dump "$1" "$msilo_kp_" "$msilo_all_"
 	sip_stop "$KAM_PID"
+}
+
+relay_seen () {
+	sip_log relay-uas | grep -c '^MESSAGE '
 }
 
 # relay: kamailio.cfg to a SIPp UAS answering 202
@@ -158,7 +180,7 @@ run_relay () {
 	sip_kamailio relay-kam "$relay_kp_" -A CHILDREN=1 -A "IMSTORED_PORT=$relay_ip_" || return 1
 	KAM_PID=$SIP_LAST_PID
 	load relay "$relay_kp_" "$relay_uas_"
-	echo "stored=$(sip_log relay-uas | grep -c '^MESSAGE ')" >>"$RES/relay.env"
+	echo "stored=$(settled relay_seen)" >>"$RES/relay.env"
 	echo "distinct=$(sip_log relay-uas | grep '^MESSAGE ' | cut -d'|' -f6 | sort -u | wc -l)" \
 	  >>"$RES/relay.env"
 	fixed relay "$relay_kp_"
@@ -201,7 +223,7 @@ EOF
 	echo "stored=$ims_c_" >>"$RES/imstored.env"
 	echo "distinct=$ims_c_" >>"$RES/imstored.env"
 	fixed imstored "$ims_kp_"
-	ims_all_=$("$IMS_BUILDDIR/imstore" list --count folder:deferred)
+	ims_all_=$(settled "$IMS_BUILDDIR/imstore" list --count folder:deferred)
 	echo "all_stored=$ims_all_" >>"$RES/imstored.env"
 	dump imstored "$ims_kp_" "$ims_all_"
 	echo "left_after_dump=$("$IMS_BUILDDIR/imstore" list --count folder:deferred)" \

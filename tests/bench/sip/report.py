@@ -3,7 +3,7 @@
 
 Reads PEER.env (key=value lines written by bench-sip.sh), PEER-load.rtt and
 PEER-fixed.rtt (SIPp -trace_rtt lines: date_ms;response_ms;1) and
-PEER-dump.log (uas.xml's log lines, the last field SIPp's clock in ms) and
+PEER-dump.log (uas-answer.xml's log lines, the last field SIPp's clock in ms) and
 prints one line per peer with the ratios to msilo, msilo-wal and relay.
 """
 import os

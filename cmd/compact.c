@@ -48,7 +48,7 @@ cli_compact(ims_compact_result *r, cli *c)
 	}
 	if (rc == IMS_NOTFOUND) {
 		cli_err("no store at '%s' (create one with 'imstore init')", c->store_path);
-		return EXIT_ERR;
+		return EXIT_NOINPUT;
 	}
 	if (rc)
 		return cli_fail(rc, "cannot compact '%s'", c->store_path);

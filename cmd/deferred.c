@@ -110,7 +110,7 @@ store_result(dargs *d, int rc, const ims_id *id, ims_refusal why)
 	if (stored)
 		return EXIT_OK;
 	cli_err("not stored for '%s': %s", d->user, ims_refusal_name(why));
-	return EXIT_ERR;
+	return cli_exit_refusal(why);
 }
 
 static int
@@ -131,7 +131,7 @@ sub_store(dargs *d)
 		goto out;
 	if (ims_msg_check(&a.m, &e)) {
 		cli_err("cannot store message: %s", e.message);
-		rc = EXIT_ERR;
+		rc = EXIT_DATAERR;
 		goto out;
 	}
 	st = ims_deferred_store(&id, &why, d->st, &a.m, a.body, a.body_len);
@@ -244,7 +244,7 @@ sub_settle(dargs *d, int ack)
 	rc = (ack ? ims_deferred_ack : ims_deferred_release)(&n, d->st, d->user, token);
 	if (rc == IMS_NOTFOUND || rc == IMS_INVALID) {
 		cli_err("no lease '%s' for '%s'", token, d->user);
-		return EXIT_ERR;
+		return EXIT_NOTFOUND;
 	}
 	if (rc)
 		return cli_fail(rc, "cannot settle lease '%s'", token);

@@ -120,7 +120,7 @@ test_expect_success 'stored_bytes is smaller than bytes for a compressible body'
 '
 
 test_expect_success 'stats takes no operands' '
-	test_expect_code 2 imstore stats extra 2>err &&
+	test_expect_code 64 imstore stats extra 2>err &&
 	echo "imstore: stats takes no operands" >expect &&
 	test_cmp expect err
 '
@@ -198,9 +198,9 @@ test_expect_success 'the reports in JSON; they validate' '
 '
 
 test_expect_success 'stats --top needs a number from 1 to 10000' '
-	test_expect_code 2 imstore $Q stats --top 0 2>err &&
+	test_expect_code 64 imstore $Q stats --top 0 2>err &&
 	grep "invalid number .0. for --top" err &&
-	test_expect_code 2 imstore $Q stats --top 10001
+	test_expect_code 64 imstore $Q stats --top 10001
 '
 
 test_done

@@ -8,7 +8,7 @@ _imstore_commands='init put list show cpim delete stats verify deferred history 
 _imstore_subcommands()
 {
 	case $1 in
-	deferred) _imstore_r='store summary lease ack release delete on-register' ;;
+	deferred) _imstore_r='store summary lease ack release delete retry on-register' ;;
 	history) _imstore_r='record list show transcript rename delete' ;;
 	settings) _imstore_r='get set' ;;
 	quota) _imstore_r='get set' ;;
@@ -36,6 +36,7 @@ _imstore_options()
 	'deferred ack') _imstore_r='' ;;
 	'deferred release') _imstore_r='' ;;
 	'deferred delete') _imstore_r='--uri-list --filter' ;;
+	'deferred retry') _imstore_r='-u --user' ;;
 	'deferred on-register') _imstore_r='--duration' ;;
 	history) _imstore_r='' ;;
 	'history record') _imstore_r='--mode -f --from -t --to --cc --type --subject -m --message-id --conversation --expires --received --sent -H --header --cpim --sip --strict' ;;
@@ -145,6 +146,10 @@ _imstore_optarg()
 		case $2 in
 		--uri-list) _imstore_r='file'; return 0 ;;
 		--filter) _imstore_r=''; return 0 ;;
+		esac ;;
+	'deferred retry')
+		case $2 in
+		-u|--user) _imstore_r=''; return 0 ;;
 		esac ;;
 	'deferred on-register')
 		case $2 in

@@ -1500,6 +1500,27 @@ IMS_API int ims_deferred_release(uint64_t *count, ims_store *st,
                                  const char *user, const char *token);
 
 /**
+ * Retry now (postsuper -r): hand the deferred messages that are out under a
+ * lease (delivering) back to pending at once, without waiting for the
+ * lease's deadline, so that the next ims_deferred_lease() hands them out
+ * again.  The leases stay: an ims_deferred_ack() or release of one of them
+ * afterwards settles none of the messages retried (nothing is delivered
+ * twice by a late ack).  Messages whose lease ran out are pending already
+ * for leasing and are counted too.  A running server is not told; it sees
+ * the messages at its next lease.
+ *
+ * @param[out] count messages handed back; may be NULL.
+ * @param user only this user's messages (an address); NULL: every user's.
+ * @param f only messages matching it (borrowed); NULL: every one.
+ * @return 0, IMS_INVALID (@p user not an address), ENOMEM, or a store
+ *         error; on an error after some batches (500 messages a write
+ *         transaction) *count holds those handed back.
+ * @since 0.1
+ */
+IMS_API int ims_deferred_retry(uint64_t *count, ims_store *st, const char *user,
+                               const ims_filter *f);
+
+/**
  * Remove the expired deferred messages of every user (never handed out
  * anyway), oldest expiry first, at most 500 expiry entries examined per
  * write transaction (fewer to end within about 50 ms, as

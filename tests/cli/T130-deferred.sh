@@ -195,9 +195,31 @@ test_expect_success 'every JSON output validates against the output schema' '
 	imstore deferred delete $BOB v1 --format json >>all.json &&
 	imstore deferred on-register $BOB --format json >>all.json &&
 	imstore deferred on-register sip:nobody@example.com --format json >>all.json &&
+	imstore deferred retry --format json >>all.json &&
 	imstore settings get $BOB --format json >>all.json &&
 	(test_expect_code 65 dstore $BOB old2 --received 2001-01-01T00:00:00Z --format json 2>/dev/null) >>all.json &&
 	/usr/bin/python3 $IMS_SRCDIR/tests/validate-json.py $S/imstore-output-v1.schema.json all.json
+'
+
+CAROL=sip:carol@example.com
+
+test_expect_success 'retry now: leased messages are pending again at once, for one user or all' '
+	for m in r1 r2 r3; do dstore $BOB $m >/dev/null || return 1; done &&
+	dstore $CAROL ra >/dev/null &&
+	imstore deferred lease $BOB r1 r2 r3 --duration 1h --format json >l1.json &&
+	test "$(grep -o "\"message_id\"" l1.json | wc -l)" = 3 &&
+	imstore deferred lease $CAROL ra --duration 1h >/dev/null &&
+	imstore deferred lease $BOB r1 r2 r3 >l2 && grep "^lease - .*, 0 messages$" l2 &&
+	imstore deferred retry --user $BOB >out && echo "retried: 3" >expect && test_cmp expect out &&
+	imstore list --count owner:$BOB state:delivering >n && echo 0 >expect && test_cmp expect n &&
+	imstore list --count owner:$CAROL state:delivering >n && echo 1 >expect && test_cmp expect n &&
+	imstore deferred lease $BOB r1 r2 r3 >l3 && grep ", 3 messages$" l3 &&
+	token=$(json_get lease <l1.json) &&
+	imstore deferred ack $BOB "$token" >out && grep "^acknowledged: 0$" out &&
+	imstore deferred retry msgid:nothing-like-this >out && echo "retried: 0" >expect &&
+	test_cmp expect out &&
+	imstore deferred retry >out && echo "retried: 4" >expect && test_cmp expect out &&
+	imstore list --count folder:deferred state:delivering >n && echo 0 >expect && test_cmp expect n
 '
 
 test_expect_success 'usage errors' '
@@ -206,6 +228,8 @@ test_expect_success 'usage errors' '
 	test_expect_code 64 imstore deferred summary not-an-address &&
 	test_expect_code 64 imstore deferred lease $BOB --format xml &&
 	test_expect_code 64 imstore deferred ack $BOB &&
+	test_expect_code 64 imstore deferred retry --user not-an-address &&
+	test_expect_code 64 imstore deferred retry "from:(" &&
 	test_expect_code 64 imstore settings frob $BOB
 '
 

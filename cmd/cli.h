@@ -212,6 +212,9 @@ int cli_audit_list(cli *c, int64_t since);
 /* compact.c: compact the store (recorded in the audit trail), report it */
 int cli_compact(ims_compact_result *r, cli *c);
 void cli_compact_report(cli *c, const ims_compact_result *r);
+/* who.c: "pid N (program, state since TIME), ..." of the processes holding
+ * the store at path, to free(); NULL when none is known */
+char *cli_holders_text(const char *path);
 
 /* filterarg.c */
 int cli_filter(ims_filter **out, char **ops, size_t n);

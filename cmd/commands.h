@@ -25,4 +25,5 @@
 	CMD(verify_archive) \
 	CMD(backup) \
 	CMD(compact) \
+	CMD(who) \
 	CMD(quota)

@@ -111,7 +111,7 @@ cli_exit_code(int rc)
 		return EXIT_NOPERM;
 	case IMS_EXISTS: case EEXIST: return EXIT_CANTCREAT;
 	case IMS_NOTSTORE: case ENOENT: case ENOTDIR: return EXIT_NOINPUT;
-	case ENOMEM: return EXIT_OSERR;
+	case ENOMEM: case ENOSYS: return EXIT_OSERR;
 	case EIO: case EFBIG: case ENXIO: case EISDIR: return EXIT_IOERR;
 	default: return rc > 0 ? EXIT_IOERR : EXIT_ERR;
 	}

@@ -588,6 +588,52 @@ typedef struct ims_compact_result {
  * @since 0.1
  */
 IMS_API int ims_store_compact(ims_compact_result *out, const char *path);
+
+/** @name Holder flags (ims_holder.flags) @{ */
+#define IMS_HOLDER_OPEN      0x1u /**< has the store open (its shared lock) */
+#define IMS_HOLDER_EXCLUSIVE 0x2u /**< holds it alone: compacting */
+#define IMS_HOLDER_WAITING   0x4u /**< waits to open it (a compact runs) */
+#define IMS_HOLDER_SNAPSHOT  0x8u /**< reads a snapshot (LMDB reader slot) */
+#define IMS_HOLDER_GONE      0x10u /**< the process no longer exists: a
+                                    *   stale reader slot, reclaimed by the
+                                    *   next open */
+/** @} */
+
+/** A process that holds a store open (ims_store_holders()). */
+typedef struct ims_holder {
+	int64_t pid;
+	char program[32];   /**< its name (/proc/PID/comm); "" when unknown */
+	int64_t since;      /**< when the process started (UTC µs);
+	                     *   IMS_TIME_NONE when unknown */
+	unsigned flags;     /**< IMS_HOLDER_* */
+	uint64_t snapshot;  /**< with IMS_HOLDER_SNAPSHOT: the transaction id
+	                     *   of the snapshot it reads (an old one keeps
+	                     *   pages from reuse) */
+} ims_holder;
+
+/**
+ * Who holds the store in directory @p path open (doveadm who, lsof): the
+ * processes with a lock on its lock.mdb (every open holds a shared one,
+ * ims_store_compact() an exclusive one), as the kernel lists them in
+ * /proc/locks, and the processes in LMDB's reader table, with the snapshot
+ * each reads; each with its program and start time from /proc.  The
+ * store need not be open, nor is it opened as a store: the reader table is
+ * read through an environment of the call's own, unless this process has
+ * the store open (its readers are then not listed) or a compaction holds
+ * it (which that open would wait for).  Meanwhile a compaction started by
+ * another process may find the store busy.  Linux only.
+ *
+ * @param[out] out the holders, in no particular order, to free with
+ *        ims_holders_free(); NULL when there are none.
+ * @param[out] n how many.
+ * @return 0, IMS_NOTFOUND (no store at @p path), IMS_NOTSTORE,
+ *         IMS_INVALID, ENOSYS (no /proc/locks), or errno.
+ * @since 0.1
+ */
+IMS_API int ims_store_holders(ims_holder **out, size_t *n, const char *path);
+
+/** Free what ims_store_holders() returned; NULL is ignored. @since 0.1 */
+IMS_API void ims_holders_free(ims_holder *h);
 /** @} */
 
 /* ------------------------------------------------------------------ */

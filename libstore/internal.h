@@ -130,6 +130,7 @@ int ims__meta_get_u32(uint32_t *out, ims_store *st, MDB_txn *txn, const char *ke
 /* The stores open in this process (by directory): IMS_BUSY when it is. */
 int ims__registry_add(dev_t dev, ino_t ino);
 void ims__registry_del(dev_t dev, ino_t ino);
+int ims__registry_has(dev_t dev, ino_t ino);
 
 /* ---- engine/map.c ---- */
 /* Whether value v that LMDB handed out in txn lies inside the file: a

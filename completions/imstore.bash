@@ -27,7 +27,7 @@ _imstore_options()
 	show) _imstore_r='--raw -o --owner --folder' ;;
 	cpim) _imstore_r='--strict --sip' ;;
 	delete) _imstore_r='-n --dry-run --all --batch' ;;
-	stats) _imstore_r='--types --owners --queue --top' ;;
+	stats) _imstore_r='--types --owners --queue --top --sort' ;;
 	verify) _imstore_r='--repair --pages' ;;
 	deferred) _imstore_r='' ;;
 	'deferred store') _imstore_r='--mode -f --from -t --to --cc --type --subject -m --message-id --conversation --expires --received --sent -H --header --cpim --sip --strict' ;;
@@ -115,6 +115,7 @@ _imstore_optarg()
 	stats)
 		case $2 in
 		--top) _imstore_r=''; return 0 ;;
+		--sort) _imstore_r='count bytes'; return 0 ;;
 		esac ;;
 	'deferred store')
 		case $2 in

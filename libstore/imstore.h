@@ -1184,7 +1184,8 @@ typedef struct ims_stats_report {
 	ims_stats_row *types;    /**< every media type (lowercased, without
 	                              parameters), most messages first */
 	size_t ntypes;
-	ims_stats_row *owners;   /**< the top owners by messages, both folders */
+	ims_stats_row *owners;   /**< the top owners by messages (or bytes:
+	                              ims_stats_opts.sort), both folders */
 	size_t nowners;
 	ims_stats_row *domains;  /**< the deferred queue: the top recipient
 	                              domains by messages, then "(other)" */
@@ -1197,15 +1198,25 @@ typedef struct ims_stats_report {
 #define IMS_STATS_OWNERS 0x2u
 #define IMS_STATS_QUEUE  0x4u
 
+/** What the top owners are ranked by (ims_stats_opts.sort). */
+typedef enum ims_stats_sort {
+	IMS_STATS_SORT_COUNT = 0, /**< messages, then bytes */
+	IMS_STATS_SORT_BYTES = 1  /**< body bytes, then messages */
+} ims_stats_sort;
+
 typedef struct ims_stats_opts {
 	unsigned version;
 	unsigned flags;      /**< IMS_STATS_*; 0: all */
 	size_t top;          /**< owners and domains listed; 0: 10 (at most 10000) */
 	int64_t now;         /**< ages are counted from; IMS_TIME_NONE: now */
+	/** Version 2: what the top owners are chosen and ordered by (the
+	 * domains of the queue stay by messages). */
+	ims_stats_sort sort;
 } ims_stats_opts;
 
-#define IMS_STATS_OPTS_VERSION 1
-#define IMS_STATS_OPTS_INIT { IMS_STATS_OPTS_VERSION, 0, 0, IMS_TIME_NONE }
+#define IMS_STATS_OPTS_VERSION 2
+#define IMS_STATS_OPTS_INIT { IMS_STATS_OPTS_VERSION, 0, 0, IMS_TIME_NONE, \
+                              IMS_STATS_SORT_COUNT }
 
 /**
  * Totals the counters do not keep, from one read snapshot: per media type
@@ -1216,7 +1227,8 @@ typedef struct ims_stats_opts {
  * "(other)", and only the top owners are kept.
  * @param[out] out the report, to release with ims_stats_report_free().
  * @param opts NULL for defaults.
- * @return 0, IMS_INVALID (top over 10000, unknown flag), IMS_CORRUPT.
+ * @return 0, IMS_INVALID (top over 10000, unknown flag or sort),
+ *         IMS_CORRUPT.
  * @since 0.1
  */
 IMS_API int ims_stats_report_get(ims_stats_report **out, ims_store *st,

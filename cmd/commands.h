@@ -13,6 +13,7 @@
 	CMD(delete) \
 	CMD(stats) \
 	CMD(verify) \
+	CMD(check) \
 	CMD(deferred) \
 	CMD(history) \
 	CMD(settings) \

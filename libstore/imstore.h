@@ -634,6 +634,54 @@ IMS_API int ims_store_holders(ims_holder **out, size_t *n, const char *path);
 
 /** Free what ims_store_holders() returned; NULL is ignored. @since 0.1 */
 IMS_API void ims_holders_free(ims_holder *h);
+
+/** How serious a finding of ims_store_check() is. */
+typedef enum ims_severity {
+	IMS_SEVERITY_WARNING = 1, /**< worth a look: may cause trouble later */
+	IMS_SEVERITY_ERROR = 2    /**< wrong now: exposes or endangers messages */
+} ims_severity;
+
+/** One finding of ims_store_check(); everything in it is borrowed for the
+ * length of the callback. */
+typedef struct ims_finding {
+	ims_severity severity;
+	const char *check;   /**< a stable word: "world-writable",
+	                      *   "group-writable", "mode", "owner", "file",
+	                      *   "stale-file", "stale-reader", "format",
+	                      *   "map", "disk" */
+	const char *path;    /**< the file concerned, or NULL */
+	const char *message; /**< a lowercase sentence */
+} ims_finding;
+
+/** Called for each finding; a non-zero return stops the check and is
+ * returned. */
+typedef int (*ims_check_cb)(const ims_finding *f, void *payload);
+
+/**
+ * A permission and sanity audit of the store in directory @p path, as
+ * `postfix check` makes one: the modes and owners of the directory and its
+ * files (a store is 0700 and its files 0600, all of the directory's
+ * owner; writable by everyone or by the group is an error, readable by
+ * others a warning; the test of a mode everyone may write is ims_verify()'s),
+ * files that are not the store's (a temporary file left by an interrupted
+ * ims_store_compact()), reader slots of processes that no longer exist
+ * (ims_store_holders()), a store left at an older format than
+ * IMS_FORMAT_VERSION, a data file near the map's growth limit (the default
+ * 1 TiB) and a file system with little room left (less than the data file,
+ * which a compaction or a backup needs, or over 90% full).  The records
+ * are not read: that is ims_verify()'s work.  The store is opened
+ * read-only for a moment (for its format and sizes).
+ *
+ * @param[out] count findings reported; may be NULL.
+ * @param cb called for each finding; may be NULL (count them only).
+ * @return 0 (whether or not anything was found), IMS_NOTFOUND (no store),
+ *         IMS_INVALID, the return of @p cb, or errno; a store that cannot
+ *         be opened (IMS_VERSION, IMS_CORRUPT, IMS_NOTSTORE...) is
+ *         reported as an error finding, not returned.
+ * @since 0.1
+ */
+IMS_API int ims_store_check(uint64_t *count, const char *path, ims_check_cb cb,
+                            void *payload);
 /** @} */
 
 /* ------------------------------------------------------------------ */

@@ -570,4 +570,13 @@ void ims__delete_learn(ims_store *st, int64_t us, size_t n);
 #define IMS__MAX(a, b) ((a) > (b) ? (a) : (b))
 #define IMS__MIN(a, b) ((a) < (b) ? (a) : (b))
 
+/* admin/verify-perm.c: the store directory, then each entry in it (name
+ * NULL for the directory), lstat'ed, to fn until it returns non-zero; the
+ * one test of a mode everyone may write.  Shared by verify and check. */
+struct stat;
+typedef int (*ims__perm_fn)(void *ctx, const char *path, const char *name,
+                            const struct stat *sb);
+int ims__perm_walk(const char *dir, ims__perm_fn fn, void *ctx);
+int ims__perm_world_writable(const struct stat *sb);
+
 #endif

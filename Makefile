@@ -265,7 +265,7 @@ bench-codec: bench-deps $(O)/bench/body-codec $(O)/bench/imstore-bench
 # ---------------------------------------------------------------- setup
 DEB_PKGS = build-essential clang pkg-config liblmdb-dev lmdb-utils libxml2-dev \
            libxml2-utils libarchive-dev zlib1g-dev nettle-dev libarchive-tools mandoc perl strace \
-           python3 python3-jsonschema fiu-utils libmime-tools-perl
+           python3 python3-jsonschema fiu-utils libmime-tools-perl zsh
 
 deps:
 	@sh tests/deps.sh $(DEB_PKGS)

@@ -84,8 +84,8 @@ check_readers(chk *c, const char *path)
 	size_t n;
 	int rc = ims_store_holders(&h, &n, path);
 
-	if (rc == ENOSYS)
-		return 0; /* no /proc/locks: nothing to say */
+	if (rc == ENOSYS || rc == IMS_NOTFOUND)
+		return 0; /* no /proc/locks, or no lock.mdb: nobody has it open */
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		c->compacting |= (h[i].flags & IMS_HOLDER_EXCLUSIVE) != 0;
 		if (h[i].flags & IMS_HOLDER_GONE)

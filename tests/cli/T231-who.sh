@@ -70,6 +70,12 @@ test_expect_success HOLD 'a reader killed with -9 leaves a slot of a process tha
 	kill -9 $keeper && { wait $keeper 2>/dev/null; true; }
 '
 
+test_expect_success 'a copy never opened (no lock.mdb): nobody holds it' '
+	imstore backup copy >/dev/null && test ! -e copy/lock.mdb &&
+	imstore -s copy who >out &&
+	test_must_be_empty out
+'
+
 test_expect_success 'usage: no operands; no store' '
 	test_expect_code 64 imstore who x &&
 	test_expect_code 66 imstore --store nowhere who 2>err &&

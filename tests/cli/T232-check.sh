@@ -79,6 +79,12 @@ test_expect_success MDB_TOOLS 'a store left at format 1' '
 	test_cmp expect out
 '
 
+test_expect_success 'a backup never opened (no lock.mdb) is a sound store' '
+	imstore backup copy >/dev/null && test ! -e copy/lock.mdb &&
+	imstore -s copy check >out &&
+	test_must_be_empty out
+'
+
 test_expect_success 'no store, an operand' '
 	test_expect_code 66 imstore -s nowhere check 2>err &&
 	grep "no store at" err &&

@@ -39,7 +39,8 @@ cli_holders_text(const char *path)
 	if ((s = malloc(cap))) {
 		s[0] = '\0';
 		for (size_t i = 0; i < n; i++) {
-			cli_fmt_time(t, sizeof(t), h[i].since);
+			if (h[i].since != IMS_TIME_NONE) /* ims_time_fmt takes a time */
+				cli_fmt_time(t, sizeof(t), h[i].since);
 			len += (size_t)snprintf(s + len, cap - len, "%spid %lld (%s, %s since %s)",
 			                        i ? ", " : "", (long long)h[i].pid,
 			                        h[i].program[0] ? h[i].program : "?",
@@ -57,7 +58,8 @@ print_holder(printer *p, const ims_holder *h, int text)
 	char t[40], num[24];
 
 	if (text) {
-		cli_fmt_time(t, sizeof(t), h->since);
+		if (h->since != IMS_TIME_NONE)
+			cli_fmt_time(t, sizeof(t), h->since);
 		snprintf(num, sizeof(num), "%lld", (long long)h->pid);
 		print_column(p, num);
 		print_column_text(p, h->program[0] ? h->program : "-");

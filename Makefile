@@ -308,7 +308,7 @@ bench-sip: bench-sip-deps all
 # ---------------------------------------------------------------- setup
 DEB_PKGS = build-essential clang pkg-config liblmdb-dev lmdb-utils libxml2-dev \
            libxml2-utils libarchive-dev zlib1g-dev nettle-dev libarchive-tools mandoc perl strace \
-           python3 python3-jsonschema fiu-utils libmime-tools-perl kamailio sip-tester
+           python3 python3-jsonschema fiu-utils libmime-tools-perl kamailio sip-tester zsh
 
 deps:
 	@sh tests/deps.sh $(DEB_PKGS)

@@ -87,7 +87,7 @@ build_filter(ims_filter **out, cli *c, const pargs *a)
 	    (a->older && (rc = older_filter(&older, a))))
 		goto out;
 	if (ops && older)
-		rc = ims_filter_and(out, ops, older) ? EXIT_ERR : 0;
+		rc = ims_filter_and(out, ops, older) ? EXIT_OSERR : 0;
 	else {
 		*out = ops ? ops : older;
 		ops = older = NULL;

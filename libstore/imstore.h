@@ -588,6 +588,100 @@ typedef struct ims_compact_result {
  * @since 0.1
  */
 IMS_API int ims_store_compact(ims_compact_result *out, const char *path);
+
+/** @name Holder flags (ims_holder.flags) @{ */
+#define IMS_HOLDER_OPEN      0x1u /**< has the store open (its shared lock) */
+#define IMS_HOLDER_EXCLUSIVE 0x2u /**< holds it alone: compacting */
+#define IMS_HOLDER_WAITING   0x4u /**< waits to open it (a compact runs) */
+#define IMS_HOLDER_SNAPSHOT  0x8u /**< reads a snapshot (LMDB reader slot) */
+#define IMS_HOLDER_GONE      0x10u /**< the process no longer exists: a
+                                    *   stale reader slot, reclaimed by the
+                                    *   next open */
+/** @} */
+
+/** A process that holds a store open (ims_store_holders()). */
+typedef struct ims_holder {
+	int64_t pid;
+	char program[32];   /**< its name (/proc/PID/comm); "" when unknown */
+	int64_t since;      /**< when the process started (UTC µs);
+	                     *   IMS_TIME_NONE when unknown */
+	unsigned flags;     /**< IMS_HOLDER_* */
+	uint64_t snapshot;  /**< with IMS_HOLDER_SNAPSHOT: the transaction id
+	                     *   of the snapshot it reads (an old one keeps
+	                     *   pages from reuse) */
+} ims_holder;
+
+/**
+ * Who holds the store in directory @p path open (doveadm who, lsof): the
+ * processes with a lock on its lock.mdb (every open holds a shared one,
+ * ims_store_compact() an exclusive one), as the kernel lists them in
+ * /proc/locks, and the processes in LMDB's reader table, with the snapshot
+ * each reads; each with its program and start time from /proc.  The
+ * store need not be open, nor is it opened as a store: the reader table is
+ * read through an environment of the call's own, unless this process has
+ * the store open (its readers are then not listed) or a compaction holds
+ * it (which that open would wait for).  Meanwhile a compaction started by
+ * another process may find the store busy.  Linux only.
+ *
+ * @param[out] out the holders, in no particular order, to free with
+ *        ims_holders_free(); NULL when there are none.
+ * @param[out] n how many.
+ * @return 0, IMS_NOTFOUND (no store at @p path), IMS_NOTSTORE,
+ *         IMS_INVALID, ENOSYS (no /proc/locks), or errno.
+ * @since 0.1
+ */
+IMS_API int ims_store_holders(ims_holder **out, size_t *n, const char *path);
+
+/** Free what ims_store_holders() returned; NULL is ignored. @since 0.1 */
+IMS_API void ims_holders_free(ims_holder *h);
+
+/** How serious a finding of ims_store_check() is. */
+typedef enum ims_severity {
+	IMS_SEVERITY_WARNING = 1, /**< worth a look: may cause trouble later */
+	IMS_SEVERITY_ERROR = 2    /**< wrong now: exposes or endangers messages */
+} ims_severity;
+
+/** One finding of ims_store_check(); everything in it is borrowed for the
+ * length of the callback. */
+typedef struct ims_finding {
+	ims_severity severity;
+	const char *check;   /**< a stable word: "world-writable",
+	                      *   "group-writable", "mode", "owner", "file",
+	                      *   "stale-file", "stale-reader", "format",
+	                      *   "map", "disk" */
+	const char *path;    /**< the file concerned, or NULL */
+	const char *message; /**< a lowercase sentence */
+} ims_finding;
+
+/** Called for each finding; a non-zero return stops the check and is
+ * returned. */
+typedef int (*ims_check_cb)(const ims_finding *f, void *payload);
+
+/**
+ * A permission and sanity audit of the store in directory @p path, as
+ * `postfix check` makes one: the modes and owners of the directory and its
+ * files (a store is 0700 and its files 0600, all of the directory's
+ * owner; writable by everyone or by the group is an error, readable by
+ * others a warning; the test of a mode everyone may write is ims_verify()'s),
+ * files that are not the store's (a temporary file left by an interrupted
+ * ims_store_compact()), reader slots of processes that no longer exist
+ * (ims_store_holders()), a store left at an older format than
+ * IMS_FORMAT_VERSION, a data file near the map's growth limit (the default
+ * 1 TiB) and a file system with little room left (less than the data file,
+ * which a compaction or a backup needs, or over 90% full).  The records
+ * are not read: that is ims_verify()'s work.  The store is opened
+ * read-only for a moment (for its format and sizes).
+ *
+ * @param[out] count findings reported; may be NULL.
+ * @param cb called for each finding; may be NULL (count them only).
+ * @return 0 (whether or not anything was found), IMS_NOTFOUND (no store),
+ *         IMS_INVALID, the return of @p cb, or errno; a store that cannot
+ *         be opened (IMS_VERSION, IMS_CORRUPT, IMS_NOTSTORE...) is
+ *         reported as an error finding, not returned.
+ * @since 0.1
+ */
+IMS_API int ims_store_check(uint64_t *count, const char *path, ims_check_cb cb,
+                            void *payload);
 /** @} */
 
 /* ------------------------------------------------------------------ */
@@ -1240,7 +1334,8 @@ typedef struct ims_stats_report {
 	ims_stats_row *types;    /**< every media type (lowercased, without
 	                              parameters), most messages first */
 	size_t ntypes;
-	ims_stats_row *owners;   /**< the top owners by messages, both folders */
+	ims_stats_row *owners;   /**< the top owners by messages (or bytes:
+	                              ims_stats_opts.sort), both folders */
 	size_t nowners;
 	ims_stats_row *domains;  /**< the deferred queue: the top recipient
 	                              domains by messages, then "(other)" */
@@ -1253,15 +1348,25 @@ typedef struct ims_stats_report {
 #define IMS_STATS_OWNERS 0x2u
 #define IMS_STATS_QUEUE  0x4u
 
+/** What the top owners are ranked by (ims_stats_opts.sort). */
+typedef enum ims_stats_sort {
+	IMS_STATS_SORT_COUNT = 0, /**< messages, then bytes */
+	IMS_STATS_SORT_BYTES = 1  /**< body bytes, then messages */
+} ims_stats_sort;
+
 typedef struct ims_stats_opts {
 	unsigned version;
 	unsigned flags;      /**< IMS_STATS_*; 0: all */
 	size_t top;          /**< owners and domains listed; 0: 10 (at most 10000) */
 	int64_t now;         /**< ages are counted from; IMS_TIME_NONE: now */
+	/** Version 2: what the top owners are chosen and ordered by (the
+	 * domains of the queue stay by messages). */
+	ims_stats_sort sort;
 } ims_stats_opts;
 
-#define IMS_STATS_OPTS_VERSION 1
-#define IMS_STATS_OPTS_INIT { IMS_STATS_OPTS_VERSION, 0, 0, IMS_TIME_NONE }
+#define IMS_STATS_OPTS_VERSION 2
+#define IMS_STATS_OPTS_INIT { IMS_STATS_OPTS_VERSION, 0, 0, IMS_TIME_NONE, \
+                              IMS_STATS_SORT_COUNT }
 
 /**
  * Totals the counters do not keep, from one read snapshot: per media type
@@ -1272,7 +1377,8 @@ typedef struct ims_stats_opts {
  * "(other)", and only the top owners are kept.
  * @param[out] out the report, to release with ims_stats_report_free().
  * @param opts NULL for defaults.
- * @return 0, IMS_INVALID (top over 10000, unknown flag), IMS_CORRUPT.
+ * @return 0, IMS_INVALID (top over 10000, unknown flag or sort),
+ *         IMS_CORRUPT.
  * @since 0.1
  */
 IMS_API int ims_stats_report_get(ims_stats_report **out, ims_store *st,
@@ -1644,6 +1750,27 @@ IMS_API int ims_deferred_ack_msg(int *settled, ims_store *st, const char *user,
 IMS_API int ims_deferred_release_msg(int *settled, ims_store *st,
                                      const char *user, const char *token,
                                      const ims_id *id);
+
+/**
+ * Retry now (postsuper -r): hand the deferred messages that are out under a
+ * lease (delivering) back to pending at once, without waiting for the
+ * lease's deadline, so that the next ims_deferred_lease() hands them out
+ * again.  The leases stay: an ims_deferred_ack() or release of one of them
+ * afterwards settles none of the messages retried (nothing is delivered
+ * twice by a late ack).  Messages whose lease ran out are pending already
+ * for leasing and are counted too.  A running server is not told; it sees
+ * the messages at its next lease.
+ *
+ * @param[out] count messages handed back; may be NULL.
+ * @param user only this user's messages (an address); NULL: every user's.
+ * @param f only messages matching it (borrowed); NULL: every one.
+ * @return 0, IMS_INVALID (@p user not an address), ENOMEM, or a store
+ *         error; on an error after some batches (500 messages a write
+ *         transaction) *count holds those handed back.
+ * @since 0.1
+ */
+IMS_API int ims_deferred_retry(uint64_t *count, ims_store *st, const char *user,
+                               const ims_filter *f);
 
 /**
  * Remove the expired deferred messages of every user (never handed out

@@ -130,6 +130,7 @@ int ims__meta_get_u32(uint32_t *out, ims_store *st, MDB_txn *txn, const char *ke
 /* The stores open in this process (by directory): IMS_BUSY when it is. */
 int ims__registry_add(dev_t dev, ino_t ino);
 void ims__registry_del(dev_t dev, ino_t ino);
+int ims__registry_has(dev_t dev, ino_t ino);
 
 /* ---- engine/map.c ---- */
 /* Whether value v that LMDB handed out in txn lies inside the file: a
@@ -589,5 +590,14 @@ void ims__delete_learn(ims_store *st, int64_t us, size_t n);
 
 #define IMS__MAX(a, b) ((a) > (b) ? (a) : (b))
 #define IMS__MIN(a, b) ((a) < (b) ? (a) : (b))
+
+/* admin/verify-perm.c: the store directory, then each entry in it (name
+ * NULL for the directory), lstat'ed, to fn until it returns non-zero; the
+ * one test of a mode everyone may write.  Shared by verify and check. */
+struct stat;
+typedef int (*ims__perm_fn)(void *ctx, const char *path, const char *name,
+                            const struct stat *sb);
+int ims__perm_walk(const char *dir, ims__perm_fn fn, void *ctx);
+int ims__perm_world_writable(const struct stat *sb);
 
 #endif

@@ -68,6 +68,20 @@ ims__registry_add(dev_t dev, ino_t ino)
 	return rc;
 }
 
+/* Whether this process has the store (dev, ino) open. */
+int
+ims__registry_has(dev_t dev, ino_t ino)
+{
+	struct open_ent *e;
+
+	pthread_mutex_lock(&open_lock);
+	for (e = open_list; e; e = e->next)
+		if (e->dev == dev && e->ino == ino && e->pid == getpid())
+			break;
+	pthread_mutex_unlock(&open_lock);
+	return e != NULL;
+}
+
 void
 ims__registry_del(dev_t dev, ino_t ino)
 {

@@ -24,14 +24,14 @@ test_expect_success '--older-than with a filter: both must match; before the yea
 	echo "would purge 1 message (6 bytes)" >expect && test_cmp expect out &&
 	imstore purge --dry-run --older-than 0s msgid:new3 >out &&
 	echo "would purge 1 message (6 bytes)" >expect && test_cmp expect out &&
-	test_expect_code 2 imstore purge --older-than 3000000d 2>err &&
+	test_expect_code 64 imstore purge --older-than 3000000d 2>err &&
 	echo "imstore: invalid filter ${SQ}older:3000000d${SQ}: invalid duration ${SQ}3000000d${SQ} (years 1 to 9999 only)" >expect &&
 	test_cmp expect err
 '
 
 test_expect_success 'purge needs something to select; everything is refused' '
-	test_expect_code 2 imstore purge 2>err && grep "needs a FILTER" err &&
-	test_expect_code 2 imstore purge "*" 2>err && grep "refusing to purge every message" err
+	test_expect_code 64 imstore purge 2>err && grep "needs a FILTER" err &&
+	test_expect_code 64 imstore purge "*" 2>err && grep "refusing to purge every message" err
 '
 
 test_expect_success '--dry-run reports exactly what would go' '

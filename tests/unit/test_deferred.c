@@ -608,6 +608,46 @@ test_reap_backlog(void)
 	ims_store_close(st);
 }
 
+/* Retry now: leased messages pending at once, for one user, a filter,
+ * every user; a late ack of the old lease settles none of them. */
+static void
+test_retry(void)
+{
+	ims_store *st = create("s9");
+	ims_lease *l, *l2;
+	ims_filter *f = NULL;
+	uint64_t n = 99;
+
+	for (int i = 0; i < 3; i++) {
+		char msgid[8];
+		snprintf(msgid, sizeof(msgid), "r%d", i);
+		store(st, BOB, msgid, IMS_MODE_PAGER, IMS_TIME_NONE, NULL);
+	}
+	store(st, ALICE, "ra", IMS_MODE_PAGER, IMS_TIME_NONE, NULL);
+	is_int(ims_deferred_retry(&n, st, NULL, NULL), 0, "retry with nothing leased");
+	is_int(n, 0, "nothing handed back");
+	is_int(ims_deferred_lease(&l, st, BOB, NULL, 0, 3600 * 1000000LL), 0, "lease bob's, 1 h");
+	is_int(ims_lease_count(l), 3, "three");
+	is_int(ims_deferred_lease(&l2, st, ALICE, NULL, 0, 3600 * 1000000LL), 0, "lease alice's");
+	ims_lease_free(l2);
+	is_int(ims_deferred_retry(&n, st, "not an address", NULL), IMS_INVALID, "bad user");
+	ims_filter_parse(&f, "msgid:r1", IMS_TIME_NONE, NULL);
+	is_int(ims_deferred_retry(&n, st, BOB, f), 0, "retry bob's r1");
+	is_int(n, 1, "one handed back");
+	ims_filter_free(f);
+	is_int(count(st, "owner:" BOB " state:pending"), 1, "r1 pending");
+	is_int(ims_deferred_retry(&n, st, BOB, NULL), 0, "retry bob's");
+	is_int(n, 2, "the two others");
+	is_int(count(st, "owner:" ALICE " state:delivering"), 1, "alice's lease untouched");
+	is_int(ims_deferred_ack(&n, st, BOB, ims_lease_token(l)), 0, "late ack of the old lease");
+	is_int(n, 0, "settles none of the retried");
+	is_int(count(st, "owner:" BOB " state:pending"), 3, "all three still waiting");
+	is_int(ims_deferred_retry(NULL, st, NULL, NULL), 0, "retry every user's");
+	is_int(count(st, "folder:deferred state:delivering"), 0, "nothing out any more");
+	ims_lease_free(l);
+	ims_store_close(st);
+}
+
 int
 main(void)
 {
@@ -623,6 +663,7 @@ main(void)
 	test_sweep();
 	test_reap();
 	test_reap_backlog();
+	test_retry();
 	{
 		char cmd[300];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);

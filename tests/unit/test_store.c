@@ -1822,7 +1822,59 @@ test_stats_report(void)
 	ims_stats_report_free(r);
 	o.top = 10001;
 	is_int(ims_stats_report_get(&r, st, &o), IMS_INVALID, "top over 10000");
+	o.top = 5;
+	o.sort = 7;
+	is_int(ims_stats_report_get(&r, st, &o), IMS_INVALID, "an unknown sort");
+	o.version = 1; /* a caller of version 1 has no sort: messages */
+	is_int(ims_stats_report_get(&r, st, &o), 0, "version 1 options");
+	ims_stats_report_free(r);
 	(void)n;
+	ims_store_close(st);
+}
+
+/* The top owners by bytes: chosen by bytes too, not the byte-largest of
+ * the owners with most messages. */
+static void
+test_stats_sort(void)
+{
+	ims_store *st = create("s-sort", 0);
+	ims_stats_opts o = IMS_STATS_OPTS_INIT;
+	ims_stats_report *r = NULL;
+	static char big[5000];
+	char msgid[16];
+	int rc = 0;
+
+	for (int i = 0; i < 4 && rc == 0; i++) {
+		ims_msg m = IMS_MSG_INIT;
+		snprintf(msgid, sizeof(msgid), "m%d", i);
+		m.owner = "sip:many@x.org";
+		m.from.uri = "sip:f@x.org";
+		m.message_id = msgid;
+		rc = ims_put(NULL, st, &m, "ab", 2);
+	}
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		ims_msg m = IMS_MSG_INIT;
+		memset(big, 'b', sizeof(big));
+		snprintf(msgid, sizeof(msgid), "b%d", i);
+		m.owner = i ? "sip:big@x.org" : "sip:bigger@x.org";
+		m.from.uri = "sip:f@x.org";
+		m.message_id = msgid;
+		rc = ims_put(NULL, st, &m, big, i ? 3000 : sizeof(big));
+	}
+	is_int(rc, 0, "stored");
+	o.flags = IMS_STATS_OWNERS;
+	o.top = 2;
+	o.sort = IMS_STATS_SORT_BYTES;
+	is_int(ims_stats_report_get(&r, st, &o), 0, "top 2 by bytes");
+	ok(r && r->nowners == 2 && !strcmp(r->owners[0].name, "sip:bigger@x.org") &&
+	   !strcmp(r->owners[1].name, "sip:big@x.org"), "the two largest, largest first");
+	ims_stats_report_free(r);
+	o.sort = IMS_STATS_SORT_COUNT;
+	o.top = 1;
+	is_int(ims_stats_report_get(&r, st, &o), 0, "top 1 by count");
+	ok(r && r->nowners == 1 && !strcmp(r->owners[0].name, "sip:many@x.org"),
+	   "the owner with most messages");
+	ims_stats_report_free(r);
 	ims_store_close(st);
 }
 
@@ -1971,6 +2023,7 @@ main(void)
 	test_group_failures();
 	test_backup_compact();
 	test_stats_report();
+	test_stats_sort();
 	{
 		char cmd[300];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);

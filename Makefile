@@ -54,7 +54,7 @@ REL_BIN   = $(REL_SRC:tests/reliability/%.c=$(O)/reliability/%)
 COMMANDS := $(shell sed -n 's/^[[:space:]]*CMD(\([a-z_]*\)).*/\1/p' cmd/commands.h | tr _ -)
 
 all: $(O)/imstore $(O)/libimstore.so.$(SOMAJOR) $(O)/libcpim.so.$(SOMAJOR) \
-     $(O)/imstore.pc $(O)/cpim.pc
+     $(O)/imstore.pc $(O)/cpim.pc $(O)/imstored
 
 $(O)/%.o: %.c $(wildcard libstore/*.h libstore/*/*.h libcpim/*.h cmd/*.h)
 	@mkdir -p $(dir $@)
@@ -86,6 +86,23 @@ RPATH = $$ORIGIN:$$ORIGIN/$(shell realpath -m --relative-to=$(bindir) $(libdir))
 $(O)/imstore: $(CMD_OBJ) $(O)/libimstore.so.$(SOMAJOR) $(O)/libcpim.so.$(SOMAJOR)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) -L$(O) -Wl,--enable-new-dtags,-rpath,'$(RPATH)' \
 	  -limstore -lcpim
+
+# imstored, the SIP daemon: the public libraries and libre (Debian
+# libre-dev 1.1.0, which needs the HAVE_ defines; -isystem keeps its
+# headers' warnings out of ours)
+RE_CFLAGS = -isystem /usr/include/re -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6
+RE_LIBS   = -lre
+IMSTORED_SRC = $(sort $(wildcard cmd/imstored/*.c))
+IMSTORED_OBJ = $(IMSTORED_SRC:%.c=$(O)/%.o)
+
+$(O)/cmd/imstored/%.o: cmd/imstored/%.c $(wildcard cmd/imstored/*.h) libstore/imstore.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(RE_CFLAGS) -c -o $@ $<
+
+$(O)/imstored: $(IMSTORED_OBJ) $(O)/libimstore.so.$(SOMAJOR) $(O)/libcpim.so.$(SOMAJOR)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(IMSTORED_OBJ) -L$(O) \
+	  -Wl,--enable-new-dtags,-rpath,'$(RPATH)' -limstore \
+	  -Wl,--no-as-needed -lcpim -Wl,--as-needed $(RE_LIBS) -lpthread
 
 # test_oom's countdown allocator stands in for the library's allocations
 LDFLAGS_test_oom = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free \
@@ -122,8 +139,8 @@ PROVE = prove -f --timer
 check: deps
 	$(MAKE) check-all
 
-check-all: all check-unit check-fuzz check-cli check-symbols check-docs check-install \
-           check-asan check-tsan
+check-all: all check-unit check-fuzz check-cli check-sip check-symbols check-docs \
+           check-install check-asan check-tsan
 
 check-unit: $(UNIT_BIN)
 	IMS_SRCDIR=$(CURDIR) $(PROVE) -e '' $(UNIT_BIN)
@@ -131,6 +148,12 @@ check-unit: $(UNIT_BIN)
 check-cli: $(O)/imstore $(REL_BIN) $(O)/tests/test_hostile
 	IMSTORE_BIN=$(CURDIR)/$(O)/imstore IMS_SRCDIR=$(CURDIR) IMS_BUILDDIR=$(CURDIR)/$(O) \
 	  $(PROVE) $(sort $(wildcard tests/cli/T*.sh))
+
+# imstored over SIP: SIPp (and Kamailio) against the daemon on loopback
+check-sip: $(O)/imstore $(O)/imstored
+	IMSTORE_BIN=$(CURDIR)/$(O)/imstore IMSTORED_BIN=$(CURDIR)/$(O)/imstored \
+	  IMS_SRCDIR=$(CURDIR) IMS_BUILDDIR=$(CURDIR)/$(O) \
+	  $(PROVE) $(sort $(wildcard tests/sip/T*.sh))
 
 # the long runs of the reliability tests: 1000 kill -9 cycles
 torture: $(O)/imstore $(REL_BIN)
@@ -312,5 +335,5 @@ uninstall:
 clean:
 	rm -rf build build-asan build-tsan build-fuzz demo-store demo-export.tar.gz
 
-.PHONY: all check check-all check-unit check-cli torture check-symbols check-docs \
+.PHONY: all check check-all check-unit check-cli check-sip torture check-symbols check-docs \
         check-asan check-tsan check-fuzz check-install fuzz fuzz-run deps demo install uninstall clean

@@ -1,0 +1,50 @@
+/* imstored.h - the daemon's state and the parts that share it.
+ *
+ * main.c      command line, start, signals, the drain on SIGTERM
+ * request.c   a received request: trust, limits, which function
+ * message.c   MESSAGE: the deferred store and the history copy (workers)
+ * register.c  third-party REGISTER: the on-register logic
+ * conf.c      imstored.conf(5)         log.c      stderr or syslog
+ * pool.c      worker threads, bounded queue, done list
+ * metrics.c   counters and GET /metrics
+ * sx.c        libre: SIP, the event loop (the only file that includes it) */
+#ifndef IMSTORED_H
+#define IMSTORED_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "imstore.h"
+#include "conf.h"
+#include "metrics.h"
+#include "pool.h"
+#include "sx.h"
+
+typedef struct imsd {
+	conf cf;
+	sx *sx;
+	pool *pool;
+	ims_store *st;
+	metrics m;
+	int draining;            /* SIGTERM seen: answer what is in flight, stop */
+	int sweeping;            /* a sweep job is queued or running */
+	int64_t next_sweep;
+} imsd;
+
+/* request.c */
+void request_received(sx_req *r, const sx_in *in, void *arg);
+/* A reason phrase from hostile text: printable ASCII, at most 100 bytes. */
+void reason_clean(char *out, size_t cap, const char *text);
+
+/* message.c: queue the store of a MESSAGE (deferred, or the History@
+ * copy); answers 503 itself when the queue is full. */
+void message_received(imsd *d, sx_req *r, const sx_in *in, int history);
+/* A sweep of expired deferred messages and history past retention. */
+void sweep_start(imsd *d);
+
+/* register.c */
+void register_received(imsd *d, sx_req *r, const sx_in *in);
+
+int64_t now_us(void);
+
+#endif

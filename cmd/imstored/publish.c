@@ -49,10 +49,14 @@ struct pubtab {
 	uint64_t boot;                 /* random, drawn at the first PUBLISH */
 	uint64_t seq;
 	size_t pending;                /* documents with a worker, not yet in v */
+	size_t waiting;                /* of which waiting behind another */
+	struct pjob *busy;             /* documents with a worker, one a user */
 };
 
 typedef struct pjob {
 	job j;
+	struct pjob *busy_next;        /* the table's busy list */
+	struct pjob *wait;             /* the user's next document, in order */
 	imsd *d;
 	sx_req *r;
 	char user[IMS_ADDR_MAX + 1];
@@ -219,24 +223,76 @@ work(job *jb)
 	j->status = 200;
 }
 
+static void answer(pjob *j, struct pubtab *t);
+
+/* Give a document to a worker, marked busy for its user: 0, or the pool
+ * refused it (EAGAIN). */
+static int
+start(struct pubtab *t, pjob *j)
+{
+	if (pool_submit(j->d->pool, &j->j))
+		return EAGAIN;
+	j->busy_next = t->busy;
+	t->busy = j;
+	return 0;
+}
+
+/* j's work is over: off the busy list; the user's next document, if one
+ * waits, goes to a worker (or is answered 503 with those behind it). */
+static void
+next(struct pubtab *t, pjob *j)
+{
+	pjob **pp, *w = j->wait;
+
+	for (pp = &t->busy; *pp; pp = &(*pp)->busy_next)
+		if (*pp == j) {
+			*pp = j->busy_next;
+			break;
+		}
+	while (w) {
+		t->waiting--;
+		if (!start(t, w))
+			return;
+		j = w;
+		w = w->wait;
+		j->status = 503;
+		snprintf(j->reason, sizeof j->reason, "Service Unavailable");
+		answer(j, t);
+	}
+}
+
 static void
 done(job *jb)
 {
 	pjob *j = (pjob *)jb;
 	struct pubtab *t = j->d->pub;
+
+	next(t, j);
+	answer(j, t);
+}
+
+/* Answer a document's PUBLISH and free the job. */
+static void
+answer(pjob *j, struct pubtab *t)
+{
+	char hdr[64];
 	pub p;
 
-	if (t)
-		t->pending--;
-	if (j->status != 200) {
-		if (j->had_old && t && t->n < t->cap)
+	t->pending--;
+	if (j->status == 503) {
+		if (j->had_old && t->n < t->cap)
+			t->v[t->n++] = j->old;
+		snprintf(hdr, sizeof hdr, "Retry-After: %u\r\n", j->d->cf.retry_after);
+		refuse(j->d, j->r, R_QUEUE_FULL, 503, j->reason, hdr);
+	} else 	if (j->status != 200) {
+		if (j->had_old && t->n < t->cap)
 			t->v[t->n++] = j->old;       /* a failed modify keeps its tag */
 		refuse(j->d, j->r, j->status == 400 ? R_MALFORMED : j->status == 403
 		       ? R_FORBIDDEN : R_STORE_ERROR, j->status, j->reason, NULL);
 	} else if (j->expires == 0) {
 		logx(LOG_INFO, "settings of '%s' published (publication removed)", j->user);
 		(void)sx_reply(j->r, 200, "OK", "Expires: 0\r\n");
-	} else if (!t || tab_add(t, &p, j->user, j->expires)) {
+	} else if (tab_add(t, &p, j->user, j->expires)) {
 		/* stored, but no tag to give: the client publishes again */
 		refuse(j->d, j->r, R_QUEUE_FULL, 500, "Too Many Publications", NULL);
 	} else {
@@ -344,6 +400,28 @@ refresh(imsd *d, sx_req *r, struct pubtab *t, pub *p, unsigned expires)
 	reply_pub(d, r, &np, expires);
 }
 
+/* A document goes to a worker, or waits behind the one its user already
+ * has with a worker (a get, parse and set each: two at once for a user
+ * could lose one's change): 0, or EAGAIN when full. */
+static int
+queue(struct pubtab *t, pjob *j)
+{
+	pjob *b, *w;
+
+	for (b = t->busy; b; b = b->busy_next)
+		if (!strcmp(b->user, j->user))
+			break;
+	if (!b)
+		return start(t, j);
+	if (t->waiting >= j->d->cf.queue_max)
+		return EAGAIN;
+	for (w = b; w->wait; w = w->wait)
+		;
+	w->wait = j;
+	t->waiting++;
+	return 0;
+}
+
 /* Hand the document to a worker; answers 503 itself when the queue is full. */
 static void
 submit(imsd *d, sx_req *r, const char *user, const cpim_content *body,
@@ -365,7 +443,7 @@ submit(imsd *d, sx_req *r, const char *user, const cpim_content *body,
 	j->r = r;
 	j->expires = expires;
 	snprintf(j->user, sizeof j->user, "%s", user);
-	if (pool_submit(d->pool, &j->j)) {
+	if (queue(t, j)) {
 		free(j->body);
 		free(j);
 		snprintf(hdr, sizeof hdr, "Retry-After: %u\r\n", d->cf.retry_after);

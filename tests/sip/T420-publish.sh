@@ -196,7 +196,51 @@ test_expect_success SIP 'settings of another user (asserted identity is not the 
 	settings frank >after && test_cmp before after
 '
 
+# six partial documents at once for one user, each changing one setting:
+# each is read over the stored settings, so one user's documents are
+# stored one after the other; at once, a change would be lost
+test_expect_success SIP 'six partial documents at once: all six changes kept' '
+	i=0 &&
+	for el in "deferred-settings><offline-delivery active=\"false\"/></deferred-settings" \
+	          "history-settings><session-mode active=\"true\"/></history-settings" \
+	          "history-settings><pager-mode active=\"true\"/></history-settings" \
+	          "barring-settings><incoming-session active=\"true\"/></barring-settings" \
+	          "barring-settings><incoming-pager active=\"true\"/></barring-settings" \
+	          "invisibility active=\"true\"/"; do
+		i=$((i + 1)) &&
+		printf "<im-settings xmlns=\"urn:oma:xml:im:service-settings\"><%s></im-settings>" "$el" >doc.xml &&
+		pub_request ivy part-$i >part-$i.sip || return 1
+	done &&
+	python3 - "$PORT" part-?.sip >got <<-PY &&
+	import socket, sys
+	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	s.bind(("127.0.0.1", 0)); s.settimeout(10)
+	for f in sys.argv[2:]:
+	    data = open(f, "rb").read().replace(b"@PORT@", str(s.getsockname()[1]).encode())
+	    s.sendto(data, ("127.0.0.1", int(sys.argv[1])))
+	for f in sys.argv[2:]:
+	    print(s.recv(65535).split(b"\r\n")[0].decode())
+	PY
+	printf "SIP/2.0 200 OK\n%.0s" 1 2 3 4 5 6 >expect && test_cmp expect got &&
+	settings ivy >got &&
+	cat >expect <<-EOF &&
+	user: sip:ivy@$DOMAIN
+	offline_delivery: notify
+	history_session: yes
+	history_pager: yes
+	bar_session: yes
+	bar_pager: yes
+	invisible: yes
+	EOF
+	test_cmp expect got
+'
+
 test_expect_success SIP 'a tag from before a restart: 412, then an initial PUBLISH works' '
+	cat >doc.xml <<-XML &&
+	<im-settings xmlns="urn:oma:xml:im:service-settings">
+	  <deferred-settings><offline-delivery active="false"/></deferred-settings>
+	</im-settings>
+	XML
 	pub_request gina r-1 >r1.sip && sip_answer r1.sip >ans &&
 	tag=$(sed -n "s/^SIP-ETag: //p" ans) && test -n "$tag" &&
 	imstored_stop && imstored_start &&

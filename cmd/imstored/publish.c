@@ -279,22 +279,20 @@ answer(pjob *j, struct pubtab *t)
 	pub p;
 
 	t->pending--;
+	if (j->status != 200 && j->had_old && t->n < t->cap)
+		t->v[t->n++] = j->old;           /* a failed modify keeps its tag */
 	if (j->status == 503) {
-		if (j->had_old && t->n < t->cap)
-			t->v[t->n++] = j->old;
 		snprintf(hdr, sizeof hdr, "Retry-After: %u\r\n", j->d->cf.retry_after);
 		refuse(j->d, j->r, R_QUEUE_FULL, 503, j->reason, hdr);
-	} else 	if (j->status != 200) {
-		if (j->had_old && t->n < t->cap)
-			t->v[t->n++] = j->old;       /* a failed modify keeps its tag */
+	} else if (j->status != 200) {
 		refuse(j->d, j->r, j->status == 400 ? R_MALFORMED : j->status == 403
 		       ? R_FORBIDDEN : R_STORE_ERROR, j->status, j->reason, NULL);
 	} else if (j->expires == 0) {
 		logx(LOG_INFO, "settings of '%s' published (publication removed)", j->user);
 		(void)sx_reply(j->r, 200, "OK", "Expires: 0\r\n");
 	} else if (tab_add(t, &p, j->user, j->expires)) {
-		/* stored, but no tag to give: the client publishes again */
-		refuse(j->d, j->r, R_QUEUE_FULL, 500, "Too Many Publications", NULL);
+		/* stored, but no memory for its tag: the client publishes again */
+		refuse(j->d, j->r, R_STORE_ERROR, 500, "Out Of Memory", NULL);
 	} else {
 		logx(LOG_INFO, "settings of '%s' published, etag %s", j->user, p.etag);
 		reply_pub(j->d, j->r, &p, j->expires);
@@ -394,7 +392,7 @@ refresh(imsd *d, sx_req *r, struct pubtab *t, pub *p, unsigned expires)
 		return;
 	}
 	if (tab_add(t, &np, user, expires)) {
-		refuse(d, r, R_QUEUE_FULL, 500, "Too Many Publications", NULL);
+		refuse(d, r, R_STORE_ERROR, 500, "Out Of Memory", NULL);
 		return;
 	}
 	reply_pub(d, r, &np, expires);

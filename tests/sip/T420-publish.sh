@@ -144,13 +144,17 @@ test_expect_success SIP 'another Content-Type: 415 with Accept' '
 	grep "^Accept: application/poc-settings+xml$" ans
 '
 
-test_expect_success SIP 'too short an expiry: 423 with Min-Expires; too long: cut to a day' '
+test_expect_success SIP 'too short an expiry: 423 with Min-Expires; too long: cut to a day; 0: no tag' '
 	pub_request dave ex-1 "Expires: 10" >ex.sip &&
 	sip_answer ex.sip >ans &&
 	head -n 1 ans >got && echo "SIP/2.0 423 Interval Too Brief" >expect &&
 	test_cmp expect got && grep "^Min-Expires: 60$" ans &&
 	pub_request dave ex-2 "Expires: 999999999" >ex2.sip &&
-	sip_answer ex2.sip >ans && grep "^Expires: 86400$" ans
+	sip_answer ex2.sip >ans && grep "^Expires: 86400$" ans &&
+	pub_request dave ex-3 "Expires: 0" >ex3.sip &&
+	sip_answer ex3.sip >ans &&
+	head -n 1 ans >got && echo "SIP/2.0 200 OK" >expect && test_cmp expect got &&
+	grep "^Expires: 0$" ans && ! grep "^SIP-ETag" ans
 '
 
 test_expect_success SIP 'no body and no tag: 400' '

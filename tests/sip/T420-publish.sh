@@ -76,6 +76,13 @@ test_expect_success SIP 'SIPp: publish, modify with the tag, stale tag 412, refr
 	test $(awk "{print \$3}" sipp.log | sort -u | wc -l) = 3
 '
 
+test_expect_success SIP 'the same over TCP' '
+	sipp_run publish.xml -key user bob-tcp -m 1 -t t1 &&
+	awk "{print \$1, \$2}" sipp.log >steps &&
+	test_cmp expect steps &&
+	settings bob-tcp >got && grep "^bar_pager: yes$" got
+'
+
 test_expect_success SIP 'imstore settings get shows what was published, after the remove too' '
 	settings bob >got &&
 	cat >expect <<-EOF &&

@@ -4,6 +4,7 @@
  * request.c   a received request: trust, limits, which function
  * message.c   MESSAGE: the deferred store and the history copy (workers)
  * register.c  third-party REGISTER: the on-register logic
+ * publish.c   PUBLISH of the service settings (Event: poc-settings)
  * conf.c      imstored.conf(5)         log.c      stderr or syslog
  * pool.c      worker threads, bounded queue, done list
  * metrics.c   counters and GET /metrics
@@ -29,6 +30,7 @@ typedef struct imsd {
 	int draining;            /* SIGTERM seen: answer what is in flight, stop */
 	int sweeping;            /* a sweep job is queued or running */
 	int64_t next_sweep;
+	struct pubtab *pub;      /* publish.c: the entity tags */
 } imsd;
 
 /* request.c */
@@ -44,6 +46,11 @@ void sweep_start(imsd *d);
 
 /* register.c */
 void register_received(imsd *d, sx_req *r, const sx_in *in);
+
+/* publish.c: PUBLISH (RFC 3903) of the IM service settings; the
+ * publications are freed by publish_close(). */
+void publish_received(imsd *d, sx_req *r, const sx_in *in);
+void publish_close(imsd *d);
 
 int64_t now_us(void);
 

@@ -167,6 +167,7 @@ run(imsd *d, int foreground)
 	rc = 0;
 out:
 	pool_close(d->pool);
+	publish_close(d);
 	sx_close(d->sx);
 	ims_store_close(d->st);
 	return rc;

@@ -58,10 +58,16 @@ request_received(sx_req *r, const sx_in *in, void *arg)
 		message_received(d, r, in, !strcasecmp(in->ruri_user, "History"));
 	} else if (!strcmp(in->method, "REGISTER")) {
 		register_received(d, r, in);
+	} else if (!strcmp(in->method, "PUBLISH")) {
+		if (!conf_serves(&d->cf, in->ruri_host) || !in->ruri_user[0]) {
+			refuse(d, r, R_NOT_FOUND, 404, "Not Found", NULL);
+			return;
+		}
+		publish_received(d, r, in);
 	} else if (!strcmp(in->method, "OPTIONS")) {
-		(void)sx_reply(r, 200, "OK", "Allow: MESSAGE, REGISTER, OPTIONS\r\n");
+		(void)sx_reply(r, 200, "OK", "Allow: MESSAGE, REGISTER, PUBLISH, OPTIONS\r\n");
 	} else {
 		(void)sx_reply(r, 405, "Method Not Allowed",
-		               "Allow: MESSAGE, REGISTER, OPTIONS\r\n");
+		               "Allow: MESSAGE, REGISTER, PUBLISH, OPTIONS\r\n");
 	}
 }

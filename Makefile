@@ -152,9 +152,10 @@ check-cli: $(O)/imstore $(REL_BIN) $(O)/tests/test_hostile
 	IMSTORE_BIN=$(CURDIR)/$(O)/imstore IMS_SRCDIR=$(CURDIR) IMS_BUILDDIR=$(CURDIR)/$(O) \
 	  $(PROVE) $(sort $(wildcard tests/cli/T*.sh))
 
-# imstored over SIP: SIPp (and Kamailio) against the daemon on loopback
+# the SIP tests (issue 19): imstored with SIPp (T4NN), the real Kamailio
+# with cmd/imstored/kamailio.cfg (T3NN, tests/sip/sip-lib.sh), on loopback
 check-sip: $(O)/imstore $(O)/imstored
-	IMSTORE_BIN=$(CURDIR)/$(O)/imstore IMSTORED_BIN=$(CURDIR)/$(O)/imstored \
+	IMSTORED_BIN=$(CURDIR)/$(O)/imstored IMSTORE_BIN=$(CURDIR)/$(O)/imstore \
 	  IMS_SRCDIR=$(CURDIR) IMS_BUILDDIR=$(CURDIR)/$(O) \
 	  $(PROVE) $(sort $(wildcard tests/sip/T*.sh))
 
@@ -259,6 +260,16 @@ bench-cpim: $(O)/bench/cpim-parse
 	$(O)/bench/cpim-parse 0
 	$(O)/bench/cpim-parse 15
 
+# a push on registration, the library's side: envelopes and acks one
+# message at a time from 1, 8 and 32 threads, against one ack per lease:
+# make bench-push; see BENCHMARKS.md, "Push and settle"
+$(O)/bench/push-settle: tests/bench/tools/push_settle.c $(O)/libimstore.a $(O)/libcpim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(O)/libimstore.a $(O)/libcpim.a $(LIBS)
+
+bench-push: $(O)/bench/push-settle
+	$(O)/bench/push-settle $(O)/bench $(PUSH_ARGS)
+
 # one durable LMDB commit by the number of random leaves it dirties:
 # make bench-commit; see BENCHMARKS.md, "One durable commit"
 $(O)/bench/lmdb-dirty: tests/bench/tools/lmdb_dirty.c
@@ -279,6 +290,20 @@ $(O)/bench/body-codec: tests/bench/tools/body_codec.c $(O)/libimstore.a $(O)/lib
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(O)/libimstore.a $(O)/libcpim.a $(LIBS)
 
+# the CPU of one durable store (ims_put, the SIP daemon's ingest and
+# deferred store): make bench-cpu; see BENCHMARKS.md, "CPU per stored message"
+$(O)/bench/put-cpu: tests/bench/tools/put_cpu.c tests/bench/dataset.c tests/bench/report.c tests/bench/bench.h $(O)/libimstore.a $(O)/libcpim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ tests/bench/tools/put_cpu.c \
+	  tests/bench/dataset.c tests/bench/report.c $(O)/libimstore.a $(O)/libcpim.a $(LIBS) -lm
+
+BENCH_CPU_DIR = $(O)/bench/cpu
+BENCH_CPU_ARGS ?= 20000 3000 put1 put64 sip1 sip64
+bench-cpu: $(O)/bench/put-cpu
+	rm -rf $(BENCH_CPU_DIR)
+	$(O)/bench/put-cpu $(BENCH_CPU_DIR) $(BENCH_CPU_ARGS)
+	rm -rf $(BENCH_CPU_DIR)
+
 BENCH_CODEC_DIR = $(O)/bench/codec
 bench-codec: bench-deps $(O)/bench/body-codec $(O)/bench/imstore-bench
 	rm -rf $(BENCH_CODEC_DIR) && mkdir -p $(BENCH_CODEC_DIR)
@@ -286,12 +311,24 @@ bench-codec: bench-deps $(O)/bench/body-codec $(O)/bench/imstore-bench
 	$(O)/bench/body-codec $(BENCH_CODEC_DIR)/run.*/imstore-large
 	rm -rf $(BENCH_CODEC_DIR)
 
-.PHONY: bench bench-quick bench-deps bench-export bench-cpim bench-commit bench-codec
+# the SIP benchmark (issue 19), Kamailio + SIPp on loopback in one run:
+# msilo on SQLite (and with WAL), Kamailio relaying to a SIPp UAS answering
+# 202 (the ceiling), imstored when built; see BENCHMARKS.md, "SIP".
+# make bench-sip BENCH_SIP_ARGS="--scale 0.1 --only relay,imstored --keep"
+BENCH_SIP_ARGS ?=
+
+bench-sip-deps:
+	@sh tests/deps.sh kamailio kamailio-sqlite-modules sip-tester sqlite3 python3
+
+bench-sip: bench-sip-deps all
+	IMS_SRCDIR=$(CURDIR) IMS_BUILDDIR=$(CURDIR)/$(O) sh tests/bench/sip/bench-sip.sh $(BENCH_SIP_ARGS)
+
+.PHONY: bench bench-quick bench-deps bench-sip bench-sip-deps bench-export bench-cpim bench-commit bench-codec bench-cpu bench-push
 
 # ---------------------------------------------------------------- setup
 DEB_PKGS = build-essential clang pkg-config liblmdb-dev lmdb-utils libxml2-dev \
            libxml2-utils libarchive-dev zlib1g-dev nettle-dev libarchive-tools mandoc perl strace \
-           python3 python3-jsonschema fiu-utils libmime-tools-perl
+           python3 python3-jsonschema fiu-utils libmime-tools-perl kamailio sip-tester zsh
 
 deps:
 	@sh tests/deps.sh $(DEB_PKGS)

@@ -73,7 +73,7 @@ run_backup(cli *c)
 	if (rc == IMS_EXISTS) {
 		ims_store_close(st);
 		cli_err("cannot back up to '%s': it exists and is not an empty directory", dest);
-		return EXIT_ERR;
+		return EXIT_CANTCREAT;
 	}
 	if (rc) {
 		ims_store_close(st);

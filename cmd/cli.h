@@ -9,11 +9,23 @@
 
 #include "imstore.h"
 
-/* Exit statuses (documented in imstore(1) EXIT STATUS). */
+/* Exit statuses (documented in imstore(1) EXIT STATUS): <sysexits.h>'s
+ * classes, chosen from the library's codes in one place, cli_exit_code()
+ * (util.c).  Like doveadm(1): 68 for what is not found. */
 #define EXIT_OK 0
-#define EXIT_ERR 1
-#define EXIT_USAGE 2
-#define EXIT_TEMPFAIL 75
+#define EXIT_ERR 1        /* verify, check: problems found; any other error */
+#define EXIT_USAGE 64     /* EX_USAGE: command line */
+#define EXIT_DATAERR 65   /* EX_DATAERR: a message, document, archive or dump */
+#define EXIT_NOINPUT 66   /* EX_NOINPUT: no store, an input file missing */
+#define EXIT_NOTFOUND 68  /* EX_NOHOST, as doveadm: no such message */
+#define EXIT_SOFTWARE 70  /* EX_SOFTWARE: the library's internal error */
+#define EXIT_OSERR 71     /* EX_OSERR: out of memory, a system call */
+#define EXIT_CORRUPT 72   /* EX_OSFILE: the store is corrupt or of a format
+                           * this library cannot use */
+#define EXIT_CANTCREAT 73 /* EX_CANTCREAT: exists already (init, export) */
+#define EXIT_IOERR 74     /* EX_IOERR: reading or writing a file failed */
+#define EXIT_TEMPFAIL 75  /* EX_TEMPFAIL: busy, locked, full, over quota */
+#define EXIT_NOPERM 77    /* EX_NOPERM: permission, read-only, legal hold */
 
 /* The type of an option's argument.  Each type has one parser and one
  * wording of its error (opt.c), like notmuch's option descriptors; the
@@ -146,6 +158,8 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *cli_quote(const char *s);
 int cli_fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cli_exit_code(int rc);
+int cli_exit_input(int rc);
+int cli_exit_refusal(ims_refusal why);
 int cli_open(ims_store **out, cli *c, unsigned flags);
 /* fatal.c: after a store is open, a clear message on SIGSEGV and SIGBUS */
 void cli_fatal_guard(const char *store_path);
@@ -198,6 +212,9 @@ int cli_audit_list(cli *c, int64_t since);
 /* compact.c: compact the store (recorded in the audit trail), report it */
 int cli_compact(ims_compact_result *r, cli *c);
 void cli_compact_report(cli *c, const ims_compact_result *r);
+/* who.c: "pid N (program, state since TIME), ..." of the processes holding
+ * the store at path, to free(); NULL when none is known */
+char *cli_holders_text(const char *path);
 
 /* filterarg.c */
 int cli_filter(ims_filter **out, char **ops, size_t n);

@@ -13,6 +13,7 @@
 	CMD(delete) \
 	CMD(stats) \
 	CMD(verify) \
+	CMD(check) \
 	CMD(deferred) \
 	CMD(history) \
 	CMD(settings) \
@@ -25,4 +26,5 @@
 	CMD(verify_archive) \
 	CMD(backup) \
 	CMD(compact) \
+	CMD(who) \
 	CMD(quota)

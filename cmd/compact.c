@@ -1,5 +1,6 @@
 /* compact.c - imstore compact: rewrite a store no other process has open
  * so that only live data remains in its file. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -42,13 +43,16 @@ cli_compact(ims_compact_result *r, cli *c)
 	int rc = ims_store_compact(r, c->store_path);
 
 	if (rc == IMS_BUSY) {
-		cli_err("cannot compact '%s': the store is open in another process "
-		        "(stop the server, or try again)", c->store_path);
+		char *who = cli_holders_text(c->store_path);
+		cli_err("cannot compact '%s': the store is open in another process%s%s "
+		        "(stop the server, or try again)", c->store_path, who ? ": " : "",
+		        who ? who : "");
+		free(who);
 		return EXIT_TEMPFAIL;
 	}
 	if (rc == IMS_NOTFOUND) {
 		cli_err("no store at '%s' (create one with 'imstore init')", c->store_path);
-		return EXIT_ERR;
+		return EXIT_NOINPUT;
 	}
 	if (rc)
 		return cli_fail(rc, "cannot compact '%s'", c->store_path);

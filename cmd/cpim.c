@@ -411,7 +411,7 @@ parse_failed(const char *what, const char *src, int rc, const cpim_error *err)
 {
 	cli_err("cannot parse %s'%s': %s", what, src,
 	        err->message[0] ? err->message : cpim_strerror(rc));
-	return EXIT_ERR;
+	return EXIT_DATAERR;
 }
 
 static int

@@ -7,7 +7,7 @@
 
 #include "cli.h"
 
-enum { D_DURATION = 100, D_URILIST, D_FILTER, D_LIMIT };
+enum { D_DURATION = 100, D_URILIST, D_FILTER, D_LIMIT, D_USER };
 
 static const cli_opt store_opts[] = {
 	OPT_INCLUDE(msg_opts, "message options"),
@@ -36,6 +36,11 @@ static const cli_opt delete_opts[] = {
 static const cli_opt register_opts[] = {
 	OPT_DURATION(D_DURATION, 0, "duration", "DUR", 1,
 	             "how long the lease of a push holds (default: the store's)"),
+	OPT_END,
+};
+
+static const cli_opt retry_opts[] = {
+	OPT_STRING(D_USER, 'u', "user", "USER", "only the messages of USER"),
 	OPT_END,
 };
 
@@ -110,7 +115,7 @@ store_result(dargs *d, int rc, const ims_id *id, ims_refusal why)
 	if (stored)
 		return EXIT_OK;
 	cli_err("not stored for '%s': %s", d->user, ims_refusal_name(why));
-	return EXIT_ERR;
+	return cli_exit_refusal(why);
 }
 
 static int
@@ -131,7 +136,7 @@ sub_store(dargs *d)
 		goto out;
 	if (ims_msg_check(&a.m, &e)) {
 		cli_err("cannot store message: %s", e.message);
-		rc = EXIT_ERR;
+		rc = EXIT_DATAERR;
 		goto out;
 	}
 	st = ims_deferred_store(&id, &why, d->st, &a.m, a.body, a.body_len);
@@ -244,7 +249,7 @@ sub_settle(dargs *d, int ack)
 	rc = (ack ? ims_deferred_ack : ims_deferred_release)(&n, d->st, d->user, token);
 	if (rc == IMS_NOTFOUND || rc == IMS_INVALID) {
 		cli_err("no lease '%s' for '%s'", token, d->user);
-		return EXIT_ERR;
+		return EXIT_NOTFOUND;
 	}
 	if (rc)
 		return cli_fail(rc, "cannot settle lease '%s'", token);
@@ -320,6 +325,42 @@ sub_register(dargs *d)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- retry */
+
+/* imstore deferred retry [--user USER] [FILTER...]: not under with_user,
+ * its user is an option and optional. */
+static int
+run_retry(cli *c)
+{
+	const char *user = NULL;
+	ims_filter *f = NULL;
+	ims_store *st;
+	uint64_t n = 0;
+	int rc;
+
+	for (size_t i = 0; i < c->nopts; i++)
+		if (c->opts[i].id == D_USER)
+			user = c->opts[i].val;
+	if (user && (rc = cli_check_user(user)))
+		return rc;
+	if (c->noperands && (rc = cli_filter(&f, c->operands, c->noperands)))
+		return rc;
+	if ((rc = cli_open(&st, c, 0)) == 0) {
+		if ((rc = ims_deferred_retry(&n, st, user, f)))
+			rc = cli_fail(rc, "cannot retry deferred messages (%llu handed back)",
+			              (unsigned long long)n);
+		ims_store_close(st);
+	}
+	ims_filter_free(f);
+	if (rc)
+		return rc;
+	c->out->ops->begin_map(c->out);
+	kv_int(c->out, "retried", (int64_t)n);
+	c->out->ops->end_map(c->out);
+	c->out->ops->record_end(c->out);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- dispatch */
 
 static int sub_ack(dargs *d) { return sub_settle(d, 1); }
@@ -367,6 +408,9 @@ static const cli_cmd deferred_subs[] = {
 	  "the messages of a lease are not delivered: keep them", NULL, FMTS_TEXT_JSON, NULL },
 	{ "delete", run_delete, "USER [MESSAGE-ID...]",
 	  "delete deferred messages of USER unread", delete_opts, FMTS_TEXT_JSON, NULL },
+	{ "retry", run_retry, "[FILTER...]",
+	  "retry now: hand leased messages back to pending at once", retry_opts,
+	  FMTS_TEXT_JSON, NULL },
 	{ "on-register", run_register, "USER",
 	  "USER registers: what the server does (nothing, push or notify)", register_opts,
 	  FMTS_TEXT_JSON, NULL },
@@ -375,6 +419,6 @@ static const cli_cmd deferred_subs[] = {
 
 const cli_cmd cmd_deferred = {
 	"deferred", NULL, "SUBCOMMAND USER [ARGS...]",
-	"the Deferred Messaging function: store, summary, lease, ack, release, delete, on-register",
+	"the Deferred Messaging function: store, summary, lease, ack, release, delete, retry, on-register",
 	NULL, FMTS_ALL, deferred_subs,
 };

@@ -241,7 +241,7 @@ failed(export *x, int rc, const ims_export_result *r)
 {
 	if (r->step == IMS_XSTEP_CREATE && rc == IMS_EXISTS) {
 		cli_err("'%s' already exists (--force replaces it)", x->output);
-		return EXIT_ERR;
+		return EXIT_CANTCREAT;
 	}
 	if (r->step == IMS_XSTEP_GROWTH) {
 		cli_err("the store file grew by more than %llu MB during the export "
@@ -251,7 +251,7 @@ failed(export *x, int rc, const ims_export_result *r)
 		return EXIT_TEMPFAIL;
 	}
 	cli_err("%s", r->why);
-	return r->step == IMS_XSTEP_INPUT ? EXIT_ERR : cli_exit_code(rc);
+	return r->step == IMS_XSTEP_INPUT ? cli_exit_input(rc) : cli_exit_code(rc);
 }
 
 static int
@@ -269,7 +269,7 @@ prepare(export *x, cli *c)
 	if ((rc = parse_opts(x, c)))
 		return rc;
 	if (!(x->expr = c->noperands ? cli_join(c->operands, c->noperands) : strdup("")))
-		return EXIT_ERR;
+		return EXIT_OSERR;
 	/* one reference time for the messages and their transcripts; no
 	 * filter given: every message, and none in the manifest */
 	if (*x->expr && (rc = cli_filter_at(&x->f, x->expr, x->o.now)))
@@ -286,7 +286,7 @@ run_export(cli *c)
 
 	memset(&x, 0, sizeof(x));
 	if (!r)
-		return EXIT_ERR;
+		return EXIT_OSERR;
 	if ((rc = prepare(&x, c)))
 		goto out;
 	if ((rc = ims_archive_export(r, x.st, x.f, x.output, &x.o))) {

@@ -33,7 +33,7 @@ cli_filter(ims_filter **out, char **ops, size_t n)
 
 	*out = NULL;
 	if (!expr)
-		return EXIT_ERR;
+		return EXIT_OSERR;
 	rc = cli_filter_str(out, expr);
 	free(expr);
 	return rc;

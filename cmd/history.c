@@ -82,14 +82,14 @@ sub_record(hargs *h)
 		goto out;
 	if (ims_msg_check(&a.m, &e)) {
 		cli_err("cannot record message: %s", e.message);
-		rc = EXIT_ERR;
+		rc = EXIT_DATAERR;
 		goto out;
 	}
 	st = ims_history_record(&id, h->st, h->user, &a.m, a.body, a.body_len);
 	if (st == IMS_REFUSED) {
 		cli_err("not recorded for '%s': history is not active for %s mode", h->user,
 		        ims_mode_name(a.m.mode));
-		rc = EXIT_ERR;
+		rc = cli_exit_refusal(IMS_REFUSAL_INACTIVE);
 		goto out;
 	}
 	if (st && st != IMS_EXISTS) {
@@ -280,7 +280,7 @@ sub_rename(hargs *h)
 
 	if (rc == IMS_NOTFOUND) {
 		cli_err("no conversation '%s' in the history of '%s'", conv, h->user);
-		return EXIT_ERR;
+		return EXIT_NOTFOUND;
 	}
 	return rc ? cli_fail(rc, "cannot rename '%s'", conv) : 0;
 }

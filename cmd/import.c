@@ -175,7 +175,7 @@ run_import(cli *c)
 	x.o.payload = &x;
 	x.tty = isatty(STDERR_FILENO);
 	if (!r)
-		return EXIT_ERR;
+		return EXIT_OSERR;
 	if ((rc = parse_opts(&x, c)) || (rc = cli_open(&x.st, c, 0)))
 		goto out;
 	if (!x.msilo)
@@ -189,14 +189,14 @@ run_import(cli *c)
 	/* rows seen, as the check before storing counts them (a dry run too) */
 	if (rc == 0 && x.msilo && r->checked + r->expired + r->skipped == 0) {
 		cli_err("no message found in %s: nothing imported", cli_quote(x.path));
-		rc = EXIT_ERR; /* an empty dump, or not the one meant */
+		rc = EXIT_DATAERR; /* an empty dump, or not the one meant */
 	} else if (rc == 0) {
 		report(&x, r);
 	} else {
 		if (r->stored)
 			cli_err("%llu messages were stored before the error; importing again "
 			        "stores the rest", (unsigned long long)r->stored);
-		rc = r->step == IMS_XSTEP_INPUT ? EXIT_ERR : cli_exit_code(rc);
+		rc = r->step == IMS_XSTEP_INPUT ? cli_exit_input(rc) : cli_exit_code(rc);
 	}
 out:
 	ims_store_close(x.st);

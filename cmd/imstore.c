@@ -142,7 +142,7 @@ run(cli *c, int argc, char **argv)
 	c->format_version = 1;
 	c->now = (int64_t)time(NULL) * 1000000;
 	if (!(c->operands = calloc((size_t)argc + 1, sizeof(char *))))
-		return EXIT_ERR;
+		return EXIT_OSERR;
 	if ((rc = find_command(c, argc, argv, &next)))
 		return rc < 0 ? EXIT_OK : rc;
 	if ((rc = cli_parse(c, argc, argv, next)) || (rc = check(c)))
@@ -152,11 +152,11 @@ run(cli *c, int argc, char **argv)
 	if (!c->store_path || !*c->store_path)
 		c->store_path = "/var/lib/imstore";
 	if (!(c->out = printer_new(c->format, stdout)))
-		return EXIT_ERR;
+		return EXIT_OSERR;
 	rc = (c->sub ? c->sub : c->cmd)->run(c);
 	if (fflush(stdout) != 0 && rc == EXIT_OK) {
 		cli_err("cannot write output: %s", ims_strerror(errno));
-		rc = EXIT_ERR;
+		rc = EXIT_IOERR;
 	}
 	return rc;
 }

@@ -20,7 +20,7 @@ run_init(cli *c)
 	if (rc == 0) {
 		ims_store_close(st);
 		cli_err("store '%s' already exists", c->store_path);
-		return EXIT_ERR;
+		return EXIT_CANTCREAT;
 	}
 	if (rc != IMS_NOTFOUND && rc != IMS_NOTSTORE)
 		return cli_fail(rc, "cannot create store '%s'", c->store_path);

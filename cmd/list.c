@@ -109,7 +109,7 @@ iterate(cli *c, ims_query *q, const list_args *a)
 	if (corrupt) {
 		cli_err("%llu corrupt record%s skipped in '%s'", (unsigned long long)corrupt,
 		        corrupt == 1 ? "" : "s", c->store_path);
-		return EXIT_ERR;
+		return EXIT_CORRUPT;
 	}
 	return EXIT_OK;
 }

@@ -182,10 +182,10 @@ ingest_report(const char *src, int rc, const ims_ingest_error *e)
 	case IMS_INGEST_PART_SIP:
 	case IMS_INGEST_PART_SIP_BODY:
 		cli_err("cannot parse %s '%s': %s", part[e->part], src, e->message);
-		return EXIT_ERR;
+		return EXIT_DATAERR;
 	case IMS_INGEST_PART_METHOD:
 		cli_err("cannot store '%s': %s", src, e->message);
-		return EXIT_ERR;
+		return EXIT_DATAERR;
 	default:
 		return cli_fail(rc, "cannot read '%s'", src);
 	}

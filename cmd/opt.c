@@ -279,7 +279,7 @@ common(cli *c, const cli_opt *o, const char *val)
 		}
 		return 0;
 	default:
-		return add_opt(c, o, val) ? EXIT_ERR : 0;
+		return add_opt(c, o, val) ? EXIT_OSERR : 0;
 	}
 }
 

@@ -6,12 +6,14 @@
 
 #include "cli.h"
 
-enum { PU_OLDER = 100, PU_EXPIRED, PU_DRY, PU_BATCH, PU_RATE, PU_MAXTXN, PU_SECURE };
+enum { PU_OLDER = 100, PU_EXPIRED, PU_DRY, PU_BATCH, PU_RATE, PU_MAXTXN, PU_SECURE,
+       PU_NOTICES };
 
 static const cli_opt purge_opts[] = {
 	OPT_DURATION(PU_OLDER, 0, "older-than", "DUR", 0,
 	             "only messages received more than DUR ago (30d, 12h)"),
 	OPT_FLAG(PU_EXPIRED, 0, "expired", "also remove expired deferred messages and history past its retention"),
+	OPT_FLAG(PU_NOTICES, 0, "notices", "with --expired: show the IMDN failure notices their senders asked for"),
 	OPT_FLAG(PU_DRY, 'n', "dry-run", "report exactly what would go, delete nothing"),
 	OPT_NUMBER(PU_BATCH, 0, "batch", "N", 1, 100000000,
 	           "at most N messages per write transaction (default 1000)"),
@@ -27,6 +29,8 @@ typedef struct pargs {
 	const char *older;       /* --older-than as given, for the audit trail */
 	int64_t older_us;        /* and as parsed */
 	int expired;
+	int notices;             /* --notices: show the expired ones' IMDNs */
+	uint64_t nnotices;
 	int secure;
 	ims_delete_opts o;
 } pargs;
@@ -39,6 +43,7 @@ parse_opts(pargs *a, cli *c)
 		switch (o->id) {
 		case PU_OLDER: a->older = o->val; a->older_us = o->t; break;
 		case PU_EXPIRED: a->expired = 1; break;
+		case PU_NOTICES: a->notices = 1; break;
 		case PU_SECURE: a->secure = 1; break;
 		case PU_DRY: a->o.dry_run = 1; break;
 		case PU_BATCH: a->o.batch = (size_t)o->n; break;
@@ -82,7 +87,7 @@ build_filter(ims_filter **out, cli *c, const pargs *a)
 	    (a->older && (rc = older_filter(&older, a))))
 		goto out;
 	if (ops && older)
-		rc = ims_filter_and(out, ops, older) ? EXIT_ERR : 0;
+		rc = ims_filter_and(out, ops, older) ? EXIT_OSERR : 0;
 	else {
 		*out = ops ? ops : older;
 		ops = older = NULL;
@@ -101,7 +106,7 @@ out:
 
 static void
 report(cli *c, const ims_delete_result *r, uint64_t swept, uint64_t retained, int dry,
-       double secs)
+       double secs, const pargs *a)
 {
 	printer *p = c->out;
 
@@ -116,6 +121,9 @@ report(cli *c, const ims_delete_result *r, uint64_t swept, uint64_t retained, in
 			           (unsigned long long)retained);
 		if (r->held)
 			print_text(p, ", kept %llu under legal hold", (unsigned long long)r->held);
+		if (a->notices)
+			print_text(p, ", %llu failure notice%s", (unsigned long long)a->nnotices,
+			           a->nnotices == 1 ? "" : "s");
 		if (!dry)
 			print_text(p, " in %.2f s, %llu transactions, the longest %.1f ms",
 			           secs, (unsigned long long)r->txns, r->longest_txn_us / 1000.0);
@@ -133,6 +141,10 @@ report(cli *c, const ims_delete_result *r, uint64_t swept, uint64_t retained, in
 	p->ops->integer(p, (int64_t)swept);
 	p->ops->key(p, "retention");
 	p->ops->integer(p, (int64_t)retained);
+	if (a->notices) {
+		p->ops->key(p, "notices");
+		p->ops->integer(p, (int64_t)a->nnotices);
+	}
 	p->ops->key(p, "transactions");
 	p->ops->integer(p, (int64_t)r->txns);
 	p->ops->key(p, "longest_txn_ms");
@@ -150,13 +162,51 @@ audit(cli *c, ims_store *st, const pargs *a, uint64_t n, uint64_t bytes)
 	ims_audit_entry e = { 0, "purge", NULL, what, NULL, n, bytes };
 	int rc;
 
-	snprintf(what, sizeof(what), "%s%s%s%s%s", ops ? ops : "",
+	snprintf(what, sizeof(what), "%s%s%s%s%s%s", ops ? ops : "",
 	         a->older ? " --older-than " : "", a->older ? a->older : "",
-	         a->expired ? " --expired" : "", a->secure ? " --secure" : "");
+	         a->expired ? " --expired" : "", a->notices ? " --notices" : "",
+	         a->secure ? " --secure" : "");
 	e.filter = what[0] == ' ' ? what + 1 : what;
 	free(ops);
 	if ((rc = ims_audit_record(st, &e)))
 		cli_fail(rc, "purged, but cannot record it in the audit trail");
+}
+
+/* One failure notice, before the sweep removes its message: in text a
+ * line (to, owner, Message-ID) then the message/cpim body as it is sent;
+ * in JSON an object. */
+static int
+print_notice(const ims_msg *m, const ims_notice *n, void *payload)
+{
+	printer *p = ((cli *)payload)->out;
+
+	if (p->ops->is_text) {
+		print_column(p, "notice");
+		print_column(p, n->to);
+		print_column(p, m->owner);
+		print_column_text(p, m->message_id);
+		p->ops->record_end(p);
+		if (p->ops->raw(p, n->body, n->len) || p->ops->raw(p, "\n", 1))
+			return EIO;
+		return 0;
+	}
+	p->ops->begin_map(p);
+	p->ops->key(p, "notice");
+	p->ops->begin_map(p);
+	p->ops->key(p, "to");
+	p->ops->str(p, n->to);
+	p->ops->key(p, "from");
+	p->ops->str(p, n->from);
+	p->ops->key(p, "owner");
+	p->ops->str(p, m->owner);
+	p->ops->key(p, "message_id");
+	p->ops->str(p, m->message_id);
+	p->ops->key(p, "body");
+	p->ops->strn(p, n->body, n->len);
+	p->ops->end_map(p);
+	p->ops->end_map(p);
+	p->ops->record_end(p);
+	return 0;
 }
 
 /* Whether the history retention sweep at now removes m (not held). */
@@ -228,6 +278,7 @@ run_purge(cli *c)
 	uint64_t swept = 0, retained = 0;
 	ims_delete_result hr;
 	struct timespec t0, t1;
+	int64_t now;
 	int rc;
 
 	memset(&a, 0, sizeof(a));
@@ -238,16 +289,25 @@ run_purge(cli *c)
 		cli_err("purge needs a FILTER, --older-than or --expired");
 		return EXIT_USAGE;
 	}
+	if (a.notices && !a.expired) {
+		ims_filter_free(f);
+		cli_err("--notices needs --expired");
+		return EXIT_USAGE;
+	}
 	if ((rc = cli_open(&st, c, a.o.dry_run ? IMS_OPEN_RDONLY : 0))) {
 		ims_filter_free(f);
 		return rc;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (a.expired && a.o.dry_run)
-		rc = dry_expired(&r, &swept, &retained, st, f, (int64_t)time(NULL) * 1000000);
-	else {
+	clock_gettime(CLOCK_REALTIME, &t1); /* the notices and the sweep: one instant */
+	now = (int64_t)t1.tv_sec * 1000000 + t1.tv_nsec / 1000;
+	if (a.notices)
+		rc = ims_deferred_expire_notices(&a.nnotices, st, now, NULL, print_notice, c);
+	if (rc == 0 && a.expired && a.o.dry_run)
+		rc = dry_expired(&r, &swept, &retained, st, f, now);
+	else if (rc == 0) {
 		if (a.expired)
-			rc = ims_deferred_sweep(&swept, st, IMS_TIME_NONE);
+			rc = ims_deferred_sweep(&swept, st, now);
 		if (a.expired && rc == 0 && (rc = ims_history_sweep(&hr, st, IMS_TIME_NONE, 0)) == 0)
 			retained = hr.deleted;
 		if (rc == 0 && f)
@@ -262,7 +322,7 @@ run_purge(cli *c)
 		return cli_fail(rc, "cannot purge '%s' (%llu purged before the error)",
 		                c->store_path, (unsigned long long)(r.deleted + swept + retained));
 	report(c, &r, swept, retained, a.o.dry_run, (double)(t1.tv_sec - t0.tv_sec) +
-	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, &a);
 	if (a.secure && !a.o.dry_run) {
 		/* the purged bytes leave the file only with a rewrite of it */
 		ims_compact_result cr;

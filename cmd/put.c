@@ -64,7 +64,7 @@ store(cli *c, msgin *a, const void *body, size_t len)
 
 	if (ims_msg_check(&a->m, &e)) {
 		cli_err("cannot store message: %s", e.message);
-		return EXIT_ERR;
+		return EXIT_DATAERR;
 	}
 	if ((rc = cli_open(&st, c, 0)))
 		return rc;
@@ -86,7 +86,7 @@ refuse_expired(const cli *c, const msgin *a)
 		return 0;
 	cli_err("not stored for %s: %s (--expires has passed; --expired stores it)",
 	        cli_quote(a->m.owner), ims_refusal_name(IMS_REFUSAL_EXPIRED));
-	return EXIT_ERR;
+	return cli_exit_refusal(IMS_REFUSAL_EXPIRED);
 }
 
 static int

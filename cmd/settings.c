@@ -54,7 +54,7 @@ set(cli *c, ims_store *st, const char *user, const char *path, ims_settings *s)
 	cli_free_input(data, len, mapped);
 	if (rc) {
 		cli_err("invalid settings document '%s': %s", path, e.message);
-		return EXIT_ERR;
+		return EXIT_DATAERR;
 	}
 	if ((rc = ims_settings_set(st, user, s)))
 		return cli_fail(rc, "cannot store the settings of '%s'", user);

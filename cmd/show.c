@@ -85,7 +85,7 @@ resolve(ims_id *out, cli *c, ims_store *st, const char *arg)
 		return 0;
 	cli_err(n ? "message-id '%s' is in both folders (give --folder)"
 	          : "no message '%s'", arg);
-	return EXIT_ERR;
+	return n ? EXIT_USAGE : EXIT_NOTFOUND;
 }
 
 /* After the metadata, a blank line and the body, ended by a newline; or a
@@ -150,7 +150,7 @@ run_show(cli *c)
 	if ((rc = resolve(&id, c, st, c->operands[0])))
 		goto out;
 	if ((rc = ims_get(&m, st, &id))) {
-		rc = rc == IMS_NOTFOUND ? (cli_err("no message '%s'", c->operands[0]), EXIT_ERR)
+		rc = rc == IMS_NOTFOUND ? (cli_err("no message '%s'", c->operands[0]), EXIT_NOTFOUND)
 		                        : cli_fail(rc, "cannot read '%s'", c->operands[0]);
 		goto out;
 	}

@@ -5,13 +5,15 @@
 
 #include "cli.h"
 
-enum { ST_TYPES = 100, ST_OWNERS, ST_QUEUE, ST_TOP };
+enum { ST_TYPES = 100, ST_OWNERS, ST_QUEUE, ST_TOP, ST_SORT };
 
 static const cli_opt stats_opts[] = {
 	OPT_FLAG(ST_TYPES, 0, "types", "also the messages and bytes per MIME type"),
-	OPT_FLAG(ST_OWNERS, 0, "owners", "also the owners with most messages"),
+	OPT_FLAG(ST_OWNERS, 0, "owners", "also the owners with most messages (or bytes: --sort)"),
 	OPT_FLAG(ST_QUEUE, 0, "queue", "also the deferred messages by recipient domain and age"),
 	OPT_NUMBER(ST_TOP, 0, "top", "N", 1, 10000, "list N owners and domains (default 10)"),
+	OPT_KEYWORD(ST_SORT, 0, "sort", "KEY", "count bytes",
+	            "rank the owners by message count (default) or bytes"),
 	OPT_END,
 };
 
@@ -171,6 +173,10 @@ parse_opts(ims_stats_opts *o, cli *c)
 		case ST_OWNERS: o->flags |= IMS_STATS_OWNERS; break;
 		case ST_QUEUE: o->flags |= IMS_STATS_QUEUE; break;
 		case ST_TOP: o->top = (size_t)c->opts[i].n; break;
+		case ST_SORT:
+			o->sort = c->opts[i].word ? IMS_STATS_SORT_BYTES : IMS_STATS_SORT_COUNT;
+			o->flags |= IMS_STATS_OWNERS;
+			break;
 		}
 	}
 	if (o->top && !(o->flags & (IMS_STATS_OWNERS | IMS_STATS_QUEUE)))

@@ -90,14 +90,55 @@ cli_err(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The exit status of a library code or errno value: the one place the
+ * classes of imstore(1) EXIT STATUS are chosen. */
 int
 cli_exit_code(int rc)
 {
 	switch (rc) {
 	case 0: return EXIT_OK;
-	case IMS_BUSY: case EAGAIN: case ENOSPC: case EDQUOT: case EINTR:
+	case IMS_BUSY: case IMS_FULL: case IMS_QUOTA:
+	case EAGAIN: case ENOSPC: case EDQUOT: case EINTR: case ETIMEDOUT:
 		return EXIT_TEMPFAIL;
-	default: return EXIT_ERR;
+	case IMS_NOTFOUND: return EXIT_NOTFOUND;
+	case IMS_INVALID: case IMS_TOOBIG: case IMS_SYNTAX: case EILSEQ:
+		return EXIT_DATAERR;
+	case IMS_CORRUPT: case IMS_VERSION:
+		return EXIT_CORRUPT;
+	case IMS_PANIC: case IMS_FORKED: case IMS_INTERNAL:
+		return EXIT_SOFTWARE;
+	case IMS_READONLY: case IMS_HELD: case EACCES: case EPERM: case EROFS:
+		return EXIT_NOPERM;
+	case IMS_EXISTS: case EEXIST: return EXIT_CANTCREAT;
+	case IMS_NOTSTORE: case ENOENT: case ENOTDIR: return EXIT_NOINPUT;
+	case ENOMEM: case ENOSYS: return EXIT_OSERR;
+	case EIO: case EFBIG: case ENXIO: case EISDIR: return EXIT_IOERR;
+	default: return rc > 0 ? EXIT_IOERR : EXIT_ERR;
+	}
+}
+
+/* An error in input the user gave (a message, an archive, a dump): its
+ * bytes are a data error whatever code the reader chose; what stopped the
+ * reading (a missing file, a permission) keeps its own class. */
+int
+cli_exit_input(int rc)
+{
+	int x = cli_exit_code(rc);
+
+	return x == EXIT_CORRUPT || x == EXIT_NOTFOUND || x == EXIT_ERR ||
+	       x == EXIT_CANTCREAT ? EXIT_DATAERR : x;
+}
+
+/* A message the store refused (IMS_REFUSED): over quota may pass later;
+ * the recipient's barring or settings are a refusal; too big or expired
+ * is the message's own fault. */
+int
+cli_exit_refusal(ims_refusal why)
+{
+	switch (why) {
+	case IMS_REFUSAL_QUOTA: return EXIT_TEMPFAIL;
+	case IMS_REFUSAL_BARRED: case IMS_REFUSAL_INACTIVE: return EXIT_NOPERM;
+	default: return EXIT_DATAERR;
 	}
 }
 
@@ -137,7 +178,7 @@ cli_open(ims_store **out, cli *c, unsigned flags)
 	rc = ims_store_open(out, c->store_path, &o);
 	if (rc == IMS_NOTFOUND) {
 		cli_err("no store at '%s' (create one with 'imstore init')", c->store_path);
-		return EXIT_ERR;
+		return EXIT_NOINPUT;
 	}
 	if (rc)
 		return cli_fail(rc, "cannot open store '%s'", c->store_path);
@@ -270,10 +311,10 @@ cli_names(cli_names_t *out, char **ops, size_t nops, const char *path)
 	cli_free_input(data, len, mapped);
 	if (rc) {
 		cli_err("invalid URI-list '%s': %s", path, e.message);
-		return EXIT_ERR;
+		return EXIT_DATAERR;
 	}
 	if (!(out->all = malloc((nops + out->nlisted + 1) * sizeof(char *))))
-		return EXIT_ERR;
+		return EXIT_OSERR;
 	memcpy(out->all, ops, nops * sizeof(char *));
 	memcpy(out->all + nops, out->listed, out->nlisted * sizeof(char *));
 	out->n = nops + out->nlisted;

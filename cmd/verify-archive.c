@@ -74,10 +74,10 @@ run_verify_archive(cli *c)
 	rc = ims_archive_verify(&r, c->operands[0], &o);
 	if (rc && rc != IMS_CORRUPT) {
 		cli_err("%s", r.why);
-		return EXIT_ERR;
+		return cli_exit_input(rc);
 	}
 	summary(c, c->operands[0], &r);
-	return rc ? EXIT_ERR : EXIT_OK;
+	return rc ? EXIT_DATAERR : EXIT_OK;
 }
 
 const cli_cmd cmd_verify_archive = {

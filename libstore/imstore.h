@@ -588,6 +588,100 @@ typedef struct ims_compact_result {
  * @since 0.1
  */
 IMS_API int ims_store_compact(ims_compact_result *out, const char *path);
+
+/** @name Holder flags (ims_holder.flags) @{ */
+#define IMS_HOLDER_OPEN      0x1u /**< has the store open (its shared lock) */
+#define IMS_HOLDER_EXCLUSIVE 0x2u /**< holds it alone: compacting */
+#define IMS_HOLDER_WAITING   0x4u /**< waits to open it (a compact runs) */
+#define IMS_HOLDER_SNAPSHOT  0x8u /**< reads a snapshot (LMDB reader slot) */
+#define IMS_HOLDER_GONE      0x10u /**< the process no longer exists: a
+                                    *   stale reader slot, reclaimed by the
+                                    *   next open */
+/** @} */
+
+/** A process that holds a store open (ims_store_holders()). */
+typedef struct ims_holder {
+	int64_t pid;
+	char program[32];   /**< its name (/proc/PID/comm); "" when unknown */
+	int64_t since;      /**< when the process started (UTC µs);
+	                     *   IMS_TIME_NONE when unknown */
+	unsigned flags;     /**< IMS_HOLDER_* */
+	uint64_t snapshot;  /**< with IMS_HOLDER_SNAPSHOT: the transaction id
+	                     *   of the snapshot it reads (an old one keeps
+	                     *   pages from reuse) */
+} ims_holder;
+
+/**
+ * Who holds the store in directory @p path open (doveadm who, lsof): the
+ * processes with a lock on its lock.mdb (every open holds a shared one,
+ * ims_store_compact() an exclusive one), as the kernel lists them in
+ * /proc/locks, and the processes in LMDB's reader table, with the snapshot
+ * each reads; each with its program and start time from /proc.  The
+ * store need not be open, nor is it opened as a store: the reader table is
+ * read through an environment of the call's own, unless this process has
+ * the store open (its readers are then not listed) or a compaction holds
+ * it (which that open would wait for).  Meanwhile a compaction started by
+ * another process may find the store busy.  Linux only.
+ *
+ * @param[out] out the holders, in no particular order, to free with
+ *        ims_holders_free(); NULL when there are none.
+ * @param[out] n how many.
+ * @return 0, IMS_NOTFOUND (no store at @p path), IMS_NOTSTORE,
+ *         IMS_INVALID, ENOSYS (no /proc/locks), or errno.
+ * @since 0.1
+ */
+IMS_API int ims_store_holders(ims_holder **out, size_t *n, const char *path);
+
+/** Free what ims_store_holders() returned; NULL is ignored. @since 0.1 */
+IMS_API void ims_holders_free(ims_holder *h);
+
+/** How serious a finding of ims_store_check() is. */
+typedef enum ims_severity {
+	IMS_SEVERITY_WARNING = 1, /**< worth a look: may cause trouble later */
+	IMS_SEVERITY_ERROR = 2    /**< wrong now: exposes or endangers messages */
+} ims_severity;
+
+/** One finding of ims_store_check(); everything in it is borrowed for the
+ * length of the callback. */
+typedef struct ims_finding {
+	ims_severity severity;
+	const char *check;   /**< a stable word: "world-writable",
+	                      *   "group-writable", "mode", "owner", "file",
+	                      *   "stale-file", "stale-reader", "format",
+	                      *   "map", "disk" */
+	const char *path;    /**< the file concerned, or NULL */
+	const char *message; /**< a lowercase sentence */
+} ims_finding;
+
+/** Called for each finding; a non-zero return stops the check and is
+ * returned. */
+typedef int (*ims_check_cb)(const ims_finding *f, void *payload);
+
+/**
+ * A permission and sanity audit of the store in directory @p path, as
+ * `postfix check` makes one: the modes and owners of the directory and its
+ * files (a store is 0700 and its files 0600, all of the directory's
+ * owner; writable by everyone or by the group is an error, readable by
+ * others a warning; the test of a mode everyone may write is ims_verify()'s),
+ * files that are not the store's (a temporary file left by an interrupted
+ * ims_store_compact()), reader slots of processes that no longer exist
+ * (ims_store_holders()), a store left at an older format than
+ * IMS_FORMAT_VERSION, a data file near the map's growth limit (the default
+ * 1 TiB) and a file system with little room left (less than the data file,
+ * which a compaction or a backup needs, or over 90% full).  The records
+ * are not read: that is ims_verify()'s work.  The store is opened
+ * read-only for a moment (for its format and sizes).
+ *
+ * @param[out] count findings reported; may be NULL.
+ * @param cb called for each finding; may be NULL (count them only).
+ * @return 0 (whether or not anything was found), IMS_NOTFOUND (no store),
+ *         IMS_INVALID, the return of @p cb, or errno; a store that cannot
+ *         be opened (IMS_VERSION, IMS_CORRUPT, IMS_NOTSTORE...) is
+ *         reported as an error finding, not returned.
+ * @since 0.1
+ */
+IMS_API int ims_store_check(uint64_t *count, const char *path, ims_check_cb cb,
+                            void *payload);
 /** @} */
 
 /* ------------------------------------------------------------------ */
@@ -664,6 +758,108 @@ IMS_API int ims_body_stream(ims_store *st, const ims_id *id, ims_body_cb cb,
  * @since 0.1
  */
 IMS_API int ims_body_get(void **out, size_t *out_len, ims_store *st, const ims_id *id);
+
+/**
+ * The Message/CPIM bytes (RFC 3862) a stored message is delivered in to
+ * its recipient: the body of a pushed SIP MESSAGE or of an MSRP SEND,
+ * whose own Content-Type is message/cpim.
+ *
+ * A message stored from a Message/CPIM payload (ims_ingest_cpim(), or a
+ * SIP MESSAGE with a message/cpim body: the whole envelope is kept) is
+ * handed on as the sender wrote it, byte for byte, less an outer MIME
+ * block (`Content-Type: message/cpim` and its blank line) it was stored
+ * with, which is the request's header and not the envelope's.  Any other
+ * message gets an envelope written from its record with libcpim: From,
+ * To and cc with their display names, DateTime (the sent time as written
+ * when it is an RFC 3339 time, else the sent time in UTC, else the
+ * received time), Subject, `NS: imdn <urn:ietf:params:imdn>` with
+ * imdn.Message-ID (the message's Message-ID) and imdn.Disposition-Notification
+ * (from a kept header of that name), the other kept headers under
+ * `NS: kept <urn:imstore:params:kept-header>` (the original request's
+ * headers: a CPIM reader ignores them unless it knows the namespace), then
+ * the content type (text/plain when none) and the body.  A display name,
+ * subject or header value CPIM cannot carry is left out.  When the sender
+ * asked for privacy (a kept Privacy header with a token other than none,
+ * RFC 3323), From is `"Anonymous" <sip:anonymous@anonymous.invalid>` (the
+ * stored From is the asserted identity) and the P-Asserted-Identity,
+ * Call-ID and User-Agent headers, and a Message-ID that is the Call-ID,
+ * are left out.
+ *
+ * @param[out] out malloc()ed bytes (plus a NUL not counted), caller frees.
+ * @param[out] out_len their length.
+ * @param msg the message as returned by the store (ims_get(),
+ *        ims_lease_msg(), a query): its id names the body.
+ * @return 0, IMS_NOTFOUND, IMS_CORRUPT, IMS_INVALID (a NULL argument, an
+ *         address CPIM cannot carry), ENOMEM.  Memory: the body, twice
+ *         while it is written.
+ * @since 0.1
+ */
+IMS_API int ims_msg_envelope(void **out, size_t *out_len, ims_store *st,
+                             const ims_msg *msg);
+
+/** Which IMDN (RFC 5438) a server sends about a stored message. */
+typedef enum ims_notice_kind {
+	IMS_NOTICE_STORED = 1,  /**< processing-notification, status stored
+	                             (RFC 5438 section 7.2.1.3): the server
+	                             stored the message for later delivery;
+	                             asked for by "processing" */
+	IMS_NOTICE_EXPIRED = 2  /**< delivery-notification, status failed: the
+	                             deferred message expired undelivered;
+	                             asked for by "negative-delivery" */
+} ims_notice_kind;
+
+typedef struct ims_notice_opts {
+	unsigned version;    /**< IMS_NOTICE_OPTS_VERSION */
+	const char *server;  /**< the server's address, From of a processing
+	                          notification; NULL: the recipient's */
+	int64_t now;         /**< the notification's DateTime (UTC µs);
+	                          IMS_TIME_NONE: the clock */
+} ims_notice_opts;
+
+#define IMS_NOTICE_OPTS_VERSION 1
+#define IMS_NOTICE_OPTS_INIT { IMS_NOTICE_OPTS_VERSION, NULL, IMS_TIME_NONE }
+
+/** A notification to send; its members are owned (ims_notice_clear()). */
+typedef struct ims_notice {
+	void *body;   /**< the message/cpim body (a NUL follows, not counted);
+	                   NULL when the sender did not ask for this one */
+	size_t len;   /**< its length */
+	char *to;     /**< whom to send it to (the SIP request's target and To) */
+	char *from;   /**< on whose behalf (the SIP request's From) */
+} ims_notice;
+
+/**
+ * The IMDN notification (RFC 5438) a server sends about a stored message
+ * whose sender asked for it with imdn.Disposition-Notification (in a
+ * payload stored whole, or a kept header of that name).
+ *
+ * The body is a Message/CPIM message (without an outer block: the SIP
+ * MESSAGE's Content-Type is message/cpim) with From: @p opts->server for
+ * IMS_NOTICE_STORED (the server that stored the message), else the
+ * recipient (the message's owner, on whose behalf the delivery failed);
+ * To: the first imdn.IMDN-Record-Route, else the message's sender as the
+ * store knows it (the asserted identity, never merely a From the sender
+ * wrote in the payload); DateTime: now; a new imdn.Message-ID;
+ * Content-Type message/imdn+xml, Content-Disposition notification; and
+ * the document written by cpim_imdn_write() with the message's
+ * imdn.Message-ID and DateTime, the recipient as recipient-uri and
+ * imdn.Original-To (else the recipient) as original-recipient-uri
+ * (schemas/imdn.xsd).
+ *
+ * When the sender did not ask for this kind, or is anonymous (no one to
+ * send it to), 0 is returned with @p out->body NULL: nothing is sent.
+ * @param[out] out the notification; release with ims_notice_clear().
+ * @param msg the stored message, as the store returned it.
+ * @param opts NULL for the defaults.
+ * @return 0, IMS_INVALID (an argument, an address or value libcpim cannot
+ *         write), IMS_NOTFOUND, IMS_CORRUPT (the stored body), ENOMEM.
+ * @since 0.1
+ */
+IMS_API int ims_imdn_notice(ims_notice *out, ims_store *st, const ims_msg *msg,
+                            ims_notice_kind kind, const ims_notice_opts *opts);
+
+/** Free what a notification holds and empty it; NULL is ignored. @since 0.1 */
+IMS_API void ims_notice_clear(ims_notice *n);
 
 /**
  * Delete one message.
@@ -1138,7 +1334,8 @@ typedef struct ims_stats_report {
 	ims_stats_row *types;    /**< every media type (lowercased, without
 	                              parameters), most messages first */
 	size_t ntypes;
-	ims_stats_row *owners;   /**< the top owners by messages, both folders */
+	ims_stats_row *owners;   /**< the top owners by messages (or bytes:
+	                              ims_stats_opts.sort), both folders */
 	size_t nowners;
 	ims_stats_row *domains;  /**< the deferred queue: the top recipient
 	                              domains by messages, then "(other)" */
@@ -1151,15 +1348,25 @@ typedef struct ims_stats_report {
 #define IMS_STATS_OWNERS 0x2u
 #define IMS_STATS_QUEUE  0x4u
 
+/** What the top owners are ranked by (ims_stats_opts.sort). */
+typedef enum ims_stats_sort {
+	IMS_STATS_SORT_COUNT = 0, /**< messages, then bytes */
+	IMS_STATS_SORT_BYTES = 1  /**< body bytes, then messages */
+} ims_stats_sort;
+
 typedef struct ims_stats_opts {
 	unsigned version;
 	unsigned flags;      /**< IMS_STATS_*; 0: all */
 	size_t top;          /**< owners and domains listed; 0: 10 (at most 10000) */
 	int64_t now;         /**< ages are counted from; IMS_TIME_NONE: now */
+	/** Version 2: what the top owners are chosen and ordered by (the
+	 * domains of the queue stay by messages). */
+	ims_stats_sort sort;
 } ims_stats_opts;
 
-#define IMS_STATS_OPTS_VERSION 1
-#define IMS_STATS_OPTS_INIT { IMS_STATS_OPTS_VERSION, 0, 0, IMS_TIME_NONE }
+#define IMS_STATS_OPTS_VERSION 2
+#define IMS_STATS_OPTS_INIT { IMS_STATS_OPTS_VERSION, 0, 0, IMS_TIME_NONE, \
+                              IMS_STATS_SORT_COUNT }
 
 /**
  * Totals the counters do not keep, from one read snapshot: per media type
@@ -1170,7 +1377,8 @@ typedef struct ims_stats_opts {
  * "(other)", and only the top owners are kept.
  * @param[out] out the report, to release with ims_stats_report_free().
  * @param opts NULL for defaults.
- * @return 0, IMS_INVALID (top over 10000, unknown flag), IMS_CORRUPT.
+ * @return 0, IMS_INVALID (top over 10000, unknown flag or sort),
+ *         IMS_CORRUPT.
  * @since 0.1
  */
 IMS_API int ims_stats_report_get(ims_stats_report **out, ims_store *st,
@@ -1500,6 +1708,71 @@ IMS_API int ims_deferred_release(uint64_t *count, ims_store *st,
                                  const char *user, const char *token);
 
 /**
+ * Acknowledge one message of a lease, as the answer to its delivery comes
+ * (a 2xx to the pushed MESSAGE): filed into the user's history when
+ * history is active for its mode, else deleted, exactly as
+ * ims_deferred_ack() settles a whole lease.  The message is then no longer
+ * part of the lease; the lease's other messages are unaffected, and a lease
+ * whose messages have all been acknowledged or released is finished (gone:
+ * ims_deferred_ack() on it returns IMS_NOTFOUND).
+ *
+ * The message is named by its store id (ims_lease_msg()->id), not its
+ * Message-ID: the id is what the lease records, it is unique in the store
+ * and fixed in size, while a Message-ID is the sender's text, unique only
+ * per (owner, folder), and is also the key of the copy filed in history.
+ *
+ * Nothing is settled, and 0 returned with @p settled 0, when the token names
+ * no lease of this user (another user's, finished, or swept an hour after
+ * its deadline), when the message is not (any longer) in the lease
+ * (acknowledged or released before: a second ack is harmless), or when it
+ * was leased again since this lease ran out (nothing is delivered twice
+ * after an ack: the new lease keeps it).
+ * @param[out] settled 1 when this call settled the message, else 0; may be
+ *        NULL.
+ * @param token the lease's token (ims_lease_token()).
+ * @param id the message's store id.
+ * @return 0, IMS_INVALID (a NULL argument, a token that is no token), or a
+ *         store error.
+ * @since 0.1
+ */
+IMS_API int ims_deferred_ack_msg(int *settled, ims_store *st, const char *user,
+                                 const char *token, const ims_id *id);
+
+/**
+ * Give one message of a lease back (its delivery failed or timed out):
+ * pending again, to be leased later; then no longer part of the lease, as
+ * ims_deferred_ack_msg() says, with the same cases settling nothing.
+ * @param[out] settled 1 when this call released the message, else 0; may
+ *        be NULL.
+ * @return 0, IMS_INVALID, or a store error.
+ * @since 0.1
+ */
+IMS_API int ims_deferred_release_msg(int *settled, ims_store *st,
+                                     const char *user, const char *token,
+                                     const ims_id *id);
+
+/**
+ * Retry now (postsuper -r): hand the deferred messages that are out under a
+ * lease (delivering) back to pending at once, without waiting for the
+ * lease's deadline, so that the next ims_deferred_lease() hands them out
+ * again.  The leases stay: an ims_deferred_ack() or release of one of them
+ * afterwards settles none of the messages retried (nothing is delivered
+ * twice by a late ack).  Messages whose lease ran out are pending already
+ * for leasing and are counted too.  A running server is not told; it sees
+ * the messages at its next lease.
+ *
+ * @param[out] count messages handed back; may be NULL.
+ * @param user only this user's messages (an address); NULL: every user's.
+ * @param f only messages matching it (borrowed); NULL: every one.
+ * @return 0, IMS_INVALID (@p user not an address), ENOMEM, or a store
+ *         error; on an error after some batches (500 messages a write
+ *         transaction) *count holds those handed back.
+ * @since 0.1
+ */
+IMS_API int ims_deferred_retry(uint64_t *count, ims_store *st, const char *user,
+                               const ims_filter *f);
+
+/**
  * Remove the expired deferred messages of every user (never handed out
  * anyway), oldest expiry first, at most 500 expiry entries examined per
  * write transaction (fewer to end within about 50 ms, as
@@ -1530,6 +1803,32 @@ IMS_API int ims_deferred_sweep(uint64_t *count, ims_store *st, int64_t now);
  * @since 0.1
  */
 IMS_API int ims_deferred_sweep_dry(ims_delete_result *out, ims_store *st, int64_t now);
+
+/** A notification produced for a message (borrowed, valid during the
+ * call); return 0 to go on, anything else stops with it. */
+typedef int (*ims_notice_cb)(const ims_msg *msg, const ims_notice *n,
+                             void *payload);
+
+/**
+ * Expire with notice: the delivery notification with status failed
+ * (ims_imdn_notice(), IMS_NOTICE_EXPIRED) of each deferred message that
+ * ims_deferred_sweep() with the same @p now removes (expired, not held)
+ * and whose sender asked for it, passed to @p cb in expiry order.  Nothing
+ * is removed: a server calls it, sends the notices, then sweeps with the
+ * same @p now.  Read in snapshots of 500 expiry entries; memory stays
+ * bounded.  A message still leased when it expired is swept all the same
+ * (as ims_deferred_sweep() does) and gets its notice, even if its delivery
+ * is acknowledged later.
+ * @param[out] count notices produced; may be NULL.
+ * @param now IMS_TIME_NONE: the current time.
+ * @param opts as for ims_imdn_notice(); may be NULL.
+ * @param cb called for each notice; may be NULL (only counted).
+ * @return 0, IMS_INVALID, a store error, or the callback's non-zero value.
+ * @since 0.1
+ */
+IMS_API int ims_deferred_expire_notices(uint64_t *count, ims_store *st,
+                                        int64_t now, const ims_notice_opts *opts,
+                                        ims_notice_cb cb, void *payload);
 
 /**
  * The summary a user browses before choosing: the user's deferred messages
@@ -1723,6 +2022,52 @@ IMS_API int ims_history_rename(ims_store *st, const char *user,
 IMS_API int ims_history_delete(uint64_t *count, ims_store *st, const char *user,
                                const char *const *conversations, size_t n,
                                const ims_filter *f);
+
+/** What a reference of a Delete request names (ims_delete_refs()). */
+typedef enum ims_ref_kind {
+	IMS_REF_NONE = 0,         /**< nothing of the user's */
+	IMS_REF_DEFERRED = 1,     /**< a deferred message (its Message-ID) */
+	IMS_REF_CONVERSATION = 2, /**< a history conversation (its identity) */
+	IMS_REF_AMBIGUOUS = 3     /**< both: nothing deleted */
+} ims_ref_kind;
+
+/** What ims_delete_refs() did. */
+typedef struct ims_refs_result {
+	uint64_t deferred;       /**< deferred messages deleted (or hidden) */
+	uint64_t conversations;  /**< conversations deleted */
+	uint64_t history;        /**< their messages deleted (or hidden) */
+	uint64_t none;           /**< references that named nothing */
+	uint64_t ambiguous;      /**< references that named both kinds */
+} ims_refs_result;
+
+/**
+ * The Delete function (OMA IM 004 §6.1.1.2.6, a REFER to Delete@): the
+ * references of a URI-list (ims_urilist_parse()) name deferred messages
+ * (the <reference> of the deferred-list document: a Message-ID) or history
+ * conversations (the <history-reference> of the history-list document: a
+ * conversation identity); each is looked up among @p user's own, and what
+ * it names is deleted, as ims_deferred_delete() and ims_history_delete()
+ * do (held messages are hidden from the user and kept).
+ *
+ * Another user's message or conversation, one already deleted, and junk
+ * (NULL, empty, too long, control characters) name nothing.  A reference
+ * that names both one of the user's deferred messages and one of the
+ * user's conversations is ambiguous (the sender of a deferred message
+ * chooses its Message-ID, and a pager conversation's identity can be
+ * computed by anyone): nothing is deleted for it.  Each reference is
+ * looked up first, then the deferred messages and the conversations are
+ * deleted, each deletion by the user's identity.
+ * @param[out] out what was deleted, and how many references named nothing.
+ * @param[out] kinds @p n entries receiving what each reference named; may
+ *        be NULL.
+ * @param refs the references, as a URI-list's entries give them.
+ * @return 0, IMS_INVALID (a bad address or argument), IMS_TOOBIG (over
+ *         10000 references), or a store error (then some may be deleted).
+ * @since 0.1
+ */
+IMS_API int ims_delete_refs(ims_refs_result *out, ims_ref_kind *kinds,
+                            ims_store *st, const char *user,
+                            const char *const *refs, size_t n);
 
 /**
  * Write the history-list document (application/vnd.oma.im.history-list+xml,

@@ -130,6 +130,7 @@ int ims__meta_get_u32(uint32_t *out, ims_store *st, MDB_txn *txn, const char *ke
 /* The stores open in this process (by directory): IMS_BUSY when it is. */
 int ims__registry_add(dev_t dev, ino_t ino);
 void ims__registry_del(dev_t dev, ino_t ino);
+int ims__registry_has(dev_t dev, ino_t ino);
 
 /* ---- engine/map.c ---- */
 /* Whether value v that LMDB handed out in txn lies inside the file: a
@@ -235,7 +236,10 @@ typedef struct ims__pairset {
 int ims__pairset_add(size_t *index, ims__pairset *s, const char *a, const char *b);
 void ims__pairset_free(ims__pairset *s);
 int ims__utf8_valid(const char *s, size_t len);
+/* Cryptographic random bytes (getrandom, pooled per thread); 0 or errno. */
 int ims__random(void *buf, size_t len);
+/* getpid() without a system call once known (a fork clears what is known). */
+pid_t ims__pid(void);
 
 /* ---- engine/atom.c: interned strings (addresses, conversations) ---- */
 int ims__atom_find(uint32_t *out, ims_store *st, MDB_txn *txn, int kind,
@@ -441,9 +445,10 @@ int ims__msg_load(ims_msg *msg, ims__recx *x, ims__decbuf *d, ims_store *st,
 
 /* ---- msg/put.c ---- */
 /* Called inside the write transaction after the duplicate check, with the
- * canonical message: returns 0 to store, or an error that aborts. */
+ * canonical message and its owner's atom (0: an address never interned,
+ * a user never seen): returns 0 to store, or an error that aborts. */
 typedef int (*ims__put_check)(ims_store *st, MDB_txn *txn, const ims_msg *c,
-                              void *arg);
+                              uint32_t owner, void *arg);
 int ims__put(ims_id *out, ims_store *st, const ims_msg *msg, const void *body,
              size_t len, ims__put_check check, void *arg);
 /* One message on its way into a write transaction (ims_put, ims_bulk). */
@@ -548,6 +553,23 @@ int ims__reap(size_t *done, ims_store *st, MDB_txn *txn, size_t max);
 int ims__reap_id(ims_store *st, MDB_txn *txn, const ims_id *id);
 int ims__reap_listed(int *yes, ims_store *st, MDB_txn *txn, const ims_id *id);
 
+/* ---- msg/envelope.c ---- */
+struct cpim_msg;
+/* 1 when the stored bytes of m are a whole Message/CPIM payload (its type
+ * message/cpim, or the kept header "Content-Type: message/cpim" that
+ * ims_ingest_cpim() adds), so that m's content type is the inner one. */
+int ims__msg_is_cpim(const ims_msg *m);
+/* Where the CPIM headers of a payload stored whole start: after its outer
+ * MIME blocks, cut only when what is left parses as the same message; 0
+ * when there is none or the payload does not parse. */
+size_t ims__cpim_start(const unsigned char *p, size_t len);
+/* The value of m's first kept header of this name (any case), or NULL. */
+const char *ims__msg_header(const ims_msg *m, const char *name);
+/* The envelope of a message not stored as one, from its record and body:
+ * 0, IMS_INVALID (what CPIM cannot carry), ENOMEM. */
+int ims__msg_cpim_build(struct cpim_msg **out, const ims_msg *m,
+                        const void *body, size_t len);
+
 /* ---- msg/read.c ---- */
 /* The id of ix_msgid entry key; IMS_NOTFOUND also for a deleted message's
  * entry, which fix (a write transaction) removes. */
@@ -568,5 +590,14 @@ void ims__delete_learn(ims_store *st, int64_t us, size_t n);
 
 #define IMS__MAX(a, b) ((a) > (b) ? (a) : (b))
 #define IMS__MIN(a, b) ((a) < (b) ? (a) : (b))
+
+/* admin/verify-perm.c: the store directory, then each entry in it (name
+ * NULL for the directory), lstat'ed, to fn until it returns non-zero; the
+ * one test of a mode everyone may write.  Shared by verify and check. */
+struct stat;
+typedef int (*ims__perm_fn)(void *ctx, const char *path, const char *name,
+                            const struct stat *sb);
+int ims__perm_walk(const char *dir, ims__perm_fn fn, void *ctx);
+int ims__perm_world_writable(const struct stat *sb);
 
 #endif

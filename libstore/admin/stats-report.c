@@ -94,6 +94,17 @@ row_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* Most bytes first, then most messages, then by name. */
+static int
+row_cmp_bytes(const void *a, const void *b)
+{
+	const ims_stats_row *x = a, *y = b;
+
+	if (x->bytes != y->bytes)
+		return x->bytes < y->bytes ? 1 : -1;
+	return row_cmp(a, b);
+}
+
 /* The tally as a sorted array, OTHER last when used; the names move. */
 static int
 tally_take(ims_stats_row **out, size_t *n, tally *t, size_t max)
@@ -235,24 +246,33 @@ scan_records(pass *p, ims_store *st, MDB_txn *txn)
 	return rc;
 }
 
-/* ---- top owners: a min-heap of the N owners with most messages ---- */
+/* ---- top owners: a min-heap of the N owners with most messages (or
+ * bytes) ---- */
 
 typedef struct owner_ent { uint32_t atom; uint64_t messages, bytes; } owner_ent;
 
+/* The ranking's keys, first and second: messages then bytes, or the
+ * other way round (by_bytes). */
 static int
-ent_less(const owner_ent *a, const owner_ent *b)
+ent_less_by(const owner_ent *a, const owner_ent *b, int by_bytes)
 {
-	return a->messages != b->messages ? a->messages < b->messages : a->atom > b->atom;
+	uint64_t a1 = by_bytes ? a->bytes : a->messages, b1 = by_bytes ? b->bytes : b->messages;
+	uint64_t a2 = by_bytes ? a->messages : a->bytes, b2 = by_bytes ? b->messages : b->bytes;
+
+	if (a1 != b1)
+		return a1 < b1;
+	return a2 != b2 ? a2 < b2 : a->atom > b->atom;
 }
 
+
 static void
-heap_down(owner_ent *h, size_t n, size_t i)
+heap_down(owner_ent *h, size_t n, size_t i, int by)
 {
 	for (;;) {
 		size_t l = 2 * i + 1, r = l + 1, m = i;
-		if (l < n && ent_less(&h[l], &h[m]))
+		if (l < n && ent_less_by(&h[l], &h[m], by))
 			m = l;
-		if (r < n && ent_less(&h[r], &h[m]))
+		if (r < n && ent_less_by(&h[r], &h[m], by))
 			m = r;
 		if (m == i)
 			return;
@@ -264,20 +284,20 @@ heap_down(owner_ent *h, size_t n, size_t i)
 }
 
 static void
-heap_push(owner_ent *h, size_t *n, size_t max, const owner_ent *e)
+heap_push(owner_ent *h, size_t *n, size_t max, const owner_ent *e, int by)
 {
 	if (*n < max) {
 		size_t i = (*n)++;
 		h[i] = *e;
-		while (i > 0 && ent_less(&h[i], &h[(i - 1) / 2])) {
+		while (i > 0 && ent_less_by(&h[i], &h[(i - 1) / 2], by)) {
 			owner_ent t = h[i];
 			h[i] = h[(i - 1) / 2];
 			h[(i - 1) / 2] = t;
 			i = (i - 1) / 2;
 		}
-	} else if (max && ent_less(&h[0], e)) {
+	} else if (max && ent_less_by(&h[0], e, by)) {
 		h[0] = *e;
-		heap_down(h, *n, 0);
+		heap_down(h, *n, 0, by);
 	}
 }
 
@@ -300,7 +320,7 @@ atom_text(char **out, ims_store *st, MDB_txn *txn, uint32_t atom)
 
 /* The counters, keyed owner(4) folder(1), give each owner's totals. */
 static int
-top_owners(ims_stats_report *r, ims_store *st, MDB_txn *txn, size_t top)
+top_owners(ims_stats_report *r, ims_store *st, MDB_txn *txn, size_t top, int by)
 {
 	owner_ent *h = malloc(top * sizeof(*h)), cur_e = { 0, 0, 0 };
 	size_t n = 0;
@@ -323,7 +343,7 @@ top_owners(ims_stats_report *r, ims_store *st, MDB_txn *txn, size_t top)
 		}
 		atom = ims__rd_be32(k.mv_data);
 		if (have && atom != cur_e.atom) {
-			heap_push(h, &n, top, &cur_e);
+			heap_push(h, &n, top, &cur_e, by);
 			memset(&cur_e, 0, sizeof(cur_e));
 		}
 		have = 1;
@@ -335,7 +355,7 @@ top_owners(ims_stats_report *r, ims_store *st, MDB_txn *txn, size_t top)
 		rc = ims__map_err(crc);
 	mdb_cursor_close(cur);
 	if (rc == 0 && have)
-		heap_push(h, &n, top, &cur_e);
+		heap_push(h, &n, top, &cur_e, by);
 	if (rc == 0 && n && !(r->owners = calloc(n, sizeof(*r->owners))))
 		rc = ENOMEM;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -348,7 +368,7 @@ top_owners(ims_stats_report *r, ims_store *st, MDB_txn *txn, size_t top)
 		r->nowners++;
 	}
 	if (rc == 0 && r->nowners > 1)   /* none: owners is NULL, not for qsort */
-		qsort(r->owners, r->nowners, sizeof(*r->owners), row_cmp);
+		qsort(r->owners, r->nowners, sizeof(*r->owners), by ? row_cmp_bytes : row_cmp);
 	free(h);
 	return rc;
 }
@@ -380,6 +400,8 @@ ims_stats_report_get(ims_stats_report **out, ims_store *st,
 	const ims_stats_opts *o = opts ? opts : &defaults;
 	size_t top = o->top ? o->top : TOP_DEFAULT;
 	unsigned flags = o->flags ? o->flags : IMS_STATS_TYPES | IMS_STATS_OWNERS | IMS_STATS_QUEUE;
+	/* the sort came with version 2 of the options */
+	int by = o->version >= 2 && o->sort == IMS_STATS_SORT_BYTES;
 	ims_stats_report *r;
 	MDB_txn *txn;
 	pass p;
@@ -387,7 +409,8 @@ ims_stats_report_get(ims_stats_report **out, ims_store *st,
 
 	*out = NULL;
 	if (top > TOP_MAX || (o->flags & ~(unsigned)(IMS_STATS_TYPES | IMS_STATS_OWNERS |
-	                                           IMS_STATS_QUEUE)))
+	                                           IMS_STATS_QUEUE)) ||
+	    (o->version >= 2 && o->sort != IMS_STATS_SORT_COUNT && o->sort != IMS_STATS_SORT_BYTES))
 		return IMS_INVALID;
 	memset(&p, 0, sizeof(p));
 	p.now = o->now == IMS_TIME_NONE ? ims__now_us() : o->now;
@@ -401,7 +424,7 @@ ims_stats_report_get(ims_stats_report **out, ims_store *st,
 	if (flags & (IMS_STATS_TYPES | IMS_STATS_QUEUE))
 		rc = scan_records(&p, st, txn);
 	if (rc == 0 && (flags & IMS_STATS_OWNERS))
-		rc = top_owners(r, st, txn, top);
+		rc = top_owners(r, st, txn, top, by);
 	ims__txn_abort(st, txn);
 	if (rc || (rc = tally_take(&r->types, &r->ntypes, &p.types, TYPES_MAX)) ||
 	    (rc = tally_take(&r->domains, &r->ndomains, &p.domains, top)))

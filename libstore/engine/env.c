@@ -51,7 +51,7 @@ ims__registry_add(dev_t dev, ino_t ino)
 	pthread_mutex_lock(&open_lock);
 	/* entries copied from a parent by fork() are not this process's */
 	for (e = open_list; e; e = e->next)
-		if (e->dev == dev && e->ino == ino && e->pid == getpid())
+		if (e->dev == dev && e->ino == ino && e->pid == ims__pid())
 			break;
 	if (e)
 		rc = IMS_BUSY;
@@ -60,7 +60,7 @@ ims__registry_add(dev_t dev, ino_t ino)
 	else {
 		e->dev = dev;
 		e->ino = ino;
-		e->pid = getpid();
+		e->pid = ims__pid();
 		e->next = open_list;
 		open_list = e;
 	}
@@ -68,12 +68,26 @@ ims__registry_add(dev_t dev, ino_t ino)
 	return rc;
 }
 
+/* Whether this process has the store (dev, ino) open. */
+int
+ims__registry_has(dev_t dev, ino_t ino)
+{
+	struct open_ent *e;
+
+	pthread_mutex_lock(&open_lock);
+	for (e = open_list; e; e = e->next)
+		if (e->dev == dev && e->ino == ino && e->pid == getpid())
+			break;
+	pthread_mutex_unlock(&open_lock);
+	return e != NULL;
+}
+
 void
 ims__registry_del(dev_t dev, ino_t ino)
 {
 	pthread_mutex_lock(&open_lock);
 	for (struct open_ent **p = &open_list; *p; p = &(*p)->next) {
-		if ((*p)->dev == dev && (*p)->ino == ino && (*p)->pid == getpid()) {
+		if ((*p)->dev == dev && (*p)->ino == ino && (*p)->pid == ims__pid()) {
 			struct open_ent *e = *p;
 			*p = e->next;
 			free(e);
@@ -359,7 +373,7 @@ ims__env_open(ims_store **out, const char *path, const ims_open_opts *o)
 	}
 	st->dev = sb.st_dev;
 	st->ino = sb.st_ino;
-	st->pid = getpid();
+	st->pid = ims__pid();
 	st->flags = o->flags;
 	st->map_max = o->map_max ? o->map_max : DEFAULT_MAP_MAX;
 	pthread_rwlock_init(&st->resize_lock, NULL);
@@ -390,7 +404,7 @@ ims_store_close(ims_store *st)
 		return;
 	/* In a forked child only the memory is released: closing the parent's
 	 * environment here would drop the parent's locks. */
-	if (st->pid == getpid()) {
+	if (st->pid == ims__pid()) {
 		mdb_env_close(st->env);
 		ims__registry_del(st->dev, st->ino);
 	}

@@ -21,7 +21,7 @@ ims__check(ims_store *st)
 {
 	if (!st)
 		return IMS_INVALID;
-	if (st->pid != getpid())
+	if (st->pid != ims__pid())
 		return IMS_FORKED;
 	if (st->panicked)
 		return IMS_PANIC;

@@ -1,10 +1,13 @@
-/* util.c - error strings, names, ids, time, UTF-8 and randomness. */
+/* util.c - error strings, names, ids, time, UTF-8, the process id and
+ * randomness. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -201,11 +204,49 @@ ims__now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-int
-ims__random(void *buf, size_t len)
-{
-	unsigned char *p = buf;
+/* The process id without a system call each time: glibc no longer caches
+ * it, and ims__check() asks on every call (a put asked three times, a
+ * transcript once a body).  The value is kept in a page the kernel zeroes
+ * in the child of any fork (MADV_WIPEONFORK, Linux 4.14: fork(), _Fork(),
+ * a raw clone() alike, atfork handlers or not), so a child reads 0 and asks
+ * again.  Where the page cannot be had, every call asks. */
+static pid_t *pid_page;
+static pthread_once_t pid_once = PTHREAD_ONCE_INIT;
 
+static void
+pid_page_setup(void)
+{
+	size_t size = (size_t)sysconf(_SC_PAGESIZE);
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	               -1, 0);
+
+	if (p == MAP_FAILED)
+		return;
+	if (madvise(p, size, MADV_WIPEONFORK)) {
+		munmap(p, size);
+		return;
+	}
+	pid_page = p;
+}
+
+pid_t
+ims__pid(void)
+{
+	pid_t pid;
+
+	pthread_once(&pid_once, pid_page_setup);
+	if (!pid_page)
+		return getpid();
+	if ((pid = __atomic_load_n(pid_page, __ATOMIC_RELAXED)) == 0) {
+		pid = getpid();
+		__atomic_store_n(pid_page, pid, __ATOMIC_RELAXED);
+	}
+	return pid;
+}
+
+static int
+random_fill(unsigned char *p, size_t len)
+{
 	while (len > 0) {
 		ssize_t n = getrandom(p, len, 0);
 		if (n < 0) {
@@ -216,6 +257,37 @@ ims__random(void *buf, size_t len)
 		p += n;
 		len -= (size_t)n;
 	}
+	return 0;
+}
+
+/* Small draws (an id's 10 bytes, a lease key's 8) come from a per-thread
+ * pool refilled by one getrandom() per 256 bytes instead of one call each:
+ * the same kernel CSPRNG output, handed out once and wiped.  A pool copied
+ * into a forked child is not used there (it was filled in another
+ * process). */
+static __thread struct {
+	pid_t pid;
+	size_t n;
+	unsigned char b[256];
+} rnd_pool;
+
+int
+ims__random(void *buf, size_t len)
+{
+	pid_t pid = ims__pid();
+	int rc;
+
+	if (len > sizeof(rnd_pool.b) / 8)
+		return random_fill(buf, len);
+	if (rnd_pool.pid != pid || rnd_pool.n < len) {
+		if ((rc = random_fill(rnd_pool.b, sizeof(rnd_pool.b))))
+			return rc;
+		rnd_pool.n = sizeof(rnd_pool.b);
+		rnd_pool.pid = pid;
+	}
+	rnd_pool.n -= len;
+	memcpy(buf, rnd_pool.b + rnd_pool.n, len);
+	explicit_bzero(rnd_pool.b + rnd_pool.n, len);
 	return 0;
 }
 

@@ -25,10 +25,6 @@ const char *ims__tmpdir(const char *dir);
 /* A progress report, when there is a callback. */
 void ims__xprogress(void (*cb)(const ims_progress *, void *), void *payload,
                     uint64_t messages, uint64_t bytes, int done);
-/* 1 when the stored bytes of m are a whole Message/CPIM payload (its type
- * message/cpim, or the kept header "Content-Type: message/cpim" that
- * ims_ingest_cpim() adds), so that m's content type is the inner one. */
-int ims__msg_is_cpim(const ims_msg *m);
 
 /* ---- archive-write.c: to a file that appears under its name only when
  * complete */

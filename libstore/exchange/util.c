@@ -42,19 +42,6 @@ ims__xprogress(void (*cb)(const ims_progress *, void *), void *payload,
 	cb(&p, payload);
 }
 
-int
-ims__msg_is_cpim(const ims_msg *m)
-{
-	if (m->content_type && strncasecmp(m->content_type, "message/cpim", 12) == 0)
-		return 1;
-	/* a CPIM payload kept whole: its outer type is a kept header */
-	for (size_t i = 0; i < m->nheaders; i++)
-		if (strcasecmp(m->headers[i].name, "Content-Type") == 0 &&
-		    strncasecmp(m->headers[i].value, "message/cpim", 12) == 0)
-			return 1;
-	return 0;
-}
-
 /* A member name as messages show it: printable ASCII kept, any other
  * byte (and the backslash) as \xNN, cut to fit out. */
 const char *

@@ -42,28 +42,35 @@ check_text(ims_errinfo *err, const char *field, const char *s, size_t max)
 	return 0;
 }
 
+/* An address: its canonical form into canon (IMS_ADDR_MAX + 1 bytes),
+ * which storing it needs anyway, and its display name checked. */
 static int
-check_addr(ims_errinfo *err, const char *field, const ims_addr *a)
+check_addr(ims_errinfo *err, const char *field, const ims_addr *a, char *canon)
 {
-	char canon[IMS_ADDR_MAX + 1];
 	int rc;
 
 	if (!a->uri)
 		return fail(err, IMS_INVALID, field, "missing");
-	if ((rc = ims_addr_canon(canon, sizeof(canon), a->uri)))
+	if ((rc = ims_addr_canon(canon, IMS_ADDR_MAX + 1, a->uri)))
 		return fail(err, rc, field, rc == IMS_TOOBIG
 		            ? "address longer than 480 bytes" : "not a valid IM address");
 	return check_text(err, field, a->name, IMS_TEXT_MAX);
 }
 
+/* Every field.  The canonical addresses go into slots (IMS_ADDR_MAX + 1
+ * bytes each: owner, from, then to and cc in order), or, when slots is
+ * NULL, into one scratch buffer. */
 static int
-check_fields(const ims_msg *m, ims_errinfo *err)
+check_fields(const ims_msg *m, ims_errinfo *err, char *slots)
 {
+	char scratch[IMS_ADDR_MAX + 1];
+	size_t w = slots ? IMS_ADDR_MAX + 1 : 0;
+	char *at = slots ? slots : scratch;
 	ims_addr owner = { m->owner, NULL };
 	int rc;
 
-	if ((rc = check_addr(err, "owner", &owner)) ||
-	    (rc = check_addr(err, "from", &m->from)) ||
+	if ((rc = check_addr(err, "owner", &owner, at)) ||
+	    (rc = check_addr(err, "from", &m->from, at + w)) ||
 	    (rc = check_text(err, "message-id", m->message_id, IMS_MSGID_MAX)) ||
 	    (rc = check_text(err, "conversation", m->conversation, IMS_CONV_MAX)) ||
 	    (rc = check_text(err, "subject", m->subject, IMS_TEXT_MAX)) ||
@@ -72,7 +79,8 @@ check_fields(const ims_msg *m, ims_errinfo *err)
 		return rc;
 	for (size_t i = 0; i < m->nto + m->ncc && rc == 0; i++)
 		rc = check_addr(err, i < m->nto ? "to" : "cc",
-		                i < m->nto ? &m->to[i] : &m->cc[i - m->nto]);
+		                i < m->nto ? &m->to[i] : &m->cc[i - m->nto],
+		                at + (i + 2) * w);
 	for (size_t i = 0; i < m->nheaders && rc == 0; i++) {
 		if (!m->headers[i].name || !*m->headers[i].name || !m->headers[i].value ||
 		    strchr(m->headers[i].name, ':'))
@@ -83,8 +91,9 @@ check_fields(const ims_msg *m, ims_errinfo *err)
 	return rc;
 }
 
-int
-ims_msg_check(const ims_msg *m, ims_errinfo *err)
+/* What ims_msg_check() checks before the fields. */
+static int
+check_head(const ims_msg *m, ims_errinfo *err)
 {
 	if (err)
 		memset(err, 0, sizeof(*err));
@@ -105,35 +114,45 @@ ims_msg_check(const ims_msg *m, ims_errinfo *err)
 		return fail(err, IMS_TOOBIG, "headers", "more than 64");
 	if ((m->nto && !m->to) || (m->ncc && !m->cc) || (m->nheaders && !m->headers))
 		return fail(err, IMS_INVALID, "message", "a count without its array");
-	return check_fields(m, err);
+	return 0;
 }
 
-static int
-canon_all(ims__putreq *p, const ims_msg *m)
+int
+ims_msg_check(const ims_msg *m, ims_errinfo *err)
 {
-	size_t na = m->nto + m->ncc, slot = IMS_ADDR_MAX + 1;
-	int rc = 0;
+	int rc = check_head(m, err);
 
+	return rc ? rc : check_fields(m, err, NULL);
+}
+
+/* Check m as ims_msg_check() does and make p->c its copy with canonical
+ * addresses: check_fields() writes them where the copy points, so each
+ * address is canonicalized once. */
+static int
+check_canon(ims__putreq *p, const ims_msg *m)
+{
+	size_t na, slot = IMS_ADDR_MAX + 1;
+	int rc;
+
+	if ((rc = check_head(m, NULL)))
+		return rc;
+	na = m->nto + m->ncc;
 	p->c = *m;
 	if (!(p->strbuf = malloc((na + 2) * slot)))
 		return ENOMEM;
 	if (na && !(p->addrs = malloc(na * sizeof(*p->addrs))))
 		return ENOMEM;
-	if ((rc = ims_addr_canon(p->strbuf, slot, m->owner)) ||
-	    (rc = ims_addr_canon(p->strbuf + slot, slot, m->from.uri)))
+	if ((rc = check_fields(m, NULL, p->strbuf)))
 		return rc;
 	p->c.owner = p->strbuf;
 	p->c.from.uri = p->strbuf + slot;
-	for (size_t i = 0; i < na && rc == 0; i++) {
-		const ims_addr *a = i < m->nto ? &m->to[i] : &m->cc[i - m->nto];
-		char *s = p->strbuf + (i + 2) * slot;
-		rc = ims_addr_canon(s, slot, a->uri);
-		p->addrs[i].uri = s;
-		p->addrs[i].name = a->name;
+	for (size_t i = 0; i < na; i++) {
+		p->addrs[i].uri = p->strbuf + (i + 2) * slot;
+		p->addrs[i].name = (i < m->nto ? &m->to[i] : &m->cc[i - m->nto])->name;
 	}
 	p->c.to = p->addrs;
 	p->c.cc = p->addrs ? p->addrs + m->nto : NULL;
-	return rc;
+	return 0;
 }
 
 /* Time-ordered and never reused: above the last id issued in this store. */
@@ -168,17 +187,22 @@ new_id(ims_id *out, ims_store *st, MDB_txn *txn)
 	return ims__map_err(mdb_put(txn, st->dbi[IMS__DB_META], &k, &v, 0));
 }
 
+/* The message stored before under the same (owner, folder, Message-ID):
+ * 0 and its id, or IMS_NOTFOUND; *owner is the owner's atom (0: never
+ * interned, which the put's check and the put itself use). */
 static int
-find_existing(ims_id *out, ims_store *st, MDB_txn *txn, const ims_msg *m)
+find_existing(ims_id *out, uint32_t *owner, ims_store *st, MDB_txn *txn,
+              const ims_msg *m)
 {
 	unsigned char key[IMS_MSGID_MAX + 8];
 	MDB_val k = { 0, key };
-	uint32_t owner;
-	int rc = ims__atom_find(&owner, st, txn, IMS__ATOM_ADDR, m->owner);
+	int rc = ims__atom_find(owner, st, txn, IMS__ATOM_ADDR, m->owner);
 
-	if (rc)
+	if (rc) {
+		*owner = 0;
 		return rc;
-	k.mv_size = ims__msgid_key(key, m->message_id, owner, m->folder);
+	}
+	k.mv_size = ims__msgid_key(key, m->message_id, *owner, m->folder);
 	return ims__msgid_get(out, st, txn, &k, 1);
 }
 
@@ -213,7 +237,8 @@ ims__putreq_txn(ims_store *st, MDB_txn *txn, void *ctx)
 	ims__recx x = { 0, 0, 0, p->body.raw_crc, p->body.nchunks, 0, IMS_TIME_NONE };
 	MDB_val k = { 16, p->id.b }, v;
 	ims_id found = {{0}};
-	int rc = find_existing(&found, st, txn, &p->c);
+	uint32_t owner;
+	int rc = find_existing(&found, &owner, st, txn, &p->c);
 
 	if (rc != IMS_NOTFOUND) {
 		if (rc == 0 && !p->keep_id)
@@ -222,9 +247,12 @@ ims__putreq_txn(ims_store *st, MDB_txn *txn, void *ctx)
 	}
 	if (p->keep_id && (rc = keep_id(st, txn, &p->id)))
 		return rc;
-	if (p->check && (rc = p->check(st, txn, &p->c, p->check_arg)))
+	if (p->check && (rc = p->check(st, txn, &p->c, owner, p->check_arg)))
 		return rc;
-	if ((rc = ims__atom_intern(&x.owner_atom, st, txn, IMS__ATOM_ADDR, p->c.owner)) ||
+	/* the owner's atom was looked up above: interned only when new */
+	x.owner_atom = owner;
+	if ((!owner && (rc = ims__atom_intern(&x.owner_atom, st, txn, IMS__ATOM_ADDR,
+	                                      p->c.owner))) ||
 	    (rc = ims__atom_intern(&x.from_atom, st, txn, IMS__ATOM_ADDR, p->c.from.uri)))
 		return rc;
 	if (p->c.conversation && (rc = ims__atom_intern(&x.conv_atom, st, txn,
@@ -260,9 +288,9 @@ ims__putreq_prepare(ims__putreq *p, ims_store *st, const ims_msg *msg,
 	memset(p, 0, sizeof(*p));
 	if ((rc = ims__check(st)))
 		return rc;
-	if ((len && !body) || (rc = ims_msg_check(msg, NULL)))
-		return rc ? rc : IMS_INVALID;
-	if ((rc = canon_all(p, msg)))
+	if (len && !body)
+		return IMS_INVALID;
+	if ((rc = check_canon(p, msg)))
 		return rc;
 	p->keep_id = keep;
 	p->id = keep ? msg->id : p->id;

@@ -39,22 +39,22 @@ typedef struct defer_ctx {
 
 /* Inside the storing transaction: barring and quota. */
 static int
-defer_check(ims_store *st, MDB_txn *txn, const ims_msg *c, void *arg)
+defer_check(ims_store *st, MDB_txn *txn, const ims_msg *c, uint32_t owner,
+            void *arg)
 {
 	defer_ctx *d = arg;
 	ims_settings s;
 	ims__counter cnt;
 	ims_quota q;
-	uint32_t owner;
-	int rc = ims__atom_find(&owner, st, txn, IMS__ATOM_ADDR, c->owner);
+	int rc;
 
-	if (rc == IMS_NOTFOUND) {
+	if (!owner) {
 		/* a user never seen: defaults, nothing stored yet */
 		if (d->cfg->deferred_max_bytes && c->size > d->cfg->deferred_max_bytes)
 			d->why = IMS_REFUSAL_QUOTA;
 		return d->why ? IMS_REFUSED : 0;
 	}
-	if (rc || (rc = ims__settings_read(&s, st, txn, owner)) ||
+	if ((rc = ims__settings_read(&s, st, txn, owner)) ||
 	    (rc = ims__quota_read(&q, st, txn, owner, d->cfg)) ||
 	    (rc = ims__counter_get(&cnt, st, txn, owner, IMS_FOLDER_DEFERRED)))
 		return rc;
@@ -365,6 +365,7 @@ ims_lease_free(ims_lease *l)
 typedef struct settle_ctx {
 	const char *user;
 	ims_id token;
+	ims_id msg;         /* the one message (settle_msg_txn) */
 	int ack;            /* 1: ack, 0: release */
 	int64_t now;
 	uint64_t count;
@@ -458,32 +459,45 @@ settle_one(settle_ctx *c, ims_store *st, MDB_txn *txn, const ims_id *id,
 	return ims__delete_lazy(st, txn, id);
 }
 
+/* The user's lease record: a copy of its ids (8-byte head, 16 per id), to
+ * free; IMS_NOTFOUND when it is not there for this user. */
 static int
-settle_txn(ims_store *st, MDB_txn *txn, void *arg)
+lease_load(unsigned char **out, uint32_t *n, uint32_t *owner, ims_store *st,
+           MDB_txn *txn, const settle_ctx *c)
 {
-	settle_ctx *c = arg;
 	char canon[IMS_ADDR_MAX + 1];
-	MDB_val k = { 16, c->token.b }, v;
-	ims_settings s;
-	uint32_t owner, n;
-	unsigned char *ids;
-	int rc = user_atom(&owner, canon, st, txn, c->user);
+	MDB_val k = { 16, ims__uc(c->token.b) }, v;
+	int rc = user_atom(owner, canon, st, txn, c->user);
 
-	c->count = 0;
+	*out = NULL;
 	if (rc)
 		return rc;
 	if ((rc = mdb_get(txn, st->dbi[IMS__DB_LEASE], &k, &v)))
 		return ims__map_err(rc);
-	n = v.mv_size >= 8 ? ims__rd_be32((unsigned char *)v.mv_data + 4) : 0;
-	if (v.mv_size < 8 || v.mv_size != 8 + 16 * (size_t)n)
+	*n = v.mv_size >= 8 ? ims__rd_be32((unsigned char *)v.mv_data + 4) : 0;
+	if (v.mv_size < 8 || v.mv_size != 8 + 16 * (size_t)*n)
 		return IMS_CORRUPT;
-	if (ims__rd_be32(v.mv_data) != owner)
+	if (ims__rd_be32(v.mv_data) != *owner)
 		return IMS_NOTFOUND; /* another user's lease does not exist for this one */
-	if ((rc = ims__settings_read(&s, st, txn, owner)))
-		return rc;
-	if (!(ids = malloc(v.mv_size)))
+	if (!(*out = malloc(v.mv_size)))
 		return ENOMEM;
-	memcpy(ids, v.mv_data, v.mv_size);
+	memcpy(*out, v.mv_data, v.mv_size);
+	return 0;
+}
+
+static int
+settle_txn(ims_store *st, MDB_txn *txn, void *arg)
+{
+	settle_ctx *c = arg;
+	MDB_val k = { 16, c->token.b };
+	ims_settings s;
+	uint32_t owner, n = 0;
+	unsigned char *ids;
+	int rc = lease_load(&ids, &n, &owner, st, txn, c);
+
+	c->count = 0;
+	if (rc == 0)
+		rc = ims__settings_read(&s, st, txn, owner);
 	for (uint32_t i = 0; i < n && rc == 0; i++)
 		rc = settle_one(c, st, txn, (const ims_id *)(ids + 8 + 16 * i),
 		                ims__rd_be_time(c->token.b), &s);
@@ -493,9 +507,55 @@ settle_txn(ims_store *st, MDB_txn *txn, void *arg)
 	return rc;
 }
 
+/* The lease record less message @p at; gone with its last message. */
+static int
+lease_drop(ims_store *st, MDB_txn *txn, const settle_ctx *c,
+           const unsigned char *ids, uint32_t n, uint32_t at)
+{
+	MDB_val k = { 16, ims__uc(c->token.b) }, v;
+	unsigned char *p;
+	int rc;
+
+	if (n == 1)
+		return ims__map_err(mdb_del(txn, st->dbi[IMS__DB_LEASE], &k, NULL));
+	v.mv_size = 8 + 16 * (size_t)(n - 1);
+	if ((rc = mdb_put(txn, st->dbi[IMS__DB_LEASE], &k, &v, MDB_RESERVE)))
+		return ims__map_err(rc);
+	p = v.mv_data;
+	memcpy(p, ids, 4);
+	ims__be32(p + 4, n - 1);
+	memcpy(p + 8, ids + 8, 16 * (size_t)at);
+	memcpy(p + 8 + 16 * (size_t)at, ids + 8 + 16 * ((size_t)at + 1),
+	       16 * (size_t)(n - 1 - at));
+	return 0;
+}
+
+/* One message of a lease: settled if it is still this lease's, then taken
+ * out of the lease; a lease or message not found settles nothing. */
+static int
+settle_msg_txn(ims_store *st, MDB_txn *txn, void *arg)
+{
+	settle_ctx *c = arg;
+	ims_settings s;
+	uint32_t owner, n = 0, at;
+	unsigned char *ids;
+	int rc = lease_load(&ids, &n, &owner, st, txn, c);
+
+	c->count = 0;
+	if (rc)
+		return rc == IMS_NOTFOUND ? 0 : rc;
+	for (at = 0; at < n && memcmp(ids + 8 + 16 * (size_t)at, c->msg.b, 16); at++)
+		;
+	if (at < n && (rc = ims__settings_read(&s, st, txn, owner)) == 0 &&
+	    (rc = settle_one(c, st, txn, &c->msg, ims__rd_be_time(c->token.b), &s)) == 0)
+		rc = lease_drop(st, txn, c, ids, n, at);
+	free(ids);
+	return rc;
+}
+
 static int
 settle(uint64_t *count, ims_store *st, const char *user, const char *token,
-       int ack)
+       const ims_id *msg, int ack)
 {
 	settle_ctx c;
 	int rc;
@@ -508,7 +568,9 @@ settle(uint64_t *count, ims_store *st, const char *user, const char *token,
 	c.user = user;
 	c.ack = ack;
 	c.now = ims__now_us();
-	rc = ims__write(st, settle_txn, &c);
+	if (msg)
+		c.msg = *msg;
+	rc = ims__write(st, msg ? settle_msg_txn : settle_txn, &c);
 	if (rc == 0 && count)
 		*count = c.count;
 	return rc;
@@ -518,12 +580,45 @@ int
 ims_deferred_ack(uint64_t *count, ims_store *st, const char *user,
                  const char *token)
 {
-	return settle(count, st, user, token, 1);
+	return settle(count, st, user, token, NULL, 1);
 }
 
 int
 ims_deferred_release(uint64_t *count, ims_store *st, const char *user,
                      const char *token)
 {
-	return settle(count, st, user, token, 0);
+	return settle(count, st, user, token, NULL, 0);
+}
+
+/* One message at a time, as each delivery's answer comes (the daemon's
+ * push): by the store id, which the lease record holds. */
+static int
+settle_msg(int *settled, ims_store *st, const char *user, const char *token,
+           const ims_id *id, int ack)
+{
+	uint64_t n = 0;
+	int rc;
+
+	if (settled)
+		*settled = 0;
+	if (!id)
+		return IMS_INVALID;
+	rc = settle(&n, st, user, token, id, ack);
+	if (rc == 0 && settled)
+		*settled = n != 0;
+	return rc;
+}
+
+int
+ims_deferred_ack_msg(int *settled, ims_store *st, const char *user,
+                     const char *token, const ims_id *id)
+{
+	return settle_msg(settled, st, user, token, id, 1);
+}
+
+int
+ims_deferred_release_msg(int *settled, ims_store *st, const char *user,
+                         const char *token, const ims_id *id)
+{
+	return settle_msg(settled, st, user, token, id, 0);
 }

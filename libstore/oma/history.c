@@ -88,20 +88,15 @@ conv_nameable(const char *conv)
 
 /* Inside the storing transaction: the user's history activation. */
 static int
-record_check(ims_store *st, MDB_txn *txn, const ims_msg *c, void *arg)
+record_check(ims_store *st, MDB_txn *txn, const ims_msg *c, uint32_t owner,
+             void *arg)
 {
 	ims_settings s = IMS_SETTINGS_INIT;
-	uint32_t owner;
-	int rc = ims__atom_find(&owner, st, txn, IMS__ATOM_ADDR, c->owner);
+	int rc;
 
 	(void)arg;
-	if (rc == 0)
-		rc = ims__settings_read(&s, st, txn, owner);
-	else if (rc == IMS_NOTFOUND) {
-		rc = 0; /* a user never seen: the defaults */
-		owner = 0;
-	}
-	if (rc)
+	/* a user never seen (owner 0): the defaults */
+	if (owner && (rc = ims__settings_read(&s, st, txn, owner)))
 		return rc;
 	if (!(c->mode == IMS_MODE_SESSION ? s.history_session : s.history_pager))
 		return IMS_REFUSED; /* IMS_REFUSAL_INACTIVE */

@@ -579,7 +579,7 @@ ims_query_free(ims_query *q)
 	if (!q)
 		return;
 	/* in a forked child the transaction is the parent's: leave it alone */
-	if (q->st && q->st->pid == getpid()) {
+	if (q->st && q->st->pid == ims__pid()) {
 		for (size_t i = 0; i < q->nsrc; i++)
 			mdb_cursor_close(q->srcs[i].cur);
 		if (q->txn && !q->txn_shared)

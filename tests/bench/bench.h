@@ -89,6 +89,10 @@ typedef struct engine {
 	/* durable store of one message, one transaction (group commit is the
 	 * engine's business): 0, 1 (already there) or -1 */
 	int (*put)(void *ctx, const bmsg *m);
+	/* the same, the engine committing each queue of concurrent stores in
+	 * one transaction (a leader per group, as imstore's ims_put does);
+	 * NULL when put already does */
+	int (*put_group)(void *ctx, const bmsg *m);
 	/* load a data set as fast as the engine can, durably */
 	int (*bulk)(void *h, const bset *s, int threads);
 	/* the queries: number of messages returned (or -1), bytes read */
@@ -98,6 +102,9 @@ typedef struct engine {
 	                   uint64_t *bytes);
 	long (*by_sender)(void *ctx, const char *sender, int64_t lo, int64_t hi);
 	long (*by_type)(void *ctx, const char *type, int64_t lo, int64_t hi);
+	/* the same over the engine's (media type, received) index; NULL: by_type
+	 * already does */
+	long (*by_type_indexed)(void *ctx, const char *type, int64_t lo, int64_t hi);
 	/* delete the messages received in [lo, hi), in write transactions of
 	 * the engine's choosing: *txns of them, the longest *longest_s seconds
 	 * (< 0: one transaction, timed by the caller) */
@@ -121,6 +128,11 @@ extern const engine bench_sqlite;
 
 /* raw LMDB: the batched-insert ceiling (records/s), 1000 per commit */
 double lmdb_ceiling(const char *dir, const bset *s, size_t n, size_t per_commit);
+/* the same into a tree first loaded with @p pre (not timed, not synced
+ * record by record): the records of @p s inserted, per_commit a durable
+ * commit; records/s */
+double lmdb_ceiling_tree(const char *dir, const bset *pre, const bset *s,
+                         size_t per_commit);
 
 /* ---------------------------------------------------------------- workloads */
 
@@ -140,7 +152,12 @@ typedef struct side {
 	double bulk_rate, bulk_small_rate;
 	double s1_rate, s1_p50, s1_p99;
 	double s64_rate, s64_p50, s64_p99;
+	/* the fair pass: the same with put_group, or put again when the
+	 * engine has none (its put is already a group commit) */
+	double g1_rate, g1_p50, g1_p99, g64_rate, g64_p50, g64_p99;
 	double page[2], lease[2], transcript[2], sender[2], type[2]; /* [0] large, [1] small */
+	double type_fair[2];     /* 7b as the engine's type index answers it */
+	long type_fair_n[2];
 	double lease_finish[2];  /* the deferred part of the lease+acks, all users; NAN: none */
 	long page_n[2], lease_n[2], transcript_n[2], sender_n[2], type_n[2];
 	double scan_mbs, scan_secs, scan_rss_mib, scan_anon_mib, scan_file_mib;

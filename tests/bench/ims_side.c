@@ -345,9 +345,17 @@ ims_compact_copy(void *h, const char *dest)
 	return 0;
 }
 
+/* put already commits each queue of concurrent stores in one transaction
+ * (group commit) and type: already plans over ix_type: no put_group, no
+ * by_type_indexed */
 const engine bench_imstore = {
-	"imstore", ims_open, ims_close, ims_thread_open, ims_thread_close,
-	ims_put1, ims_bulk_load, ims_deferred_page, ims_lease_ack, ims_transcript,
-	ims_by_sender, ims_by_type, ims_purge_slice, ims_scan, ims_stored_bytes,
-	ims_finish, ims_compact_copy,
+	.name = "imstore", .open = ims_open, .close = ims_close,
+	.thread_open = ims_thread_open, .thread_close = ims_thread_close,
+	.put = ims_put1, .put_group = NULL, .bulk = ims_bulk_load,
+	.deferred_page = ims_deferred_page, .lease_ack = ims_lease_ack,
+	.transcript = ims_transcript, .by_sender = ims_by_sender,
+	.by_type = ims_by_type, .by_type_indexed = NULL,
+	.purge_slice = ims_purge_slice, .scan = ims_scan,
+	.stored_bytes = ims_stored_bytes, .finish = ims_finish,
+	.compact_copy = ims_compact_copy,
 };

@@ -157,7 +157,7 @@ typedef struct result {
 
 static result results[128];
 static size_t nresults;
-static char notes[64][256];
+static char notes[64][512];
 static size_t nnotes;
 
 void

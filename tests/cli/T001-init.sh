@@ -40,7 +40,7 @@ test_expect_success 'a new store is empty' '
 
 test_expect_success 'init on an existing store fails and keeps it' '
 	put_msg sip:bob@example.com sip:alice@example.com keep1 >/dev/null &&
-	test_expect_code 1 imstore init >out 2>err &&
+	test_expect_code 73 imstore init >out 2>err &&
 	test_must_be_empty out &&
 	echo "imstore: store ${SQ}$IMSTORE_STORE${SQ} already exists" >expect &&
 	test_cmp expect err &&
@@ -65,23 +65,23 @@ test_expect_success 'init --format json' '
 '
 
 test_expect_success 'init takes no operands' '
-	test_expect_code 2 imstore --store x init extra 2>err &&
+	test_expect_code 64 imstore --store x init extra 2>err &&
 	grep "^imstore: init takes no operands" err &&
 	test ! -e x
 '
 
 test_expect_success 'init below a missing directory fails clearly' '
-	test_expect_code 1 imstore --store no/such/dir init 2>err &&
+	test_expect_code 66 imstore --store no/such/dir init 2>err &&
 	echo "imstore: cannot create store ${SQ}no/such/dir${SQ}: no such file or directory" >expect &&
 	test_cmp expect err
 '
 
 test_expect_success 'a regular file is not a store' '
 	echo hello >afile &&
-	test_expect_code 1 imstore --store afile list 2>err &&
+	test_expect_code 66 imstore --store afile list 2>err &&
 	echo "imstore: cannot open store ${SQ}afile${SQ}: not an imstore store" >expect &&
 	test_cmp expect err &&
-	test_expect_code 1 imstore --store afile init 2>err &&
+	test_expect_code 66 imstore --store afile init 2>err &&
 	echo "imstore: cannot create store ${SQ}afile${SQ}: not an imstore store" >expect &&
 	test_cmp expect err &&
 	echo hello >expect &&
@@ -90,14 +90,14 @@ test_expect_success 'a regular file is not a store' '
 
 test_expect_success 'a directory holding other files is not a store' '
 	mkdir other && echo x >other/notes &&
-	test_expect_code 1 imstore --store other list 2>err &&
+	test_expect_code 66 imstore --store other list 2>err &&
 	echo "imstore: cannot open store ${SQ}other${SQ}: not an imstore store" >expect &&
 	test_cmp expect err
 '
 
 test_expect_success 'a missing store suggests imstore init' '
 	for cmd in list stats "show 01M80SEB8JR9WEK5WW19K1MNXD" "delete --all"; do
-		test_expect_code 1 imstore --store missing $cmd 2>err &&
+		test_expect_code 66 imstore --store missing $cmd 2>err &&
 		echo "imstore: no store at ${SQ}missing${SQ} (create one with ${SQ}imstore init${SQ})" >expect &&
 		test_cmp expect err || return 1
 	done &&
@@ -105,7 +105,7 @@ test_expect_success 'a missing store suggests imstore init' '
 '
 
 test_expect_success 'put to a missing store fails and creates nothing' '
-	echo hi | test_expect_code 1 imstore --store missing put -o sip:a@example.com \
+	echo hi | test_expect_code 66 imstore --store missing put -o sip:a@example.com \
 		-f sip:b@example.com -m m1 2>err &&
 	grep "^imstore: no store at ${SQ}missing${SQ}" err &&
 	test ! -e missing

@@ -119,23 +119,23 @@ test_expect_success 'a 3 MiB random body round-trips exactly' '
 
 test_expect_success 'missing --owner, --from or --message-id is a usage error' '
 	imstore list --count >before &&
-	echo x | test_expect_code 2 imstore put -f $ALICE -m u1 2>err &&
+	echo x | test_expect_code 64 imstore put -f $ALICE -m u1 2>err &&
 	echo "imstore: the message needs --owner" >expect && test_cmp expect err &&
-	echo x | test_expect_code 2 imstore put -o $BOB -m u1 2>err &&
+	echo x | test_expect_code 64 imstore put -o $BOB -m u1 2>err &&
 	echo "imstore: the message needs --from" >expect && test_cmp expect err &&
-	echo x | test_expect_code 2 imstore put -o $BOB -f $ALICE 2>err &&
+	echo x | test_expect_code 64 imstore put -o $BOB -f $ALICE 2>err &&
 	echo "imstore: the message needs --message-id" >expect && test_cmp expect err &&
 	imstore list --count >after &&
 	test_cmp before after
 '
 
 test_expect_success 'more than one FILE is a usage error' '
-	test_expect_code 2 imstore put -o $BOB -f $ALICE -m u2 bin bin 2>err &&
+	test_expect_code 64 imstore put -o $BOB -f $ALICE -m u2 bin bin 2>err &&
 	grep "^imstore: put takes at most one FILE" err
 '
 
 test_expect_success 'an unreadable FILE is refused' '
-	test_expect_code 1 imstore put -o $BOB -f $ALICE -m u3 no-such-file 2>err &&
+	test_expect_code 66 imstore put -o $BOB -f $ALICE -m u3 no-such-file 2>err &&
 	echo "imstore: cannot read ${SQ}no-such-file${SQ}: no such file or directory" >expect &&
 	test_cmp expect err
 '
@@ -146,7 +146,7 @@ refused_put () {
 	rp_id=$1
 	shift
 	imstore list --count >count.before &&
-	echo body | test_expect_code 1 imstore put -m "$rp_id" "$@" 2>err &&
+	echo body | test_expect_code 65 imstore put -m "$rp_id" "$@" 2>err &&
 	grep "^imstore: " err &&
 	! grep -i "mdb" err &&
 	imstore list --count >count.after &&
@@ -187,11 +187,11 @@ test_expect_success 'quotes and backslashes survive in JSON' '
 
 test_expect_success 'invalid addresses are refused' '
 	refused_put bad10 -o bob -f $ALICE &&
-	echo body | test_expect_code 2 imstore put -m bad11 -o $BOB -f "not an address" 2>err &&
+	echo body | test_expect_code 64 imstore put -m bad11 -o $BOB -f "not an address" 2>err &&
 	grep "^imstore: invalid address ${SQ}not an address${SQ}: unexpected character in uri" err &&
 	refused_put bad12 -o $BOB -f $ALICE --to "example.com" &&
 	refused_put bad13 -o "sip:bob@exa$(printf "\001")mple.com" -f $ALICE &&
-	echo body | test_expect_code 2 imstore put -m bad14 -o $BOB -f $ALICE --cc "" 2>err &&
+	echo body | test_expect_code 64 imstore put -m bad14 -o $BOB -f $ALICE --cc "" 2>err &&
 	grep "^imstore: invalid address ${SQ}${SQ}: empty address" err &&
 	refused_put bad15 -o "" -f $ALICE
 '
@@ -226,10 +226,10 @@ test_expect_success 'a Message-ID of 4096 bytes is refused with a clear error' '
 '
 
 test_expect_success 'the error names the field at fault and stays short' '
-	echo x | test_expect_code 1 imstore put -o $BOB -f $ALICE -m bad20 \
+	echo x | test_expect_code 65 imstore put -o $BOB -f $ALICE -m bad20 \
 		--subject "$(printf "a\001b")" 2>err &&
 	grep -i "subject" err &&
-	echo x | test_expect_code 1 imstore put -o $BOB -f $ALICE -m "$m4096" 2>err &&
+	echo x | test_expect_code 65 imstore put -o $BOB -f $ALICE -m "$m4096" 2>err &&
 	grep -i "message-id" err &&
 	test $(wc -c <err) -lt 300
 '
@@ -253,35 +253,35 @@ test_expect_success 'an owner address over the limit is refused' '
 '
 
 test_expect_success 'unknown --folder, --mode and --state are usage errors' '
-	echo x | test_expect_code 2 imstore put -o $BOB -f $ALICE -m e1 --folder inbox 2>err &&
+	echo x | test_expect_code 64 imstore put -o $BOB -f $ALICE -m e1 --folder inbox 2>err &&
 	echo "imstore: unknown folder ${SQ}inbox${SQ} (expected deferred or history)" >expect &&
 	test_cmp expect err &&
-	echo x | test_expect_code 2 imstore put -o $BOB -f $ALICE -m e1 --mode fax 2>err &&
+	echo x | test_expect_code 64 imstore put -o $BOB -f $ALICE -m e1 --mode fax 2>err &&
 	echo "imstore: unknown mode ${SQ}fax${SQ} (expected pager, large or session)" >expect &&
 	test_cmp expect err &&
-	echo x | test_expect_code 2 imstore put -o $BOB -f $ALICE -m e1 --state lost 2>err &&
+	echo x | test_expect_code 64 imstore put -o $BOB -f $ALICE -m e1 --state lost 2>err &&
 	echo "imstore: unknown state ${SQ}lost${SQ} (expected stored, pending, delivering, delivered or failed)" >expect &&
 	test_cmp expect err
 '
 
 test_expect_success 'an invalid --received time is a usage error' '
-	echo x | test_expect_code 2 imstore put -o $BOB -f $ALICE -m e2 --received yesterday-ish 2>err &&
+	echo x | test_expect_code 64 imstore put -o $BOB -f $ALICE -m e2 --received yesterday-ish 2>err &&
 	grep "^imstore: invalid time ${SQ}yesterday-ish${SQ} for --received" err &&
-	echo x | test_expect_code 2 imstore put -o $BOB -f $ALICE -m e2 --received 2026-13-01T00:00:00Z 2>err &&
+	echo x | test_expect_code 64 imstore put -o $BOB -f $ALICE -m e2 --received 2026-13-01T00:00:00Z 2>err &&
 	grep "^imstore: invalid time" err
 '
 
 test_expect_success 'an impossible --received date or offset is a usage error' '
-	echo x | test_expect_code 2 imstore put -o $BOB -f $ALICE -m e4 \
+	echo x | test_expect_code 64 imstore put -o $BOB -f $ALICE -m e4 \
 		--received 2026-02-30T00:00:00Z 2>err &&
 	grep "^imstore: invalid time" err &&
-	echo x | test_expect_code 2 imstore put -o $BOB -f $ALICE -m e5 \
+	echo x | test_expect_code 64 imstore put -o $BOB -f $ALICE -m e5 \
 		--received 2026-01-01T00:00:00+ab:cd 2>err &&
 	grep "^imstore: invalid time" err
 '
 
 test_expect_success 'an invalid -H header is a usage error' '
-	echo x | test_expect_code 2 imstore put -o $BOB -f $ALICE -m e3 -H "no colon" 2>err &&
+	echo x | test_expect_code 64 imstore put -o $BOB -f $ALICE -m e3 -H "no colon" 2>err &&
 	echo "imstore: invalid header ${SQ}no colon${SQ} (expected ${SQ}NAME: VALUE${SQ})" >expect &&
 	test_cmp expect err
 '
@@ -313,7 +313,7 @@ test_expect_success 'received times with an offset and fractions are stored in U
 test_expect_success 'an --expires duration past the year 9999 is refused, not wrapped into the past' '
 	imstore list --count >before &&
 	for d in 20000000w 100000000w 99999999d1w 5000000w " 1h" "1h 5m" "1h+5m" "-1h"; do
-		printf x | test_expect_code 2 imstore put -o sip:dur@example.com -f sip:a@example.com \
+		printf x | test_expect_code 64 imstore put -o sip:dur@example.com -f sip:a@example.com \
 			-m "dur-$d" --expires "$d" 2>err &&
 		grep "invalid time .$d. for --expires" err || return 1
 	done &&

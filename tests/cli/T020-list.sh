@@ -261,42 +261,42 @@ test_expect_success 'indexed plans and full scans give the same answers' '
 '
 
 test_expect_success 'an invalid filter exits 2 and quotes the filter' '
-	test_expect_code 2 imstore list foo:bar 2>err &&
+	test_expect_code 64 imstore list foo:bar 2>err &&
 	echo "imstore: invalid filter ${SQ}foo:bar${SQ}: unknown search term ${SQ}foo${SQ} (did you mean ${SQ}from${SQ}?)" >expect &&
 	test_cmp expect err &&
-	test_expect_code 2 imstore list owner:bob 2>err &&
+	test_expect_code 64 imstore list owner:bob 2>err &&
 	echo "imstore: invalid filter ${SQ}owner:bob${SQ}: invalid address ${SQ}bob${SQ} (an address starts with its scheme, e.g. sip:bob@example.com)" >expect &&
 	test_cmp expect err &&
-	test_expect_code 2 imstore list "(" owner:$BOB 2>err &&
+	test_expect_code 64 imstore list "(" owner:$BOB 2>err &&
 	grep "^imstore: invalid filter ${SQ}( owner:$BOB${SQ}: expected ${SQ})${SQ}" err &&
-	test_expect_code 2 imstore list size:abc 2>err &&
+	test_expect_code 64 imstore list size:abc 2>err &&
 	grep "^imstore: invalid filter ${SQ}size:abc${SQ}: invalid size" err &&
-	test_expect_code 2 imstore list date:2026-02-30 2>err &&
+	test_expect_code 64 imstore list date:2026-02-30 2>err &&
 	grep "^imstore: invalid filter ${SQ}date:2026-02-30${SQ}: invalid date ${SQ}2026-02-30${SQ} (no such date)" err &&
-	test_expect_code 2 imstore list subject: 2>err &&
+	test_expect_code 64 imstore list subject: 2>err &&
 	grep "^imstore: invalid filter ${SQ}subject:${SQ}: missing value" err &&
-	test_expect_code 2 imstore list sip:bob@example.com 2>err &&
+	test_expect_code 64 imstore list sip:bob@example.com 2>err &&
 	grep "^imstore: invalid filter ${SQ}sip:bob@example.com${SQ}: unknown search term ${SQ}sip${SQ}" err &&
-	test_expect_code 2 imstore list "owner:$BOB and" 2>err &&
+	test_expect_code 64 imstore list "owner:$BOB and" 2>err &&
 	grep "^imstore: invalid filter .*: expected a search term after ${SQ}and${SQ}" err
 '
 
 test_expect_success 'an invalid filter is reported before the store is opened' '
-	test_expect_code 2 imstore --store missing list foo:bar 2>err &&
+	test_expect_code 64 imstore --store missing list foo:bar 2>err &&
 	grep "^imstore: invalid filter" err
 '
 
 test_expect_success 'invalid --limit and --cursor are usage errors' '
-	test_expect_code 2 imstore list --limit 0 2>err &&
+	test_expect_code 64 imstore list --limit 0 2>err &&
 	echo "imstore: invalid number ${SQ}0${SQ} for --limit (expected 1 or more)" >expect &&
 	test_cmp expect err &&
-	test_expect_code 2 imstore list --limit -3 2>err &&
-	test_expect_code 2 imstore list --limit x 2>err &&
-	test_expect_code 2 imstore list --limit " 5" 2>err &&
-	test_expect_code 2 imstore list --limit " -1" 2>err &&
+	test_expect_code 64 imstore list --limit -3 2>err &&
+	test_expect_code 64 imstore list --limit x 2>err &&
+	test_expect_code 64 imstore list --limit " 5" 2>err &&
+	test_expect_code 64 imstore list --limit " -1" 2>err &&
 	echo "imstore: invalid number ${SQ} -1${SQ} for --limit (expected 1 or more)" >expect &&
 	test_cmp expect err &&
-	test_expect_code 2 imstore list --cursor bogus 2>err &&
+	test_expect_code 64 imstore list --cursor bogus 2>err &&
 	echo "imstore: invalid cursor ${SQ}bogus${SQ}" >expect &&
 	test_cmp expect err
 '

@@ -137,7 +137,7 @@ test_expect_success 'show by Message-ID with --owner' '
 test_expect_success 'a Message-ID in both folders needs --folder' '
 	echo deferred | imstore put -o $BOB -f $ALICE -m twice >id.d &&
 	echo history | imstore put -o $BOB -f $ALICE -m twice --folder history >id.h &&
-	test_expect_code 1 imstore show -o $BOB twice 2>err &&
+	test_expect_code 64 imstore show -o $BOB twice 2>err &&
 	echo "imstore: message-id ${SQ}twice${SQ} is in both folders (give --folder)" >expect &&
 	test_cmp expect err &&
 	imstore show -o $BOB --folder history --raw twice >out &&
@@ -149,49 +149,49 @@ test_expect_success 'a Message-ID in both folders needs --folder' '
 '
 
 test_expect_success 'a Message-ID without --owner is a usage error' '
-	test_expect_code 2 imstore show txt1@example.com 2>err &&
+	test_expect_code 64 imstore show txt1@example.com 2>err &&
 	echo "imstore: ${SQ}txt1@example.com${SQ} is not an id; to show by Message-ID give --owner" >expect &&
 	test_cmp expect err
 '
 
 test_expect_success 'an unknown id exits 1: no message' '
-	test_expect_code 1 imstore show 01M80SEB8JR9WEK5WW19K1MNXD >out 2>err &&
+	test_expect_code 68 imstore show 01M80SEB8JR9WEK5WW19K1MNXD >out 2>err &&
 	test_must_be_empty out &&
 	echo "imstore: no message ${SQ}01M80SEB8JR9WEK5WW19K1MNXD${SQ}" >expect &&
 	test_cmp expect err &&
-	test_expect_code 1 imstore show --raw 01M80SEB8JR9WEK5WW19K1MNXD >out 2>err &&
+	test_expect_code 68 imstore show --raw 01M80SEB8JR9WEK5WW19K1MNXD >out 2>err &&
 	test_must_be_empty out &&
 	test_cmp expect err
 '
 
 test_expect_success 'an unknown Message-ID or owner exits 1: no message' '
-	test_expect_code 1 imstore show -o $BOB nosuch 2>err &&
+	test_expect_code 68 imstore show -o $BOB nosuch 2>err &&
 	echo "imstore: no message ${SQ}nosuch${SQ}" >expect &&
 	test_cmp expect err &&
-	test_expect_code 1 imstore show -o sip:nobody@example.com txt1@example.com 2>err &&
+	test_expect_code 68 imstore show -o sip:nobody@example.com txt1@example.com 2>err &&
 	echo "imstore: no message ${SQ}txt1@example.com${SQ}" >expect &&
 	test_cmp expect err &&
-	test_expect_code 1 imstore show -o $BOB --folder deferred txt1@example.com 2>err &&
+	test_expect_code 68 imstore show -o $BOB --folder deferred txt1@example.com 2>err &&
 	test_cmp expect err
 '
 
 test_expect_success 'show needs exactly one operand' '
-	test_expect_code 2 imstore show 2>err &&
+	test_expect_code 64 imstore show 2>err &&
 	echo "imstore: show takes one ID or Message-ID" >expect &&
 	test_cmp expect err &&
-	test_expect_code 2 imstore show "$(cat id.txt)" "$(cat id.bin)" 2>err &&
+	test_expect_code 64 imstore show "$(cat id.txt)" "$(cat id.bin)" 2>err &&
 	test_cmp expect err
 '
 
 test_expect_success 'an unknown --folder is a usage error' '
-	test_expect_code 2 imstore show -o $BOB --folder inbox twice 2>err &&
+	test_expect_code 64 imstore show -o $BOB --folder inbox twice 2>err &&
 	echo "imstore: unknown folder ${SQ}inbox${SQ} (expected deferred or history)" >expect &&
 	test_cmp expect err
 '
 
 test_expect_success 'show of a deleted message: no message' '
 	imstore delete "$(cat id.nonl)" >/dev/null &&
-	test_expect_code 1 imstore show "$(cat id.nonl)" 2>err &&
+	test_expect_code 68 imstore show "$(cat id.nonl)" 2>err &&
 	echo "imstore: no message ${SQ}$(cat id.nonl)${SQ}" >expect &&
 	test_cmp expect err
 '

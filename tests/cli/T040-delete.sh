@@ -25,7 +25,7 @@ test_expect_success 'setup: ten messages' '
 '
 
 test_expect_success 'delete needs a filter, ids or --all' '
-	test_expect_code 2 imstore delete 2>err &&
+	test_expect_code 64 imstore delete 2>err &&
 	echo "imstore: delete needs a FILTER or IDs (or --all for every message)" >expect &&
 	test_cmp expect err &&
 	echo 10 | count_is
@@ -33,11 +33,11 @@ test_expect_success 'delete needs a filter, ids or --all' '
 
 test_expect_success 'a filter that matches everything is refused without --all' '
 	echo "imstore: refusing to delete every message without --all" >expect &&
-	test_expect_code 2 imstore delete "*" 2>err &&
+	test_expect_code 64 imstore delete "*" 2>err &&
 	test_cmp expect err &&
-	test_expect_code 2 imstore delete "" 2>err &&
+	test_expect_code 64 imstore delete "" 2>err &&
 	test_cmp expect err &&
-	test_expect_code 2 imstore delete -- "*" "*" 2>err &&
+	test_expect_code 64 imstore delete -- "*" "*" 2>err &&
 	test_cmp expect err &&
 	echo 10 | count_is
 '
@@ -63,7 +63,7 @@ test_expect_success 'delete one id' '
 	echo "deleted 1 message (3 bytes)" >expect &&
 	test_cmp expect out &&
 	echo 9 | count_is &&
-	test_expect_code 1 imstore show "$(cat id.3)" 2>/dev/null
+	test_expect_code 68 imstore show "$(cat id.3)" 2>/dev/null
 '
 
 test_expect_success 'delete several ids' '
@@ -77,7 +77,7 @@ test_expect_success 'delete several ids' '
 '
 
 test_expect_success 'an id that is not there: an error, the others are deleted' '
-	test_expect_code 1 imstore delete "$(cat id.3)" "$(cat id.5)" >out 2>err &&
+	test_expect_code 68 imstore delete "$(cat id.3)" "$(cat id.5)" >out 2>err &&
 	echo "deleted 1 message (5 bytes)" >expect &&
 	test_cmp expect out &&
 	echo "imstore: no message ${SQ}$(cat id.3)${SQ}" >expect &&
@@ -109,7 +109,7 @@ test_expect_success 'a filter that matches nothing deletes nothing' '
 '
 
 test_expect_success 'an invalid filter is a usage error and deletes nothing' '
-	test_expect_code 2 imstore delete owner:carol 2>err &&
+	test_expect_code 64 imstore delete owner:carol 2>err &&
 	grep "^imstore: invalid filter ${SQ}owner:carol${SQ}" err &&
 	echo 3 | count_is
 '
@@ -138,7 +138,7 @@ test_expect_success 'delete --batch' '
 	imstore delete --batch 2 owner:sip:batch@example.com >out &&
 	echo "deleted 7 messages (77 bytes)" >expect &&
 	test_cmp expect out &&
-	test_expect_code 2 imstore delete --batch 0 msgid:x 2>err &&
+	test_expect_code 64 imstore delete --batch 0 msgid:x 2>err &&
 	echo "imstore: invalid number ${SQ}0${SQ} for --batch (expected 1 to 1000000)" >expect &&
 	test_cmp expect err
 '

@@ -120,7 +120,7 @@ test_expect_success 'stored_bytes is smaller than bytes for a compressible body'
 '
 
 test_expect_success 'stats takes no operands' '
-	test_expect_code 2 imstore stats extra 2>err &&
+	test_expect_code 64 imstore stats extra 2>err &&
 	echo "imstore: stats takes no operands" >expect &&
 	test_cmp expect err
 '
@@ -197,10 +197,48 @@ test_expect_success 'the reports in JSON; they validate' '
 	fi
 '
 
+test_expect_success 'stats --owners --sort bytes ranks and chooses the owners by bytes' '
+	imstore -s sorted init >/dev/null &&
+	for i in 1 2 3; do
+		echo hi | imstore -s sorted put -o sip:many@example.com -f sip:a@example.com -m s$i \
+			>/dev/null || return 1
+	done &&
+	head -c 9000 /dev/zero | tr "\0" b |
+		imstore -s sorted put -o sip:big@example.com -f sip:a@example.com -m b1 >/dev/null &&
+	echo hello | imstore -s sorted put -o sip:one@example.com -f sip:a@example.com -m o1 \
+		>/dev/null &&
+	imstore -s sorted stats --owners --sort count | sed -n "/^top owners:/,\$p" >out &&
+	cat >expect <<-\EOF &&
+	top owners:
+	  sip:many@example.com: 3 messages, 9 bytes
+	  sip:big@example.com: 1 message, 9000 bytes
+	  sip:one@example.com: 1 message, 6 bytes
+	EOF
+	test_cmp expect out &&
+	imstore -s sorted stats --sort bytes | sed -n "/^top owners:/,\$p" >out &&
+	cat >expect <<-\EOF &&
+	top owners:
+	  sip:big@example.com: 1 message, 9000 bytes
+	  sip:many@example.com: 3 messages, 9 bytes
+	  sip:one@example.com: 1 message, 6 bytes
+	EOF
+	test_cmp expect out &&
+	imstore -s sorted stats --owners --sort bytes --top 1 --format json >out.json &&
+	json_get top_owners <out.json >got &&
+	echo "[{\"bytes\":9000,\"messages\":1,\"owner\":\"sip:big@example.com\"}]" >expect &&
+	test_cmp_json expect got &&
+	imstore -s sorted stats --owners --top 1 --format json >out.json &&
+	json_get top_owners <out.json >got &&
+	echo "[{\"bytes\":9,\"messages\":3,\"owner\":\"sip:many@example.com\"}]" >expect &&
+	test_cmp_json expect got &&
+	test_expect_code 64 imstore -s sorted stats --sort size 2>err &&
+	grep "expected count or bytes" err
+'
+
 test_expect_success 'stats --top needs a number from 1 to 10000' '
-	test_expect_code 2 imstore $Q stats --top 0 2>err &&
+	test_expect_code 64 imstore $Q stats --top 0 2>err &&
 	grep "invalid number .0. for --top" err &&
-	test_expect_code 2 imstore $Q stats --top 10001
+	test_expect_code 64 imstore $Q stats --top 10001
 '
 
 test_done

@@ -49,7 +49,7 @@ test_expect_success '--format before and after the command' '
 '
 
 test_expect_success '-- ends the options' '
-	test_expect_code 2 imstore -s other list -- --count 2>err &&
+	test_expect_code 64 imstore -s other list -- --count 2>err &&
 	grep "^imstore: invalid filter ${SQ}--count${SQ}" err
 '
 
@@ -103,10 +103,10 @@ test_expect_success 'imstore --help and help list the commands' '
 '
 
 test_expect_success 'imstore without a command: usage on stderr, exit 2' '
-	test_expect_code 2 imstore >out 2>err &&
+	test_expect_code 64 imstore >out 2>err &&
 	test_must_be_empty out &&
 	head -n 1 err | grep "^usage: imstore " &&
-	test_expect_code 2 imstore --store other 2>err &&
+	test_expect_code 64 imstore --store other 2>err &&
 	head -n 1 err | grep "^usage: imstore "
 '
 
@@ -119,41 +119,41 @@ test_expect_success '--version' '
 '
 
 test_expect_success 'an unknown command exits 2' '
-	test_expect_code 2 imstore frobnicate 2>err &&
+	test_expect_code 64 imstore frobnicate 2>err &&
 	echo "imstore: unknown command ${SQ}frobnicate${SQ} (run ${SQ}imstore --help${SQ})" >expect &&
 	test_cmp expect err
 '
 
 test_expect_success 'an unknown option exits 2, before or after the command' '
-	test_expect_code 2 imstore -s other list --frobnicate 2>err &&
+	test_expect_code 64 imstore -s other list --frobnicate 2>err &&
 	echo "imstore: unknown option ${SQ}--frobnicate${SQ} for list" >expect &&
 	test_cmp expect err &&
-	test_expect_code 2 imstore --frobnicate list 2>err &&
+	test_expect_code 64 imstore --frobnicate list 2>err &&
 	echo "imstore: unknown option ${SQ}--frobnicate${SQ}" >expect &&
 	test_cmp expect err &&
-	test_expect_code 2 imstore -s other list -Z 2>err &&
+	test_expect_code 64 imstore -s other list -Z 2>err &&
 	echo "imstore: unknown option ${SQ}-Z${SQ} for list" >expect &&
 	test_cmp expect err
 '
 
 test_expect_success 'an option of another command is unknown' '
-	test_expect_code 2 imstore -s other stats --limit 3 2>err &&
+	test_expect_code 64 imstore -s other stats --limit 3 2>err &&
 	echo "imstore: unknown option ${SQ}--limit${SQ} for stats" >expect &&
 	test_cmp expect err &&
-	test_expect_code 2 imstore --limit 3 list 2>err
+	test_expect_code 64 imstore --limit 3 list 2>err
 '
 
 test_expect_success 'a missing option argument exits 2' '
-	test_expect_code 2 imstore list --store 2>err &&
+	test_expect_code 64 imstore list --store 2>err &&
 	echo "imstore: option ${SQ}--store${SQ} needs an argument (DIR)" >expect &&
 	test_cmp expect err &&
-	test_expect_code 2 imstore -s other list --limit 2>err &&
+	test_expect_code 64 imstore -s other list --limit 2>err &&
 	echo "imstore: option ${SQ}--limit${SQ} needs an argument (N)" >expect &&
 	test_cmp expect err
 '
 
 test_expect_success 'a flag with an argument exits 2' '
-	test_expect_code 2 imstore -s other list --count=yes 2>err &&
+	test_expect_code 64 imstore -s other list --count=yes 2>err &&
 	echo "imstore: option ${SQ}--count${SQ} takes no argument" >expect &&
 	test_cmp expect err
 '
@@ -161,20 +161,20 @@ test_expect_success 'a flag with an argument exits 2' '
 test_expect_success '--format-version 1 is accepted, 2 is a usage error' '
 	imstore -s other list --count --format-version 1 >out &&
 	test_cmp two out &&
-	test_expect_code 2 imstore -s other list --format json --format-version 2 >out 2>err &&
+	test_expect_code 64 imstore -s other list --format json --format-version 2 >out 2>err &&
 	test_must_be_empty out &&
 	echo "imstore: unsupported format version ${SQ}2${SQ} (this imstore writes 1)" >expect.err &&
 	test_cmp expect.err err &&
-	test_expect_code 2 imstore --format-version 2 -s other stats 2>err &&
+	test_expect_code 64 imstore --format-version 2 -s other stats 2>err &&
 	test_cmp expect.err err &&
-	test_expect_code 2 imstore -s other list --format-version 1x 2>err
+	test_expect_code 64 imstore -s other list --format-version 1x 2>err
 '
 
 test_expect_success 'an unknown or unsupported --format is a usage error' '
-	test_expect_code 2 imstore -s other list --format yaml 2>err &&
+	test_expect_code 64 imstore -s other list --format yaml 2>err &&
 	echo "imstore: unknown format ${SQ}yaml${SQ} (expected text, json or xml)" >expect.err &&
 	test_cmp expect.err err &&
-	test_expect_code 2 imstore -s other list --format xml >out 2>err &&
+	test_expect_code 64 imstore -s other list --format xml >out 2>err &&
 	test_must_be_empty out &&
 	echo "imstore: list does not support --format xml" >expect.err &&
 	test_cmp expect.err err
@@ -213,7 +213,7 @@ test_expect_success 'the other aliases' '
 
 test_expect_success 'an alias of an unknown command exits 2' '
 	ln -s "$IMSTORE" imstore-frobnicate &&
-	test_expect_code 2 ./imstore-frobnicate 2>err &&
+	test_expect_code 64 ./imstore-frobnicate 2>err &&
 	echo "imstore: unknown command ${SQ}frobnicate${SQ}" >expect.err &&
 	test_cmp expect.err err
 '
@@ -225,22 +225,22 @@ test_expect_success 'IMSTORE_STORE is the default store' '
 
 test_expect_success 'an empty --store is a usage error' '
 	env IMSTORE_STORE="$TEST_DIR/other" "$IMSTORE" --store "" list --count >out 2>err;
-	test $? = 2 &&
+	test $? = 64 &&
 	test_must_be_empty out &&
 	grep "^imstore: .*store" err
 '
 
 test_expect_success 'an option of another subcommand is refused, not ignored' '
-	test_expect_code 2 imstore -s other deferred summary sip:bob@example.com \
+	test_expect_code 64 imstore -s other deferred summary sip:bob@example.com \
 		--duration 5m >out 2>err &&
 	test_must_be_empty out &&
 	echo "imstore: unknown option ${SQ}--duration${SQ} for deferred summary" >expect &&
 	test_cmp expect err &&
-	test_expect_code 2 imstore -s other quota get sip:bob@example.com \
+	test_expect_code 64 imstore -s other quota get sip:bob@example.com \
 		--deferred-count 3 2>err &&
 	echo "imstore: unknown option ${SQ}--deferred-count${SQ} for quota get" >expect &&
 	test_cmp expect err &&
-	test_expect_code 2 imstore -s other history transcript sip:bob@example.com c1 \
+	test_expect_code 64 imstore -s other history transcript sip:bob@example.com c1 \
 		--limit 3 2>err &&
 	echo "imstore: unknown option ${SQ}--limit${SQ} for history transcript" >expect &&
 	test_cmp expect err
@@ -249,22 +249,22 @@ test_expect_success 'an option of another subcommand is refused, not ignored' '
 test_expect_success 'before its subcommand a command takes only the common options' '
 	imstore deferred -s other --format json summary sip:bob@example.com >out &&
 	test_line_count = 2 out &&
-	test_expect_code 2 imstore -s other deferred --limit 1 summary sip:bob@example.com 2>err &&
+	test_expect_code 64 imstore -s other deferred --limit 1 summary sip:bob@example.com 2>err &&
 	echo "imstore: unknown option ${SQ}--limit${SQ} for deferred" >expect &&
 	test_cmp expect err
 '
 
 test_expect_success 'a missing or unknown subcommand is a usage error' '
-	test_expect_code 2 imstore -s other deferred >out 2>err &&
+	test_expect_code 64 imstore -s other deferred >out 2>err &&
 	test_must_be_empty out &&
 	head -n 1 err >actual &&
 	echo "usage: imstore deferred [options] SUBCOMMAND USER [ARGS...]" >expect &&
 	test_cmp expect actual &&
 	grep "^  on-register " err &&
-	test_expect_code 2 imstore -s other history fly sip:bob@example.com 2>err &&
+	test_expect_code 64 imstore -s other history fly sip:bob@example.com 2>err &&
 	echo "imstore: unknown history subcommand ${SQ}fly${SQ} (run ${SQ}imstore history --help${SQ})" >expect &&
 	test_cmp expect err &&
-	test_expect_code 2 imstore -s other quota set 2>err &&
+	test_expect_code 64 imstore -s other quota set 2>err &&
 	echo "imstore: usage: imstore quota set [options] USER | default" >expect &&
 	test_cmp expect err
 '
@@ -302,7 +302,7 @@ test_expect_success 'a command lists its subcommands, a subcommand its own optio
 '
 
 test_expect_success 'a subcommand refuses a format it does not write' '
-	test_expect_code 2 imstore -s other deferred lease sip:bob@example.com --format xml 2>err &&
+	test_expect_code 64 imstore -s other deferred lease sip:bob@example.com --format xml 2>err &&
 	echo "imstore: deferred lease does not support --format xml" >expect &&
 	test_cmp expect err
 '
@@ -311,10 +311,10 @@ test_expect_success 'keyword options: their values listed once, for parsing and 
 	imstore put --help >out &&
 	grep -e "^      --mode MODE .*: pager, large or session$" out &&
 	grep -e "^      --format FORMAT .*: text, json or xml$" out &&
-	test_expect_code 2 imstore -s other list --format yaml 2>err &&
+	test_expect_code 64 imstore -s other list --format yaml 2>err &&
 	echo "imstore: unknown format ${SQ}yaml${SQ} (expected text, json or xml)" >expect &&
 	test_cmp expect err &&
-	test_expect_code 2 imstore -s other export -o x.tar --layout mbox 2>err &&
+	test_expect_code 64 imstore -s other export -o x.tar --layout mbox 2>err &&
 	echo "imstore: unknown layout ${SQ}mbox${SQ} (expected raw or eml)" >expect &&
 	test_cmp expect err
 '
@@ -325,45 +325,45 @@ test_expect_success 'keyword values match in any case and take effect (put, show
 	imstore -s other show -o sip:kw@example.com --folder History kw1 --format json >out &&
 	json_get folder <out >got && json_get mode <out >>got && json_get state <out >>got &&
 	printf "history\nlarge\ndelivered\n" >expect && test_cmp expect got &&
-	test_expect_code 1 imstore -s other show -o sip:kw@example.com --folder DEFERRED kw1 2>err &&
+	test_expect_code 68 imstore -s other show -o sip:kw@example.com --folder DEFERRED kw1 2>err &&
 	echo "imstore: no message ${SQ}kw1${SQ}" >expect && test_cmp expect err
 '
 
 test_expect_success 'one wording of the error of each type of option' '
-	test_expect_code 2 imstore -s other list --limit 12x 2>err &&
+	test_expect_code 64 imstore -s other list --limit 12x 2>err &&
 	echo "imstore: invalid number ${SQ}12x${SQ} for --limit (expected 1 or more)" >expect &&
 	test_cmp expect err &&
-	test_expect_code 2 imstore -s other stats --top 10001 2>err &&
+	test_expect_code 64 imstore -s other stats --top 10001 2>err &&
 	echo "imstore: invalid number ${SQ}10001${SQ} for --top (expected 1 to 10000)" >expect &&
 	test_cmp expect err &&
-	test_expect_code 2 imstore -s other list --limit 1K 2>err &&
+	test_expect_code 64 imstore -s other list --limit 1K 2>err &&
 	grep "^imstore: invalid number ${SQ}1K${SQ} for --limit" err &&
-	test_expect_code 2 imstore verify-archive --max-bytes 1X x.tar 2>err &&
+	test_expect_code 64 imstore verify-archive --max-bytes 1X x.tar 2>err &&
 	echo "imstore: invalid size ${SQ}1X${SQ} for --max-bytes (expected 1 or more bytes, with K, M or G)" >expect &&
 	test_cmp expect err &&
-	test_expect_code 2 imstore -s other purge --older-than 5y 2>err &&
+	test_expect_code 64 imstore -s other purge --older-than 5y 2>err &&
 	echo "imstore: invalid duration ${SQ}5y${SQ} for --older-than (expected a duration such as 90s, 5m, 2h, 7d or 1h30m)" >expect &&
 	test_cmp expect err &&
-	test_expect_code 2 imstore -s other deferred lease sip:bob@example.com --duration 0s 2>err &&
+	test_expect_code 64 imstore -s other deferred lease sip:bob@example.com --duration 0s 2>err &&
 	echo "imstore: invalid duration ${SQ}0s${SQ} for --duration (expected a positive duration such as 90s, 5m, 2h, 7d or 1h30m)" >expect &&
 	test_cmp expect err &&
-	test_expect_code 2 imstore -s other audit --since last-week 2>err &&
+	test_expect_code 64 imstore -s other audit --since last-week 2>err &&
 	echo "imstore: invalid time ${SQ}last-week${SQ} for --since (expected 2026-11-01, 2026-11-01T10:00:00Z, now or a duration ago such as 7d)" >expect &&
 	test_cmp expect err &&
-	echo x | test_expect_code 2 imstore -s other put -o sip:a@example.com -f sip:b@example.com \
+	echo x | test_expect_code 64 imstore -s other put -o sip:a@example.com -f sip:b@example.com \
 		-m t1 --expires soon 2>err &&
 	echo "imstore: invalid time ${SQ}soon${SQ} for --expires (expected 2026-11-01, 2026-11-01T10:00:00Z, now or a duration from now such as 72h)" >expect &&
 	test_cmp expect err &&
-	test_expect_code 2 imstore -s other quota set default --history-retention forever 2>err &&
+	test_expect_code 64 imstore -s other quota set default --history-retention forever 2>err &&
 	echo "imstore: invalid duration ${SQ}forever${SQ} for --history-retention (expected a positive duration such as 90s, 5m, 2h, 7d or 1h30m, or never or default)" >expect &&
 	test_cmp expect err &&
-	test_expect_code 2 imstore -s other put --state lost 2>err </dev/null &&
+	test_expect_code 64 imstore -s other put --state lost 2>err </dev/null &&
 	echo "imstore: unknown state ${SQ}lost${SQ} (expected stored, pending, delivering, delivered or failed)" >expect &&
 	test_cmp expect err
 '
 
 test_expect_success 'option values are checked before the store is opened, after --help' '
-	test_expect_code 2 imstore -s missing list --limit 0 2>err &&
+	test_expect_code 64 imstore -s missing list --limit 0 2>err &&
 	grep "^imstore: invalid number" err &&
 	test ! -e missing &&
 	imstore -s missing deferred lease sip:bob@example.com --duration 0s --help >out &&

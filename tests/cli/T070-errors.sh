@@ -38,13 +38,13 @@ test_expect_success UNPRIV 'a read-only store (dir 500, files 400): a clear erro
 	chmod 400 perm/st/data.mdb perm/st/lock.mdb && chmod 500 perm/st &&
 	cp perm/st/data.mdb data.before &&
 	echo "imstore: cannot open store ${SQ}perm/st${SQ}: permission denied" >expect &&
-	echo x | test_expect_code 1 as_user ./bin/imstore -s perm/st put -o $BOB -f $ALICE -m p2 2>err &&
+	echo x | test_expect_code 77 as_user ./bin/imstore -s perm/st put -o $BOB -f $ALICE -m p2 2>err &&
 	test_cmp expect err &&
-	test_expect_code 1 as_user ./bin/imstore -s perm/st delete --all 2>err &&
+	test_expect_code 77 as_user ./bin/imstore -s perm/st delete --all 2>err &&
 	test_cmp expect err &&
-	test_expect_code 1 as_user ./bin/imstore -s perm/st list 2>err &&
+	test_expect_code 77 as_user ./bin/imstore -s perm/st list 2>err &&
 	test_cmp expect err &&
-	test_expect_code 1 as_user ./bin/imstore -s perm/st stats 2>err &&
+	test_expect_code 77 as_user ./bin/imstore -s perm/st stats 2>err &&
 	test_cmp expect err &&
 	cmp data.before perm/st/data.mdb &&
 	chmod 700 perm/st && chmod 600 perm/st/data.mdb perm/st/lock.mdb &&
@@ -55,7 +55,7 @@ test_expect_success UNPRIV 'a read-only store (dir 500, files 400): a clear erro
 
 test_expect_success UNPRIV 'a store directory we may not enter (000): permission denied' '
 	chmod 000 perm/st &&
-	test_expect_code 1 as_user ./bin/imstore -s perm/st init 2>err &&
+	test_expect_code 77 as_user ./bin/imstore -s perm/st init 2>err &&
 	echo "imstore: cannot create store ${SQ}perm/st${SQ}: permission denied" >expect &&
 	test_cmp expect err &&
 	chmod 700 perm/st
@@ -63,7 +63,7 @@ test_expect_success UNPRIV 'a store directory we may not enter (000): permission
 
 test_expect_success UNPRIV 'a store directory we may not search (600): permission denied' '
 	chmod 600 perm/st &&
-	test_expect_code 1 as_user ./bin/imstore -s perm/st list 2>err;
+	test_expect_code 77 as_user ./bin/imstore -s perm/st list 2>err;
 	rc=$? &&
 	chmod 700 perm/st &&
 	test $rc = 0 &&
@@ -73,7 +73,7 @@ test_expect_success UNPRIV 'a store directory we may not search (600): permissio
 
 test_expect_success UNPRIV 'a store directory that is not ours to create in' '
 	mkdir locked && chmod 555 locked &&
-	test_expect_code 1 as_user ./bin/imstore -s locked/st init 2>err &&
+	test_expect_code 77 as_user ./bin/imstore -s locked/st init 2>err &&
 	echo "imstore: cannot create store ${SQ}locked/st${SQ}: permission denied" >expect &&
 	test_cmp expect err &&
 	test ! -e locked/st
@@ -100,23 +100,23 @@ test_expect_success MDB_TOOLS 'a store of a newer format is refused by every com
 	cp newer/data.mdb data.newer &&
 	echo "imstore: cannot open store ${SQ}newer${SQ}: unsupported store format version (this imstore reads formats 1 to 3)" >expect &&
 	for cmd in list stats "delete --all" "show -o $BOB n1"; do
-		test_expect_code 1 imstore -s newer $cmd >out 2>err &&
+		test_expect_code 72 imstore -s newer $cmd >out 2>err &&
 		test_must_be_empty out &&
 		test_cmp expect err || return 1
 	done &&
-	echo x | test_expect_code 1 imstore -s newer put -o $BOB -f $ALICE -m n2 2>err &&
+	echo x | test_expect_code 72 imstore -s newer put -o $BOB -f $ALICE -m n2 2>err &&
 	test_cmp expect err &&
-	test_expect_code 1 imstore -s newer init 2>err &&
+	test_expect_code 72 imstore -s newer init 2>err &&
 	grep "^imstore: .*unsupported store format version" err &&
 	cmp data.newer newer/data.mdb
 '
 
 test_expect_success 'a data.mdb that is not LMDB is not a store' '
 	mkdir garbage && echo "not a database" >garbage/data.mdb &&
-	test_expect_code 1 imstore -s garbage list 2>err &&
+	test_expect_code 66 imstore -s garbage list 2>err &&
 	echo "imstore: cannot open store ${SQ}garbage${SQ}: not an imstore store" >expect &&
 	test_cmp expect err &&
-	test_expect_code 1 imstore -s garbage init 2>err &&
+	test_expect_code 66 imstore -s garbage init 2>err &&
 	echo "imstore: cannot create store ${SQ}garbage${SQ}: not an imstore store" >expect &&
 	test_cmp expect err &&
 	echo "not a database" >expect &&
@@ -127,14 +127,14 @@ test_expect_success MDB_TOOLS 'an LMDB environment of another program is not a s
 	mkdir foreign &&
 	printf "VERSION=3\nformat=print\ntype=btree\nHEADER=END\n somekey\n somevalue\nDATA=END\n" >f.txt &&
 	mdb_load -f f.txt foreign &&
-	test_expect_code 1 imstore -s foreign list 2>err &&
+	test_expect_code 66 imstore -s foreign list 2>err &&
 	echo "imstore: cannot open store ${SQ}foreign${SQ}: not an imstore store" >expect &&
 	test_cmp expect err
 '
 
 test_expect_success MDB_TOOLS 'init refuses an LMDB environment of another program' '
 	mdb_dump -a foreign >before &&
-	test_expect_code 1 imstore -s foreign init 2>err &&
+	test_expect_code 66 imstore -s foreign init 2>err &&
 	echo "imstore: cannot create store ${SQ}foreign${SQ}: not an imstore store" >expect &&
 	test_cmp expect err &&
 	mdb_dump -a foreign >after &&
@@ -145,12 +145,12 @@ test_expect_success 'an unwritable stdout is an error' '
 	imstore init >/dev/null &&
 	put_msg $BOB $ALICE w1 >id &&
 	if test -w /dev/full; then
-		test_expect_code 1 imstore list >/dev/full 2>err &&
+		test_expect_code 74 imstore list >/dev/full 2>err &&
 		echo "imstore: cannot write output: no space left on device" >expect &&
 		test_cmp expect err &&
-		test_expect_code 1 imstore stats --format json >/dev/full 2>err &&
+		test_expect_code 74 imstore stats --format json >/dev/full 2>err &&
 		test_cmp expect err &&
-		test_expect_code 1 imstore show --raw "$(cat id)" >/dev/full 2>err &&
+		test_expect_code 74 imstore show --raw "$(cat id)" >/dev/full 2>err &&
 		grep "^imstore: " err
 	fi
 '

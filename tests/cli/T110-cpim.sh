@@ -38,7 +38,7 @@ corpus_check () {
 	for test_p_ in "$test_d_"/bad-*."$test_x_"; do
 		test_b_=${test_p_##*/}
 		corpus_run "$test_d_" "$test_b_" "$@" &&
-		echo 1 >expect.rc && test_cmp expect.rc "$test_b_.rc" &&
+		echo 65 >expect.rc && test_cmp expect.rc "$test_b_.rc" &&
 		test_must_be_empty "$test_b_.out" &&
 		test_cmp "${test_p_%.*}.err" "$test_b_.errout" || return 1
 		test_n_=$((test_n_ + 1))
@@ -96,17 +96,17 @@ test_expect_success 'an LF-only file: a warning by default, an error with --stri
 	imstore cpim --format json $C/ok-12-lf-only.cpim | json_get warnings >out &&
 	echo "[{\"code\":\"line ends with lf instead of crlf\",\"line\":1}]" >expect &&
 	test_cmp expect out &&
-	test_expect_code 1 imstore cpim --strict $C/ok-12-lf-only.cpim >out 2>err &&
+	test_expect_code 65 imstore cpim --strict $C/ok-12-lf-only.cpim >out 2>err &&
 	test_must_be_empty out &&
 	echo "imstore: cannot parse ${SQ}$C/ok-12-lf-only.cpim${SQ}: line 1, column 26: expected crlf line end" >expect &&
 	test_cmp expect err
 '
 
 test_expect_success '--strict refuses the other leniencies' '
-	test_expect_code 1 imstore cpim --strict $C/ok-13-stray-content-type.cpim 2>err &&
+	test_expect_code 65 imstore cpim --strict $C/ok-13-stray-content-type.cpim 2>err &&
 	echo "imstore: cannot parse ${SQ}$C/ok-13-stray-content-type.cpim${SQ}: line 2, column 1: expected blank line after outer mime headers" >expect &&
 	test_cmp expect err &&
-	test_expect_code 1 imstore cpim --strict $C/ok-14-extra-blank-line.cpim 2>err &&
+	test_expect_code 65 imstore cpim --strict $C/ok-14-extra-blank-line.cpim 2>err &&
 	echo "imstore: cannot parse ${SQ}$C/ok-14-extra-blank-line.cpim${SQ}: line 3, column 1: unexpected blank line, expected a header" >expect &&
 	test_cmp expect err &&
 	printf "From: <sip:a@x>\r\nx.Foo: bar\r\n\r\nContent-Type: text/plain\r\n\r\nx" >undeclared &&
@@ -116,7 +116,7 @@ test_expect_success '--strict refuses the other leniencies' '
 	test_cmp expect got &&
 	json_get headers <out >got &&
 	grep -F "{\"lang\":null,\"name\":\"Foo\",\"ns\":null,\"prefix\":\"x\",\"value\":\"bar\"}" got &&
-	test_expect_code 1 imstore cpim --strict undeclared 2>err &&
+	test_expect_code 65 imstore cpim --strict undeclared 2>err &&
 	echo "imstore: cannot parse ${SQ}undeclared${SQ}: line 2, column 1: undeclared namespace prefix ${SQ}x${SQ}" >expect &&
 	test_cmp expect err
 '
@@ -135,7 +135,7 @@ test_expect_success '--strict prints the same as the default for a conforming fi
 
 test_expect_success '--sip --strict refuses an LF-only request' '
 	imstore cpim --sip $S/ok-08-lf-only.sip >/dev/null &&
-	test_expect_code 1 imstore cpim --sip --strict $S/ok-08-lf-only.sip 2>err &&
+	test_expect_code 65 imstore cpim --sip --strict $S/ok-08-lf-only.sip 2>err &&
 	echo "imstore: cannot parse ${SQ}$S/ok-08-lf-only.sip${SQ}: line 1, column 36: expected crlf line end" >expect &&
 	test_cmp expect err
 '
@@ -160,14 +160,14 @@ test_expect_success '--sip: a body that is not message/cpim is not parsed' '
 
 test_expect_success '--sip: a bad message/cpim body is an error, lines from the body' '
 	printf "MESSAGE sip:b@x SIP/2.0\r\nFrom: <sip:a@x>\r\nTo: <sip:b@x>\r\nCall-ID: 1\r\nCSeq: 1 MESSAGE\r\nContent-Type: Message/CPIM;charset=utf-8\r\n\r\nFrom: <sip:a@x>\r\nTo: <sip:b@x\r\n\r\nContent-Type: text/plain\r\n\r\nx" >req.sip &&
-	test_expect_code 1 imstore cpim --sip req.sip >out 2>err &&
+	test_expect_code 65 imstore cpim --sip req.sip >out 2>err &&
 	test_must_be_empty out &&
 	echo "imstore: cannot parse the message/cpim body of ${SQ}req.sip${SQ}: line 2, column 13: expected ${SQ}>${SQ} after uri in To header" >expect &&
 	test_cmp expect err
 '
 
 test_expect_success 'a SIP request read without --sip is not CPIM' '
-	test_expect_code 1 imstore cpim $S/ok-01-message-basic.sip 2>err &&
+	test_expect_code 65 imstore cpim $S/ok-01-message-basic.sip 2>err &&
 	grep "^imstore: cannot parse .*: line 1, column 8: expected ${SQ}:${SQ} after header name$" err
 '
 
@@ -178,10 +178,10 @@ test_expect_success 'stdin: no operand or -; errors name it -' '
 	test_cmp $C/ok-05-rcs-text-plain.json out &&
 	imstore cpim --sip --format json - <$S/ok-06-cpim-body.sip >out &&
 	test_cmp $S/ok-06-cpim-body.json out &&
-	test_expect_code 1 imstore cpim <$C/bad-05-datetime-feb29-2023.cpim 2>err &&
+	test_expect_code 65 imstore cpim <$C/bad-05-datetime-feb29-2023.cpim 2>err &&
 	echo "imstore: cannot parse ${SQ}-${SQ}: line 3, column 19: no such date in DateTime header" >expect &&
 	test_cmp expect err &&
-	test_expect_code 1 imstore cpim - </dev/null 2>err &&
+	test_expect_code 65 imstore cpim - </dev/null 2>err &&
 	echo "imstore: cannot parse ${SQ}-${SQ}: line 1, column 1: expected cpim headers" >expect &&
 	test_cmp expect err
 '
@@ -319,24 +319,24 @@ test_expect_success 'the imstore-cpim alias runs the same code' '
 '
 
 test_expect_success 'usage errors exit 2' '
-	test_expect_code 2 imstore cpim $C/ok-01-rfc3862-example.cpim $C/ok-02-rfc3862-no-outer.cpim 2>err &&
+	test_expect_code 64 imstore cpim $C/ok-01-rfc3862-example.cpim $C/ok-02-rfc3862-no-outer.cpim 2>err &&
 	echo "imstore: cpim takes at most one FILE" >expect &&
 	test_cmp expect err &&
-	test_expect_code 2 imstore cpim --format xml $C/ok-01-rfc3862-example.cpim 2>err &&
+	test_expect_code 64 imstore cpim --format xml $C/ok-01-rfc3862-example.cpim 2>err &&
 	echo "imstore: cpim does not support --format xml" >expect &&
 	test_cmp expect err &&
-	test_expect_code 2 imstore cpim --sip=yes $C/ok-01-rfc3862-example.cpim 2>err &&
-	test_expect_code 2 imstore cpim --nope 2>err &&
+	test_expect_code 64 imstore cpim --sip=yes $C/ok-01-rfc3862-example.cpim 2>err &&
+	test_expect_code 64 imstore cpim --nope 2>err &&
 	echo "imstore: unknown option ${SQ}--nope${SQ} for cpim" >expect &&
 	test_cmp expect err
 '
 
 test_expect_success 'an unreadable input exits 1' '
-	test_expect_code 1 imstore cpim nosuch.cpim >out 2>err &&
+	test_expect_code 66 imstore cpim nosuch.cpim >out 2>err &&
 	test_must_be_empty out &&
 	echo "imstore: cannot read ${SQ}nosuch.cpim${SQ}: no such file or directory" >expect &&
 	test_cmp expect err &&
-	test_expect_code 1 imstore cpim . 2>err &&
+	test_expect_code 74 imstore cpim . 2>err &&
 	grep "^imstore: cannot read ${SQ}.${SQ}: " err
 '
 

@@ -49,7 +49,7 @@ test_expect_success 'options given explicitly win over the payload' '
 '
 
 test_expect_success 'a payload without imdn.Message-ID needs --message-id' '
-	test_expect_code 2 imstore put --owner sip:bob@example.com \
+	test_expect_code 64 imstore put --owner sip:bob@example.com \
 		--cpim $C/ok-01-rfc3862-example.cpim 2>err &&
 	grep "^imstore: the message needs --message-id (the input does not give it)$" err
 '
@@ -57,7 +57,7 @@ test_expect_success 'a payload without imdn.Message-ID needs --message-id' '
 test_expect_success 'malformed CPIM is refused, with line and column, nothing stored' '
 	imstore list --count >before &&
 	for f in $C/bad-*.cpim; do
-		test_expect_code 1 imstore put --owner sip:bob@example.com --message-id x \
+		test_expect_code 65 imstore put --owner sip:bob@example.com --message-id x \
 			--cpim "$f" 2>err &&
 		grep "^imstore: cannot parse message/cpim " err || return 1
 	done &&
@@ -66,7 +66,7 @@ test_expect_success 'malformed CPIM is refused, with line and column, nothing st
 '
 
 test_expect_success '--strict refuses LF-only line ends that lenient parsing accepts' '
-	test_expect_code 1 imstore put --strict --owner sip:bob@example.com \
+	test_expect_code 65 imstore put --strict --owner sip:bob@example.com \
 		--message-id lf1 --cpim $C/ok-12-lf-only.cpim 2>err &&
 	imstore put --owner sip:bob@example.com --message-id lf1 \
 		--cpim $C/ok-12-lf-only.cpim >/dev/null
@@ -109,15 +109,15 @@ test_expect_success 'every valid SIP request of the corpus stores' '
 test_expect_success 'malformed SIP requests are refused and nothing is stored' '
 	imstore list --count >before &&
 	for f in $S/bad-*.sip; do
-		test_expect_code 1 imstore put --sip "$f" 2>err &&
+		test_expect_code 65 imstore put --sip "$f" 2>err &&
 		grep "^imstore: cannot parse SIP request " err || return 1
 	done &&
 	imstore list --count >after && test_cmp before after
 '
 
 test_expect_success '--cpim and --sip together, or with a FILE operand: usage errors' '
-	test_expect_code 2 imstore put --cpim a --sip b &&
-	test_expect_code 2 imstore put --cpim a file
+	test_expect_code 64 imstore put --cpim a --sip b &&
+	test_expect_code 64 imstore put --cpim a file
 '
 
 test_done

@@ -31,7 +31,7 @@ test_expect_success 'store: a retransmission is stored before, same id' '
 '
 
 test_expect_success 'store: an expired message is not stored (exit 1, reason)' '
-	test_expect_code 1 dstore $BOB old --received 2001-01-01T00:00:00Z --format json >out 2>err &&
+	test_expect_code 65 dstore $BOB old --received 2001-01-01T00:00:00Z --format json >out 2>err &&
 	json_get reason <out >got && echo expired >expect && test_cmp expect got &&
 	grep "^imstore: not stored for ${SQ}$BOB${SQ}: expired$" err
 '
@@ -43,7 +43,7 @@ test_expect_success 'store: barred by the recipient settings' '
 	</im-settings>
 	EOF
 	imstore settings set $AL bar.xml >/dev/null &&
-	test_expect_code 1 dstore $AL l2 2>err &&
+	test_expect_code 77 dstore $AL l2 2>err &&
 	grep "barred" err &&
 	dstore $AL s2 --mode session >/dev/null
 '
@@ -90,7 +90,7 @@ test_expect_success 'lease all, ack: gone from deferred (history not active)' '
 	imstore deferred ack $BOB "$token" >out &&
 	grep "^acknowledged: 3$" out &&
 	imstore deferred summary $BOB >rows && test_must_be_empty rows &&
-	test_expect_code 1 imstore deferred ack $BOB "$token" 2>err &&
+	test_expect_code 68 imstore deferred ack $BOB "$token" 2>err &&
 	grep "^imstore: no lease ${SQ}$token${SQ} for ${SQ}$BOB${SQ}$" err
 '
 
@@ -149,10 +149,10 @@ test_expect_success 'settings: get as text, JSON and a document that validates' 
 test_expect_success 'settings: hostile and invalid documents are refused, nothing changes' '
 	imstore settings get $BOB >before &&
 	printf "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><x>&e;</x>" >xxe.xml &&
-	test_expect_code 1 imstore settings set $BOB xxe.xml 2>err &&
+	test_expect_code 65 imstore settings set $BOB xxe.xml 2>err &&
 	grep "^imstore: invalid settings document ${SQ}xxe.xml${SQ}: document type" err &&
 	printf "<im-settings xmlns=\"urn:oma:xml:im:service-settings\"><mood active=\"true\"/></im-settings>" >unknown.xml &&
-	test_expect_code 1 imstore settings set $BOB unknown.xml 2>err &&
+	test_expect_code 65 imstore settings set $BOB unknown.xml 2>err &&
 	grep "unknown element ${SQ}mood${SQ}" err &&
 	imstore settings get $BOB >after && test_cmp before after
 '
@@ -181,9 +181,9 @@ test_expect_success 'isolation: a variant of the same address is the same user' 
 
 test_expect_success 'isolation: another user cannot settle a lease' '
 	token=$(imstore deferred lease $ALICE x1 --format json | json_get lease) &&
-	test_expect_code 1 imstore deferred ack $AL "$token" 2>err &&
+	test_expect_code 68 imstore deferred ack $AL "$token" 2>err &&
 	grep "no lease" err &&
-	test_expect_code 1 imstore deferred release sip:Alice@example.com "$token" &&
+	test_expect_code 68 imstore deferred release sip:Alice@example.com "$token" &&
 	imstore deferred ack $ALICE "$token" >out && grep "^acknowledged: 1$" out
 '
 
@@ -195,18 +195,42 @@ test_expect_success 'every JSON output validates against the output schema' '
 	imstore deferred delete $BOB v1 --format json >>all.json &&
 	imstore deferred on-register $BOB --format json >>all.json &&
 	imstore deferred on-register sip:nobody@example.com --format json >>all.json &&
+	imstore deferred retry --format json >>all.json &&
 	imstore settings get $BOB --format json >>all.json &&
-	(test_expect_code 1 dstore $BOB old2 --received 2001-01-01T00:00:00Z --format json 2>/dev/null) >>all.json &&
+	(test_expect_code 65 dstore $BOB old2 --received 2001-01-01T00:00:00Z --format json 2>/dev/null) >>all.json &&
 	/usr/bin/python3 $IMS_SRCDIR/tests/validate-json.py $S/imstore-output-v1.schema.json all.json
 '
 
+CAROL=sip:carol@example.com
+
+test_expect_success 'retry now: leased messages are pending again at once, for one user or all' '
+	for m in r1 r2 r3; do dstore $BOB $m >/dev/null || return 1; done &&
+	dstore $CAROL ra >/dev/null &&
+	imstore deferred lease $BOB r1 r2 r3 --duration 1h --format json >l1.json &&
+	test "$(grep -o "\"message_id\"" l1.json | wc -l)" = 3 &&
+	imstore deferred lease $CAROL ra --duration 1h >/dev/null &&
+	imstore deferred lease $BOB r1 r2 r3 >l2 && grep "^lease - .*, 0 messages$" l2 &&
+	imstore deferred retry --user $BOB >out && echo "retried: 3" >expect && test_cmp expect out &&
+	imstore list --count owner:$BOB state:delivering >n && echo 0 >expect && test_cmp expect n &&
+	imstore list --count owner:$CAROL state:delivering >n && echo 1 >expect && test_cmp expect n &&
+	imstore deferred lease $BOB r1 r2 r3 >l3 && grep ", 3 messages$" l3 &&
+	token=$(json_get lease <l1.json) &&
+	imstore deferred ack $BOB "$token" >out && grep "^acknowledged: 0$" out &&
+	imstore deferred retry msgid:nothing-like-this >out && echo "retried: 0" >expect &&
+	test_cmp expect out &&
+	imstore deferred retry >out && echo "retried: 4" >expect && test_cmp expect out &&
+	imstore list --count folder:deferred state:delivering >n && echo 0 >expect && test_cmp expect n
+'
+
 test_expect_success 'usage errors' '
-	test_expect_code 2 imstore deferred &&
-	test_expect_code 2 imstore deferred fly $BOB &&
-	test_expect_code 2 imstore deferred summary not-an-address &&
-	test_expect_code 2 imstore deferred lease $BOB --format xml &&
-	test_expect_code 2 imstore deferred ack $BOB &&
-	test_expect_code 2 imstore settings frob $BOB
+	test_expect_code 64 imstore deferred &&
+	test_expect_code 64 imstore deferred fly $BOB &&
+	test_expect_code 64 imstore deferred summary not-an-address &&
+	test_expect_code 64 imstore deferred lease $BOB --format xml &&
+	test_expect_code 64 imstore deferred ack $BOB &&
+	test_expect_code 64 imstore deferred retry --user not-an-address &&
+	test_expect_code 64 imstore deferred retry "from:(" &&
+	test_expect_code 64 imstore settings frob $BOB
 '
 
 test_done

@@ -25,7 +25,7 @@ test_expect_success 'setup' '
 '
 
 test_expect_success 'record is refused while history is not active' '
-	test_expect_code 1 record $BOB r0 -f $ALICE -t $BOB 2>err &&
+	test_expect_code 77 record $BOB r0 -f $ALICE -t $BOB 2>err &&
 	grep "^imstore: not recorded for ${SQ}$BOB${SQ}: history is not active for pager mode$" err
 '
 
@@ -36,7 +36,7 @@ test_expect_success 'record pager and session messages once active' '
 	record $BOB s1 -f $BOB -t sip:carol@example.com --mode session \
 		--conversation sess-7 --received 2026-11-02T09:00:00Z >/dev/null &&
 	record $AL q1 -f $AL -t sip:carol@example.com >/dev/null &&
-	test_expect_code 1 record $AL q2 -f $AL -t sip:carol@example.com --mode session 2>/dev/null &&
+	test_expect_code 77 record $AL q2 -f $AL -t sip:carol@example.com --mode session 2>/dev/null &&
 	record $BOB p1 -f $ALICE -t $BOB --format json >again &&
 	json_get stored <again >got && echo false >expect && test_cmp expect got
 '
@@ -81,14 +81,14 @@ test_expect_success 'show and delete conversations named by a URI-list' '
 	printf "Plans\n\n\n" >expect && test_cmp expect got &&
 	imstore history delete $AL --uri-list refs.xml >out && grep "^deleted: 0$" out &&
 	printf "<!DOCTYPE r [<!ENTITY e \"x\">]><r/>" >bad.xml &&
-	test_expect_code 1 imstore history show $BOB --uri-list bad.xml 2>err &&
+	test_expect_code 65 imstore history show $BOB --uri-list bad.xml 2>err &&
 	grep "^imstore: invalid URI-list ${SQ}bad.xml${SQ}: " err
 '
 
 test_expect_success 'rename, then the name shows in the list' '
 	imstore history rename $BOB sess-7 "Trip & co" &&
 	imstore history list $BOB --format xml | grep -q "<subject>Trip &amp; co</subject>" &&
-	test_expect_code 1 imstore history rename $BOB nope x 2>err &&
+	test_expect_code 68 imstore history rename $BOB nope x 2>err &&
 	grep "^imstore: no conversation ${SQ}nope${SQ} in the history of ${SQ}$BOB${SQ}$" err
 '
 
@@ -97,7 +97,7 @@ test_expect_success 'isolation: al and a case variant of bob see nothing of bob'
 		imstore history list "$u" | grep -c sess-7 >got; echo 0 >expect
 		test_cmp expect got || return 1
 		imstore history show "$u" sess-7 >got && test_must_be_empty got || return 1
-		test_expect_code 1 imstore history rename "$u" sess-7 mine 2>/dev/null || return 1
+		test_expect_code 68 imstore history rename "$u" sess-7 mine 2>/dev/null || return 1
 		imstore history delete "$u" sess-7 >out && grep "^deleted: 0$" out || return 1
 		imstore history delete "$u" --filter msgid:p1 >out &&
 		grep "^deleted: 0$" out || return 1
@@ -118,12 +118,12 @@ test_expect_success 'delete a conversation, and by filter' '
 '
 
 test_expect_success 'usage errors' '
-	test_expect_code 2 imstore history &&
-	test_expect_code 2 imstore history fly $BOB &&
-	test_expect_code 2 imstore history list bob@example.com &&
-	test_expect_code 2 imstore history show $BOB &&
-	test_expect_code 2 imstore history show $BOB --format xml x &&
-	test_expect_code 2 imstore history delete $BOB
+	test_expect_code 64 imstore history &&
+	test_expect_code 64 imstore history fly $BOB &&
+	test_expect_code 64 imstore history list bob@example.com &&
+	test_expect_code 64 imstore history show $BOB &&
+	test_expect_code 64 imstore history show $BOB --format xml x &&
+	test_expect_code 64 imstore history delete $BOB
 '
 
 test_done

@@ -236,15 +236,15 @@ test_expect_success PYTHON 'deleting the damaged message makes the store sound' 
 '
 
 test_expect_success 'usage errors: exit 2' '
-	test_expect_code 2 imstore verify extra 2>err &&
+	test_expect_code 64 imstore verify extra 2>err &&
 	echo "imstore: verify takes no operands" >expect &&
 	test_cmp expect err &&
-	test_expect_code 2 imstore verify --format xml 2>err &&
-	test_expect_code 2 imstore verify --fix 2>err
+	test_expect_code 64 imstore verify --format xml 2>err &&
+	test_expect_code 64 imstore verify --fix 2>err
 '
 
 test_expect_success 'no store: exit 1' '
-	test_expect_code 1 imstore verify --store nowhere 2>err &&
+	test_expect_code 66 imstore verify --store nowhere 2>err &&
 	grep "no store at" err
 '
 

@@ -15,9 +15,9 @@ test_expect_success 'setup' '
 '
 
 test_expect_success 'hold needs a reason and a filter that is not everything' '
-	test_expect_code 2 imstore hold from:$EVE 2>err &&
+	test_expect_code 64 imstore hold from:$EVE 2>err &&
 	grep "^imstore: usage: imstore hold FILTER... --reason TEXT$" err &&
-	test_expect_code 2 imstore hold --reason x "*" 2>err &&
+	test_expect_code 64 imstore hold --reason x "*" 2>err &&
 	grep "refusing to hold every message" err
 '
 
@@ -60,7 +60,7 @@ test_expect_success 'hold --list and audit show who did what, never content' '
 	! grep -q evidence audit.json &&
 	imstore audit --since 1h >recent && test_line_count = 3 recent &&
 	imstore audit --since 2099-01-01 >none && test_must_be_empty none &&
-	test_expect_code 2 imstore audit --since yesterday-ish
+	test_expect_code 64 imstore audit --since yesterday-ish
 '
 
 test_expect_success 'a dry-run delete is not recorded' '

@@ -24,14 +24,14 @@ test_expect_success '--older-than with a filter: both must match; before the yea
 	echo "would purge 1 message (6 bytes)" >expect && test_cmp expect out &&
 	imstore purge --dry-run --older-than 0s msgid:new3 >out &&
 	echo "would purge 1 message (6 bytes)" >expect && test_cmp expect out &&
-	test_expect_code 2 imstore purge --older-than 3000000d 2>err &&
+	test_expect_code 64 imstore purge --older-than 3000000d 2>err &&
 	echo "imstore: invalid filter ${SQ}older:3000000d${SQ}: invalid duration ${SQ}3000000d${SQ} (years 1 to 9999 only)" >expect &&
 	test_cmp expect err
 '
 
 test_expect_success 'purge needs something to select; everything is refused' '
-	test_expect_code 2 imstore purge 2>err && grep "needs a FILTER" err &&
-	test_expect_code 2 imstore purge "*" 2>err && grep "refusing to purge every message" err
+	test_expect_code 64 imstore purge 2>err && grep "needs a FILTER" err &&
+	test_expect_code 64 imstore purge "*" 2>err && grep "refusing to purge every message" err
 '
 
 test_expect_success '--dry-run reports exactly what would go' '
@@ -81,6 +81,55 @@ test_expect_success '--expired --dry-run reports exactly what --expired removes'
 	imstore list --format json owner:sip:e@x.org or owner:sip:z@x.org |
 		json_get message_id | sort >got &&
 	printf "e0\nx0\n" >expect && test_cmp expect got
+'
+
+if /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
+	test_set_prereq JSONSCHEMA
+fi
+
+test_expect_success '--notices: the failure notices (RFC 5438) the senders of expired messages asked for' '
+	RFC=$IMS_SRCDIR/tests/corpus/cpim/ok-03-rfc5438-imdn-request.cpim &&
+	sed "s/positive-delivery, display/negative-delivery/" "$RFC" >asks.cpim &&
+	imstore put --cpim asks.cpim -o im:bob@example.com \
+		--expires 2020-01-02T00:00:00Z --expired >/dev/null &&
+	imstore put --cpim "$RFC" -o im:carol@example.com -m n2 \
+		--expires 2020-01-02T00:00:00Z --expired >/dev/null &&
+	imstore put --cpim asks.cpim -o im:dave@example.com -m n3 >/dev/null &&
+	test_expect_code 64 imstore purge --notices msgid:n3 2>err &&
+	echo "imstore: --notices needs --expired" >expect && test_cmp expect err &&
+	imstore purge --expired --notices --dry-run >out &&
+	grep -c "^notice	" out >got && echo 1 >expect && test_cmp expect got &&
+	head -1 out >got &&
+	printf "notice\tim:alice@example.com\tim:bob@example.com\t34jk324j\n" >expect &&
+	test_cmp expect got &&
+	tail -1 out >got &&
+	echo "would purge 0 messages (0 bytes) and 2 expired deferred, 1 failure notice" >expect &&
+	test_cmp expect got &&
+	sed -n "2,/^<\/imdn>/p" out >notice.cpim &&
+	imstore cpim --strict notice.cpim >parsed &&
+	grep "^from: <im:bob@example.com>" parsed &&
+	grep "^  - To: <im:alice@example.com>" parsed &&
+	sed -n "/^<?xml/,/^<\/imdn>/p" notice.cpim >imdn.xml &&
+	grep "<failed/>" imdn.xml && grep "<message-id>34jk324j</message-id>" imdn.xml &&
+	xmllint --noout --schema "$IMS_SRCDIR/schemas/imdn.xsd" imdn.xml
+'
+
+test_expect_success '--notices, then the sweep; in the audit trail' '
+	imstore purge --expired --notices --format json >out.json &&
+	head -1 out.json | json_get notice >got && test -s got &&
+	tail -1 out.json | json_get notices >got && echo 1 >expect && test_cmp expect got &&
+	tail -1 out.json | json_get expired >got && echo 2 >expect && test_cmp expect got &&
+	imstore purge --expired --notices >out &&
+	echo "purged 0 messages (0 bytes), 0 failure notices" >expect &&
+	cut -d" " -f1-8 out | sed "s/ in$//" >got && test_cmp expect got &&
+	imstore audit | grep "	purge	" | tail -1 | cut -f4,5 >got &&
+	printf "2\t--expired --notices\n" >expect && test_cmp expect got &&
+	test "$(imstore list --count owner:im:dave@example.com)" = 1
+'
+
+test_expect_success JSONSCHEMA '--notices output validates' '
+	/usr/bin/python3 "$IMS_SRCDIR/tests/validate-json.py" \
+		"$IMS_SRCDIR/schemas/imstore-output-v1.schema.json" out.json
 '
 
 test_done

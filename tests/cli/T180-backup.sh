@@ -75,16 +75,16 @@ test_expect_success 'a compacted backup leaves out the free pages' '
 
 test_expect_success 'an existing store or a non-empty directory is never overwritten' '
 	cp "$TEST_DIR/b1/data.mdb" b1.before &&
-	test_expect_code 1 imstore backup "$TEST_DIR/b1" 2>err &&
+	test_expect_code 73 imstore backup "$TEST_DIR/b1" 2>err &&
 	grep "cannot back up to .*b1.: it exists and is not an empty directory" err &&
 	cmp b1.before "$TEST_DIR/b1/data.mdb" &&
 	mkdir other && echo x >other/file &&
-	test_expect_code 1 imstore backup other 2>err &&
+	test_expect_code 73 imstore backup other 2>err &&
 	test_cmp other/file - <<-\EOT &&
 	x
 	EOT
 	echo plain >afile &&
-	test_expect_code 1 imstore backup afile &&
+	test_expect_code 73 imstore backup afile &&
 	echo plain | test_cmp - afile
 '
 
@@ -96,13 +96,13 @@ test_expect_success 'an empty directory may receive the backup; nothing is left 
 '
 
 test_expect_success 'a backup into a directory that cannot be written leaves nothing' '
-	test_expect_code 1 imstore backup /proc/nope/b 2>err &&
+	test_expect_code 66 imstore backup /proc/nope/b 2>err &&
 	grep "cannot back up" err
 '
 
 test_expect_success 'backup takes one operand' '
-	test_expect_code 2 imstore backup 2>err && grep "one operand" err &&
-	test_expect_code 2 imstore backup a b
+	test_expect_code 64 imstore backup 2>err && grep "one operand" err &&
+	test_expect_code 64 imstore backup a b
 '
 
 test_expect_success 'recorded in the audit trail, JSON validates' '

@@ -145,13 +145,13 @@ test_expect_success 'recorded in the audit trail' '
 '
 
 test_expect_success 'errors: no store, not a store, operands' '
-	test_expect_code 1 imstore --store "$TEST_DIR/none" compact 2>err &&
+	test_expect_code 66 imstore --store "$TEST_DIR/none" compact 2>err &&
 	grep "no store at" err &&
 	mkdir notstore && echo x >notstore/data.mdb &&
-	test_expect_code 1 imstore --store notstore compact 2>err &&
+	test_expect_code 66 imstore --store notstore compact 2>err &&
 	grep "cannot compact" err &&
 	echo x | test_cmp - notstore/data.mdb &&
-	test_expect_code 2 imstore compact extra
+	test_expect_code 64 imstore compact extra
 '
 
 test_done

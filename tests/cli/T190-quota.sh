@@ -57,7 +57,7 @@ test_expect_success 'quota set: overrides of one user, the others keep the defau
 
 test_expect_success 'deferred: over the user quota, not stored (quota)' '
 	defer $BOB d1 >/dev/null && defer $BOB d2 >/dev/null &&
-	test_expect_code 1 defer $BOB d3 2>err &&
+	test_expect_code 75 defer $BOB d3 2>err &&
 	grep "not stored for .*: quota" err &&
 	test "$(imstore list --count owner:$BOB folder:deferred)" = 2 &&
 	defer $AL d3 >/dev/null
@@ -65,7 +65,7 @@ test_expect_success 'deferred: over the user quota, not stored (quota)' '
 
 test_expect_success 'deferred: a first message larger than the byte quota is not stored either' '
 	imstore quota set default --deferred-bytes 10 >/dev/null &&
-	test_expect_code 1 defer sip:new@example.com n1 2>err &&
+	test_expect_code 75 defer sip:new@example.com n1 2>err &&
 	grep "not stored for .*: quota" err &&
 	imstore quota set default --deferred-bytes 1M >/dev/null
 '
@@ -80,7 +80,7 @@ test_expect_success 'deferred: concurrent stores cannot exceed the quota togethe
 
 test_expect_success 'history policy refuse: the message over the quota is not recorded' '
 	record $BOB h1 >/dev/null && record $BOB h2 >/dev/null && record $BOB h3 >/dev/null &&
-	test_expect_code 1 record $BOB h4 2>err &&
+	test_expect_code 75 record $BOB h4 2>err &&
 	grep "over the user.s quota" err &&
 	imstore list --format json owner:$BOB folder:history | json_get message_id >got &&
 	printf "h1\nh2\nh3\n" >expect && test_cmp expect got
@@ -98,7 +98,7 @@ test_expect_success 'history policy drop-oldest: the oldest not held make room' 
 test_expect_success 'history bytes: a message larger than the quota is refused whatever the policy' '
 	imstore quota set $BOB --history-bytes 100 >/dev/null &&
 	head -c 200 /dev/zero | imstore history record $BOB -m big -f sip:carol@example.net \
-		-t $BOB >/dev/null 2>err; test $? = 1 &&
+		-t $BOB >/dev/null 2>err; test $? = 75 &&
 	grep "over the user.s quota" err &&
 	test "$(imstore list --count msgid:big)" = 0
 '
@@ -144,16 +144,16 @@ test_expect_success 'the store default retention applies to users without their 
 '
 
 test_expect_success 'bad values are refused' '
-	test_expect_code 2 imstore quota set $BOB --deferred-count x 2>err &&
+	test_expect_code 64 imstore quota set $BOB --deferred-count x 2>err &&
 	grep "invalid number .x. for --deferred-count" err &&
-	test_expect_code 2 imstore quota set $BOB --history-policy keep 2>err &&
+	test_expect_code 64 imstore quota set $BOB --history-policy keep 2>err &&
 	grep "^imstore: unknown policy ${SQ}keep${SQ} (expected refuse, drop-oldest or default)$" err &&
-	test_expect_code 2 imstore quota set $BOB --history-retention 2026-01-01 &&
-	test_expect_code 2 imstore quota set default --deferred-count default &&
-	test_expect_code 2 imstore quota get $BOB --deferred-count 3 &&
-	test_expect_code 2 imstore quota set $BOB 2>err && grep "needs at least one limit" err &&
-	test_expect_code 2 imstore quota frob $BOB &&
-	test_expect_code 2 imstore quota get nobody
+	test_expect_code 64 imstore quota set $BOB --history-retention 2026-01-01 &&
+	test_expect_code 64 imstore quota set default --deferred-count default &&
+	test_expect_code 64 imstore quota get $BOB --deferred-count 3 &&
+	test_expect_code 64 imstore quota set $BOB 2>err && grep "needs at least one limit" err &&
+	test_expect_code 64 imstore quota frob $BOB &&
+	test_expect_code 64 imstore quota get nobody
 '
 
 test_expect_success 'recorded in the audit trail; JSON validates' '

@@ -96,7 +96,7 @@ test_expect_success 'zip archives, deflated or stored, open with python zipfile'
 
 test_expect_success 'an existing file is kept unless --force' '
 	echo precious >keep.tar &&
-	test_expect_code 1 imstore export -o keep.tar 2>err &&
+	test_expect_code 73 imstore export -o keep.tar 2>err &&
 	grep "already exists" err && grep -q precious keep.tar &&
 	imstore export --force --compress none -o keep.tar >/dev/null &&
 	imstore verify-archive keep.tar >/dev/null
@@ -104,7 +104,7 @@ test_expect_success 'an existing file is kept unless --force' '
 
 test_expect_success 'a failed export leaves no file under the name' '
 	( ulimit -f 4 && trap "" XFSZ &&
-	  test_expect_code 1 imstore export --compress none -o big.tar 2>err ) &&
+	  test_expect_code 74 imstore export --compress none -o big.tar 2>err ) &&
 	grep "nothing written there" err && test ! -e big.tar &&
 	! ls | grep -q "big.tar"
 '
@@ -136,10 +136,10 @@ names = open(\"SHA256SUMS\").read().split()[1::2] + [\"SHA256SUMS\"]
 with tarfile.open(\"../tampered.tar\", \"w\", format=tarfile.PAX_FORMAT) as a:
     for n in names: a.add(n)
 ") &&
-	test_expect_code 1 imstore verify-archive tampered.tar >out &&
+	test_expect_code 65 imstore verify-archive tampered.tar >out &&
 	grep "$f: SHA-256 does not match SHA256SUMS" out &&
 	imstore --store st3 init >/dev/null &&
-	test_expect_code 1 imstore --store st3 import tampered.tar 2>err &&
+	test_expect_code 65 imstore --store st3 import tampered.tar 2>err &&
 	grep "nothing imported" err &&
 	imstore --store st3 list --count >got && echo 0 >expect && test_cmp expect got
 '
@@ -153,7 +153,7 @@ names = open(\"SHA256SUMS\").read().split()[1::2] + [\"SHA256SUMS\"]
 with tarfile.open(\"../resized.tar\", \"w\") as a:
     for n in names: a.add(n)
 ") &&
-	test_expect_code 1 imstore verify-archive resized.tar >out &&
+	test_expect_code 65 imstore verify-archive resized.tar >out &&
 	grep "11 bytes\|bytes, the manifest says" out
 '
 
@@ -162,9 +162,9 @@ test_expect_success 'hostile archives are refused and nothing is stored or writt
 	for f in "$CORPUS"/*.tar "$CORPUS"/*.tar.gz "$CORPUS"/*.zip "$CORPUS"/*.rar; do
 		b=${f##*/}; e=$CORPUS/${b%%.*}.expect
 		test -f "$CORPUS/$b.expect" && e=$CORPUS/$b.expect
-		test_expect_code 1 imstore verify-archive "$f" 2>err || return 1
+		test_expect_code 65 imstore verify-archive "$f" 2>err || return 1
 		grep -F -q "$(cat "$e")" err || { echo "$b: $(cat err)"; return 1; }
-		test_expect_code 1 imstore --store st4 import "$f" 2>err || return 1
+		test_expect_code 65 imstore --store st4 import "$f" 2>err || return 1
 		grep -F -q "$(cat "$e")" err || { echo "$b: $(cat err)"; return 1; }
 		n=$((n + 1))
 	done &&
@@ -174,21 +174,21 @@ test_expect_success 'hostile archives are refused and nothing is stored or writt
 '
 
 test_expect_success 'limits are options' '
-	test_expect_code 1 imstore verify-archive --max-entries 3 all.tar.gz 2>err &&
+	test_expect_code 65 imstore verify-archive --max-entries 3 all.tar.gz 2>err &&
 	grep "more entries than the limit (3)" err &&
-	test_expect_code 1 imstore verify-archive --max-entry-size 5 all.tar.gz 2>err &&
+	test_expect_code 65 imstore verify-archive --max-entry-size 5 all.tar.gz 2>err &&
 	grep "over the size limit" err &&
-	test_expect_code 2 imstore verify-archive --max-ratio x all.tar.gz 2>err &&
+	test_expect_code 64 imstore verify-archive --max-ratio x all.tar.gz 2>err &&
 	grep "invalid number" err
 '
 
 test_expect_success 'size limits take K, M and G (1024-based), end to end' '
 	imstore verify-archive --max-bytes 1G --max-entry-size 1m all.tar.gz >out &&
 	grep "every SHA-256 matches" out &&
-	test_expect_code 1 imstore verify-archive --max-bytes 1k all.tar.gz 2>err &&
+	test_expect_code 65 imstore verify-archive --max-bytes 1k all.tar.gz 2>err &&
 	grep "more data than the limit (1024 bytes)" err &&
 	imstore --store st-size init >/dev/null &&
-	test_expect_code 1 imstore --store st-size import --max-bytes 1K all.tar.gz 2>err &&
+	test_expect_code 65 imstore --store st-size import --max-bytes 1K all.tar.gz 2>err &&
 	grep "more data than the limit (1024 bytes): nothing imported" err &&
 	imstore --store st-size import --max-bytes 1G --max-entry-size 64M all.tar.gz >out &&
 	grep "^imported $(cat count) messages" out
@@ -223,7 +223,7 @@ test_expect_success 'the eml layout: RFC 5322 messages e-discovery tools read' '
 	subs = [str(email.message_from_binary_file(open(f, "rb"), policy=email.policy.default)["Subject"]) for f in h]
 	assert "Grüße 1" in subs, subs
 	PY
-	test_expect_code 1 imstore --store st3 import eml.tar.gz 2>err &&
+	test_expect_code 65 imstore --store st3 import eml.tar.gz 2>err &&
 	grep "only raw archives can be imported" err
 '
 
@@ -263,7 +263,7 @@ test_expect_success 'msilo migration: mysql -B dump, escapes, expired rows, idem
 
 test_expect_success 'a bad msilo row is named by its line' '
 	printf "7\tsip:a@x.org\n" >bad.tsv &&
-	test_expect_code 1 imstore --store st5 import --from-msilo mysql bad.tsv 2>err &&
+	test_expect_code 65 imstore --store st5 import --from-msilo mysql bad.tsv 2>err &&
 	grep "bad.tsv. line 1: 2 fields, and no header line naming the columns: not Kamailio.s msilo table (13 columns) nor OpenSER.s silo (10): nothing imported" err
 '
 
@@ -272,23 +272,23 @@ test_expect_success 'an msilo username or domain that would name another user is
 	for u in "alice@evil.org;x" "alice@evil.org" "bob:secret" "b>" "a b" \
 	         "$(printf "b\001")" "$(printf "b\303\251")"; do
 		printf "8\tsip:a@x.org\tsip:b@y.org\t%s\ty.org\t1764700000\t0\t0\tNULL\tx\tNULL\tNULL\t0\n" "$u" >who.tsv &&
-		test_expect_code 1 imstore --store st5 import --from-msilo mysql who.tsv 2>err &&
+		test_expect_code 65 imstore --store st5 import --from-msilo mysql who.tsv 2>err &&
 		grep "who.tsv. line 1 (msilo id 8): username .* would not form the address of one user (it has " err ||
 		{ echo "username $u: $(cat err)"; return 1; }
 	done &&
 	grep "(it has a byte that is not ASCII)" err &&
 	for d in "y.org;x" "y.org:5060" "evil.org>" "y .org" "[::1" "y.org@evil.org"; do
 		printf "9\tsip:a@x.org\tsip:b@y.org\tb\t%s\t1764700000\t0\t0\tNULL\tx\tNULL\tNULL\t0\n" "$d" >who.tsv &&
-		test_expect_code 1 imstore --store st5 import --from-msilo mysql who.tsv 2>err &&
+		test_expect_code 65 imstore --store st5 import --from-msilo mysql who.tsv 2>err &&
 		grep "who.tsv. line 1 (msilo id 9): domain .* would not form the address of one user (it has " err ||
 		{ echo "domain $d: $(cat err)"; return 1; }
 	done &&
 	printf "11\tsip:a@x.org\tsip:b@y.org\tbob\\\\0x\ty.org\t1764700000\t0\t0\tNULL\tx\tNULL\tNULL\t0\n" >who.tsv &&
-	test_expect_code 1 imstore --store st5 import --from-msilo mysql who.tsv 2>err &&
+	test_expect_code 65 imstore --store st5 import --from-msilo mysql who.tsv 2>err &&
 	grep "who.tsv. line 1: column username holds a NUL byte" err &&
 	u=$(python3 -c "print(\"%41\" * 178)") &&
 	printf "12\tsip:a@x.org\tsip:b@y.org\t%s\texample.com\t1764700000\t0\t0\tNULL\tx\tNULL\tNULL\t0\n" "$u" >who.tsv &&
-	test_expect_code 1 imstore --store st5 import --from-msilo mysql who.tsv 2>err &&
+	test_expect_code 65 imstore --store st5 import --from-msilo mysql who.tsv 2>err &&
 	grep "who.tsv. line 1 (msilo id 12): username and domain longer than an address" err &&
 	imstore --store st5 list --count owner:sip:alice@evil.org >got && echo 0 >expect && test_cmp expect got &&
 	imstore --store st5 list --count >after && test_cmp before after &&
@@ -339,7 +339,7 @@ test_expect_success 'JSON output of export, import and verify-archive validates'
 	imstore export --format json -f -o j.tar.gz >j.json &&
 	imstore --store st2 import --format json j.tar.gz >>j.json &&
 	imstore verify-archive --format json j.tar.gz >>j.json &&
-	test_expect_code 1 imstore verify-archive --format json tampered.tar >>j.json &&
+	test_expect_code 65 imstore verify-archive --format json tampered.tar >>j.json &&
 	grep -q "\"problem\"" j.json &&
 	/usr/bin/python3 "$IMS_SRCDIR/tests/validate-json.py" \
 		"$IMS_SRCDIR/schemas/imstore-output-v1.schema.json" j.json

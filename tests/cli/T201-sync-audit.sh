@@ -69,7 +69,7 @@ test_expect_success STRACE 'put: data synced and meta page written before the id
 '
 
 test_expect_success STRACE 'a failed fdatasync is never reported as stored' '
-	test_expect_code 1 traced -f -o /dev/null -e inject=fdatasync:error=EIO \
+	test_expect_code 74 traced -f -o /dev/null -e inject=fdatasync:error=EIO \
 		"$IMSTORE" put -o sip:a@x.org -f sip:b@x.org -m m2 body >out 2>err &&
 	test_must_be_empty out &&
 	grep "^imstore: cannot store message ${SQ}m2${SQ} for ${SQ}sip:a@x.org${SQ}: input/output error$" err &&

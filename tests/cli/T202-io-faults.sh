@@ -102,9 +102,9 @@ test_expect_success FIU 'the meta-page write fails: the handle is dead until reo
 	! grep -q "^ok " metaall.out
 '
 
-test_expect_success FIU 'imstore put under a failed sync: exit 1, a clear error, no id' '
+test_expect_success FIU 'imstore put under a failed sync: exit 74 (EX_IOERR), a clear error, no id' '
 	echo body >body &&
-	test_expect_code 1 fiu-run -x -c "enable name=posix/io/sync/fdatasync,failinfo=5" \
+	test_expect_code 74 fiu-run -x -c "enable name=posix/io/sync/fdatasync,failinfo=5" \
 		"$IMSTORE" put -o sip:a@x.org -f sip:b@x.org -m cli1 body >out 2>err &&
 	test_must_be_empty out &&
 	echo "imstore: cannot store message ${SQ}cli1${SQ} for ${SQ}sip:a@x.org${SQ}: input/output error" >expect &&

@@ -110,10 +110,17 @@ test_expect_success 'stats, verify' '
 	step "stats (json)" imstore stats --format json &&
 	step "stats all" imstore stats --types --owners --queue &&
 	step "stats all (json)" imstore stats --types --owners --queue --format json &&
+	step "stats --sort bytes" imstore stats --sort bytes --top 2 &&
 	step verify imstore verify &&
 	step "verify (json)" imstore verify --format json &&
 	step "verify --pages" imstore verify --pages &&
-	step "verify --repair" imstore verify --repair
+	step "verify --repair" imstore verify --repair &&
+	step check imstore check &&
+	chmod 750 store &&
+	step "check mode" imstore check &&
+	step "check mode (json)" imstore check --format json &&
+	chmod 700 store &&
+	step who imstore who
 '
 
 test_expect_success 'quota, settings' '
@@ -159,6 +166,9 @@ test_expect_success 'deferred' '
 	imstore deferred release $CAROL $token >/dev/null &&
 	step "deferred on-register (json)" imstore deferred on-register $CAROL --format json &&
 	imstore deferred release $CAROL "$(json_get lease <st.out)" >/dev/null &&
+	imstore deferred lease $CAROL >/dev/null &&
+	step "deferred retry" imstore deferred retry --user $CAROL &&
+	step "deferred retry (json)" imstore deferred retry --format json &&
 	cat >notify.xml <<-EOF &&
 	<im-settings xmlns="urn:oma:xml:im:service-settings">
 	  <deferred-settings><offline-delivery active="false"/></deferred-settings>

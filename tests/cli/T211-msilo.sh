@@ -59,7 +59,7 @@ test_expect_success SQLITE3 'sqlite3 -csv -header: backslashes, a tab, a quote a
 test_expect_success SQLITE3 'sqlite3 -separator TAB: backslashes kept, a row with a tab or newline refused, nothing stored' '
 	sqlite3 -header -separator "$(printf "\t")" silo.db "SELECT * FROM silo" >silo.tabs &&
 	imstore --store tabs init >/dev/null &&
-	test_expect_code 1 imstore --store tabs import --from-msilo tabs silo.tabs 2>err &&
+	test_expect_code 65 imstore --store tabs import --from-msilo tabs silo.tabs 2>err &&
 	grep "silo.tabs. line 3: 11 fields where the header has 13 (a tab or a newline in a value? the tabs form cannot hold one: dump with sqlite3 -csv): nothing imported" err &&
 	imstore --store tabs list --count >got && echo 0 >e && test_cmp e got &&
 	sqlite3 -header -separator "$(printf "\t")" silo.db "SELECT * FROM silo WHERE id = 1" >one.tabs &&
@@ -70,9 +70,9 @@ test_expect_success SQLITE3 'sqlite3 -separator TAB: backslashes kept, a row wit
 test_expect_success 'the form must be named: never guessed' '
 	printf "1\tsip:a@x.org\tsip:b@y.org\tb\ty.org\t0\t0\t0\tNULL\tx\tNULL\tNULL\t0\n" >any.tsv &&
 	imstore --store g init >/dev/null &&
-	test_expect_code 2 imstore --store g import --from-msilo any.tsv 2>err &&
+	test_expect_code 64 imstore --store g import --from-msilo any.tsv 2>err &&
 	grep "unknown form .any.tsv. (expected mysql, tabs or csv)" err &&
-	test_expect_code 2 imstore --store g import --from-msilo sqlite any.tsv 2>err &&
+	test_expect_code 64 imstore --store g import --from-msilo sqlite any.tsv 2>err &&
 	imstore --store g list --count >got && echo 0 >e && test_cmp e got
 '
 
@@ -89,13 +89,13 @@ test_expect_success 'mysql -B: columns mapped by the header line, in any order' 
 
 test_expect_success 'a header that cannot be mapped is refused, naming the column' '
 	printf "id\tsrc_addr\tdst_addr\tuser\tdomain\tinc_time\n1\tsip:a@x.org\tsip:b@y.org\tb\ty.org\t0\n" >nouser.tsv &&
-	test_expect_code 1 imstore --store my import --from-msilo mysql nouser.tsv 2>err &&
+	test_expect_code 65 imstore --store my import --from-msilo mysql nouser.tsv 2>err &&
 	grep "nouser.tsv. line 1: the header has no column .username.: the columns cannot be mapped" err &&
 	python3 -c "print(\"\\t\".join([\"src_addr\"] + [\"x%d\" % i for i in range(70)]))" >wide.tsv &&
-	test_expect_code 1 imstore --store my import --from-msilo tabs wide.tsv 2>err &&
+	test_expect_code 65 imstore --store my import --from-msilo tabs wide.tsv 2>err &&
 	grep "wide.tsv. line 1: more than 64 fields: nothing imported" err &&
 	printf "id\tsrc_addr\tsrc_addr\tusername\tdomain\n" >twice.tsv &&
-	test_expect_code 1 imstore --store my import --from-msilo mysql twice.tsv 2>err &&
+	test_expect_code 65 imstore --store my import --from-msilo mysql twice.tsv 2>err &&
 	grep "names column .src_addr. twice" err
 '
 
@@ -125,7 +125,7 @@ test_expect_success 'one refused row: all or nothing by default, --skip-bad stor
 	printf "42\tsip:a@x.org\tNULL\tgood\ty.org\t1764700000\t0\t0\tNULL\ty\tNULL\tNULL\t0\n" >>mix.tsv &&
 	printf "43\tsip:a@x.org\n" >>mix.tsv &&
 	imstore --store s init >/dev/null &&
-	test_expect_code 1 imstore --store s import --from-msilo mysql mix.tsv 2>err &&
+	test_expect_code 65 imstore --store s import --from-msilo mysql mix.tsv 2>err &&
 	grep "mix.tsv. line 2 (msilo id 41): username .a b. would not form the address of one user (it has . .): nothing imported" err &&
 	imstore --store s list --count >got && echo 0 >e && test_cmp e got &&
 	imstore --store s import --from-msilo mysql --skip-bad mix.tsv >out 2>err &&
@@ -134,7 +134,7 @@ test_expect_success 'one refused row: all or nothing by default, --skip-bad stor
 	grep "^imstore: skipped .mix.tsv. line 4: 2 fields where the table has 13" err &&
 	test_line_count = 2 err &&
 	imstore --store s list --count owner:sip:good@y.org >got && echo 2 >e && test_cmp e got &&
-	test_expect_code 2 imstore --store s import --skip-bad x.tar 2>err && grep "skip-bad" err
+	test_expect_code 64 imstore --store s import --skip-bad x.tar 2>err && grep "skip-bad" err
 '
 
 test_expect_success 'import --dry-run checks every row and stores nothing' '
@@ -142,13 +142,13 @@ test_expect_success 'import --dry-run checks every row and stores nothing' '
 	imstore --store d import --from-msilo mysql --dry-run semi.tsv >out &&
 	grep "would import 2 messages from .semi.tsv. (dry run, nothing stored, 0 expired)" out &&
 	imstore --store d list --count >got && echo 0 >e && test_cmp e got &&
-	test_expect_code 1 imstore --store d import --from-msilo mysql --dry-run mix.tsv 2>err &&
+	test_expect_code 65 imstore --store d import --from-msilo mysql --dry-run mix.tsv 2>err &&
 	grep "nothing imported" err
 '
 
 test_expect_success 'standard input is read whole before anything is stored' '
 	imstore --store i init >/dev/null &&
-	test_expect_code 1 imstore --store i import --from-msilo mysql - <mix.tsv 2>err &&
+	test_expect_code 65 imstore --store i import --from-msilo mysql - <mix.tsv 2>err &&
 	grep ".-. line 2 (msilo id 41)" err &&
 	imstore --store i list --count >got && echo 0 >e && test_cmp e got &&
 	imstore --store i import --from-msilo mysql - <semi.tsv >out && grep "imported 2 messages" out
@@ -156,13 +156,13 @@ test_expect_success 'standard input is read whole before anything is stored' '
 
 test_expect_success 'an empty dump says that nothing was found' '
 	printf "id\tsrc_addr\tdst_addr\tusername\tdomain\tinc_time\texp_time\tsnd_time\tctype\tbody\textra_hdrs\tcallid\tstatus\n" >empty.tsv &&
-	test_expect_code 1 imstore --store d import --from-msilo mysql empty.tsv >out 2>err &&
+	test_expect_code 65 imstore --store d import --from-msilo mysql empty.tsv >out 2>err &&
 	test_must_be_empty out &&
 	echo "imstore: no message found in '"'"'empty.tsv'"'"': nothing imported" >e && test_cmp e err &&
 	: >none.tsv &&
-	test_expect_code 1 imstore --store d import --from-msilo csv none.tsv 2>err &&
+	test_expect_code 65 imstore --store d import --from-msilo csv none.tsv 2>err &&
 	grep "no message found" err &&
-	test_expect_code 1 imstore --store d import --dry-run --from-msilo csv none.tsv 2>err &&
+	test_expect_code 65 imstore --store d import --dry-run --from-msilo csv none.tsv 2>err &&
 	grep "no message found" err
 '
 

@@ -36,14 +36,14 @@ test_expect_success 'setup: three messages exported, the third one'"'"'s from ma
 '
 
 test_expect_success 'verify-archive refuses a message the store would refuse' '
-	test_expect_code 1 imstore verify-archive bad.tar.gz >out 2>err &&
+	test_expect_code 65 imstore verify-archive bad.tar.gz >out 2>err &&
 	grep "the store would refuse this message: from: not a valid IM address" out err &&
 	grep "PROBLEMS FOUND" out
 '
 
 test_expect_success 'import refuses it before the first store, whatever the batch' '
 	imstore --store new init >/dev/null &&
-	test_expect_code 1 imstore --store new import --batch 1 bad.tar.gz 2>err &&
+	test_expect_code 65 imstore --store new import --batch 1 bad.tar.gz 2>err &&
 	grep "bad.tar.gz. does not verify (its hashes or lists disagree, or the store would refuse a message): nothing imported" err &&
 	! grep "were stored before the error" err &&
 	imstore --store new list --count >got && echo 0 >e && test_cmp e got
@@ -53,7 +53,7 @@ test_expect_success 'import --dry-run: checks the whole archive, stores nothing'
 	imstore --store new import --dry-run good.tar.gz >out &&
 	grep "would import 3 messages from .good.tar.gz. (dry run, nothing stored)" out &&
 	imstore --store new list --count >got && echo 0 >e && test_cmp e got &&
-	test_expect_code 1 imstore --store new import -n bad.tar.gz 2>err &&
+	test_expect_code 65 imstore --store new import -n bad.tar.gz 2>err &&
 	grep "nothing imported" err &&
 	imstore --store new import --dry-run --format json good.tar.gz >out &&
 	grep "\"checked\":3" out &&

@@ -24,12 +24,12 @@ test_expect_success 'put --from takes what a CPIM From header takes' '
 test_expect_success 'put --to and --cc are read the same way; bad ones say why' '
 	put_msg $BOB $ALICE a2 --to "Carl Smith <sip:carl@example.com>" \
 		--cc sip:dora@example.com >/dev/null &&
-	test_expect_code 2 put_msg $BOB "Bob <$ALICE> extra" a3 2>err &&
+	test_expect_code 64 put_msg $BOB "Bob <$ALICE> extra" a3 2>err &&
 	grep "^imstore: invalid address .*after ${SQ}>${SQ}" err
 '
 
 test_expect_success 'an error quotes the input it echoes: control characters escaped' '
-	test_expect_code 2 imstore list "$(printf "from:\033[31mx(")" 2>err &&
+	test_expect_code 64 imstore list "$(printf "from:\033[31mx(")" 2>err &&
 	! grep "$(printf "\033")" err &&
 	grep "\\\\e\[31m" err &&
 	test_must_fail put_msg $BOB "$(printf "a\033b")" a4 2>err &&
@@ -38,13 +38,13 @@ test_expect_success 'an error quotes the input it echoes: control characters esc
 
 test_expect_success 'an error cuts an overlong input and says how long it was' '
 	long=$(printf "%0100000d" 0) &&
-	test_expect_code 2 imstore list "$long" 2>err &&
+	test_expect_code 64 imstore list "$long" 2>err &&
 	test_line_count = 1 err &&
 	test $(wc -c <err) -lt 400 &&
 	grep "(100000 bytes)" err &&
-	test_expect_code 2 imstore quota get "sip:$long@x" 2>err &&
+	test_expect_code 64 imstore quota get "sip:$long@x" 2>err &&
 	grep "^imstore: invalid user address ${SQ}sip:0*...${SQ} (100006 bytes) (longer than 480 bytes)\$" err &&
-	test_expect_code 2 imstore list --cursor "$long" 2>err &&
+	test_expect_code 64 imstore list --cursor "$long" 2>err &&
 	grep "(100000 bytes)" err
 '
 
@@ -55,15 +55,15 @@ test_expect_success 'put --sent takes a leap second as CPIM DateTime does' '
 	grep "^sent: 2017-01-01T00:00:00Z" out &&
 	grep "^sent_text: 2016-12-31T23:59:60Z" out &&
 	grep "^received: 2017-01-01T00:00:00.500000Z" out &&
-	test_expect_code 2 put_msg $BOB $ALICE leap2 --sent 2016-12-31T23:59:61Z 2>err &&
+	test_expect_code 64 put_msg $BOB $ALICE leap2 --sent 2016-12-31T23:59:61Z 2>err &&
 	grep "invalid time .2016-12-31T23:59:61Z. for --sent" err
 '
 
 test_expect_success 'put --expires in the past is refused as deferred store refuses it' '
 	imstore list --count >before &&
-	test_expect_code 1 put_msg $BOB $ALICE old1 --expires 2020-01-01T00:00:00Z 2>err &&
+	test_expect_code 65 put_msg $BOB $ALICE old1 --expires 2020-01-01T00:00:00Z 2>err &&
 	grep "^imstore: not stored for ${SQ}$BOB${SQ}: expired" err &&
-	echo x | test_expect_code 1 imstore deferred store $BOB -f $ALICE -m old1 \
+	echo x | test_expect_code 65 imstore deferred store $BOB -f $ALICE -m old1 \
 		--expires 2020-01-01T00:00:00Z 2>err2 &&
 	grep "^imstore: not stored for ${SQ}$BOB${SQ}: expired" err2 &&
 	imstore list --count >after &&
@@ -120,7 +120,7 @@ test_expect_success 'put --cpim from an anonymous originator warns, stores, and 
 
 test_expect_success 'an msilo dump without a message says so and exits 1' '
 	: >empty.tsv &&
-	test_expect_code 1 imstore import --from-msilo tabs empty.tsv >out 2>err &&
+	test_expect_code 65 imstore import --from-msilo tabs empty.tsv >out 2>err &&
 	test_must_be_empty out &&
 	echo "imstore: no message found in ${SQ}empty.tsv${SQ}: nothing imported" >expect &&
 	test_cmp expect err

@@ -228,6 +228,128 @@ test_lease(void)
 	ims_store_close(st);
 }
 
+/* The state of the message with this Message-ID in the user's deferred folder,
+ * -1 when there is none. */
+static int
+state_of(ims_store *st, const char *user, const char *msgid)
+{
+	ims_msg *m;
+	int state;
+
+	if (ims_get_by_msgid(&m, st, user, IMS_FOLDER_DEFERRED, msgid))
+		return -1;
+	state = (int)m->state;
+	ims_msg_free(m);
+	return state;
+}
+
+/* One message of a lease at a time, as the daemon's push settles them. */
+static void
+test_lease_msg(void)
+{
+	ims_store *st = create("s3m");
+	ims_settings s = IMS_SETTINGS_INIT;
+	ims_lease *l, *l2, *la;
+	ims_id ids[4], junk;
+	char token[IMS_LEASE_STRLEN + 1];
+	uint64_t n;
+	int done = -1;
+
+	for (int i = 0; i < 4; i++) {
+		char msgid[8];
+		snprintf(msgid, sizeof(msgid), "m%d", i);
+		store(st, BOB, msgid, IMS_MODE_PAGER,
+		      (int64_t)time(NULL) * 1000000 - (10 - i) * 1000000LL, NULL);
+	}
+	store(st, ALICE, "a1", IMS_MODE_PAGER, IMS_TIME_NONE, NULL);
+	is_int(ims_deferred_lease(&l, st, BOB, NULL, 0, 0), 0, "lease bob's four");
+	is_int(ims_deferred_lease(&la, st, ALICE, NULL, 0, 0), 0, "lease alice's one");
+	if (ims_lease_count(l) != 4 || ims_lease_count(la) != 1)
+		return;
+	for (int i = 0; i < 4; i++)
+		ids[i] = ims_lease_msg(l, (size_t)i)->id;
+
+	is_int(ims_deferred_ack_msg(&done, st, BOB, ims_lease_token(l), &ids[0]), 0,
+	       "ack the first message");
+	is_int(done, 1, "settled by this call");
+	is_int(state_of(st, BOB, "m0"), -1, "gone (history not active)");
+	is_int(state_of(st, BOB, "m1"), IMS_STATE_DELIVERING, "the others still out");
+	is_int(ims_deferred_ack_msg(&done, st, BOB, ims_lease_token(l), &ids[0]), 0,
+	       "ack it again");
+	is_int(done, 0, "harmless: nothing settled");
+
+	is_int(ims_deferred_release_msg(&done, st, BOB, ims_lease_token(l), &ids[1]), 0,
+	       "release the second (486 Busy)");
+	is_int(done, 1, "released by this call");
+	is_int(state_of(st, BOB, "m1"), IMS_STATE_PENDING, "pending again");
+	is_int(ims_deferred_ack_msg(&done, st, BOB, ims_lease_token(l), &ids[1]), 0,
+	       "a late 2xx for the released message");
+	is_int(done, 0, "no longer the lease's: stays pending");
+	is_int(state_of(st, BOB, "m1"), IMS_STATE_PENDING, "still pending");
+
+	is_int(ims_deferred_ack_msg(&done, st, ALICE, ims_lease_token(l), &ids[2]), 0,
+	       "alice acks bob's message with bob's token");
+	is_int(done, 0, "nothing settled");
+	is_int(ims_deferred_ack_msg(&done, st, ALICE, ims_lease_token(la), &ids[2]), 0,
+	       "alice acks bob's message with her own token");
+	is_int(done, 0, "nothing settled");
+	is_int(state_of(st, BOB, "m2"), IMS_STATE_DELIVERING, "bob's message untouched");
+	is_int(state_of(st, ALICE, "a1"), IMS_STATE_DELIVERING, "alice's lease untouched");
+
+	memset(&junk, 0x5a, sizeof(junk));
+	is_int(ims_deferred_ack_msg(&done, st, BOB, ims_lease_token(l), &junk), 0,
+	       "an id not in the lease");
+	is_int(done, 0, "nothing settled");
+	is_int(ims_deferred_ack_msg(&done, st, BOB, ims_lease_token(l), NULL),
+	       IMS_INVALID, "no id");
+	is_int(ims_deferred_ack_msg(&done, st, BOB, "not a token", &ids[2]),
+	       IMS_INVALID, "no token");
+
+	s.history_pager = 1;
+	ims_settings_set(st, BOB, &s);
+	is_int(ims_deferred_ack_msg(&done, st, BOB, ims_lease_token(l), &ids[2]), 0,
+	       "ack the third with history on");
+	is_int(done, 1, "settled");
+	is_int(count(st, "owner:" BOB " folder:history msgid:m2"), 1, "filed into history");
+	is_int(ims_deferred_ack(&n, st, BOB, ims_lease_token(l)), 0,
+	       "ack the rest of the lease");
+	is_int(n, 1, "only the one left: the fourth");
+	is_int(count(st, "owner:" BOB " folder:history"), 2, "two in history");
+	is_int(state_of(st, BOB, "m1"), IMS_STATE_PENDING, "the released one stays");
+	ims_lease_free(l);
+
+	/* a lease settled message by message is finished */
+	is_int(ims_deferred_lease(&l, st, BOB, NULL, 0, 300000), 0, "lease m1, 300 ms");
+	is_int(ims_lease_count(l), 1, "one");
+	snprintf(token, sizeof(token), "%s", ims_lease_token(l));
+	usleep(400000);
+	is_int(ims_deferred_lease(&l2, st, BOB, NULL, 0, 0), 0, "lease again after it ran out");
+	is_int(ims_lease_count(l2), 1, "m1 leased again");
+	is_int(ims_deferred_ack_msg(&done, st, BOB, token, &ims_lease_msg(l, 0)->id), 0,
+	       "a late 2xx under the first lease");
+	is_int(done, 0, "re-leased since: left alone (no double delivery)");
+	is_int(state_of(st, BOB, "m1"), IMS_STATE_DELIVERING, "still out under the new lease");
+	is_int(ims_deferred_ack(&n, st, BOB, token), IMS_NOTFOUND,
+	       "the first lease is finished: its only message was taken out");
+	is_int(ims_deferred_release_msg(&done, st, BOB, ims_lease_token(l2),
+	                                &ims_lease_msg(l2, 0)->id), 0,
+	       "release it under the new lease");
+	is_int(done, 1, "released");
+	is_int(ims_deferred_release(&n, st, BOB, ims_lease_token(l2)), IMS_NOTFOUND,
+	       "the new lease is finished too");
+	is_int(ims_deferred_ack_msg(&done, st, BOB, ims_lease_token(l2),
+	                            &ims_lease_msg(l2, 0)->id), 0,
+	       "ack on a finished lease");
+	is_int(done, 0, "harmless");
+	is_int(state_of(st, BOB, "m1"), IMS_STATE_PENDING, "pending, leasable later");
+	is_int(ims_deferred_ack(&n, st, ALICE, ims_lease_token(la)), 0, "alice acks hers");
+	is_int(n, 1, "her one message");
+	ims_lease_free(l);
+	ims_lease_free(l2);
+	ims_lease_free(la);
+	ims_store_close(st);
+}
+
 static void
 test_delete(void)
 {
@@ -486,6 +608,46 @@ test_reap_backlog(void)
 	ims_store_close(st);
 }
 
+/* Retry now: leased messages pending at once, for one user, a filter,
+ * every user; a late ack of the old lease settles none of them. */
+static void
+test_retry(void)
+{
+	ims_store *st = create("s9");
+	ims_lease *l, *l2;
+	ims_filter *f = NULL;
+	uint64_t n = 99;
+
+	for (int i = 0; i < 3; i++) {
+		char msgid[8];
+		snprintf(msgid, sizeof(msgid), "r%d", i);
+		store(st, BOB, msgid, IMS_MODE_PAGER, IMS_TIME_NONE, NULL);
+	}
+	store(st, ALICE, "ra", IMS_MODE_PAGER, IMS_TIME_NONE, NULL);
+	is_int(ims_deferred_retry(&n, st, NULL, NULL), 0, "retry with nothing leased");
+	is_int(n, 0, "nothing handed back");
+	is_int(ims_deferred_lease(&l, st, BOB, NULL, 0, 3600 * 1000000LL), 0, "lease bob's, 1 h");
+	is_int(ims_lease_count(l), 3, "three");
+	is_int(ims_deferred_lease(&l2, st, ALICE, NULL, 0, 3600 * 1000000LL), 0, "lease alice's");
+	ims_lease_free(l2);
+	is_int(ims_deferred_retry(&n, st, "not an address", NULL), IMS_INVALID, "bad user");
+	ims_filter_parse(&f, "msgid:r1", IMS_TIME_NONE, NULL);
+	is_int(ims_deferred_retry(&n, st, BOB, f), 0, "retry bob's r1");
+	is_int(n, 1, "one handed back");
+	ims_filter_free(f);
+	is_int(count(st, "owner:" BOB " state:pending"), 1, "r1 pending");
+	is_int(ims_deferred_retry(&n, st, BOB, NULL), 0, "retry bob's");
+	is_int(n, 2, "the two others");
+	is_int(count(st, "owner:" ALICE " state:delivering"), 1, "alice's lease untouched");
+	is_int(ims_deferred_ack(&n, st, BOB, ims_lease_token(l)), 0, "late ack of the old lease");
+	is_int(n, 0, "settles none of the retried");
+	is_int(count(st, "owner:" BOB " state:pending"), 3, "all three still waiting");
+	is_int(ims_deferred_retry(NULL, st, NULL, NULL), 0, "retry every user's");
+	is_int(count(st, "folder:deferred state:delivering"), 0, "nothing out any more");
+	ims_lease_free(l);
+	ims_store_close(st);
+}
+
 int
 main(void)
 {
@@ -495,11 +657,13 @@ main(void)
 	test_store_refuse();
 	test_quota_race();
 	test_lease();
+	test_lease_msg();
 	test_delete();
 	test_register_and_documents();
 	test_sweep();
 	test_reap();
 	test_reap_backlog();
+	test_retry();
 	{
 		char cmd[300];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);

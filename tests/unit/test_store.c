@@ -4,7 +4,9 @@
 #include <lmdb.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -1362,6 +1364,70 @@ test_fork(void)
 	ims_store_close(st);
 }
 
+/* A child made by the clone system call itself (no atfork handlers, as
+ * _Fork() or a raw clone would) still finds the handle refused: the
+ * process id ims__check() compares with is not a stale cached one. */
+static void
+test_fork_raw(void)
+{
+	ims_store *st = create("s-fork-raw", 0);
+	ims_msg *g;
+	ims_id id;
+	long pid;
+	int status = -1;
+
+	put_simple(&id, st, "sip:a@x.org", "sip:f@x.org", "f1", IMS_TIME_NONE, "x");
+	is_int(ims_get(&g, st, &id), 0, "the parent reads (its pid is known)");
+	ims_msg_free(g);
+	pid = syscall(SYS_clone, (unsigned long)SIGCHLD, NULL, NULL, NULL, 0UL);
+	if (pid == 0) {
+		int rc = ims_get(&g, st, &id);
+		syscall(SYS_exit_group, rc == IMS_FORKED ? 0 : 1);
+	}
+	waitpid((pid_t)pid, &status, 0);
+	ok(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	   "use after a raw clone refused");
+	is_int(ims_get(&g, st, &id), 0, "parent still works");
+	ims_msg_free(g);
+	ims_store_close(st);
+}
+
+/* The random bytes of ids come from a per-thread pool: a forked child must
+ * not hand out the parent's next bytes.  The child opens the store anew and
+ * stores a message; the parent stores one later (a later millisecond, so
+ * its id takes its own random bytes); their random parts differ. */
+static void
+test_fork_random(void)
+{
+	ims_store *st = create("s-fork-rnd", 0);
+	ims_id a, b, c;
+	int fd[2], status = -1;
+	pid_t pid;
+
+	put_simple(&a, st, "sip:a@x.org", "sip:f@x.org", "r1", IMS_TIME_NONE, "x");
+	if (pipe(fd))
+		abort();
+	if ((pid = fork()) == 0) {
+		ims_store *st2 = NULL;
+		int rc = ims_store_open(&st2, path("s-fork-rnd"), NULL);
+		if (rc == 0)
+			rc = put_simple(&b, st2, "sip:a@x.org", "sip:f@x.org", "r2",
+			                IMS_TIME_NONE, "y");
+		ims_store_close(st2);
+		_exit(rc == 0 && write(fd[1], b.b, 16) == 16 ? 0 : 1);
+	}
+	close(fd[1]);
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 && read(fd[0], b.b, 16) == 16,
+	   "the child stored a message");
+	close(fd[0]);
+	usleep(3000);
+	put_simple(&c, st, "sip:a@x.org", "sip:f@x.org", "r3", IMS_TIME_NONE, "z");
+	ok(memcmp(b.b + 6, c.b + 6, 10) != 0,
+	   "child and parent ids have different random bytes");
+	ims_store_close(st);
+}
+
 /* The meta "format" of a store, read and set with LMDB itself. */
 static int
 format_of(const char *name)
@@ -1756,7 +1822,59 @@ test_stats_report(void)
 	ims_stats_report_free(r);
 	o.top = 10001;
 	is_int(ims_stats_report_get(&r, st, &o), IMS_INVALID, "top over 10000");
+	o.top = 5;
+	o.sort = 7;
+	is_int(ims_stats_report_get(&r, st, &o), IMS_INVALID, "an unknown sort");
+	o.version = 1; /* a caller of version 1 has no sort: messages */
+	is_int(ims_stats_report_get(&r, st, &o), 0, "version 1 options");
+	ims_stats_report_free(r);
 	(void)n;
+	ims_store_close(st);
+}
+
+/* The top owners by bytes: chosen by bytes too, not the byte-largest of
+ * the owners with most messages. */
+static void
+test_stats_sort(void)
+{
+	ims_store *st = create("s-sort", 0);
+	ims_stats_opts o = IMS_STATS_OPTS_INIT;
+	ims_stats_report *r = NULL;
+	static char big[5000];
+	char msgid[16];
+	int rc = 0;
+
+	for (int i = 0; i < 4 && rc == 0; i++) {
+		ims_msg m = IMS_MSG_INIT;
+		snprintf(msgid, sizeof(msgid), "m%d", i);
+		m.owner = "sip:many@x.org";
+		m.from.uri = "sip:f@x.org";
+		m.message_id = msgid;
+		rc = ims_put(NULL, st, &m, "ab", 2);
+	}
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		ims_msg m = IMS_MSG_INIT;
+		memset(big, 'b', sizeof(big));
+		snprintf(msgid, sizeof(msgid), "b%d", i);
+		m.owner = i ? "sip:big@x.org" : "sip:bigger@x.org";
+		m.from.uri = "sip:f@x.org";
+		m.message_id = msgid;
+		rc = ims_put(NULL, st, &m, big, i ? 3000 : sizeof(big));
+	}
+	is_int(rc, 0, "stored");
+	o.flags = IMS_STATS_OWNERS;
+	o.top = 2;
+	o.sort = IMS_STATS_SORT_BYTES;
+	is_int(ims_stats_report_get(&r, st, &o), 0, "top 2 by bytes");
+	ok(r && r->nowners == 2 && !strcmp(r->owners[0].name, "sip:bigger@x.org") &&
+	   !strcmp(r->owners[1].name, "sip:big@x.org"), "the two largest, largest first");
+	ims_stats_report_free(r);
+	o.sort = IMS_STATS_SORT_COUNT;
+	o.top = 1;
+	is_int(ims_stats_report_get(&r, st, &o), 0, "top 1 by count");
+	ok(r && r->nowners == 1 && !strcmp(r->owners[0].name, "sip:many@x.org"),
+	   "the owner with most messages");
+	ims_stats_report_free(r);
 	ims_store_close(st);
 }
 
@@ -1897,12 +2015,15 @@ main(void)
 	test_chunk_dictionary();
 	test_unwritten_tail();
 	test_fork();
+	test_fork_raw();
+	test_fork_random();
 	test_format();
 	test_threads();
 	test_group_commit();
 	test_group_failures();
 	test_backup_compact();
 	test_stats_report();
+	test_stats_sort();
 	{
 		char cmd[300];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);

@@ -304,7 +304,8 @@ on_response(int err, const struct sip_msg *msg, void *arg)
 
 	if (!err && msg && msg->scode < 200)
 		return;
-	o->h(err, err || !msg ? 0 : msg->scode, o->arg);
+	if (o->h)
+		o->h(err, err || !msg ? 0 : msg->scode, o->arg);
 	free(o);
 }
 

@@ -54,7 +54,18 @@ test_expect_success SIP 'a user agent answering 486: released, still pending' '
 	wait $core_pid &&
 	wait_metric released_total 2 &&
 	imstore list --count owner:sip:carol@$DOMAIN folder:deferred state:pending >n &&
-	echo 2 >expect && test_cmp expect n &&
+	echo 2 >expect && test_cmp expect n
+'
+
+test_expect_success SIP 'a sender asking for processing: the IMDN stored goes to her (RFC 5438)' '
+	core 202 1 &&
+	cpim=$(printf "From: <sip:alice@%s>\r\nTo: <sip:dan@%s>\r\nNS: imdn <urn:ietf:params:imdn>\r\nimdn.Message-ID: Xs7ab1\r\nDateTime: 2026-12-08T01:02:03Z\r\nimdn.Disposition-Notification: processing\r\n\r\nContent-Type: text/plain\r\n\r\nhello" $DOMAIN $DOMAIN) &&
+	sip_request dan imdn-1 "$cpim" | sed "s|^Content-Type: text/plain\r\$|Content-Type: message/cpim\r|" >imdn.sip &&
+	grep -c "^Content-Type: message/cpim" imdn.sip &&
+	raw_sip imdn.sip >got &&
+	echo "SIP/2.0 202 Accepted" >expect && test_cmp expect got &&
+	wait $core_pid &&
+	grep "^MESSAGE sip:alice@$DOMAIN|" core.log &&
 	imstored_stop
 '
 

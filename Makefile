@@ -8,6 +8,9 @@
 
 prefix      ?= /usr/local
 bindir      ?= $(prefix)/bin
+sbindir     ?= $(prefix)/sbin
+sysconfdir  ?= /etc
+systemdunitdir ?= $(prefix)/lib/systemd/system
 libdir      ?= $(prefix)/lib
 includedir  ?= $(prefix)/include
 mandir      ?= $(prefix)/share/man
@@ -149,10 +152,10 @@ check-cli: $(O)/imstore $(REL_BIN) $(O)/tests/test_hostile
 	IMSTORE_BIN=$(CURDIR)/$(O)/imstore IMS_SRCDIR=$(CURDIR) IMS_BUILDDIR=$(CURDIR)/$(O) \
 	  $(PROVE) $(sort $(wildcard tests/cli/T*.sh))
 
-# the SIP tests (issue 19): SIPp against imstored, and the real Kamailio with
-# cmd/imstored/kamailio.cfg in front of it, on loopback ports
+# the SIP tests (issue 19): imstored with SIPp (T4NN), the real Kamailio
+# with cmd/imstored/kamailio.cfg (T3NN, tests/sip/sip-lib.sh), on loopback
 check-sip: $(O)/imstore $(O)/imstored
-	IMSTORE_BIN=$(CURDIR)/$(O)/imstore IMSTORED_BIN=$(CURDIR)/$(O)/imstored \
+	IMSTORED_BIN=$(CURDIR)/$(O)/imstored IMSTORE_BIN=$(CURDIR)/$(O)/imstore \
 	  IMS_SRCDIR=$(CURDIR) IMS_BUILDDIR=$(CURDIR)/$(O) \
 	  $(PROVE) $(sort $(wildcard tests/sip/T*.sh))
 
@@ -338,9 +341,13 @@ demo: deps
 install: all
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(libdir)/pkgconfig \
 	  $(DESTDIR)$(includedir) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man3 \
-	  $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man7 \
-	  $(DESTDIR)$(bashcompdir) $(DESTDIR)$(zshcompdir) $(DESTDIR)$(schemadir)
+	  $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man7 $(DESTDIR)$(mandir)/man8 \
+	  $(DESTDIR)$(bashcompdir) $(DESTDIR)$(zshcompdir) $(DESTDIR)$(schemadir) \
+	  $(DESTDIR)$(sbindir) $(DESTDIR)$(systemdunitdir)
 	install -m 755 $(O)/imstore $(DESTDIR)$(bindir)/imstore
+	install -m 755 $(O)/imstored $(DESTDIR)$(sbindir)/imstored
+	sed -e 's|@sbindir@|$(sbindir)|g' -e 's|@sysconfdir@|$(sysconfdir)|g' \
+	  cmd/imstored/imstored.service > $(DESTDIR)$(systemdunitdir)/imstored.service
 	for c in $(COMMANDS); do ln -sf imstore $(DESTDIR)$(bindir)/imstore-$$c; done
 	install -m 644 $(O)/libimstore.a $(O)/libcpim.a $(DESTDIR)$(libdir)/
 	install -m 755 $(O)/libimstore.so.$(SOMAJOR) $(O)/libcpim.so.$(SOMAJOR) $(DESTDIR)$(libdir)/
@@ -351,19 +358,20 @@ install: all
 	$(PC_SED) libstore/imstore.pc.in > $(DESTDIR)$(libdir)/pkgconfig/imstore.pc
 	$(PC_SED) libcpim/cpim.pc.in > $(DESTDIR)$(libdir)/pkgconfig/cpim.pc
 	install -m 644 schemas/*.xsd schemas/*.json $(DESTDIR)$(schemadir)/
-	for m in man/*.[1357]; do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(mandir)/man$$s/; done
+	for m in man/*.[13578]; do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(mandir)/man$$s/; done
 	install -m 644 completions/imstore.bash $(DESTDIR)$(bashcompdir)/imstore
 	for c in $(COMMANDS); do ln -sf imstore $(DESTDIR)$(bashcompdir)/imstore-$$c; done
 	install -m 644 completions/_imstore $(DESTDIR)$(zshcompdir)/_imstore
 
 uninstall:
-	rm -f $(DESTDIR)$(bindir)/imstore
+	rm -f $(DESTDIR)$(bindir)/imstore $(DESTDIR)$(sbindir)/imstored
+	rm -f $(DESTDIR)$(systemdunitdir)/imstored.service
 	for c in $(COMMANDS); do rm -f $(DESTDIR)$(bindir)/imstore-$$c; done
 	rm -f $(DESTDIR)$(libdir)/libimstore.* $(DESTDIR)$(libdir)/libcpim.*
 	rm -f $(DESTDIR)$(includedir)/imstore.h $(DESTDIR)$(includedir)/imstore-exchange.h \
 	  $(DESTDIR)$(includedir)/cpim.h
 	rm -f $(DESTDIR)$(libdir)/pkgconfig/imstore.pc $(DESTDIR)$(libdir)/pkgconfig/cpim.pc
-	for m in man/*.[1357]; do s=$${m##*.}; rm -f $(DESTDIR)$(mandir)/man$$s/$${m##*/}; done
+	for m in man/*.[13578]; do s=$${m##*.}; rm -f $(DESTDIR)$(mandir)/man$$s/$${m##*/}; done
 	rm -f $(DESTDIR)$(bashcompdir)/imstore $(DESTDIR)$(zshcompdir)/_imstore
 	for c in $(COMMANDS); do rm -f $(DESTDIR)$(bashcompdir)/imstore-$$c; done
 	for f in schemas/*.xsd schemas/*.json; do rm -f $(DESTDIR)$(schemadir)/$${f##*/}; done

@@ -409,6 +409,41 @@ for shell in bash zsh; do
 	report "$file is up to date" "$tmp/problems"
 done
 
+# ---------------------------------------------------------------- 8. imstored
+# imstored(8) and imstored.conf(5) against the daemon beside BINARY: every
+# option `imstored --help` lists is in the page's SYNOPSIS and has an item
+# in its DESCRIPTION, the SYNOPSIS shows no other; every configuration key
+# the reader (cmd/imstored/conf.c) accepts has an item in imstored.conf(5),
+# and the page has no key item the reader lacks.
+daemon=$(dirname "$bin")/imstored
+if [ -x "$daemon" ]; then
+	: > "$tmp/problems"
+	"$daemon" --help > "$tmp/dhelp" 2>&1
+	mandoc -T ascii man/imstored.8 | col -b > "$tmp/d8"
+	sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' "$tmp/d8" > "$tmp/dsyn"
+	sed -n '/^DESCRIPTION/,/^FILES/p' "$tmp/d8" > "$tmp/ddesc"
+	grep -o -- '--[a-z-]*' "$tmp/dhelp" | sort -u > "$tmp/dlong"
+	while read -r opt; do
+		grep -q -- "$opt" "$tmp/dsyn" ||
+			echo "imstored.8 SYNOPSIS lacks $opt" >> "$tmp/problems"
+		grep -q -- "^ *\(-[a-z], \)\{0,1\}$opt" "$tmp/ddesc" ||
+			echo "imstored.8 DESCRIPTION has no item for $opt" >> "$tmp/problems"
+	done < "$tmp/dlong"
+	grep -o -- '-\{1,2\}[a-z][a-z-]*' "$tmp/dsyn" | sed 's/^-\([a-z]\)$/-\1/' |
+		sort -u | while read -r opt; do
+		grep -q -- "\(^\| \)$opt[ ,]" "$tmp/dhelp" ||
+			echo "imstored.8 SYNOPSIS shows $opt, which imstored lacks" >> "$tmp/problems"
+	done
+	sed -n 's/.*strcmp(k, "\([a-z_]*\)").*/\1/p' cmd/imstored/conf.c | sort -u > "$tmp/keys"
+	mandoc -T ascii man/imstored.conf.5 | col -b |
+		sed -n 's/^     \([a-z_]*\) = .*/\1/p' | sort -u > "$tmp/pagekeys"
+	comm -23 "$tmp/keys" "$tmp/pagekeys" | sed 's/^/imstored.conf.5 has no item for the key /' \
+		>> "$tmp/problems"
+	comm -13 "$tmp/keys" "$tmp/pagekeys" | sed 's/^/imstored.conf.5 documents a key the reader lacks: /' \
+		>> "$tmp/problems"
+	report "imstored(8) and imstored.conf(5) agree with imstored" "$tmp/problems"
+fi
+
 echo "1..$n"
 if [ "$failed" -gt 0 ]; then
 	echo "# check-docs: $failed of $n checks failed"

@@ -17,7 +17,9 @@ for f in bin/imstore bin/imstore-list bin/imstore-put include/imstore.h \
          lib/pkgconfig/imstore.pc lib/pkgconfig/cpim.pc share/man/man1/imstore.1 \
          share/man/man3/libimstore.3 share/man/man5/imstore.5 \
          share/man/man7/imstore-search-terms.7 \
-         share/bash-completion/completions/imstore share/zsh/site-functions/_imstore; do
+         share/bash-completion/completions/imstore share/zsh/site-functions/_imstore \
+         sbin/imstored share/man/man8/imstored.8 share/man/man5/imstored.conf.5 \
+         lib/systemd/system/imstored.service; do
 	[ -e "$p/$f" ] || fail "missing $f"
 done
 # the schemas the man pages point to, every one of them
@@ -25,6 +27,10 @@ for f in schemas/*; do
 	[ -e "$p/share/imstore/$f" ] || fail "missing share/imstore/$f"
 done
 grep -q '^prefix=/usr/local$' "$p/lib/pkgconfig/imstore.pc" || fail "imstore.pc prefix"
+# the daemon runs installed (its libraries found from sbin), the unit names it
+"$p/sbin/imstored" --version | grep -q '^imstored ' || fail "sbin/imstored does not run"
+grep -q '^ExecStart=/usr/local/sbin/imstored -c /etc/imstored.conf -f$' \
+	"$p/lib/systemd/system/imstored.service" || fail "imstored.service ExecStart"
 "$p/bin/imstore-list" --help | grep -q '^usage: imstore list' || fail "imstore-list alias"
 # every command of the table (and only those) has its aliases
 cmds=$("$p/bin/imstore" __options | awk -F '\t' '$1 !~ /[* ]/ && $2 == "-" && $3 == "-" { print $1 }')

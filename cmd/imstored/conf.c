@@ -37,7 +37,7 @@ defaults(conf *c)
 	c->push_timeout = 32 * INT64_C(1000000);
 	c->lease_time = 300 * INT64_C(1000000);
 	c->sweep_interval = 60 * INT64_C(1000000);
-	c->max_request = 65536;
+	c->max_request = 65000;
 	c->retry_after = 5;
 	c->log_level = LOG_INFO;
 }

@@ -17,7 +17,7 @@
 static volatile sig_atomic_t got_term;
 
 static const char usage_text[] =
-	"usage: imstored -c FILE [-f|--foreground] [-t|--check-config] [--version] [--help]\n"
+	"usage: imstored {-c FILE | --config FILE} [-f|--foreground] [-t|--check-config] [--version] [--help]\n"
 	"\n"
 	"  -c, --config FILE    the configuration file, imstored.conf(5)\n"
 	"  -f, --foreground     stay in the foreground and log to stderr\n"

@@ -22,6 +22,7 @@ typedef struct mjob {
 	int history;
 	int status;
 	char reason[128];
+	ims_notice notice;       /* RFC 5438 processing/stored, when asked */
 } mjob;
 
 int64_t
@@ -104,6 +105,27 @@ refused(mjob *j, ims_refusal why)
 	answer(j, 480, reason);
 }
 
+/* The sender asked for a processing notification: the IMDN "stored"
+ * (RFC 5438 7.2.1.3) from Deferred@ the first served domain, sent once the
+ * 202 is (done()); only for a message stored now, not a duplicate. */
+static void
+stored_notice(mjob *j, const ims_id *id)
+{
+	ims_notice_opts o = IMS_NOTICE_OPTS_INIT;
+	ims_msg *m = NULL;
+	char server[300];
+	int rc;
+
+	if (!j->d->cf.have_core || ims_get(&m, j->d->st, id))
+		return;
+	snprintf(server, sizeof server, "sip:Deferred@%s", j->d->cf.domain[0]);
+	o.server = server;
+	if ((rc = ims_imdn_notice(&j->notice, j->d->st, m, IMS_NOTICE_STORED, &o)))
+		logx(LOG_INFO, "no processing notice for a message of '%s': %s", m->owner,
+		     ims_strerror(rc));
+	ims_msg_free(m);
+}
+
 static void
 deferred_store(mjob *j, const ims_msg *m, const void *body, size_t len)
 {
@@ -116,6 +138,8 @@ deferred_store(mjob *j, const ims_msg *m, const void *body, size_t len)
 	if (rc == 0 || rc == IMS_EXISTS) {
 		atomic_fetch_add(rc ? &j->d->m.duplicates : &j->d->m.stored, 1);
 		answer(j, 202, "Accepted");
+		if (rc == 0)
+			stored_notice(j, &id);
 	} else if (rc == IMS_REFUSED) {
 		refused(j, why);
 	} else if (rc == IMS_TOOBIG) {
@@ -200,6 +224,18 @@ done(job *jb)
 	if (j->status >= 400)
 		logx(LOG_DEBUG, "MESSAGE answered %d %s", j->status, j->reason);
 	(void)sx_reply(j->r, j->status, j->reason, NULL);
+	if (j->notice.body && j->notice.to && j->notice.from) {
+		const conf_transport *core = &j->d->cf.sip_core;
+		char hdrs[IMS_ADDR_MAX * 2 + 200];
+
+		snprintf(hdrs, sizeof hdrs, "From: <%s>;tag=imstored\r\nTo: <%s>\r\n"
+		         "Content-Type: message/cpim\r\n", j->notice.from, j->notice.to);
+		if (sx_send(j->d->sx, "MESSAGE", j->notice.to, core->hostport, core->tcp,
+		            hdrs, j->notice.body, j->notice.len, NULL, NULL))
+			logx(LOG_WARNING, "cannot send a processing notice to '%s'",
+			     j->notice.to);
+	}
+	ims_notice_clear(&j->notice);
 	free(j);
 }
 

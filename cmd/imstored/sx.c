@@ -304,7 +304,8 @@ on_response(int err, const struct sip_msg *msg, void *arg)
 
 	if (!err && msg && msg->scode < 200)
 		return;
-	o->h(err, err || !msg ? 0 : msg->scode, o->arg);
+	if (o->h)
+		o->h(err, err || !msg ? 0 : msg->scode, o->arg);
 	free(o);
 }
 
@@ -331,7 +332,7 @@ sx_send(sx *s, const char *method, const char *ruri, const char *dst, int tcp,
 	err = sip_requestf(&o->req, s->sip, true, method, ruri, &route, NULL, NULL,
 	                   on_response, o,
 	                   "Call-ID: imstored-%x-%x\r\nCSeq: %u %s\r\n"
-	                   "Max-Forwards: 70\r\n%sContent-Length: %zu\r\n\r\n%b",
+	                   "%sContent-Length: %zu\r\n\r\n%b",
 	                   rand_u32(), rand_u32(), ++s->cseq, method, hdrs ? hdrs : "",
 	                   len, body, len);
 	if (err) {

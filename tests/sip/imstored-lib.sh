@@ -17,13 +17,18 @@ test -x "$IMSTORED" && command -v sipp >/dev/null 2>&1 &&
 	command -v python3 >/dev/null 2>&1 && test_set_prereq SIP
 
 imstored_pid=
+imstored_dog=
 
 imstored_cleanup () {
 	if test -n "$imstored_pid"; then
 		kill -9 "$imstored_pid" 2>/dev/null
 		wait "$imstored_pid" 2>/dev/null
 	fi
-	imstored_pid=
+	if test -n "$imstored_dog"; then
+		kill "$imstored_dog" 2>/dev/null
+		wait "$imstored_dog" 2>/dev/null
+	fi
+	imstored_pid= imstored_dog=
 }
 trap 'imstored_cleanup; test_cleanup' EXIT
 
@@ -63,10 +68,14 @@ imstored_conf () {
 # imstored_start: start it in the foreground (logging to imstored.log),
 # killed after IMS_SIP_TIMEOUT seconds whatever happens; wait until ready.
 imstored_start () {
+	imstored_cleanup
 	: >imstored.log
-	timeout -s KILL "${IMS_SIP_TIMEOUT:-300}" "$IMSTORED" -c imstored.conf -f \
-		2>>imstored.log &
+	"$IMSTORED" -c imstored.conf -f 2>>imstored.log &
 	imstored_pid=$!
+	# the watchdog: sleep's own pid is killed with it, so nothing lingers
+	sh -c 'sleep "$1" & s=$!; trap "kill \$s 2>/dev/null; exit 0" TERM; wait $s;
+		kill -9 "$2" 2>/dev/null' dog "${IMS_SIP_TIMEOUT:-300}" "$imstored_pid" &
+	imstored_dog=$!
 	i=0
 	while ! grep -q 'notice: started' imstored.log; do
 		i=$((i + 1))
@@ -84,14 +93,13 @@ imstored_stop () {
 	kill -TERM "$imstored_pid" && wait "$imstored_pid"
 	rc=$?
 	imstored_pid=
+	imstored_cleanup
 	return $rc
 }
 
 # imstored_kill: SIGKILL (no drain).
 imstored_kill () {
-	kill -9 "$imstored_pid" 2>/dev/null
-	wait "$imstored_pid" 2>/dev/null
-	imstored_pid=
+	imstored_cleanup
 	return 0
 }
 
@@ -110,6 +118,21 @@ metric () {
 	PY
 }
 
+# wait_metric NAME MIN: wait (at most 60 s) until the metric is at least
+# MIN; fails on time out.
+wait_metric () {
+	i=0
+	while ! test "$(metric "$1" 2>/dev/null || echo 0)" -ge "$2"; do
+		i=$((i + 1))
+		test $i -le 600 || return 1
+		sleep 0.1
+	done
+}
+
+# (dash runs the EXIT trap when a ( ) subshell ends: a background
+# subshell starts with trap - EXIT, or it kills the daemon and removes the
+# scratch directory when it ends)
+#
 # sipp_run SCENARIO [SIPP OPTIONS]: run a scenario of tests/sip/scenarios
 # against imstored over UDP from 127.0.0.1; the calls' log lines ("202
 # CALL-ID") go to sipp.log, errors to sipp.err.  Its exit status is SIPp's.

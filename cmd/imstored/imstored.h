@@ -31,6 +31,7 @@ typedef struct imsd {
 	int sweeping;            /* a sweep job is queued or running */
 	int64_t next_sweep;
 	struct pubtab *pub;      /* publish.c: the entity tags */
+	struct pushtab *push;    /* register.c: the pushes under way */
 } imsd;
 
 /* request.c */
@@ -44,8 +45,18 @@ void message_received(imsd *d, sx_req *r, const sx_in *in, int history);
 /* A sweep of expired deferred messages and history past retention. */
 void sweep_start(imsd *d);
 
-/* register.c */
+/* register.c: the on-register logic (push or notify); push_tick() on
+ * the loop's timer retries what the queue refused and times pushes out;
+ * push_close() frees what is left at exit (the leases run out). */
 void register_received(imsd *d, sx_req *r, const sx_in *in);
+void push_tick(imsd *d);
+void push_close(imsd *d);
+/* Send a MESSAGE of ours to sip_core, answer ignored but counted;
+ * @p ruri also the To.  0 or an errno. */
+/* The server's own address in @p user's domain: sip:Deferred@domain. */
+void server_uri(imsd *d, const char *user, char *out, size_t cap);
+int send_oneway(imsd *d, const char *ruri, const char *from,
+                const char *ctype, const void *body, size_t len);
 
 /* publish.c: PUBLISH (RFC 3903) of the IM service settings; the
  * publications are freed by publish_close(). */

@@ -22,6 +22,7 @@ typedef struct mjob {
 	int history;
 	int status;
 	char reason[128];
+	ims_notice notice;       /* processing/stored, when the sender asked */
 } mjob;
 
 int64_t
@@ -104,6 +105,29 @@ refused(mjob *j, ims_refusal why)
 	answer(j, 480, reason);
 }
 
+/* The IMDN processing/stored notice (RFC 5438) of a message just stored,
+ * when its sender asked for it: made here, sent by done(). */
+static void
+stored_notice(mjob *j, const ims_id *id)
+{
+	ims_notice_opts o = IMS_NOTICE_OPTS_INIT;
+	ims_msg *sm = NULL;
+	char server[600];
+	int rc;
+
+	if ((rc = ims_get(&sm, j->d->st, id)))
+		goto fail;
+	server_uri(j->d, sm->owner, server, sizeof server);
+	o.server = server;
+	rc = ims_imdn_notice(&j->notice, j->d->st, sm, IMS_NOTICE_STORED, &o);
+	ims_msg_free(sm);
+	if (!rc)
+		return;
+fail:
+	logx(LOG_INFO, "no processing notice for a stored message: %s",
+	     ims_strerror(rc));
+}
+
 static void
 deferred_store(mjob *j, const ims_msg *m, const void *body, size_t len)
 {
@@ -116,6 +140,8 @@ deferred_store(mjob *j, const ims_msg *m, const void *body, size_t len)
 	if (rc == 0 || rc == IMS_EXISTS) {
 		atomic_fetch_add(rc ? &j->d->m.duplicates : &j->d->m.stored, 1);
 		answer(j, 202, "Accepted");
+		if (rc == 0)
+			stored_notice(j, &id);
 	} else if (rc == IMS_REFUSED) {
 		refused(j, why);
 	} else if (rc == IMS_TOOBIG) {
@@ -200,6 +226,15 @@ done(job *jb)
 	if (j->status >= 400)
 		logx(LOG_DEBUG, "MESSAGE answered %d %s", j->status, j->reason);
 	(void)sx_reply(j->r, j->status, j->reason, NULL);
+	if (j->notice.body && !j->d->draining) {
+		if (send_oneway(j->d, j->notice.to, j->notice.from, "message/cpim",
+		                j->notice.body, j->notice.len))
+			logx(LOG_INFO, "cannot send the processing notice to '%s'",
+			     j->notice.to);
+		else
+			atomic_fetch_add(&j->d->m.notices_sent, 1);
+	}
+	ims_notice_clear(&j->notice);
 	free(j);
 }
 

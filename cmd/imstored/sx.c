@@ -331,7 +331,7 @@ sx_send(sx *s, const char *method, const char *ruri, const char *dst, int tcp,
 	err = sip_requestf(&o->req, s->sip, true, method, ruri, &route, NULL, NULL,
 	                   on_response, o,
 	                   "Call-ID: imstored-%x-%x\r\nCSeq: %u %s\r\n"
-	                   "Max-Forwards: 70\r\n%sContent-Length: %zu\r\n\r\n%b",
+	                   "%sContent-Length: %zu\r\n\r\n%b",
 	                   rand_u32(), rand_u32(), ++s->cseq, method, hdrs ? hdrs : "",
 	                   len, body, len);
 	if (err) {

@@ -53,7 +53,8 @@ int sx_reply(sx_req *r, int status, const char *reason, const char *hdrs);
 
 /* Send a request statefully to @p dst ("udp:HOST:PORT" is parsed by the
  * caller: host:port and tcp) with Request-URI @p ruri; @p hdrs the header
- * lines besides Via, Max-Forwards, Call-ID, CSeq, Content-Length, each
+ * lines besides Via, Max-Forwards (libre adds it), Call-ID, CSeq,
+ * Content-Length, each
  * ending in CR LF.  @p h is called once, later.  0 or an errno. */
 int sx_send(sx *s, const char *method, const char *ruri, const char *dst,
             int tcp, const char *hdrs, const void *body, size_t len,

@@ -273,8 +273,9 @@ pmsg_done(job *jb)
 {
 	pmsg *p = (pmsg *)jb;
 	psess *s = p->s;
+	imsd *d = s->d;
 
-	if (s->d->push->closing)
+	if (d->push->closing)
 		return;    /* exiting: the leases run out in the store */
 	if (p->phase == P_PREP) {
 		send_one(p);
@@ -282,11 +283,11 @@ pmsg_done(job *jb)
 	}
 	p->settled = 1;
 	s->out--;
-	s->d->push->out--;
+	d->push->out--;
 	if (p->answered)
 		pmsg_free(p);
-	session_maybe_end(s);
-	fill(s->d);
+	session_maybe_end(s);    /* may free s */
+	fill(d);
 }
 
 /* Start sending as many of @p s's messages as the windows allow. */
@@ -454,7 +455,7 @@ decide_done(job *jb)
 			notify(s);
 	}
 	fill(s->d);
-	session_maybe_end(s);
+	session_maybe_end(s);    /* may free s */
 }
 
 static void

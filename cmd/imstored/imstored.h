@@ -5,6 +5,7 @@
  * message.c   MESSAGE: the deferred store and the history copy (workers)
  * register.c  third-party REGISTER: the on-register logic
  * publish.c   PUBLISH of the service settings (Event: poc-settings)
+ * refer.c     REFER to Delete@: the Delete function
  * conf.c      imstored.conf(5)         log.c      stderr or syslog
  * pool.c      worker threads, bounded queue, done list
  * metrics.c   counters and GET /metrics
@@ -62,6 +63,9 @@ int send_oneway(imsd *d, const char *ruri, const char *from,
  * publications are freed by publish_close(). */
 void publish_received(imsd *d, sx_req *r, const sx_in *in);
 void publish_close(imsd *d);
+
+/* refer.c: REFER to sip:Delete@<domain>: 202, then a NOTIFY (sipfrag). */
+void refer_received(imsd *d, sx_req *r, const sx_in *in);
 
 int64_t now_us(void);
 

@@ -479,6 +479,24 @@ decide_start(psess *s)
 	session_free(s);
 }
 
+/* Whether @p uri's host (up to a port, parameter or header) is served. */
+static int
+served(imsd *d, const char *uri)
+{
+	const char *at = strchr(uri, '@');
+	char host[256];
+	size_t n;
+
+	if (!at)
+		return 0;
+	n = strcspn(at + 1, ":;?");
+	if (n == 0 || n >= sizeof host)
+		return 0;
+	memcpy(host, at + 1, n);
+	host[n] = 0;
+	return conf_serves(&d->cf, host);
+}
+
 void
 register_received(imsd *d, sx_req *r, const sx_in *in)
 {
@@ -489,6 +507,11 @@ register_received(imsd *d, sx_req *r, const sx_in *in)
 	(void)sx_reply(r, 200, "OK", NULL);
 	if (!t || !in->to_uri[0] || d->draining)
 		return;
+	if (!served(d, in->to_uri)) {
+		logx(LOG_NOTICE, "REGISTER of '%s': not a user of a served domain",
+		     in->to_uri);
+		return;
+	}
 	for (s = t->sess; s; s = s->next)
 		if (!strcasecmp(s->user, in->to_uri))
 			break;

@@ -13,7 +13,7 @@
 test_expect_success SIP 'start imstored with the stand-in as sip_core' '
 	imstore init >/dev/null &&
 	imstored_conf "sip_core = udp:127.0.0.1:$CORE" "push_window = 4" \
-	  "push_timeout = 2s" &&
+	  "push_timeout = 4s" &&
 	imstored_start &&
 	core_start 200
 '

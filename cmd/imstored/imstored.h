@@ -5,6 +5,7 @@
  * message.c   MESSAGE: the deferred store and the history copy (workers)
  * register.c  third-party REGISTER: the on-register logic
  * publish.c   PUBLISH of the service settings (Event: poc-settings)
+ * refer.c     REFER to Delete@: the Delete function
  * conf.c      imstored.conf(5)         log.c      stderr or syslog
  * pool.c      worker threads, bounded queue, done list
  * metrics.c   counters and GET /metrics
@@ -31,6 +32,7 @@ typedef struct imsd {
 	int sweeping;            /* a sweep job is queued or running */
 	int64_t next_sweep;
 	struct pubtab *pub;      /* publish.c: the entity tags */
+	struct pushtab *push;    /* register.c: the pushes under way */
 } imsd;
 
 /* request.c */
@@ -44,13 +46,26 @@ void message_received(imsd *d, sx_req *r, const sx_in *in, int history);
 /* A sweep of expired deferred messages and history past retention. */
 void sweep_start(imsd *d);
 
-/* register.c */
+/* register.c: the on-register logic (push or notify); push_tick() on
+ * the loop's timer retries what the queue refused and times pushes out;
+ * push_close() frees what is left at exit (the leases run out). */
 void register_received(imsd *d, sx_req *r, const sx_in *in);
+void push_tick(imsd *d);
+void push_close(imsd *d);
+/* Send a MESSAGE of ours to sip_core, answer ignored but counted;
+ * @p ruri also the To.  0 or an errno. */
+/* The server's own address in @p user's domain: sip:Deferred@domain. */
+void server_uri(imsd *d, const char *user, char *out, size_t cap);
+int send_oneway(imsd *d, const char *ruri, const char *from,
+                const char *ctype, const void *body, size_t len);
 
 /* publish.c: PUBLISH (RFC 3903) of the IM service settings; the
  * publications are freed by publish_close(). */
 void publish_received(imsd *d, sx_req *r, const sx_in *in);
 void publish_close(imsd *d);
+
+/* refer.c: REFER to sip:Delete@<domain>: 202, then a NOTIFY (sipfrag). */
+void refer_received(imsd *d, sx_req *r, const sx_in *in);
 
 int64_t now_us(void);
 

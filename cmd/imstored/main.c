@@ -73,6 +73,7 @@ on_tick(void *arg)
 			sx_stop(d->sx);
 		return;
 	}
+	push_tick(d);
 	now = now_us();
 	if (now >= d->next_sweep) {
 		d->next_sweep = now + d->cf.sweep_interval;
@@ -166,6 +167,7 @@ run(imsd *d, int foreground)
 	logx(LOG_NOTICE, "stopped");
 	rc = 0;
 out:
+	push_close(d);
 	pool_close(d->pool);
 	publish_close(d);
 	sx_close(d->sx);

@@ -22,7 +22,7 @@ typedef struct mjob {
 	int history;
 	int status;
 	char reason[128];
-	ims_notice notice;       /* RFC 5438 processing/stored, when asked */
+	ims_notice notice;       /* processing/stored, when the sender asked */
 } mjob;
 
 int64_t
@@ -105,25 +105,27 @@ refused(mjob *j, ims_refusal why)
 	answer(j, 480, reason);
 }
 
-/* The sender asked for a processing notification: the IMDN "stored"
- * (RFC 5438 7.2.1.3) from Deferred@ the first served domain, sent once the
- * 202 is (done()); only for a message stored now, not a duplicate. */
+/* The IMDN processing/stored notice (RFC 5438) of a message just stored,
+ * when its sender asked for it: made here, sent by done(). */
 static void
 stored_notice(mjob *j, const ims_id *id)
 {
 	ims_notice_opts o = IMS_NOTICE_OPTS_INIT;
-	ims_msg *m = NULL;
-	char server[300];
+	ims_msg *sm = NULL;
+	char server[600];
 	int rc;
 
-	if (!j->d->cf.have_core || ims_get(&m, j->d->st, id))
-		return;
-	snprintf(server, sizeof server, "sip:Deferred@%s", j->d->cf.domain[0]);
+	if ((rc = ims_get(&sm, j->d->st, id)))
+		goto fail;
+	server_uri(j->d, sm->owner, server, sizeof server);
 	o.server = server;
-	if ((rc = ims_imdn_notice(&j->notice, j->d->st, m, IMS_NOTICE_STORED, &o)))
-		logx(LOG_INFO, "no processing notice for a message of '%s': %s", m->owner,
-		     ims_strerror(rc));
-	ims_msg_free(m);
+	rc = ims_imdn_notice(&j->notice, j->d->st, sm, IMS_NOTICE_STORED, &o);
+	ims_msg_free(sm);
+	if (!rc)
+		return;
+fail:
+	logx(LOG_INFO, "no processing notice for a stored message: %s",
+	     ims_strerror(rc));
 }
 
 static void
@@ -224,16 +226,13 @@ done(job *jb)
 	if (j->status >= 400)
 		logx(LOG_DEBUG, "MESSAGE answered %d %s", j->status, j->reason);
 	(void)sx_reply(j->r, j->status, j->reason, NULL);
-	if (j->notice.body && j->notice.to && j->notice.from) {
-		const conf_transport *core = &j->d->cf.sip_core;
-		char hdrs[IMS_ADDR_MAX * 2 + 200];
-
-		snprintf(hdrs, sizeof hdrs, "From: <%s>;tag=imstored\r\nTo: <%s>\r\n"
-		         "Content-Type: message/cpim\r\n", j->notice.from, j->notice.to);
-		if (sx_send(j->d->sx, "MESSAGE", j->notice.to, core->hostport, core->tcp,
-		            hdrs, j->notice.body, j->notice.len, NULL, NULL))
-			logx(LOG_WARNING, "cannot send a processing notice to '%s'",
+	if (j->notice.body && !j->d->draining) {
+		if (send_oneway(j->d, j->notice.to, j->notice.from, "message/cpim",
+		                j->notice.body, j->notice.len))
+			logx(LOG_INFO, "cannot send the processing notice to '%s'",
 			     j->notice.to);
+		else
+			atomic_fetch_add(&j->d->m.notices_sent, 1);
 	}
 	ims_notice_clear(&j->notice);
 	free(j);

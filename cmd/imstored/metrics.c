@@ -123,6 +123,10 @@ metrics_text(metrics *m)
 	counter(&b, "acked_total", "pushed messages acknowledged", atomic_load(&m->acked));
 	counter(&b, "released_total", "pushed messages released for later",
 	        atomic_load(&m->released));
+	counter(&b, "notify_sent_total", "deferred-list summaries sent on registration",
+	        atomic_load(&m->notify_sent));
+	counter(&b, "notices_sent_total", "IMDN processing/stored notices sent",
+	        atomic_load(&m->notices_sent));
 	put(&b, "# HELP imstored_queue_depth store calls queued or running\n"
 	        "# TYPE imstored_queue_depth gauge\nimstored_queue_depth %zu\n",
 	    m->depth ? m->depth(m->depth_arg) : (size_t)0);

@@ -24,6 +24,7 @@ typedef struct metrics {
 	atomic_ullong refused[R_COUNT];
 	atomic_ullong history;
 	atomic_ullong pushed, acked, released;
+	atomic_ullong notify_sent, notices_sent;
 	atomic_ullong lat[LAT_BUCKETS + 1];   /* the last: +Inf */
 	atomic_ullong lat_sum_us, lat_count;
 	size_t (*depth)(void *arg);           /* the queue depth, on the loop */

@@ -64,10 +64,16 @@ request_received(sx_req *r, const sx_in *in, void *arg)
 			return;
 		}
 		publish_received(d, r, in);
+	} else if (!strcmp(in->method, "REFER")) {
+		if (!conf_serves(&d->cf, in->ruri_host)) {
+			refuse(d, r, R_NOT_FOUND, 404, "Not Found", NULL);
+			return;
+		}
+		refer_received(d, r, in);
 	} else if (!strcmp(in->method, "OPTIONS")) {
-		(void)sx_reply(r, 200, "OK", "Allow: MESSAGE, REGISTER, PUBLISH, OPTIONS\r\n");
+		(void)sx_reply(r, 200, "OK", "Allow: MESSAGE, REGISTER, PUBLISH, REFER, OPTIONS\r\n");
 	} else {
 		(void)sx_reply(r, 405, "Method Not Allowed",
-		               "Allow: MESSAGE, REGISTER, PUBLISH, OPTIONS\r\n");
+		               "Allow: MESSAGE, REGISTER, PUBLISH, REFER, OPTIONS\r\n");
 	}
 }

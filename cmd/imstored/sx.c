@@ -197,6 +197,31 @@ sx_reply(sx_req *r, int status, const char *reason, const char *hdrs)
 	return err;
 }
 
+int
+sx_reply_dialog(sx_req *r, int status, const char *reason, const char *hdrs,
+                sx_dialog *dlg)
+{
+	const struct sip_msg *m = r->msg;
+	const struct sip_hdr *ct = sip_msg_hdr(m, SIP_HDR_CONTACT);
+	struct sip_addr a;
+
+	memset(dlg, 0, sizeof *dlg);
+	copy_pl(dlg->call_id, sizeof dlg->call_id, &m->callid);
+	copy_pl(dlg->local_uri, sizeof dlg->local_uri, &m->to.auri);
+	if (pl_isset(&m->to.tag))
+		copy_pl(dlg->local_tag, sizeof dlg->local_tag, &m->to.tag);
+	else    /* what libre's reply adds to To */
+		(void)re_snprintf(dlg->local_tag, sizeof dlg->local_tag, "%016llx",
+		                  (unsigned long long)m->tag);
+	copy_pl(dlg->remote_uri, sizeof dlg->remote_uri, &m->from.auri);
+	copy_pl(dlg->remote_tag, sizeof dlg->remote_tag, &m->from.tag);
+	if (ct && !sip_addr_decode(&a, &ct->val))
+		copy_pl(dlg->target, sizeof dlg->target, &a.auri);
+	if (!dlg->target[0])
+		snprintf(dlg->target, sizeof dlg->target, "%s", dlg->remote_uri);
+	return sx_reply(r, status, reason, hdrs);
+}
+
 /* ------------------------------------------------------------------ open */
 
 int
@@ -309,13 +334,15 @@ on_response(int err, const struct sip_msg *msg, void *arg)
 	free(o);
 }
 
-int
-sx_send(sx *s, const char *method, const char *ruri, const char *dst, int tcp,
-        const char *hdrs, const void *body, size_t len, sx_resp_h *h, void *arg)
+/* A request through @p dst: Call-ID and CSeq given, or new when NULL/0. */
+static int
+send_req(sx *s, const char *method, const char *ruri, const char *dst, int tcp,
+         const char *callid, uint32_t cseq, const char *hdrs, const void *body,
+         size_t len, sx_resp_h *h, void *arg)
 {
 	struct uri route;
 	struct pl pl;
-	char routebuf[300];
+	char routebuf[300], cid[300];
 	sx_out *o;
 	int err;
 
@@ -325,15 +352,19 @@ sx_send(sx *s, const char *method, const char *ruri, const char *dst, int tcp,
 	pl_set_str(&pl, routebuf);
 	if ((err = uri_decode(&route, &pl)))
 		return err;
+	if (callid)
+		snprintf(cid, sizeof cid, "%s", callid);
+	else
+		(void)re_snprintf(cid, sizeof cid, "imstored-%x-%x", rand_u32(), rand_u32());
 	if (!(o = calloc(1, sizeof *o)))
 		return ENOMEM;
 	o->h = h;
 	o->arg = arg;
 	err = sip_requestf(&o->req, s->sip, true, method, ruri, &route, NULL, NULL,
 	                   on_response, o,
-	                   "Call-ID: imstored-%x-%x\r\nCSeq: %u %s\r\n"
+	                   "Call-ID: %s\r\nCSeq: %u %s\r\n"
 	                   "%sContent-Length: %zu\r\n\r\n%b",
-	                   rand_u32(), rand_u32(), ++s->cseq, method, hdrs ? hdrs : "",
+	                   cid, cseq ? cseq : ++s->cseq, method, hdrs ? hdrs : "",
 	                   len, body, len);
 	if (err) {
 		free(o);
@@ -341,6 +372,29 @@ sx_send(sx *s, const char *method, const char *ruri, const char *dst, int tcp,
 	}
 	o->req = NULL;    /* libre keeps the request until its answer */
 	return 0;
+}
+
+int
+sx_send(sx *s, const char *method, const char *ruri, const char *dst, int tcp,
+        const char *hdrs, const void *body, size_t len, sx_resp_h *h, void *arg)
+{
+	return send_req(s, method, ruri, dst, tcp, NULL, 0, hdrs, body, len, h, arg);
+}
+
+int
+sx_send_dialog(sx *s, sx_dialog *dlg, const char *method, const char *dst,
+               int tcp, const char *hdrs, const void *body, size_t len,
+               sx_resp_h *h, void *arg)
+{
+	char all[3072];
+
+	if (snprintf(all, sizeof all, "From: <%s>;tag=%s\r\nTo: <%s>%s%s\r\n%s",
+	             dlg->local_uri, dlg->local_tag, dlg->remote_uri,
+	             dlg->remote_tag[0] ? ";tag=" : "", dlg->remote_tag,
+	             hdrs ? hdrs : "") >= (int)sizeof all)
+		return EINVAL;
+	return send_req(s, method, dlg->target, dst, tcp, dlg->call_id, ++dlg->cseq,
+	                all, body, len, h, arg);
 }
 
 /* ------------------------------------------------------------- the loop */

@@ -53,12 +53,34 @@ int sx_reply(sx_req *r, int status, const char *reason, const char *hdrs);
 
 /* Send a request statefully to @p dst ("udp:HOST:PORT" is parsed by the
  * caller: host:port and tcp) with Request-URI @p ruri; @p hdrs the header
- * lines besides Via, Max-Forwards (libre adds both), Call-ID, CSeq and
- * Content-Length (added here), each
+ * lines besides Via, Max-Forwards (libre adds it), Call-ID, CSeq,
+ * Content-Length, each
  * ending in CR LF.  @p h is called once, later.  0 or an errno. */
 int sx_send(sx *s, const char *method, const char *ruri, const char *dst,
             int tcp, const char *hdrs, const void *body, size_t len,
             sx_resp_h *h, void *arg);
+/* The dialog a 2xx to a request creates (a REFER's, RFC 3515): what a
+ * request sent within it needs.  Local is our side (the request's To),
+ * remote the requester's (its From); target its Contact URI. */
+typedef struct sx_dialog {
+	char call_id[256];
+	char local_uri[512];
+	char local_tag[64];
+	char remote_uri[512];
+	char remote_tag[128];
+	char target[512];
+	uint32_t cseq;           /* our last CSeq in it */
+} sx_dialog;
+
+/* sx_reply() with a 2xx that creates a dialog: @p dlg gets its Call-ID,
+ * tags and URIs (target from the request's Contact, else its From). */
+int sx_reply_dialog(sx_req *r, int status, const char *reason,
+                    const char *hdrs, sx_dialog *dlg);
+/* Send a request within @p dlg (its CSeq counted up), through @p dst as
+ * sx_send(); @p hdrs besides From, To, Call-ID, CSeq. */
+int sx_send_dialog(sx *s, sx_dialog *dlg, const char *method, const char *dst,
+                   int tcp, const char *hdrs, const void *body, size_t len,
+                   sx_resp_h *h, void *arg);
 /* The local address requests go out from: "127.0.0.1:5070". */
 int sx_local(sx *s, char *out, size_t cap, int tcp);
 

@@ -2,8 +2,9 @@
 # cmd/imstored/kamailio.cfg in front of the real imstored ($IMSTORED_BIN):
 # MESSAGEs to users without a contact stored through Kamailio, each once
 # for the Request-URI's user from the sender Kamailio asserted; the
-# third-party REGISTER answered; the push to a user who registers, relayed
-# by Kamailio to the contact.  Skipped where imstored is not built.
+# third-party REGISTER answered; the push to a user who registers: its
+# deferred messages reach its contact and leave the store.  Skipped where
+# imstored is not built.
 IMSTORED=${IMSTORED_BIN:-${IMS_BUILDDIR:-build}/imstored}
 if ! test -x "$IMSTORED" || ! command -v kamailio >/dev/null 2>&1 ||
    ! command -v sipp >/dev/null 2>&1; then
@@ -31,6 +32,7 @@ test_expect_success 'imstored and kamailio start' '
 	sip_core = udp:127.0.0.1:$KP
 	trusted = 127.0.0.1
 	log = stderr
+	log_level = debug
 	EOF
 	{ "$IMSTORED" -c imstored.conf -f >imstored.log 2>&1 </dev/null & } &&
 	ims_pid=$! && SIP_PIDS="$SIP_PIDS $ims_pid" &&

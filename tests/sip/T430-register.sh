@@ -1,71 +1,188 @@
 #!/bin/sh
-# imstored, third-party REGISTER: answered 200; the user's deferred
-# messages are pushed as MESSAGEs to sip_core (a SIPp responder here), each
-# acknowledged in the store on its 2xx (gone from the deferred folder), or
-# released on a failure (pending again, for the next registration).
-. "$(dirname "$0")/imstored-lib.sh"
+# imstored, the on-register logic (issue 19 item 4): a third-party REGISTER
+# straight from SIPp's side (raw_sip), a SIPp UAS standing in for the SIP
+# core (sip_core = its address) answering the pushed MESSAGEs 200, 486 or
+# not at all.  Push delivers every message and they leave the deferred
+# folder (into history when history is on), the CPIM envelope checked
+# byte for byte on one; 486 and no answer release (still pending,
+# delivered on the next registration); notify sends the deferred-list
+# summary; barred; Expires 0 midway; the IMDN processing/stored notice
+# reaches the stand-in when the sender asked and not otherwise.
+. "$(dirname "$0")/push-lib.sh"
 
-# register_req USER: a third-party REGISTER of USER, Expires 3600
-register_req () {
-	printf 'REGISTER sip:%s SIP/2.0\r\n' "$DOMAIN"
-	printf 'Via: SIP/2.0/UDP 127.0.0.1:@PORT@;branch=z9hG4bK-reg-%s\r\n' "$1"
-	printf 'Max-Forwards: 70\r\nFrom: <sip:registrar@%s>;tag=r\r\n' "$DOMAIN"
-	printf 'To: <sip:%s@%s>\r\nCall-ID: reg-%s\r\nCSeq: 1 REGISTER\r\n' "$1" "$DOMAIN" "$1"
-	printf 'Contact: <sip:%s@127.0.0.1:9>\r\nExpires: 3600\r\nContent-Length: 0\r\n\r\n' "$1"
-}
-
-# core CODE N: a SIPp stand-in for the SIP core answering N MESSAGEs CODE
-core () {
-	sed "s|SIP/2.0 202 Answer|SIP/2.0 $1 Answer|" "$SCEN/uas-answer.xml" >uas-$1.xml &&
-	{ timeout -s KILL 60 sipp -sf uas-$1.xml -i 127.0.0.1 -p $CORE -m $2 -nostdin \
-		-trace_logs -log_file core.log >core.out 2>&1 & } &&
-	core_pid=$! && sleep 0.3
-}
-
-test_expect_success SIP 'three messages for bob stored, SIP core stand-in answering 202' '
+test_expect_success SIP 'start imstored with the stand-in as sip_core' '
 	imstore init >/dev/null &&
-	CORE=$(free_port) &&
-	imstored_conf "sip_core = udp:127.0.0.1:$CORE" "push_window = 2" && imstored_start &&
-	for i in 1 2 3; do sip_request bob p-$i "push $i" >p$i.sip; done &&
-	raw_sip p1.sip p2.sip p3.sip >got &&
-	printf "SIP/2.0 202 Accepted\n%.0s" 1 2 3 >expect && test_cmp expect got &&
-	core 202 3
+	imstored_conf "sip_core = udp:127.0.0.1:$CORE" "push_window = 4" \
+	  "push_timeout = 4s" &&
+	imstored_start &&
+	core_start 200
 '
 
-test_expect_success SIP 'REGISTER: 200, the three pushed, acknowledged, gone' '
-	register_req bob >reg.sip &&
-	raw_sip reg.sip >got &&
-	echo "SIP/2.0 200 OK" >expect && test_cmp expect got &&
-	wait $core_pid &&
-	wait_metric acked_total 3 &&
-	test "$(metric pushed_total)" = 3 &&
-	grep -c "^MESSAGE sip:bob@$DOMAIN|" core.log >n && echo 3 >expect && test_cmp expect n &&
-	imstore list --count owner:sip:bob@$DOMAIN folder:deferred >n &&
-	echo 0 >expect && test_cmp expect n
+test_expect_success SIP 'push: 10 deferred messages delivered, then gone' '
+	deposit bob 10 &&
+	test "$(pending bob)" = 10 &&
+	register bob 600 &&
+	core_wait 10 &&
+	sip_log core | cut -d"|" -f1-3 | sort | uniq -c >got &&
+	echo "     10 MESSAGE sip:bob@$DOMAIN|sip:alice@$DOMAIN|message/cpim" >expect &&
+	test_cmp expect got &&
+	wait_metric acked_total 10 &&
+	test "$(pending bob)" = 0 &&
+	test "$(metric pushed_total)" = 10 &&
+	test "$(metric released_total)" = 0
 '
 
-test_expect_success SIP 'a user agent answering 486: released, still pending' '
-	for i in 1 2; do sip_request carol c-$i "busy $i" >c$i.sip; done &&
-	raw_sip c1.sip c2.sip >/dev/null &&
-	core 486 2 &&
-	register_req carol >regc.sip &&
-	raw_sip regc.sip >got &&
-	echo "SIP/2.0 200 OK" >expect && test_cmp expect got &&
-	wait $core_pid &&
-	wait_metric released_total 2 &&
-	imstore list --count owner:sip:carol@$DOMAIN folder:deferred state:pending >n &&
-	echo 2 >expect && test_cmp expect n
+test_expect_success SIP 'the pushed CPIM envelope, byte for byte' '
+	python3 - "$SIP_DIR/core.msg" "$DOMAIN" <<-"PY"
+	import re, sys
+	data = open(sys.argv[1], "rb").read()
+	dom = sys.argv[2].encode()
+	# SIPp writes each message it received after "... bytes :\n\n"
+	for m in re.split(rb"\n\n-{20,}", data):
+	    if b"bob-7\r\n" in m and m.find(b"MESSAGE sip:") >= 0:
+	        msg = m[m.find(b"MESSAGE sip:"):]
+	        break
+	else:
+	    sys.exit("no pushed bob-7")
+	head, _, body = msg.partition(b"\r\n\r\n")
+	clen = int(re.search(rb"\r\nContent-Length: *(\d+)", head).group(1))
+	body = body[:clen]
+	assert len(body) == clen, (len(body), clen)
+	cpim, _, rest = body.partition(b"\r\n\r\n")
+	ctype, _, text = rest.partition(b"\r\n\r\n")
+	lines = cpim.split(b"\r\n")
+	assert lines[0] == b"From: <sip:alice@" + dom + b">", lines
+	assert lines[1] == b"To: <sip:bob@" + dom + b">", lines
+	assert re.fullmatch(rb"DateTime: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", lines[2]), lines
+	assert b"NS: imdn <urn:ietf:params:imdn>" in lines, lines
+	assert b"imdn.Message-ID: bob-7" in lines, lines
+	assert ctype == b"Content-Type: text/plain", ctype
+	assert text == b"message 7 to bob", text
+	PY
 '
 
-test_expect_success SIP 'a sender asking for processing: the IMDN stored goes to her (RFC 5438)' '
-	core 202 1 &&
-	cpim=$(printf "From: <sip:alice@%s>\r\nTo: <sip:dan@%s>\r\nNS: imdn <urn:ietf:params:imdn>\r\nimdn.Message-ID: Xs7ab1\r\nDateTime: 2026-12-08T01:02:03Z\r\nimdn.Disposition-Notification: processing\r\n\r\nContent-Type: text/plain\r\n\r\nhello" $DOMAIN $DOMAIN) &&
-	sip_request dan imdn-1 "$cpim" | sed "s|^Content-Type: text/plain\r\$|Content-Type: message/cpim\r|" >imdn.sip &&
-	grep -c "^Content-Type: message/cpim" imdn.sip &&
-	raw_sip imdn.sip >got &&
-	echo "SIP/2.0 202 Accepted" >expect && test_cmp expect got &&
-	wait $core_pid &&
-	grep "^MESSAGE sip:alice@$DOMAIN|" core.log &&
+test_expect_success SIP 'history on: the pushed messages go to history' '
+	cat >hist.xml <<-XML &&
+	<im-settings xmlns="urn:oma:xml:im:service-settings">
+	  <history-settings><pager-mode active="true"/></history-settings>
+	</im-settings>
+	XML
+	imstore settings set sip:hank@$DOMAIN hist.xml >/dev/null &&
+	deposit hank 3 &&
+	core_start 200 &&
+	register hank 600 &&
+	core_wait 3 &&
+	wait_metric acked_total 13 &&
+	test "$(pending hank)" = 0 &&
+	imstore list --count owner:sip:hank@$DOMAIN folder:history >n &&
+	echo 3 >expect && test_cmp expect n
+'
+
+test_expect_success SIP '486: released, still pending, delivered at the next registration' '
+	deposit carol 3 &&
+	core_start 486 &&
+	register carol 600 &&
+	core_wait 3 &&
+	wait_metric released_total 3 &&
+	test "$(pending carol)" = 3 &&
+	core_start 200 &&
+	register carol 600 &&
+	core_wait 3 &&
+	wait_metric acked_total 16 &&
+	test "$(pending carol)" = 0
+'
+
+test_expect_success SIP 'no answer: released after push_timeout, delivered next time' '
+	deposit dora 2 &&
+	core_start none &&
+	register dora 600 &&
+	core_wait 2 &&
+	test "$(pending dora)" = 2 &&
+	wait_metric released_total 5 &&
+	test "$(pending dora)" = 2 &&
+	core_start 200 &&
+	register dora 600 &&
+	core_wait 2 &&
+	wait_metric acked_total 18 &&
+	test "$(pending dora)" = 0
+'
+
+test_expect_success SIP 'notify: offline delivery off sends the summary, keeps the messages' '
+	cat >off.xml <<-XML &&
+	<im-settings xmlns="urn:oma:xml:im:service-settings">
+	  <deferred-settings><offline-delivery active="false"/></deferred-settings>
+	</im-settings>
+	XML
+	imstore settings set sip:nora@$DOMAIN off.xml >/dev/null &&
+	deposit nora 2 &&
+	core_start 200 &&
+	register nora 600 &&
+	core_wait 1 &&
+	sleep 0.5 &&
+	sip_log core | cut -d"|" -f1-3 >got &&
+	echo "MESSAGE sip:nora@$DOMAIN|sip:Deferred@$DOMAIN|application/vnd.oma.im.deferred-list+xml" >expect &&
+	test_cmp expect got &&
+	grep -c "<deferred-list\|nora-[12]" "$SIP_DIR/core.msg" >n &&
+	test "$(cat n)" -ge 3 &&
+	test "$(metric notify_sent_total)" = 1 &&
+	test "$(pending nora)" = 2
+'
+
+test_expect_success SIP 'barred: nothing stored, nothing pushed' '
+	cat >bar.xml <<-XML &&
+	<im-settings xmlns="urn:oma:xml:im:service-settings">
+	  <barring-settings><incoming-pager active="true"/></barring-settings>
+	</im-settings>
+	XML
+	imstore settings set sip:barb@$DOMAIN bar.xml >/dev/null &&
+	sip_request barb barb-1 "hi" >b.sip &&
+	raw_sip b.sip >got &&
+	echo "SIP/2.0 480 Not Stored: barred" >expect && test_cmp expect got &&
+	core_start 200 &&
+	register barb 600 &&
+	sleep 1 &&
+	test "$(sip_log core | wc -l)" = 0
+'
+
+test_expect_success SIP 'Expires 0 midway: what is out settles, nothing new is sent' '
+	deposit eve 12 &&
+	core_start 200 1500 &&
+	register eve 600 &&
+	core_wait 4 &&
+	register eve 0 &&
+	wait_metric acked_total 22 &&
+	sleep 2.5 &&
+	test "$(sip_log core | cut -d"|" -f4 | sort -u | wc -l)" = 4 &&
+	test "$(pending eve)" = 8 &&
+	core_start 200 &&
+	register eve 600 &&
+	core_wait 8 &&
+	wait_metric acked_total 30 &&
+	test "$(pending eve)" = 0
+'
+
+test_expect_success SIP 'processing/stored notice: sent when asked for, not otherwise' '
+	core_start 200 &&
+	before=$(metric notices_sent_total) &&
+	body=$(printf "From: <sip:alice@%s>\r\nTo: <sip:fred@%s>\r\nNS: imdn <urn:ietf:params:imdn>\r\nimdn.Message-ID: n-1\r\nimdn.Disposition-Notification: processing, positive-delivery\r\n\r\nContent-Type: text/plain\r\n\r\nhello" "$DOMAIN" "$DOMAIN") &&
+	sip_request fred n-1 "$body" >n1.sip &&
+	sed -i "s|^Content-Type: text/plain\r$|Content-Type: message/cpim\r|" n1.sip &&
+	raw_sip n1.sip >got && echo "SIP/2.0 202 Accepted" >expect && test_cmp expect got &&
+	core_wait 1 &&
+	sip_log core | cut -d"|" -f1-3 >got &&
+	echo "MESSAGE sip:alice@$DOMAIN|sip:Deferred@$DOMAIN|message/cpim" >expect &&
+	test_cmp expect got &&
+	grep -q "<stored/>" "$SIP_DIR/core.msg" &&
+	grep -q "<message-id>n-1</message-id>" "$SIP_DIR/core.msg" &&
+	test "$(metric notices_sent_total)" = $((before + 1)) &&
+	deposit fred 1 plain &&
+	sleep 1 &&
+	test "$(sip_log core | wc -l)" = 1 &&
+	test "$(metric notices_sent_total)" = $((before + 1))
+'
+
+test_expect_success SIP 'SIGTERM: imstored stops' '
+	core_stop &&
 	imstored_stop
 '
 

@@ -518,6 +518,11 @@ int ims__xb_time(ims__xb *b, const char *indent, const char *name, int64_t us);
 int ims__xb_finish(char **out, size_t *out_len, ims__xb *b);
 
 /* ---- query/query.c ---- */
+/* The next batch of ids of a query walked one write transaction a batch:
+ * at most cap of the matches keep() takes (NULL: all), *more while more
+ * match, cursor where to reopen the query. */
+int ims__query_ids(ims_id *ids, size_t *n, size_t cap, int *more, char *cursor,
+                   ims_query *q, int (*keep)(const ims_msg *m, void *arg), void *arg);
 /* A query of f confined to one user's folder (and conversation, when not
  * NULL) with ims_filter_scope(), seeing what the user may see. */
 int ims__scoped_query(ims_query **out, ims_store *st, const char *canon_user,

@@ -52,6 +52,15 @@ hold_txn(ims_store *st, MDB_txn *txn, void *arg)
 	return rc;
 }
 
+/* A message not yet in the wanted state. */
+static int
+to_change(const ims_msg *m, void *arg)
+{
+	const hold_ctx *c = arg;
+
+	return !(m->flags & IMS_MSGF_HELD) == !!c->hold;
+}
+
 /* Batches of matching messages not yet in the wanted state. */
 static int
 hold_batches(uint64_t *count, uint64_t *bytes, ims_store *st, hold_ctx *c)
@@ -62,18 +71,11 @@ hold_batches(uint64_t *count, uint64_t *bytes, ims_store *st, hold_ctx *c)
 
 	while (rc == 0 && more) {
 		ims_query *q;
-		const ims_msg *m;
 		o.cursor = cursor[0] ? cursor : NULL;
 		if ((rc = ims_query_open(&q, st, c->f, &o)))
 			break;
-		c->n = 0;
-		while (c->n < HOLD_BATCH && (rc = ims_query_next(&m, q)) == 0)
-			if (!(m->flags & IMS_MSGF_HELD) == !!c->hold)
-				c->ids[c->n++] = m->id;
-		more = rc == 0;
-		rc = rc == IMS_ITEROVER ? 0 : rc;
-		if (rc == 0 && more)
-			rc = ims_query_cursor(cursor, q);
+		rc = ims__query_ids(c->ids, &c->n, HOLD_BATCH, &more, cursor, q,
+		                    to_change, c);
 		ims_query_free(q);
 		if (rc == 0 && c->n && (rc = ims__write(st, hold_txn, c)) == 0) {
 			*count += c->done;

@@ -125,6 +125,21 @@ batch_txn(ims_store *st, MDB_txn *txn, void *ctx)
 	return rc;
 }
 
+/* A dry run counts what it would delete and collects nothing. */
+static int
+dry_count(const ims_msg *m, void *arg)
+{
+	ims_delete_result *dry = arg;
+
+	if (m->flags & IMS_MSGF_HELD)
+		dry->held++;
+	else {
+		dry->deleted++;
+		dry->bytes += m->size;
+	}
+	return 0;
+}
+
 /* Read up to cap matching ids after *cursor; *more when there may be more. */
 static int
 batch_read(batch_ctx *b, size_t cap, char *cursor, int *more,
@@ -132,32 +147,13 @@ batch_read(batch_ctx *b, size_t cap, char *cursor, int *more,
 {
 	ims_query_opts qo = IMS_QUERY_OPTS_INIT;
 	ims_query *q;
-	const ims_msg *m;
 	int rc;
 
 	qo.cursor = cursor[0] ? cursor : NULL;
 	if ((rc = ims_query_open(&q, st, f, &qo)))
 		return rc;
-	b->n = 0;
-	*more = 0;
-	while (b->n < cap && (rc = ims_query_next(&m, q)) == 0) {
-		if (dry) {
-			if (m->flags & IMS_MSGF_HELD)
-				dry->held++;
-			else {
-				dry->deleted++;
-				dry->bytes += m->size;
-			}
-			continue;
-		}
-		b->ids[b->n++] = m->id;
-	}
-	if (rc == 0)
-		*more = 1;
-	else if (rc == IMS_ITEROVER)
-		rc = 0;
-	if (rc == 0 && b->n)
-		rc = ims_query_cursor(cursor, q);
+	rc = ims__query_ids(b->ids, &b->n, cap, more, cursor, q,
+	                    dry ? dry_count : NULL, dry);
 	ims_query_free(q);
 	return rc;
 }

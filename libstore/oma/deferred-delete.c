@@ -80,17 +80,10 @@ delete_by_filter(uint64_t *count, ims_store *st, const char *canon,
 
 	while (rc == 0 && more) {
 		ims_query *q;
-		const ims_msg *m;
 		o.cursor = cursor[0] ? cursor : NULL;
 		if ((rc = ims_deferred_query(&q, st, canon, f, &o)))
 			break;
-		c.nids = 0;
-		while (c.nids < BATCH && (rc = ims_query_next(&m, q)) == 0)
-			ids[c.nids++] = m->id;
-		more = rc == 0;
-		rc = rc == IMS_ITEROVER ? 0 : rc;
-		if (rc == 0 && c.nids)
-			rc = ims_query_cursor(cursor, q);
+		rc = ims__query_ids(ids, &c.nids, BATCH, &more, cursor, q, NULL, NULL);
 		ims_query_free(q);
 		if (rc == 0 && c.nids && (rc = ims__write(st, udel_txn, &c)) == 0)
 			*count += c.count;

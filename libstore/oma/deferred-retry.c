@@ -82,17 +82,10 @@ ims_deferred_retry(uint64_t *count, ims_store *st, const char *user,
 	c.ids = ids;
 	while (rc == 0 && more) {
 		ims_query *q;
-		const ims_msg *m;
 		o.cursor = cursor[0] ? cursor : NULL;
 		if ((rc = ims_query_open(&q, st, all, &o)))
 			break;
-		c.nids = 0;
-		while (c.nids < BATCH && (rc = ims_query_next(&m, q)) == 0)
-			ids[c.nids++] = m->id;
-		more = rc == 0;
-		rc = rc == IMS_ITEROVER ? 0 : rc;
-		if (rc == 0 && c.nids)
-			rc = ims_query_cursor(cursor, q);
+		rc = ims__query_ids(ids, &c.nids, BATCH, &more, cursor, q, NULL, NULL);
 		ims_query_free(q);
 		if (rc == 0 && c.nids && (rc = ims__write(st, retry_txn, &c)) == 0)
 			total += c.count;

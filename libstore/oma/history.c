@@ -441,17 +441,10 @@ delete_by_filter(uint64_t *count, hdel_ctx *c, ims_store *st, const ims_filter *
 	c->ids = c->buf;
 	while (rc == 0 && more) {
 		ims_query *q;
-		const ims_msg *m;
 		o.cursor = cursor[0] ? cursor : NULL;
 		if ((rc = ims__scoped_query(&q, st, c->canon, IMS_FOLDER_HISTORY, NULL, f, &o)))
 			break;
-		c->nids = 0;
-		while (c->nids < BATCH && (rc = ims_query_next(&m, q)) == 0)
-			c->buf[c->nids++] = m->id;
-		more = rc == 0;
-		rc = rc == IMS_ITEROVER ? 0 : rc;
-		if (rc == 0 && c->nids)
-			rc = ims_query_cursor(cursor, q);
+		rc = ims__query_ids(c->buf, &c->nids, BATCH, &more, cursor, q, NULL, NULL);
 		ims_query_free(q);
 		if (rc == 0 && c->nids && (rc = ims__write(st, hdel_txn, c)) == 0)
 			*count += c->count;

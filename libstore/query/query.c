@@ -652,3 +652,23 @@ ims_count(uint64_t *out, ims_store *st, const ims_filter *f)
 	*out = n;
 	return 0;
 }
+
+/* The next batch of a query walked a write transaction at a time: at most
+ * cap ids of the matches keep() takes (all when NULL), *more set while the
+ * query has further matches, and the cursor to reopen it after them. */
+int
+ims__query_ids(ims_id *ids, size_t *n, size_t cap, int *more, char *cursor,
+               ims_query *q, int (*keep)(const ims_msg *m, void *arg), void *arg)
+{
+	const ims_msg *m;
+	int rc;
+
+	*n = 0;
+	while (*n < cap && (rc = ims_query_next(&m, q)) == 0)
+		if (!keep || keep(m, arg))
+			ids[(*n)++] = m->id;
+	*more = rc == 0;
+	if (rc == IMS_ITEROVER)
+		return 0;
+	return rc ? rc : ims_query_cursor(cursor, q);
+}

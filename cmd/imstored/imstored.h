@@ -6,6 +6,8 @@
  * register.c  third-party REGISTER: the on-register logic
  * publish.c   PUBLISH of the service settings (Event: poc-settings)
  * refer.c     REFER to Delete@: the Delete function
+ * send.c      the MESSAGEs imstored sends through the SIP core
+ * util.c      the clock, reason phrases from hostile text
  * conf.c      imstored.conf(5)         log.c      stderr or syslog
  * pool.c      worker threads, bounded queue, done list
  * metrics.c   counters and GET /metrics
@@ -37,8 +39,6 @@ typedef struct imsd {
 
 /* request.c */
 void request_received(sx_req *r, const sx_in *in, void *arg);
-/* A reason phrase from hostile text: printable ASCII, at most 100 bytes. */
-void reason_clean(char *out, size_t cap, const char *text);
 
 /* message.c: queue the store of a MESSAGE (deferred, or the History@
  * copy); answers 503 itself when the queue is full. */
@@ -52,12 +52,6 @@ void sweep_start(imsd *d);
 void register_received(imsd *d, sx_req *r, const sx_in *in);
 void push_tick(imsd *d);
 void push_close(imsd *d);
-/* Send a MESSAGE of ours to sip_core, answer ignored but counted;
- * @p ruri also the To.  0 or an errno. */
-/* The server's own address in @p user's domain: sip:Deferred@domain. */
-void server_uri(imsd *d, const char *user, char *out, size_t cap);
-int send_oneway(imsd *d, const char *ruri, const char *from,
-                const char *ctype, const void *body, size_t len);
 
 /* publish.c: PUBLISH (RFC 3903) of the IM service settings; the
  * publications are freed by publish_close(). */
@@ -67,6 +61,18 @@ void publish_close(imsd *d);
 /* refer.c: REFER to sip:Delete@<domain>: 202, then a NOTIFY (sipfrag). */
 void refer_received(imsd *d, sx_req *r, const sx_in *in);
 
+/* send.c: the server's own address in @p user's domain
+ * (sip:Deferred@domain); a MESSAGE of ours to sip_core, @p ruri also the
+ * To, its answer to @p h (send_oneway: logged only).  0 or an errno. */
+void server_uri(imsd *d, const char *user, char *out, size_t cap);
+int send_msg(imsd *d, const char *ruri, const char *from, const char *ctype,
+             const void *body, size_t len, sx_resp_h *h, void *arg);
+int send_oneway(imsd *d, const char *ruri, const char *from,
+                const char *ctype, const void *body, size_t len);
+
+/* util.c: the wall clock in µs; a reason phrase from hostile text
+ * (printable ASCII, at most 100 bytes). */
 int64_t now_us(void);
+void reason_clean(char *out, size_t cap, const char *text);
 
 #endif

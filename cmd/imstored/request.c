@@ -7,16 +7,6 @@
 #include "imstored.h"
 #include "log.h"
 
-void
-reason_clean(char *out, size_t cap, const char *text)
-{
-	size_t n = 0;
-
-	for (; *text && n + 1 < cap && n < 100; text++)
-		out[n++] = (*text >= 0x20 && *text < 0x7f) ? *text : '?';
-	out[n] = 0;
-}
-
 static void
 refuse(imsd *d, sx_req *r, refusal_reason why, int status, const char *reason,
        const char *hdrs)

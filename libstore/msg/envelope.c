@@ -96,20 +96,25 @@ ims__cpim_start(const unsigned char *p, size_t len)
 }
 
 /* Whether the sender asked for privacy (RFC 3323, RFC 3325): a kept
- * Privacy header with a token other than "none" and "critical". */
+ * Privacy header (any of them: a request may carry several) with a token
+ * other than "none" and "critical". */
 static int
 private_sender(const ims_msg *m)
 {
-	const char *v = ims__msg_header(m, "Privacy");
-	size_t n;
+	for (size_t i = 0; i < m->nheaders; i++) {
+		const char *v = m->headers[i].value;
+		size_t n;
 
-	while (v && *v) {
-		v += strspn(v, " \t;");
-		n = strcspn(v, " \t;");
-		if (n && !(n == 4 && strncasecmp(v, "none", 4) == 0) &&
-		    !(n == 8 && strncasecmp(v, "critical", 8) == 0))
-			return 1;
-		v += n;
+		if (!m->headers[i].name || strcasecmp(m->headers[i].name, "Privacy"))
+			continue;
+		while (v && *v) {
+			v += strspn(v, " \t;");
+			n = strcspn(v, " \t;");
+			if (n && !(n == 4 && strncasecmp(v, "none", 4) == 0) &&
+			    !(n == 8 && strncasecmp(v, "critical", 8) == 0))
+				return 1;
+			v += n;
+		}
 	}
 	return 0;
 }

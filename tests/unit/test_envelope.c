@@ -416,6 +416,21 @@ test_privacy(void)
 	       "privacy none: From is the sender");
 	cpim_msg_free(back);
 	free(env);
+	/* several Privacy headers: any that asks counts (a fuzz_envelope find:
+	 * only the first was read, "none" or empty, and alice was named) */
+	{
+		ims_header h2[] = { { "Privacy", "" }, { "Privacy", "id" } };
+		m.headers = h2;
+		m.nheaders = 2;
+		m.message_id = "c3";
+		is_int(roundtrip(&env, &elen, st, &m, "hi", 2), 0, "two Privacy: an envelope");
+		back = env ? parse(env, elen) : NULL;
+		is_str(back ? addr_uri(back, CPIM_ADDR_FROM, 0) : NULL,
+		       "sip:anonymous@anonymous.invalid", "two Privacy: the second asks, From is anonymous");
+		ok(env && !memmem(env, elen, "alice", 5), "two Privacy: alice named nowhere");
+		cpim_msg_free(back);
+		free(env);
+	}
 	ims_store_close(st);
 }
 

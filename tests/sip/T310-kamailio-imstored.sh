@@ -3,7 +3,9 @@
 # MESSAGEs to users without a contact stored through Kamailio, each once
 # for the Request-URI's user from the sender Kamailio asserted; the
 # third-party REGISTER answered; the push to a user who registers: its
-# deferred messages reach its contact and leave the store.  Skipped where
+# deferred messages reach its contact and leave the store; a REFER to
+# Delete@ through Kamailio deletes the listed messages of its user only and
+# its NOTIFY comes back through Kamailio.  Skipped where
 # imstored is not built.
 IMSTORED=${IMSTORED_BIN:-${IMS_BUILDDIR:-build}/imstored}
 if ! test -x "$IMSTORED" || ! command -v kamailio >/dev/null 2>&1 ||
@@ -21,6 +23,12 @@ sip_users users.csv 5
 
 count () {
 	imstore list --count "folder:deferred" "$@"
+}
+
+# ids_now USER: USER's deferred Message-IDs, sorted, on one line
+ids_now () {
+	imstore list --format json "owner:sip:$1@example.com" folder:deferred |
+	  python3 -c "import json,sys; print(' '.join(sorted(json.loads(l)['message_id'] for l in sys.stdin if l.strip())))"
 }
 
 test_expect_success 'imstored and kamailio start' '
@@ -73,6 +81,21 @@ test_expect_success 'user1 registered: its 4 deferred messages pushed to its con
 	while test "$(count owner:sip:user1@example.com)" != 0; do
 		n=$((n + 1)) && test $n -lt 50 && sleep 0.2 || return 1
 	done
+'
+
+test_expect_success 'REFER to Delete@ through Kamailio: 202, NOTIFY 200, only the own listed go' '
+	imstore list --format json owner:sip:user2@example.com folder:deferred >u2 &&
+	imstore list --format json owner:sip:user3@example.com folder:deferred >u3 &&
+	ids () { python3 -c "import json,sys; print(\" \".join(sorted(json.loads(l)[\"message_id\"] for l in open(sys.argv[1]) if l.strip())))" "$1"; } &&
+	set -- $(ids u2) && a=$1 b=$2 keep2="$3 $4" &&
+	set -- $(ids u3) && c=$1 &&
+	printf "SEQUENTIAL\nuser2;example.com\n" >inf-d &&
+	sip_sipp d1 -sf "$SIP_SCEN/uac-refer.xml" -inf inf-d -m 1 \
+	  -key ref1 "$a" -key ref2 "$b" -key ref3 "$c" 127.0.0.1:"$KP" &&
+	printf "REFER 202\nNOTIFY SIP/2.0 200 OK\n" >expect &&
+	sip_log d1 >got && test_cmp expect got &&
+	test "$(ids_now user2)" = "$keep2" &&
+	test "$(count owner:sip:user3@example.com)" = 4
 '
 
 test_done

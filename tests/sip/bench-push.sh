@@ -20,7 +20,9 @@ test_expect_success SIP "push $N" '
 	n=0 && while test "$(metric acked_total)" != $N; do n=$((n+1)); test $n -lt 600 || return 1; sleep 0.05; done &&
 	t1=$(date +%s.%N) &&
 	python3 -c "import sys; t=float(sys.argv[2])-float(sys.argv[1]); print(\"# pushed and acked %d in %.2f s: %.0f/s\" % ($N, t, $N/t))" $t0 $t1 >>push-bench.txt &&
-	test "$(pending bob)" = 0
+	test "$(pending bob)" = 0 &&
+	core_stop &&
+	imstored_stop
 '
 cat push-bench.txt
 test_done

@@ -5,7 +5,14 @@
 # deferred messages deposited over SIP, and waits on the metrics.
 . "$(dirname "$0")/imstored-lib.sh"
 . "$IMS_SRCDIR/tests/sip/sip-lib.sh"
-trap 'imstored_cleanup; sip_cleanup; test_cleanup' EXIT
+# imstored_cleanup's SIGKILL reaches only the timeout(1) that runs imstored:
+# a SIGTERM first, which timeout passes on, so that no imstored outlives a
+# test that failed before imstored_stop
+push_cleanup () {
+	test -n "$imstored_pid" && kill -TERM "$imstored_pid" 2>/dev/null
+	imstored_cleanup
+}
+trap 'push_cleanup; sip_cleanup; test_cleanup' EXIT
 
 CORE=$(free_port)
 core_pid=

@@ -39,6 +39,9 @@ defaults(conf *c)
 	c->sweep_interval = 60 * INT64_C(1000000);
 	c->max_request = 65000;
 	c->retry_after = 5;
+	c->source_rate = 20000;
+	c->source_burst = 40000;
+	c->source_inflight = 4096;
 	c->log_level = LOG_INFO;
 }
 
@@ -191,6 +194,18 @@ setting(conf *c, cfline *l, const char *k, const char *v)
 		if (number(&n, v, 1, 3600))
 			return bad(l, k, "expected seconds from 1 to 3600", v);
 		c->retry_after = (unsigned)n;
+	} else if (!strcmp(k, "source_rate")) {
+		if (number(&n, v, 0, 1000000))
+			return bad(l, k, "expected requests a second from 0 to 1000000", v);
+		c->source_rate = (unsigned)n;
+	} else if (!strcmp(k, "source_burst")) {
+		if (number(&n, v, 1, 1000000))
+			return bad(l, k, "expected a number from 1 to 1000000", v);
+		c->source_burst = (unsigned)n;
+	} else if (!strcmp(k, "source_inflight")) {
+		if (number(&n, v, 0, 1000000))
+			return bad(l, k, "expected a number from 0 to 1000000", v);
+		c->source_inflight = (unsigned)n;
 	} else if (!strcmp(k, "push_timeout")) {
 		if (duration(&c->push_timeout, v))
 			return bad(l, k, "expected a duration such as 32s", v);

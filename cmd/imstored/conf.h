@@ -39,6 +39,9 @@ typedef struct conf {
 	int64_t sweep_interval;
 	size_t max_request;      /* bytes of one request */
 	unsigned retry_after;    /* seconds, in a 503 */
+	unsigned source_rate;    /* requests a second per source, 0 off */
+	unsigned source_burst;   /* the bucket's depth */
+	unsigned source_inflight; /* requests in flight per source, 0 off */
 	char metrics[300];       /* "127.0.0.1:9470" or "" */
 	int log_syslog;
 	int log_level;           /* LOG_ERR .. LOG_DEBUG */

@@ -2,6 +2,7 @@
  *
  * main.c      command line, start, signals, the drain on SIGTERM
  * request.c   a received request: trust, limits, which function
+ * limit.c     rate and requests in flight per source address
  * message.c   MESSAGE: the deferred store and the history copy (workers)
  * register.c  third-party REGISTER: the on-register logic
  * publish.c   PUBLISH of the service settings (Event: poc-settings)
@@ -35,10 +36,19 @@ typedef struct imsd {
 	int64_t next_sweep;
 	struct pubtab *pub;      /* publish.c: the entity tags */
 	struct pushtab *push;    /* register.c: the pushes under way */
+	struct limtab *lim;      /* limit.c: the sources seen */
 } imsd;
 
 /* request.c */
 void request_received(sx_req *r, const sx_in *in, void *arg);
+
+/* limit.c: the table of sources (limit_open: 0 or -1, no memory; freed
+ * by limit_close after sx_close).  limit_admit: 0, the request counted in
+ * flight until answered; or -1, answered 503 with Retry-After (over
+ * source_inflight or source_rate) and counted. */
+int limit_open(imsd *d);
+void limit_close(imsd *d);
+int limit_admit(imsd *d, sx_req *r, const sx_in *in);
 
 /* message.c: queue the store of a MESSAGE (deferred, or the History@
  * copy); answers 503 itself when the queue is full. */

@@ -129,6 +129,10 @@ start(imsd *d)
 
 	d->m.depth = depth;
 	d->m.depth_arg = d;
+	if (limit_open(d)) {
+		logx(LOG_ERR, "cannot allocate the source table");
+		return -1;
+	}
 	if (start_sip(d))
 		return -1;
 	if ((err = pool_open(&d->pool, d->cf.workers, d->cf.queue_max,
@@ -171,6 +175,7 @@ out:
 	pool_close(d->pool);
 	publish_close(d);
 	sx_close(d->sx);
+	limit_close(d);
 	ims_store_close(d->st);
 	return rc;
 }

@@ -21,7 +21,8 @@ static const int64_t lat_le[LAT_BUCKETS] = {
 
 static const char *const reason_name[R_COUNT] = {
 	"barred", "quota", "expired", "too_big", "malformed", "queue_full",
-	"store_error", "forbidden", "not_found", "shutting_down",
+	"store_error", "forbidden", "not_found", "shutting_down", "rate_limited",
+	"inflight_limited",
 };
 
 void

@@ -12,7 +12,8 @@
 /* why a request was not stored / answered with an error */
 typedef enum refusal_reason {
 	R_BARRED, R_QUOTA, R_EXPIRED, R_TOOBIG, R_MALFORMED, R_QUEUE_FULL,
-	R_STORE_ERROR, R_FORBIDDEN, R_NOT_FOUND, R_SHUTTING_DOWN, R_COUNT
+	R_STORE_ERROR, R_FORBIDDEN, R_NOT_FOUND, R_SHUTTING_DOWN,
+	R_RATE_LIMITED, R_INFLIGHT_LIMITED, R_COUNT
 } refusal_reason;
 
 #define LAT_BUCKETS 12

@@ -40,6 +40,8 @@ request_received(sx_req *r, const sx_in *in, void *arg)
 		refuse(d, r, R_TOOBIG, 413, "Request Entity Too Large", NULL);
 		return;
 	}
+	if (limit_admit(d, r, in))
+		return;
 	if (!strcmp(in->method, "MESSAGE")) {
 		if (!conf_serves(&d->cf, in->ruri_host) || !in->ruri_user[0]) {
 			refuse(d, r, R_NOT_FOUND, 404, "Not Found", NULL);

@@ -60,6 +60,8 @@ struct sx_req {
 	sx *s;
 	struct sip_msg *msg;
 	struct sip_strans *st;
+	sx_call_h *answered;     /* sx_req_on_answer() */
+	void *answered_arg;
 };
 
 typedef struct sx_out {
@@ -193,8 +195,17 @@ sx_reply(sx_req *r, int status, const char *reason, const char *hdrs)
 	                  hdrs ? hdrs : "");
 	mem_deref(r->st);    /* NULL after a final answer sent */
 	mem_deref(r->msg);
+	if (r->answered)
+		r->answered(r->answered_arg);
 	free(r);
 	return err;
+}
+
+void
+sx_req_on_answer(sx_req *r, sx_call_h *h, void *arg)
+{
+	r->answered = h;
+	r->answered_arg = arg;
 }
 
 int

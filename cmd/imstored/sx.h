@@ -50,6 +50,9 @@ void sx_set_max_request(sx *s, size_t max);
 /* Answer @p r (final: status >= 200) and forget it; @p hdrs extra header
  * lines, each ending in CR LF, or NULL. */
 int sx_reply(sx_req *r, int status, const char *reason, const char *hdrs);
+/* Call @p h(arg) when @p r is answered (by sx_reply), once; not for the
+ * requests sx_close() drops. */
+void sx_req_on_answer(sx_req *r, sx_call_h *h, void *arg);
 
 /* Send a request statefully to @p dst ("udp:HOST:PORT" is parsed by the
  * caller: host:port and tcp) with Request-URI @p ruri; @p hdrs the header

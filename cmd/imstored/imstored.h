@@ -80,9 +80,10 @@ int send_msg(imsd *d, const char *ruri, const char *from, const char *ctype,
 int send_oneway(imsd *d, const char *ruri, const char *from,
                 const char *ctype, const void *body, size_t len);
 
-/* util.c: the wall clock in µs; a reason phrase from hostile text
- * (printable ASCII, at most 100 bytes). */
+/* util.c: the wall clock and the monotonic clock in µs; a reason phrase
+ * from hostile text (printable ASCII, at most 100 bytes). */
 int64_t now_us(void);
+int64_t mono_us(void);
 void reason_clean(char *out, size_t cap, const char *text);
 
 #endif

@@ -31,15 +31,6 @@ struct limtab {
 	lsrc src[LIMIT_SOURCES];
 };
 
-static int64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void
 key(unsigned char out[16], const struct sockaddr_storage *ss)
 {

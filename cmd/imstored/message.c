@@ -25,15 +25,6 @@ typedef struct mjob {
 	ims_notice notice;       /* processing/stored, when the sender asked */
 } mjob;
 
-static int64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void
 answer(mjob *j, int status, const char *reason)
 {

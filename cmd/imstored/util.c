@@ -1,4 +1,4 @@
-/* util.c - what every part of the daemon shares: the clock, and reason
+/* util.c - what every part of the daemon shares: the clocks, and reason
  * phrases made from hostile text. */
 #include <stdio.h>
 #include <time.h>
@@ -11,6 +11,16 @@ now_us(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The monotonic clock in µs: for intervals and latencies. */
+int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 

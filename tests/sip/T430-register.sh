@@ -13,7 +13,7 @@
 test_expect_success SIP 'start imstored with the stand-in as sip_core' '
 	imstore init >/dev/null &&
 	imstored_conf "sip_core = udp:127.0.0.1:$CORE" "push_window = 4" \
-	  "push_timeout = 4s" &&
+	  "push_timeout = 8s" &&
 	imstored_start &&
 	core_start 200
 '
@@ -146,7 +146,7 @@ test_expect_success SIP 'barred: nothing stored, nothing pushed' '
 
 test_expect_success SIP 'Expires 0 midway: what is out settles, nothing new is sent' '
 	deposit eve 12 &&
-	core_start 200 1500 &&
+	core_start 200 3000 &&
 	register eve 600 &&
 	core_wait 4 &&
 	register eve 0 &&

